@@ -1,0 +1,243 @@
+#include "cmd/sipsync/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "schema/source.h"
+
+const char cli_common_help[] =
+	"Common options:\n"
+	"      --api-url URL         Ultravox API base URL (env ULTRAVOX_API_URL,\n"
+	"                            default https://api.ultravox.ai)\n"
+	"      --api-key-file FILE   read the API key from FILE (else env\n"
+	"                            ULTRAVOX_API_KEY; never given on the command line)\n"
+	"      --ca-cert FILE        trust this CA bundle for the API\n"
+	"      --repo URL --ref REF --path DIR\n"
+	"                            read the desired state from a git repository\n"
+	"      --state-dir DIR       state directory (default $XDG_STATE_HOME/sipsync)\n"
+	"      --color auto|always|never\n"
+	"      --log-format text|json\n"
+	"  -v, --verbose / -q, --quiet\n"
+	"  -h, --help                show this help\n";
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "sipsync: %s", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_warnf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_infof(const struct cli_common *c, const char *fmt, ...)
+{
+	if (c && c->verbosity < 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+int cli_common_option(struct cli_common *c, int opt, const char *arg,
+		      bool *want_help)
+{
+	switch (opt) {
+	case CLI_OPT_API_URL:
+		c->api_url = arg;
+		return 1;
+	case CLI_OPT_API_KEY_FILE:
+		c->api_key_file = arg;
+		return 1;
+	case CLI_OPT_STATE_DIR:
+		c->state_dir = arg;
+		return 1;
+	case CLI_OPT_CA_CERT:
+		c->ca_cert = arg;
+		return 1;
+	case CLI_OPT_REPO:
+		c->repo = arg;
+		return 1;
+	case CLI_OPT_REF:
+		c->ref = arg;
+		return 1;
+	case CLI_OPT_PATH:
+		c->git_path = arg;
+		return 1;
+	case CLI_OPT_COLOR:
+		if (strcmp(arg, "auto") == 0)
+			c->color = COLOR_AUTO;
+		else if (strcmp(arg, "always") == 0)
+			c->color = COLOR_ALWAYS;
+		else if (strcmp(arg, "never") == 0)
+			c->color = COLOR_NEVER;
+		else {
+			cli_errorf("--color: expected auto, always or never, got '%s'", arg);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_LOG_FORMAT:
+		if (strcmp(arg, "text") == 0)
+			c->log_format = LOG_TEXT;
+		else if (strcmp(arg, "json") == 0)
+			c->log_format = LOG_JSON;
+		else {
+			cli_errorf("--log-format: expected text or json, got '%s'", arg);
+			return -1;
+		}
+		return 1;
+	case 'h':
+	case CLI_OPT_HELP:
+		*want_help = true;
+		return 1;
+	case 'v':
+	case CLI_OPT_VERBOSE:
+		c->verbosity++;
+		return 1;
+	case 'q':
+	case CLI_OPT_QUIET:
+		c->verbosity--;
+		return 1;
+	case CLI_OPT_FORCE:
+		c->force = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cli_positional(struct cli_common *c, int argc, char **argv,
+		   int max_positional)
+{
+	int n = argc - optind;
+	if (n > max_positional) {
+		cli_errorf("unexpected argument '%s'", argv[optind + max_positional]);
+		return -1;
+	}
+	if (n > 0 && max_positional > 0)
+		c->source = argv[optind];
+	if (!c->source)
+		c->source = ".";
+	return 0;
+}
+
+void cli_print_diags(FILE *fp, const struct diag_list *diags)
+{
+	for (size_t i = 0; i < diags->len; i++) {
+		char *line = diag_format(&diags->items[i]);
+		if (line)
+			fprintf(fp, "%s\n", line);
+		free(line);
+	}
+}
+
+bool cli_use_color(const struct cli_common *c, FILE *fp)
+{
+	if (c->color == COLOR_ALWAYS)
+		return true;
+	if (c->color == COLOR_NEVER || getenv("NO_COLOR"))
+		return false;
+	return isatty(fileno(fp));
+}
+
+const char *cli_api_url(const struct cli_common *c)
+{
+	if (c->api_url)
+		return c->api_url;
+	const char *env = getenv("ULTRAVOX_API_URL");
+	if (env && *env)
+		return env;
+	return "https://api.ultravox.ai";
+}
+
+static char *read_key_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		cli_errorf("--api-key-file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char buf[1024];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+			 buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	char *key = n ? strdup(buf) : NULL;
+	memset(buf, 0, sizeof(buf));
+	if (!n)
+		cli_errorf("--api-key-file %s: file is empty", path);
+	return key;
+}
+
+int cli_api_key(const struct cli_common *c, char **out)
+{
+	*out = NULL;
+	if (c->api_key_file) {
+		*out = read_key_file(c->api_key_file);
+		return *out ? 0 : -1;
+	}
+	const char *env = getenv("ULTRAVOX_API_KEY");
+	if (!env || !*env) {
+		cli_errorf("no API key: set ULTRAVOX_API_KEY or pass --api-key-file FILE");
+		return -1;
+	}
+	*out = strdup(env);
+	return *out ? 0 : -1;
+}
+
+char *cli_state_dir(const struct cli_common *c)
+{
+	if (c->state_dir)
+		return strdup(c->state_dir);
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char buf[4096];
+	if (xdg && *xdg)
+		snprintf(buf, sizeof(buf), "%s/sipsync", xdg);
+	else
+		snprintf(buf, sizeof(buf), "%s/.local/state/sipsync",
+			 home && *home ? home : ".");
+	return strdup(buf);
+}
+
+int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,
+		     struct desired_state **out)
+{
+	struct diag_list diags = {0};
+	struct source *src = NULL;
+	int rc = -1;
+	*out = NULL;
+	if (c->repo) {
+		/* the git source lands with the agent issue */
+		cli_errorf("--repo: git sources are not supported yet");
+		goto out;
+	}
+	if (source_from_path(&src, c->source, &diags) != 0)
+		goto out;
+	rc = load_desired(out, src, opts, &diags);
+out:
+	diag_list_sort(&diags);
+	cli_print_diags(stderr, &diags);
+	diag_list_clear(&diags);
+	source_free(src);
+	return rc;
+}

@@ -1,0 +1,119 @@
+/*
+ * cli: what every sipsync command shares: the common flags, messages on
+ * stderr, exit codes, and loading the desired state from SOURCE or git.
+ * Only cmd/ knows about argv, stdout/stderr and exit codes.
+ */
+#ifndef SIPSYNC_CLI_H
+#define SIPSYNC_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "reconcile/diag.h"
+#include "reconcile/model.h"
+#include "schema/load.h"
+
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_FAILURE_ = 1,
+	EXIT_CHANGES = 2,
+	EXIT_USAGE = 64,
+};
+
+enum cli_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+enum cli_log_format { LOG_TEXT, LOG_JSON };
+
+struct cli_common {
+	const char *api_url;      /* --api-url, else $ULTRAVOX_API_URL, else default */
+	const char *api_key_file; /* --api-key-file */
+	const char *state_dir;    /* --state-dir */
+	const char *ca_cert;      /* --ca-cert */
+	const char *repo, *ref, *git_path; /* --repo --ref --path */
+	const char *source;       /* positional SOURCE, default "." */
+	enum cli_color color;
+	enum cli_log_format log_format;
+	int verbosity; /* -v +1, -q -1 */
+	bool force;    /* --force */
+};
+
+/* Long-option ids for the common flags; commands use ids >= 2000. */
+enum {
+	CLI_OPT_API_URL = 1000,
+	CLI_OPT_API_KEY_FILE,
+	CLI_OPT_STATE_DIR,
+	CLI_OPT_CA_CERT,
+	CLI_OPT_REPO,
+	CLI_OPT_REF,
+	CLI_OPT_PATH,
+	CLI_OPT_COLOR,
+	CLI_OPT_LOG_FORMAT,
+	CLI_OPT_HELP,
+	CLI_OPT_VERBOSE,
+	CLI_OPT_QUIET,
+	CLI_OPT_FORCE,
+};
+
+#define CLI_COMMON_LONGOPTS                                                   \
+	{"api-url", required_argument, NULL, CLI_OPT_API_URL},               \
+	{"api-key-file", required_argument, NULL, CLI_OPT_API_KEY_FILE},     \
+	{"state-dir", required_argument, NULL, CLI_OPT_STATE_DIR},           \
+	{"ca-cert", required_argument, NULL, CLI_OPT_CA_CERT},               \
+	{"repo", required_argument, NULL, CLI_OPT_REPO},                     \
+	{"ref", required_argument, NULL, CLI_OPT_REF},                       \
+	{"path", required_argument, NULL, CLI_OPT_PATH},                     \
+	{"color", required_argument, NULL, CLI_OPT_COLOR},                   \
+	{"log-format", required_argument, NULL, CLI_OPT_LOG_FORMAT},         \
+	{"help", no_argument, NULL, CLI_OPT_HELP},                           \
+	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE},                     \
+	{"quiet", no_argument, NULL, CLI_OPT_QUIET},                         \
+	{"force", no_argument, NULL, CLI_OPT_FORCE}
+
+/* Short options every command accepts, for getopt_long's optstring. */
+#define CLI_COMMON_SHORTOPTS "+hvq"
+
+/* The text printed for the common flags in every command's --help. */
+extern const char cli_common_help[];
+
+/* Handles one option returned by getopt_long if it is a common one.
+ * Returns 1 when handled, 0 when it is not a common option, -1 on a usage
+ * error (message already printed). 'h'/CLI_OPT_HELP set *want_help. */
+int cli_common_option(struct cli_common *c, int opt, const char *arg,
+		      bool *want_help);
+
+/* Takes at most max_positional positional arguments after getopt; the
+ * first becomes c->source. Returns 0, or -1 (message printed) when there
+ * are too many. */
+int cli_positional(struct cli_common *c, int argc, char **argv,
+		   int max_positional);
+
+/* Messages on stderr, one line, prefixed "sipsync: ". */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_infof(const struct cli_common *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prints every diagnostic of the list, one line each, to fp. */
+void cli_print_diags(FILE *fp, const struct diag_list *diags);
+
+/* True when colour should be used on fp. */
+bool cli_use_color(const struct cli_common *c, FILE *fp);
+
+/* The API base URL to use (flag, environment, default). */
+const char *cli_api_url(const struct cli_common *c);
+
+/* Reads the API key from --api-key-file or $ULTRAVOX_API_KEY (never from
+ * argv). Returns 0 and *out (caller frees, and wipes), or -1 with a message
+ * printed. */
+int cli_api_key(const struct cli_common *c, char **out);
+
+/* The state directory (flag, $XDG_STATE_HOME/sipsync, ~/.local/state/sipsync).
+ * Returns a string the caller frees. */
+char *cli_state_dir(const struct cli_common *c);
+
+/* Loads and validates the desired state from --repo/--ref/--path or
+ * SOURCE. Diagnostics are printed on stderr. Returns 0 and *out, or -1. */
+int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,
+		     struct desired_state **out);
+
+#endif

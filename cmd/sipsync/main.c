@@ -1,0 +1,72 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cmd/sipsync/cli.h"
+#include "cmd/sipsync/commands.h"
+
+static const char usage[] =
+	"usage: sipsync <command> [options]\n"
+	"\n"
+	"Keeps the SIP configuration of an Ultravox account in git.\n"
+	"\n"
+	"Commands:\n"
+	"  validate [SOURCE]    check the desired state (offline with --offline)\n"
+	"  plan [SOURCE]        show what apply would change\n"
+	"  apply [SOURCE]       make the live account match the desired state\n"
+	"  export               write the live account as a desired-state file\n"
+	"  test [SOURCE]        run the route tests (offline)\n"
+	"  route TO [SOURCE]    where would a call to TO land, and why\n"
+	"  run --repo URL       the long-running agent (pulls git, reconciles)\n"
+	"  version              print the version\n"
+	"\n"
+	"Run 'sipsync <command> --help' for the options of one command.\n"
+	"Exit codes: 0 ok, 1 failure, 2 changes present (--detailed-exitcode),\n"
+	"64 usage error.\n";
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("sipsync %s\n", SIPSYNC_VERSION);
+	return EXIT_OK;
+}
+
+static const struct command commands[] = {
+	{"apply", cmd_apply},	{"export", cmd_export}, {"plan", cmd_plan},
+	{"route", cmd_route},	{"run", cmd_run},	{"test", cmd_test},
+	{"validate", cmd_validate}, {"version", cmd_version},
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+	    strcmp(name, "help") == 0) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(name, "--version") == 0)
+		name = "version";
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		/* argv[1] becomes argv[0] so getopt sees the command's flags */
+		int rc = commands[i].fn(argc - 1, argv + 1);
+		curl_global_cleanup();
+		return rc;
+	}
+	cli_errorf("unknown command '%s' (see 'sipsync --help')", name);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,29 @@
+/*
+ * load: YAML desired-state files → struct desired_state, with a position
+ * for every node. Implemented with libyaml. Also resolves secret
+ * references and runs the validation rules (schema/validate.h).
+ */
+#ifndef SIPSYNC_LOAD_H
+#define SIPSYNC_LOAD_H
+
+#include <stdbool.h>
+
+#include "reconcile/diag.h"
+#include "reconcile/model.h"
+#include "schema/source.h"
+
+struct load_opts {
+	bool offline;       /* do not resolve secret references */
+	bool strict;        /* lint warnings become errors */
+};
+
+/* Loads every file of src into one desired state, validates it, and (unless
+ * opts->offline) resolves secrets. Every problem found is appended to diags
+ * (errors and warnings), sorted by place.
+ * Returns 0 when no error was found (warnings allowed) and sets *out (free
+ * with model_desired_free); returns -1 when any error was found, and *out
+ * is NULL. src->info is copied into (*out)->source. */
+int load_desired(struct desired_state **out, const struct source *src,
+		 const struct load_opts *opts, struct diag_list *diags);
+
+#endif

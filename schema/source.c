@@ -1,0 +1,183 @@
+#include "schema/source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Refuse absurd inputs before reading them into memory. */
+#define SOURCE_MAX_FILE_SIZE (16u * 1024 * 1024)
+
+struct source *source_new(void)
+{
+	return calloc(1, sizeof(struct source));
+}
+
+static int file_cmp(const void *a, const void *b)
+{
+	const struct source_file *fa = a, *fb = b;
+	return strcmp(fa->name, fb->name);
+}
+
+int source_add(struct source *src, const char *name, const char *base_dir,
+	       const char *data, size_t len)
+{
+	struct source_file *files =
+		realloc(src->files, (src->n_files + 1) * sizeof(*files));
+	if (!files)
+		return -1;
+	src->files = files;
+	struct source_file *f = &files[src->n_files];
+	memset(f, 0, sizeof(*f));
+	f->name = strdup(name);
+	f->base_dir = base_dir ? strdup(base_dir) : NULL;
+	f->data = malloc(len + 1);
+	if (!f->name || (base_dir && !f->base_dir) || !f->data) {
+		free(f->name);
+		free(f->base_dir);
+		free(f->data);
+		return -1;
+	}
+	memcpy(f->data, data, len);
+	f->data[len] = '\0';
+	f->len = len;
+	src->n_files++;
+	qsort(src->files, src->n_files, sizeof(*src->files), file_cmp);
+	return 0;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int read_file(struct source *src, const char *path,
+		     struct diag_list *diags)
+{
+	int rc = -1;
+	char *buf = NULL, *base = NULL;
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "%s: cannot open: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "%s: not a regular file", path);
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > SOURCE_MAX_FILE_SIZE) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "%s: file too large (%lld bytes, limit %u)", path,
+			 (long long)st.st_size, SOURCE_MAX_FILE_SIZE);
+		goto out;
+	}
+	size_t size = (size_t)st.st_size;
+	buf = malloc(size + 1);
+	if (!buf || fread(buf, 1, size, fp) != size) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "%s: cannot read: %s",
+			 path, buf ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	base = dir_of(path);
+	if (!base || source_add(src, path, base, buf, size) != 0) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "%s: out of memory",
+			 path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	free(base);
+	fclose(fp);
+	return rc;
+}
+
+static int is_yaml_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (name[0] == '.')
+		return 0;
+	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+	       (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static int read_dir(struct source *src, const char *path,
+		    struct diag_list *diags)
+{
+	DIR *dir = opendir(path);
+	if (!dir) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "%s: cannot open: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		if (!is_yaml_name(de->d_name))
+			continue;
+		size_t n = strlen(path) + strlen(de->d_name) + 2;
+		char *full = malloc(n);
+		if (!full) {
+			rc = -1;
+			break;
+		}
+		/* "dir/" + name, without doubling a trailing slash */
+		size_t plen = strlen(path);
+		snprintf(full, n, "%s%s%s", path,
+			 plen && path[plen - 1] == '/' ? "" : "/", de->d_name);
+		rc = read_file(src, full, diags);
+		free(full);
+		if (rc != 0)
+			break;
+	}
+	closedir(dir);
+	return rc;
+}
+
+int source_from_path(struct source **out, const char *path,
+		     struct diag_list *diags)
+{
+	*out = NULL;
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "%s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	struct source *src = source_new();
+	if (!src)
+		return -1;
+	src->info.path = strdup(path);
+	int rc = S_ISDIR(st.st_mode) ? read_dir(src, path, diags)
+				     : read_file(src, path, diags);
+	if (rc != 0 || !src->info.path) {
+		source_free(src);
+		return -1;
+	}
+	*out = src;
+	return 0;
+}
+
+void source_free(struct source *src)
+{
+	if (!src)
+		return;
+	for (size_t i = 0; i < src->n_files; i++) {
+		free(src->files[i].name);
+		free(src->files[i].base_dir);
+		free(src->files[i].data);
+	}
+	free(src->files);
+	model_source_info_release(&src->info);
+	free(src);
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs the whole test suite twice:
+# a normal build, then an AddressSanitizer + UndefinedBehaviorSanitizer
+# build; then each fuzz target for a short fixed time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh --with-node
+
+jobs=$(nproc)
+echo "== normal build"
+bash scripts/build.sh build/release
+ctest --test-dir build/release --output-on-failure -j"$jobs"
+
+echo "== sanitizer build (ASan + UBSan)"
+bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DSIPSYNC_SANITIZE=ON
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure -j"$jobs"
+
+echo "== fuzz (short fixed run; longer by hand: tests/fuzz/README)"
+CC=clang bash scripts/build.sh build/fuzz -DCMAKE_BUILD_TYPE=Debug -DSIPSYNC_FUZZ=ON
+bash tests/fuzz/run.sh build/fuzz "${FUZZ_SECONDS:-20}"
