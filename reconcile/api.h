@@ -1,0 +1,104 @@
+/*
+ * api: the Ultravox SIP API client (libcurl + jansson inside; neither
+ * crosses this header). One client reuses one connection pool across
+ * requests (keep-alive, HTTP/2 when offered), verifies TLS, times out every
+ * request, and retries 429 (honouring Retry-After), 502/503/504 and
+ * connection errors with exponential backoff and jitter, bounded in count
+ * and total time.
+ *
+ * Every failure is reported once, as a diag with method, path, HTTP status
+ * and the server's message; secret values never appear in a diag.
+ */
+#ifndef SIPSYNC_API_H
+#define SIPSYNC_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reconcile/diag.h"
+#include "reconcile/model.h"
+
+struct api_client;
+
+struct api_config {
+	const char *base_url;    /* e.g. https://api.ultravox.ai (copied) */
+	const char *api_key;     /* sent as X-API-Key (copied, wiped on free) */
+	const char *ca_cert;     /* CA bundle file or NULL for the system store */
+	long connect_timeout_ms; /* 0: default 10 s */
+	long timeout_ms;         /* whole request; 0: default 30 s */
+	int max_attempts;        /* per request, 0: default 5 */
+	long max_retry_ms;       /* total backoff per request, 0: default 60 s */
+	int parallelism;         /* writes in flight, 0: default 8 */
+	int page_size;           /* registrations per page asked, 0: 100 */
+};
+
+enum api_method { API_GET, API_POST, API_PATCH, API_DELETE };
+
+const char *api_method_name(enum api_method m);
+
+/* Counters for logs and /metrics. */
+struct api_stats {
+	unsigned long requests;       /* HTTP requests sent, retries included */
+	unsigned long retries;
+	unsigned long errors;         /* requests that finally failed */
+	unsigned long by_method[4];   /* indexed by enum api_method */
+	double seconds_total;         /* summed request latency */
+};
+
+/* Returns 0 and *out (free with api_client_free), or -1 with a diag. */
+int api_client_new(struct api_client **out, const struct api_config *cfg,
+		   struct diag_list *diags);
+void api_client_free(struct api_client *c);
+
+const struct api_stats *api_client_stats(const struct api_client *c);
+
+/* GET /api/sip and every page of GET /api/sip/registrations (following
+ * `next` as given). Every sip field of the result is FIELD_SET or
+ * FIELD_NULL. Responses of the wrong shape are an error (diag), unknown
+ * fields are ignored. Returns 0 and *out (model_live_free), or -1. */
+int api_read_live(struct api_client *c, struct live_state **out,
+		  struct diag_list *diags);
+
+/* Only the registrations (all pages). Returns 0 and *out / *n (release
+ * each with model_registration_release, then free the array), or -1. */
+int api_list_registrations(struct api_client *c, struct registration **out,
+			   size_t *n, struct diag_list *diags);
+
+/* GET /api/agents/{id}: returns 1 when it exists, 0 on 404, -1 on any
+ * other failure (diag added). */
+int api_agent_exists(struct api_client *c, const char *agent_id,
+		     struct diag_list *diags);
+
+/* One write request. The caller fills the first block; api_execute fills
+ * the results. */
+struct api_write {
+	enum api_method method; /* API_POST, API_PATCH or API_DELETE */
+	char *path;             /* e.g. /api/sip, /api/sip/registrations/ID */
+	char *body;             /* JSON text with real secret values, or NULL;
+				   never logged or put in a diag */
+	char *create_key;       /* POST of a registration: its identity
+				   username@proxy (lower-case proxy), so a lost
+				   response can be checked by re-listing */
+	char *label;            /* what to print for this step, e.g.
+				   "+ registration alice@pbx.example.com" */
+
+	int result;        /* 0 not attempted, 1 done, -1 failed */
+	long status;       /* last HTTP status, 0 when none */
+	char *created_id;  /* POST: registrationId of the new registration */
+};
+
+void api_write_release(struct api_write *w);
+
+/* Called after each write finishes (done or failed), in completion order. */
+typedef void (*api_progress_fn)(void *ctx, const struct api_write *w);
+
+/* Sends the writes, at most cfg.parallelism in flight, each with the retry
+ * policy. A POST whose outcome is unknown (connection lost after the
+ * request was sent, or a timeout) is never re-sent blindly: the client
+ * re-lists registrations and counts the write as done when a registration
+ * with create_key exists. Returns 0 when every write succeeded, -1 when any
+ * failed (one diag per failure); each write's result says which. */
+int api_execute(struct api_client *c, struct api_write *writes, size_t n,
+		api_progress_fn progress, void *ctx, struct diag_list *diags);
+
+#endif
