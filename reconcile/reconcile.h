@@ -1,0 +1,140 @@
+/*
+ * reconcile: one pass of the loop — read the live account, compare it with
+ * the desired state, check the guards, and (when asked) apply the plan.
+ * The library entry point that `sipsync plan`/`apply` and the agent
+ * (`sipsync run`) call. It knows nothing of argv, stdout or exit codes:
+ * everything it finds goes into the result and the diag list.
+ *
+ * Typical use (the agent):
+ *
+ *	struct reconcile_opts o;
+ *	reconcile_opts_init(&o);
+ *	o.state_dir = dir; o.api_key = key; o.apply = mode_apply;
+ *	struct reconcile_result r;
+ *	int rc = reconcile_once(api, ds, &o, &r, &diags);
+ *	... r.changes, r.applied, r.plan_text ...
+ *	reconcile_result_release(&r);
+ *
+ * The CLI uses the same steps one by one (reconcile_plan, reconcile_guards,
+ * reconcile_apply) so it can print the plan and ask before applying.
+ */
+#ifndef SIPSYNC_RECONCILE_H
+#define SIPSYNC_RECONCILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reconcile/api.h"
+#include "reconcile/diag.h"
+#include "reconcile/model.h"
+
+struct plan; /* reconcile/plan.h; rendered with reconcile/render.h */
+
+/* One write of an apply, reported as it finishes. label is what the plan
+ * line says ("+ registration alice@pbx.example.com"); error is a one-line
+ * message without secrets when ok is false (NULL otherwise). */
+struct reconcile_step {
+	const char *label;
+	bool ok;
+	long status; /* last HTTP status, 0 when none */
+	const char *error;
+};
+
+typedef void (*reconcile_progress_fn)(void *ctx,
+				      const struct reconcile_step *step);
+
+struct reconcile_opts {
+	const char *state_dir; /* STATE_DIR; the state file is
+				  STATE_DIR/<live domain>.json. NULL: no
+				  state (write-only values all unknown,
+				  nothing recorded) */
+	const char *api_key;   /* keys the secret fingerprints (required) */
+	bool apply;            /* reconcile_once: false = plan only */
+	bool force;            /* override the guards for this run */
+	bool sync_secrets;     /* send write-only values that have no record */
+	long max_deletes;      /* -1 = no limit */
+	reconcile_progress_fn progress; /* apply steps; may be NULL */
+	void *progress_ctx;
+};
+
+/* Sets the defaults: everything 0/NULL/false, max_deletes -1. */
+void reconcile_opts_init(struct reconcile_opts *o);
+
+enum reconcile_outcome {
+	RECONCILE_ERROR = 0,    /* could not plan (load/API/unknown agent) */
+	RECONCILE_NO_CHANGES,   /* live matches desired (notes allowed) */
+	RECONCILE_PLANNED,      /* changes found, not applied (plan only) */
+	RECONCILE_REFUSED,      /* a guard refused; nothing was sent */
+	RECONCILE_APPLIED,      /* every write of the plan succeeded */
+	RECONCILE_PARTIAL,      /* some writes failed; see writes_* */
+};
+
+struct reconcile_result {
+	enum reconcile_outcome outcome;
+
+	size_t creates, updates, deletes; /* counts of the plan */
+	size_t notes;     /* notes only (e.g. "password: unknown
+			     (write-only)"); never make `changes` true */
+	bool changes;     /* creates + updates + deletes > 0 */
+	bool applied;     /* apply ran and every write succeeded (also true
+			     when there was nothing to write) */
+
+	size_t writes_total, writes_done, writes_failed;
+
+	char *live_domain;      /* the account's domain (owned) */
+	char *live_fingerprint; /* sha256 hex of the canonical live state */
+	char *plan_text;        /* the plan as plain text (no colour), ending
+				   in the "Plan: ..." / "No changes." line;
+				   NULL when outcome is RECONCILE_ERROR */
+	const char *guard;      /* the guard that refused (static string:
+				   "domain", "max-deletes", "registrations-
+				   share", "lockout", "empty-source"), or NULL */
+
+	struct plan *plan;      /* the full plan for render_* (owned), NULL
+				   on RECONCILE_ERROR */
+};
+
+/* Reads the live account (api_read_live), the state file, checks that every
+ * agent the desired state names exists, and builds the plan.
+ * Returns 0 and *out (free with plan_free), or -1 with diags (e.g.
+ * "prod/sip.yaml:12:7: error: sip.allowedAgents[0].agentId: agent
+ * 0b6f... does not exist in this account"). */
+int reconcile_plan(struct api_client *api, const struct desired_state *ds,
+		   const struct reconcile_opts *o, struct plan **out,
+		   struct diag_list *d);
+
+/* Checks the apply guards of DESIGN §3 (domain, max-deletes, >30% of
+ * registrations, lock-out, empty source) unless o->force. Returns 0 when
+ * apply may go on; -1 with one distinct error diag per guard that refused
+ * and *guard set to the first one's name (static). */
+int reconcile_guards(const struct plan *p, const struct reconcile_opts *o,
+		     const char **guard, struct diag_list *d);
+
+/* Sends the plan's requests (one PATCH /api/sip with only the changed
+ * fields, POST/PATCH/DELETE per registration), reporting each step through
+ * o->progress, then records in the state file the fingerprints of every
+ * write-only value that was sent successfully. Fills the writes_* counts of
+ * r. Returns 0 when every write succeeded, -1 otherwise (diags say which
+ * failed; r says how many were done). Does NOT check the guards. */
+int reconcile_apply(struct api_client *api, const struct plan *p,
+		    const struct reconcile_opts *o,
+		    struct reconcile_result *r, struct diag_list *d);
+
+/* Fills the count fields, plan_text, live_domain and live_fingerprint of r
+ * from p (p stays owned by the caller). Returns 0, or -1 when out of
+ * memory. */
+int reconcile_result_from_plan(struct reconcile_result *r,
+			       const struct plan *p);
+
+/* The whole pass: plan, then (o->apply) guards and apply. r is always
+ * initialised (release it even on failure). Returns 0 when the pass did
+ * what was asked (no changes, planned, or fully applied); -1 on any error,
+ * guard refusal or partial apply (see r->outcome and the diags). */
+int reconcile_once(struct api_client *api, const struct desired_state *ds,
+		   const struct reconcile_opts *o, struct reconcile_result *r,
+		   struct diag_list *d);
+
+/* Frees what r owns (including r->plan) and zeroes it. Accepts NULL. */
+void reconcile_result_release(struct reconcile_result *r);
+
+#endif
