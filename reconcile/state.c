@@ -1,0 +1,301 @@
+#include "reconcile/state.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define STATE_VERSION 1
+
+struct state_file {
+	char *dir;
+	char *domain;
+	char *path;
+	json_t *fps; /* object: key -> hex string */
+};
+
+/* Lower-case; anything outside [a-z0-9._-] (and a leading '.') becomes '_'
+ * so "../x" or "a/b" cannot leave the directory. */
+static char *sanitize_domain(const char *domain)
+{
+	size_t n = strlen(domain);
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)tolower((unsigned char)domain[i]);
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+			  ch == '-' || ch == '_' || (ch == '.' && i > 0);
+		out[i] = ok ? (char)ch : '_';
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static char *join_path(const char *dir, const char *name, const char *ext)
+{
+	size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s%s", dir, name, ext);
+	return p;
+}
+
+static bool is_hex64(const char *s)
+{
+	size_t i = 0;
+	for (; s[i]; i++)
+		if (!isxdigit((unsigned char)s[i]) || i >= CRYPTO_SHA256_HEX_LEN)
+			return false;
+	return i == CRYPTO_SHA256_HEX_LEN;
+}
+
+static int state_parse(struct state_file *s, json_t *root, struct diag_list *d)
+{
+	json_t *ver = json_object_get(root, "version");
+	json_t *dom = json_object_get(root, "domain");
+	json_t *fps = json_object_get(root, "fingerprints");
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(root) || !json_is_integer(ver) ||
+	    !json_is_object(fps)) {
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s: not a sipsync state file (delete it to start over)",
+			 s->path);
+		return -1;
+	}
+	if (json_integer_value(ver) != STATE_VERSION) {
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s: unsupported state file version %lld", s->path,
+			 (long long)json_integer_value(ver));
+		return -1;
+	}
+	if (json_is_string(dom) &&
+	    strcasecmp(json_string_value(dom), s->domain) != 0) {
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s: state file records domain \"%s\", not \"%s\"",
+			 s->path, json_string_value(dom), s->domain);
+		return -1;
+	}
+	json_object_foreach(fps, key, val)
+	{
+		if (json_is_string(val) && is_hex64(json_string_value(val))) {
+			if (state_set(s, key, json_string_value(val)) < 0)
+				return -1;
+		} else {
+			diag_add(d, DIAG_WARNING, NULL, NULL,
+				 "%s: ignoring malformed fingerprint for \"%s\"",
+				 s->path, key);
+		}
+	}
+	return 0;
+}
+
+int state_load(struct state_file **out, const char *dir, const char *domain,
+	       struct diag_list *d)
+{
+	struct state_file *s = NULL;
+	char *name = NULL;
+	json_t *root = NULL;
+	json_error_t jerr;
+	int rc = -1;
+
+	*out = NULL;
+	if (!dir || !*dir || !domain || !*domain) {
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "state: no state directory or domain");
+		return -1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->dir = strdup(dir)) || !(s->domain = strdup(domain)) ||
+	    !(name = sanitize_domain(domain)) ||
+	    !(s->path = join_path(dir, name, ".json")) ||
+	    !(s->fps = json_object()))
+		goto oom;
+
+	root = json_load_file(s->path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (access(s->path, F_OK) != 0 && errno == ENOENT) {
+			rc = 0;
+			goto done;
+		}
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s: cannot read state file: %s", s->path, jerr.text);
+		goto out;
+	}
+	if (state_parse(s, root, d) < 0)
+		goto out;
+	rc = 0;
+	goto done;
+oom:
+	diag_add(d, DIAG_ERROR, NULL, NULL, "state: out of memory");
+	goto out;
+done:
+	*out = s;
+	s = NULL;
+out:
+	json_decref(root);
+	free(name);
+	state_free(s);
+	return rc;
+}
+
+const char *state_get(const struct state_file *s, const char *key)
+{
+	return json_string_value(json_object_get(s->fps, key));
+}
+
+int state_set(struct state_file *s, const char *key,
+	      const char *fingerprint_hex)
+{
+	if (!is_hex64(fingerprint_hex))
+		return -1;
+	char lower[CRYPTO_SHA256_HEX_LEN + 1];
+	for (size_t i = 0; i <= CRYPTO_SHA256_HEX_LEN; i++)
+		lower[i] = (char)tolower((unsigned char)fingerprint_hex[i]);
+	return json_object_set_new(s->fps, key, json_string(lower)) == 0 ? 0
+									 : -1;
+}
+
+int state_remove(struct state_file *s, const char *key)
+{
+	json_object_del(s->fps, key);
+	return 0;
+}
+
+const char *state_path(const struct state_file *s)
+{
+	return s->path;
+}
+
+/* mkdir -p with mode 0700 for every directory created. */
+static int make_dirs(const char *dir)
+{
+	char *p = strdup(dir);
+	int rc = -1;
+	if (!p)
+		return -1;
+	for (char *c = p + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		char saved = *c;
+		*c = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			goto out;
+		*c = saved;
+		if (!saved)
+			break;
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static char *state_dump(const struct state_file *s)
+{
+	json_t *root = json_pack("{s:i, s:s, s:O}", "version", STATE_VERSION,
+				 "domain", s->domain, "fingerprints", s->fps);
+	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)
+			  : NULL;
+	json_decref(root);
+	return text;
+}
+
+int state_save(struct state_file *s, struct diag_list *d)
+{
+	char *tmp = NULL, *text = NULL;
+	int fd = -1, rc = -1;
+	const char *what = "cannot create directory";
+
+	if (make_dirs(s->dir) < 0)
+		goto fail;
+	what = "out of memory";
+	tmp = join_path(s->dir, ".sipsync-state", ".XXXXXX");
+	text = state_dump(s);
+	if (!tmp || !text)
+		goto fail;
+	what = "cannot write state file";
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		free(tmp);
+		tmp = NULL;
+		goto fail;
+	}
+	if (fchmod(fd, 0600) != 0 || write_all(fd, text, strlen(text)) < 0 ||
+	    write_all(fd, "\n", 1) < 0 || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, s->path) != 0)
+		goto fail;
+	fsync_dir(s->dir);
+	rc = 0;
+	goto out;
+fail:
+	diag_add(d, DIAG_ERROR, NULL, NULL, "%s: %s: %s", s->path, what,
+		 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+out:
+	free(tmp);
+	free(text);
+	return rc;
+}
+
+void state_free(struct state_file *s)
+{
+	if (!s)
+		return;
+	free(s->dir);
+	free(s->domain);
+	free(s->path);
+	json_decref(s->fps);
+	free(s);
+}
+
+int state_fingerprint(const char *api_key, const char *value,
+		      char out[CRYPTO_SHA256_HEX_LEN + 1])
+{
+	if (!api_key || !value)
+		return -1;
+	return crypto_hmac_sha256_hex(api_key, strlen(api_key), value,
+				      strlen(value), out);
+}

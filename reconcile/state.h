@@ -1,0 +1,59 @@
+/*
+ * state: keyed fingerprints of the write-only values sipsync last sent
+ * (registration passwords, fallback secrets), one JSON file per account:
+ *
+ *   STATE_DIR/<domain>.json
+ *   {"version": 1, "domain": "acme.sip.ultravox.ai",
+ *    "fingerprints": {"registration/alice@pbx.example.com/password": "<hex>"}}
+ *
+ * A fingerprint is HMAC-SHA256 keyed by the API key, so the file reveals
+ * nothing about the values and is useless with another key. Values are
+ * never stored. The file is written atomically (temporary file in the same
+ * directory, fsync, rename) with mode 0600; the directory is created 0700.
+ *
+ * Keys: "registration/<username>@<lowercase proxy>/password",
+ *       "sip/fallbackHandler/secrets".
+ */
+#ifndef SIPSYNC_STATE_H
+#define SIPSYNC_STATE_H
+
+#include "reconcile/crypto.h"
+#include "reconcile/diag.h"
+
+struct state_file;
+
+/* Reads DIR/<domain>.json. A missing file (or directory) is an empty state.
+ * The domain is lower-cased and every character outside [a-z0-9._-] is
+ * replaced by '_' (a leading '.' too), so no domain can name a file outside
+ * DIR. A file that is not valid state JSON, or that records another domain,
+ * is an error. Returns 0 and *out (free with state_free), or -1 with a
+ * diag. */
+int state_load(struct state_file **out, const char *dir, const char *domain,
+	       struct diag_list *d);
+
+/* The fingerprint recorded for key (lowercase hex), or NULL. The pointer
+ * stays valid until the key is set or removed, or the state is freed. */
+const char *state_get(const struct state_file *s, const char *key);
+
+/* Records (replaces) a fingerprint. It must be 64 hex digits. 0 or -1. */
+int state_set(struct state_file *s, const char *key,
+	      const char *fingerprint_hex);
+
+/* Forgets key. Returns 0 (also when it was not there). */
+int state_remove(struct state_file *s, const char *key);
+
+/* Writes the file atomically (mode 0600, directory 0700 created when
+ * missing). Returns 0, or -1 with a diag naming the file. */
+int state_save(struct state_file *s, struct diag_list *d);
+
+/* The file path (DIR/<sanitized domain>.json). */
+const char *state_path(const struct state_file *s);
+
+/* Accepts NULL. */
+void state_free(struct state_file *s);
+
+/* HMAC-SHA256(api_key, value) as lowercase hex into out. 0 or -1. */
+int state_fingerprint(const char *api_key, const char *value,
+		      char out[CRYPTO_SHA256_HEX_LEN + 1]);
+
+#endif
