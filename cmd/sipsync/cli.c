@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reconcile/gitsrc.h"
 #include "schema/source.h"
 
 const char cli_common_help[] =
@@ -227,11 +228,19 @@ int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,
 	int rc = -1;
 	*out = NULL;
 	if (c->repo) {
-		/* the git source lands with the agent issue */
-		cli_errorf("--repo: git sources are not supported yet");
-		goto out;
-	}
-	if (source_from_path(&src, c->source, &diags) != 0)
+		char *state_dir = cli_state_dir(c);
+		struct gitsrc_opts go = {
+			.url = c->repo, .ref = c->ref, .path = c->git_path,
+			.cache_root = state_dir,
+			.token = getenv("SIPSYNC_GIT_TOKEN"),
+			.ssh_key = getenv("SIPSYNC_SSH_KEY"),
+			.known_hosts = getenv("SIPSYNC_KNOWN_HOSTS"),
+		};
+		int grc = state_dir ? gitsrc_load(&src, &go, &diags) : -1;
+		free(state_dir);
+		if (grc != 0)
+			goto out;
+	} else if (source_from_path(&src, c->source, &diags) != 0)
 		goto out;
 	rc = load_desired(out, src, opts, &diags);
 out:

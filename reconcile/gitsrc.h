@@ -1,0 +1,88 @@
+/*
+ * gitsrc: the desired state read from a git repository (libgit2 inside;
+ * no libgit2 type crosses this header).
+ *
+ * The repository at URL is fetched into a bare cache repository under
+ * CACHE_ROOT/git/<hash of URL> (created on first use; later fetches are
+ * incremental, never a re-clone). REF (a branch, a tag, or a full or
+ * abbreviated commit id) is resolved to a commit, and the YAML files at
+ * PATH are read straight from that commit's tree, with no checkout, into a
+ * struct source whose file names read PATH@SHORTSHA (e.g.
+ * prod/sip.yaml@1a2b3c4), so messages point at prod/sip.yaml@1a2b3c4:14:9.
+ *
+ * Transports: a local path, file://, git://, http(s):// (a token sent as
+ * basic auth x-access-token:TOKEN) and ssh:// or user@host:path (a private
+ * key file; the host key must be listed in a known_hosts file, an unknown
+ * host is refused). Secrets (the token) never appear in a message, and
+ * userinfo in a URL is shown as "***".
+ *
+ * Every failure is one diag naming the repository and what failed.
+ */
+#ifndef SIPSYNC_GITSRC_H
+#define SIPSYNC_GITSRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reconcile/diag.h"
+#include "schema/source.h"
+
+#define GITSRC_SHORT_LEN 7
+
+struct gitsrc_opts {
+	const char *url;         /* required */
+	const char *ref;         /* NULL: "main" */
+	const char *path;        /* file or directory in the tree; NULL or
+				    "" or ".": the root */
+	const char *cache_root;  /* the state dir; the cache goes in
+				    CACHE_ROOT/git/ (created 0700) */
+	const char *token;       /* http(s) token or NULL (copied, wiped) */
+	const char *ssh_key;     /* private key file for ssh, or NULL */
+	const char *known_hosts; /* NULL: $HOME/.ssh/known_hosts */
+};
+
+struct gitsrc;
+
+/* Opens (creating when needed) the cache repository for o->url. Copies
+ * every option. Returns 0 and *out (free with gitsrc_free), or -1 with a
+ * diag. Does not touch the network. */
+int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o,
+		struct diag_list *diags);
+
+void gitsrc_free(struct gitsrc *g);
+
+/* Replaces the https token (NULL clears it), e.g. after SIGHUP. 0 or -1. */
+int gitsrc_set_token(struct gitsrc *g, const char *token);
+
+/* Fetches every branch and tag from the remote into the cache (pruning
+ * deleted branches). Returns 0, or -1 with a diag. *seconds (may be NULL)
+ * receives the time the fetch took. */
+int gitsrc_fetch(struct gitsrc *g, double *seconds, struct diag_list *diags);
+
+/* Resolves the configured ref in the cache to a commit: full hex id into
+ * out (41 bytes). Returns 0, or -1 with a diag. */
+int gitsrc_resolve(struct gitsrc *g, char out[41], struct diag_list *diags);
+
+/* Reads the YAML at the configured path from the tree of commit (full hex
+ * id from gitsrc_resolve) into a new source (free with source_free) whose
+ * info carries repo, ref, commit and path. Returns 0 and *out, or -1 with
+ * a diag (path missing, not YAML, no YAML in a directory, ...). */
+int gitsrc_read(struct gitsrc *g, const char *commit, struct source **out,
+		struct diag_list *diags);
+
+/* One shot: open, fetch, resolve, read. Returns 0 and *out, or -1. */
+int gitsrc_load(struct source **out, const struct gitsrc_opts *o,
+		struct diag_list *diags);
+
+/* The URL as shown in messages: userinfo replaced by "***". Caller frees. */
+char *gitsrc_display_url(const char *url);
+
+/* Checks a host key against a known_hosts file (plain "host,host" and
+ * "[host]:port" patterns, and hashed |1|salt|hash entries). key is the raw
+ * public key blob (as in the base64 field). Returns 1 when listed with that
+ * key, 0 when the host is unknown or listed with another key, -1 when the
+ * file cannot be read. */
+int gitsrc_known_hosts_check(const char *file, const char *host, int port,
+			     const unsigned char *key, size_t key_len);
+
+#endif

@@ -1,0 +1,314 @@
+/* gitsrc: repositories made on the fly with the git command line, read
+ * back through the cache (local path and file://), refs, paths, errors,
+ * the known_hosts check and URL redaction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "reconcile/gitsrc.h"
+
+static char scratch[256];
+static char repo[512], state[512];
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+#define GIT "git -c user.name=t -c user.email=t@e -c init.defaultBranch=main "
+
+static void write_file(const char *rel, const char *text)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", repo, rel);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void commit(const char *msg)
+{
+	assert_int_equal(sh("cd %s && " GIT "add -A && " GIT
+			    "commit -q -m '%s'",
+			    repo, msg),
+			 0);
+}
+
+static void head_id(char out[41])
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "git -C %s rev-parse HEAD", repo);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, 41, p));
+	pclose(p);
+}
+
+static int setup(void **state_)
+{
+	(void)state_;
+	snprintf(scratch, sizeof(scratch), "/tmp/test_gitsrc.XXXXXX");
+	if (!mkdtemp(scratch))
+		return -1;
+	snprintf(repo, sizeof(repo), "%s/repo", scratch);
+	snprintf(state, sizeof(state), "%s/state", scratch);
+	if (sh(GIT "init -q %s && mkdir -p %s/prod/sub", repo, repo) != 0)
+		return -1;
+	write_file("prod/sip.yaml", "version: 1\nsip:\n  allowAllAgents: true\n");
+	write_file("prod/regs.yml", "version: 1\n");
+	write_file("prod/README.md", "not yaml\n");
+	write_file("prod/.hidden.yaml", "x: 1\n");
+	write_file("prod/sub/deep.yaml", "version: 1\n");
+	write_file("top.yaml", "version: 1\n");
+	commit("one");
+	return sh("cd %s && git tag v1", repo);
+}
+
+static int teardown(void **state_)
+{
+	(void)state_;
+	return sh("rm -rf %s", scratch);
+}
+
+static struct gitsrc_opts opts(const char *url, const char *ref,
+			       const char *path)
+{
+	struct gitsrc_opts o = {.url = url, .ref = ref, .path = path,
+				.cache_root = state};
+	return o;
+}
+
+static void expect_error(const struct gitsrc_opts *o, const char *needle)
+{
+	struct diag_list d = {0};
+	struct source *src = NULL;
+	assert_int_equal(gitsrc_load(&src, o, &d), -1);
+	assert_null(src);
+	assert_int_equal(d.len, 1);
+	if (!strstr(d.items[0].message, needle))
+		fail_msg("message '%s' lacks '%s'", d.items[0].message, needle);
+	diag_list_clear(&d);
+}
+
+static void test_local_path_dir(void **state_)
+{
+	(void)state_;
+	char id[41], name[64];
+	head_id(id);
+	struct gitsrc_opts o = opts(repo, "main", "prod");
+	struct diag_list d = {0};
+	struct source *src = NULL;
+	assert_int_equal(gitsrc_load(&src, &o, &d), 0);
+	assert_int_equal(d.len, 0);
+	/* only *.yaml / *.yml directly in prod/, sorted, no dotfiles */
+	assert_int_equal(src->n_files, 2);
+	snprintf(name, sizeof(name), "prod/regs.yml@%.7s", id);
+	assert_string_equal(src->files[0].name, name);
+	snprintf(name, sizeof(name), "prod/sip.yaml@%.7s", id);
+	assert_string_equal(src->files[1].name, name);
+	assert_string_equal(src->files[1].data,
+			    "version: 1\nsip:\n  allowAllAgents: true\n");
+	assert_string_equal(src->info.commit, id);
+	assert_string_equal(src->info.ref, "main");
+	assert_string_equal(src->info.path, "prod");
+	assert_string_equal(src->info.repo, repo);
+	source_free(src);
+}
+
+static void test_file_url_single_file_and_refs(void **state_)
+{
+	(void)state_;
+	char url[600], id[41], short_id[8], name[64];
+	head_id(id);
+	snprintf(url, sizeof(url), "file://%s", repo);
+	snprintf(short_id, sizeof(short_id), "%.7s", id);
+	const char *refs[] = {"main", "v1", "refs/heads/main", id, short_id};
+	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		struct gitsrc_opts o = opts(url, refs[i], "./prod/sip.yaml");
+		struct diag_list d = {0};
+		struct source *src = NULL;
+		assert_int_equal(gitsrc_load(&src, &o, &d), 0);
+		assert_int_equal(src->n_files, 1);
+		snprintf(name, sizeof(name), "prod/sip.yaml@%s", short_id);
+		assert_string_equal(src->files[0].name, name);
+		assert_string_equal(src->info.commit, id);
+		source_free(src);
+	}
+	/* root of the tree */
+	struct gitsrc_opts o = opts(url, NULL, NULL);
+	struct diag_list d = {0};
+	struct source *src = NULL;
+	assert_int_equal(gitsrc_load(&src, &o, &d), 0);
+	assert_int_equal(src->n_files, 1);
+	snprintf(name, sizeof(name), "top.yaml@%s", short_id);
+	assert_string_equal(src->files[0].name, name);
+	source_free(src);
+}
+
+static int count_caches(void)
+{
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "ls %s/git | wc -l", state);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+static void test_incremental_fetch_sees_new_commit(void **state_)
+{
+	(void)state_;
+	struct gitsrc_opts o = opts(repo, "main", "prod");
+	struct diag_list d = {0};
+	struct gitsrc *g = NULL;
+	char before[41], after[41], id[41];
+	int n_before = count_caches();
+	assert_int_equal(gitsrc_open(&g, &o, &d), 0);
+	assert_int_equal(gitsrc_fetch(g, NULL, &d), 0);
+	assert_int_equal(gitsrc_resolve(g, before, &d), 0);
+
+	write_file("prod/sip.yaml", "version: 1\nsip:\n  allowAllAgents: false\n");
+	commit("two");
+	head_id(id);
+	double secs = -1;
+	assert_int_equal(gitsrc_fetch(g, &secs, &d), 0);
+	assert_true(secs >= 0);
+	assert_int_equal(gitsrc_resolve(g, after, &d), 0);
+	assert_string_equal(after, id);
+	assert_string_not_equal(before, after);
+
+	struct source *src = NULL;
+	assert_int_equal(gitsrc_read(g, after, &src, &d), 0);
+	assert_non_null(strstr(src->files[1].data, "false"));
+	source_free(src);
+	/* the old commit is still readable from the cache */
+	assert_int_equal(gitsrc_read(g, before, &src, &d), 0);
+	assert_non_null(strstr(src->files[1].data, "true"));
+	source_free(src);
+	assert_int_equal(d.len, 0);
+	gitsrc_free(g);
+
+	/* the earlier test made this repo's cache: it was reused */
+	assert_true(n_before >= 1);
+	assert_int_equal(count_caches(), n_before);
+}
+
+static void test_errors_name_repo_and_failure(void **state_)
+{
+	(void)state_;
+	struct gitsrc_opts o = opts(repo, "no-such-branch", "prod");
+	expect_error(&o, "ref 'no-such-branch' not found");
+	o = opts(repo, "main", "nope/dir");
+	expect_error(&o, "path 'nope/dir' not found");
+	o = opts("/nonexistent/repo/x", "main", NULL);
+	expect_error(&o, "git: /nonexistent/repo/x: fetch failed:");
+	o = opts("file:///nonexistent/repo", "main", NULL);
+	expect_error(&o, "file:///nonexistent/repo: fetch failed:");
+}
+
+static void test_display_url_hides_userinfo(void **state_)
+{
+	(void)state_;
+	char *s = gitsrc_display_url("https://x-access-token:SECRET@git.example.com/a.git");
+	assert_string_equal(s, "https://***@git.example.com/a.git");
+	free(s);
+	s = gitsrc_display_url("https://git.example.com/a@b.git");
+	assert_string_equal(s, "https://git.example.com/a@b.git");
+	free(s);
+	s = gitsrc_display_url("/srv/repo");
+	assert_string_equal(s, "/srv/repo");
+	free(s);
+}
+
+static void b64(const unsigned char *in, size_t n, char *out)
+{
+	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+}
+
+static void test_known_hosts(void **state_)
+{
+	(void)state_;
+	const unsigned char key[] = "\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
+				    "0123456789abcdef0123456789abcdef";
+	const unsigned char other[] = "\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
+				      "ffffffffffffffffffffffffffffffff";
+	size_t klen = sizeof(key) - 1;
+	char kb[256], ob[256], path[600];
+	b64(key, klen, kb);
+	b64(other, klen, ob);
+
+	/* hashed entry for [hashed.example]:2222 */
+	unsigned char salt[20], mac[20];
+	unsigned int mlen = 0;
+	memset(salt, 7, sizeof(salt));
+	const char *hname = "[hashed.example]:2222";
+	HMAC(EVP_sha1(), salt, sizeof(salt), (const unsigned char *)hname,
+	     strlen(hname), mac, &mlen);
+	char sb[64], mb[64];
+	b64(salt, sizeof(salt), sb);
+	b64(mac, mlen, mb);
+
+	snprintf(path, sizeof(path), "%s/known_hosts", scratch);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "# comment\n\n");
+	fprintf(fp, "git.example.com,10.0.0.1 ssh-ed25519 %s\n", kb);
+	fprintf(fp, "[port.example]:2200 ssh-ed25519 %s\n", kb);
+	fprintf(fp, "*.wild.example,!bad.wild.example ssh-ed25519 %s\n", kb);
+	fprintf(fp, "|1|%s|%s ssh-ed25519 %s\n", sb, mb, kb);
+	fprintf(fp, "revoked.example ssh-ed25519 %s\n", kb);
+	fprintf(fp, "@revoked * ssh-ed25519 %s\n", ob);
+	fclose(fp);
+
+	assert_int_equal(gitsrc_known_hosts_check(path, "git.example.com", 22, key, klen), 1);
+	assert_int_equal(gitsrc_known_hosts_check(path, "GIT.example.com", 22, key, klen), 1);
+	assert_int_equal(gitsrc_known_hosts_check(path, "10.0.0.1", 22, key, klen), 1);
+	/* wrong key, unknown host, wrong port */
+	assert_int_equal(gitsrc_known_hosts_check(path, "git.example.com", 22, other, klen), 0);
+	assert_int_equal(gitsrc_known_hosts_check(path, "evil.example.com", 22, key, klen), 0);
+	assert_int_equal(gitsrc_known_hosts_check(path, "git.example.com", 2200, key, klen), 0);
+	assert_int_equal(gitsrc_known_hosts_check(path, "port.example", 2200, key, klen), 1);
+	assert_int_equal(gitsrc_known_hosts_check(path, "port.example", 22, key, klen), 0);
+	assert_int_equal(gitsrc_known_hosts_check(path, "a.wild.example", 22, key, klen), 1);
+	assert_int_equal(gitsrc_known_hosts_check(path, "bad.wild.example", 22, key, klen), 0);
+	assert_int_equal(gitsrc_known_hosts_check(path, "hashed.example", 2222, key, klen), 1);
+	assert_int_equal(gitsrc_known_hosts_check(path, "hashed.example", 22, key, klen), 0);
+	/* a revoked key is refused even where it is listed */
+	fp = fopen(path, "a");
+	fprintf(fp, "revoked.example ssh-ed25519 %s\n", ob);
+	fclose(fp);
+	assert_int_equal(gitsrc_known_hosts_check(path, "revoked.example", 22, other, klen), 0);
+	assert_int_equal(gitsrc_known_hosts_check("/nonexistent/kh", "x", 22, key, klen), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_local_path_dir),
+		cmocka_unit_test(test_file_url_single_file_and_refs),
+		cmocka_unit_test(test_incremental_fetch_sees_new_commit),
+		cmocka_unit_test(test_errors_name_repo_and_failure),
+		cmocka_unit_test(test_display_url_hides_userinfo),
+		cmocka_unit_test(test_known_hosts),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
