@@ -1,0 +1,380 @@
+#include "reconcile/agent_http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "reconcile/crypto.h"
+
+#define HOOK_MAX_BODY (1024 * 1024)
+
+struct agent_http {
+	struct MHD_Daemon *daemon;
+	int port;
+	agent_http_snapshot_fn snapshot;
+	agent_http_hook_fn hook;
+	void *ctx;
+	pthread_mutex_t lock; /* guards secret */
+	char *secret;
+};
+
+/* Per-request state for POST bodies. */
+struct request {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	volatile char *p = s;
+	while (*p)
+		*p++ = '\0';
+	free(s);
+}
+
+static const char *method_label[4] = {"GET", "POST", "PATCH", "DELETE"};
+
+int agent_http_metrics_text(const struct agent_metrics *m, char **out)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&buf, &size);
+	if (!fp)
+		return -1;
+	fprintf(fp,
+		"# HELP sipsync_up The agent is running.\n"
+		"# TYPE sipsync_up gauge\nsipsync_up 1\n"
+		"# HELP sipsync_ready Last fetch and reconcile succeeded.\n"
+		"# TYPE sipsync_ready gauge\nsipsync_ready %d\n",
+		m->ready ? 1 : 0);
+	fprintf(fp,
+		"# HELP sipsync_last_reconcile_timestamp_seconds End of the "
+		"last reconcile (unix time).\n"
+		"# TYPE sipsync_last_reconcile_timestamp_seconds gauge\n"
+		"sipsync_last_reconcile_timestamp_seconds %.3f\n"
+		"# HELP sipsync_last_reconcile_success 1 when the last "
+		"reconcile succeeded.\n"
+		"# TYPE sipsync_last_reconcile_success gauge\n"
+		"sipsync_last_reconcile_success %d\n"
+		"# HELP sipsync_drift 1 when the live account differed from "
+		"the desired state at the last plan.\n"
+		"# TYPE sipsync_drift gauge\nsipsync_drift %d\n",
+		m->reconciled ? m->last_reconcile_ts : 0.0,
+		m->last_success ? 1 : 0, m->drift ? 1 : 0);
+	fprintf(fp, "# HELP sipsync_applied_commit_info Commit the live "
+		    "account is known to match.\n"
+		    "# TYPE sipsync_applied_commit_info gauge\n");
+	if (m->commit[0])
+		fprintf(fp, "sipsync_applied_commit_info{commit=\"%s\"} 1\n",
+			m->commit);
+	fprintf(fp, "# HELP sipsync_fetched_commit_info Commit the ref "
+		    "resolved to at the last fetch.\n"
+		    "# TYPE sipsync_fetched_commit_info gauge\n");
+	if (m->fetched_commit[0])
+		fprintf(fp, "sipsync_fetched_commit_info{commit=\"%s\"} 1\n",
+			m->fetched_commit);
+	fprintf(fp,
+		"# HELP sipsync_reconcile_cycles_total Reconcile cycles run.\n"
+		"# TYPE sipsync_reconcile_cycles_total counter\n"
+		"sipsync_reconcile_cycles_total %lu\n"
+		"# HELP sipsync_changes_applied_total Changes applied to the "
+		"account.\n"
+		"# TYPE sipsync_changes_applied_total counter\n"
+		"sipsync_changes_applied_total %lu\n"
+		"# HELP sipsync_errors_total Failed fetches, loads and "
+		"reconciles.\n"
+		"# TYPE sipsync_errors_total counter\n"
+		"sipsync_errors_total %lu\n",
+		m->cycles, m->changes_applied, m->errors);
+	fprintf(fp, "# HELP sipsync_api_requests_total Ultravox API requests "
+		    "sent, retries included.\n"
+		    "# TYPE sipsync_api_requests_total counter\n");
+	for (int i = 0; i < 4; i++)
+		fprintf(fp, "sipsync_api_requests_total{method=\"%s\"} %lu\n",
+			method_label[i], m->api_by_method[i]);
+	fprintf(fp,
+		"# HELP sipsync_api_request_duration_seconds Latency of the "
+		"Ultravox API requests.\n"
+		"# TYPE sipsync_api_request_duration_seconds summary\n"
+		"sipsync_api_request_duration_seconds_sum %.6f\n"
+		"sipsync_api_request_duration_seconds_count %lu\n"
+		"# HELP sipsync_git_fetch_duration_seconds Duration of the "
+		"last git fetch.\n"
+		"# TYPE sipsync_git_fetch_duration_seconds gauge\n"
+		"sipsync_git_fetch_duration_seconds %.6f\n",
+		m->api_seconds, m->api_requests, m->git_fetch_seconds);
+	if (fclose(fp) != 0) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+bool agent_http_verify_signature(const char *secret, const void *body,
+				 size_t len, const char *header)
+{
+	char want[CRYPTO_SHA256_HEX_LEN + 1], got[CRYPTO_SHA256_HEX_LEN + 1];
+	if (!secret || !*secret || !header || strncmp(header, "sha256=", 7) != 0)
+		return false;
+	const char *hex = header + 7;
+	if (strlen(hex) != CRYPTO_SHA256_HEX_LEN)
+		return false;
+	for (size_t i = 0; i < CRYPTO_SHA256_HEX_LEN; i++) {
+		char ch = hex[i];
+		if (ch >= 'A' && ch <= 'F')
+			ch = (char)(ch - 'A' + 'a');
+		else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return false;
+		got[i] = ch;
+	}
+	got[CRYPTO_SHA256_HEX_LEN] = '\0';
+	if (crypto_hmac_sha256_hex(secret, strlen(secret), body, len, want) != 0)
+		return false;
+	return crypto_equal(want, got);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status,
+			       const char *type, const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	enum MHD_Result rc = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result serve_get(struct agent_http *h,
+				 struct MHD_Connection *conn, const char *url)
+{
+	struct agent_metrics m;
+	if (strcmp(url, "/healthz") == 0)
+		return respond(conn, MHD_HTTP_OK, "text/plain", "ok\n");
+	memset(&m, 0, sizeof(m));
+	h->snapshot(h->ctx, &m);
+	if (strcmp(url, "/readyz") == 0)
+		return m.ready ? respond(conn, MHD_HTTP_OK, "text/plain", "ready\n")
+			       : respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+					 "text/plain", "not ready\n");
+	if (strcmp(url, "/metrics") == 0) {
+		char *text = NULL;
+		if (agent_http_metrics_text(&m, &text) != 0)
+			return MHD_NO;
+		enum MHD_Result rc = respond(conn, MHD_HTTP_OK,
+					     "text/plain; version=0.0.4", text);
+		free(text);
+		return rc;
+	}
+	return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+}
+
+static enum MHD_Result serve_hook(struct agent_http *h,
+				  struct MHD_Connection *conn,
+				  struct request *req)
+{
+	if (req->too_large)
+		return respond(conn, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain",
+			       "body too large\n");
+	const char *sig = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, "X-Hub-Signature-256");
+	pthread_mutex_lock(&h->lock);
+	bool ok = agent_http_verify_signature(
+		h->secret, req->body ? req->body : "", req->len, sig);
+	pthread_mutex_unlock(&h->lock);
+	if (!ok)
+		return respond(conn, MHD_HTTP_UNAUTHORIZED, "text/plain",
+			       "bad or missing signature\n");
+	if (h->hook)
+		h->hook(h->ctx);
+	return respond(conn, MHD_HTTP_ACCEPTED, "text/plain",
+		       "reconcile triggered\n");
+}
+
+static int buffer_body(struct request *req, const char *data, size_t n)
+{
+	if (req->too_large || req->len + n > HOOK_MAX_BODY) {
+		req->too_large = true;
+		return 0;
+	}
+	char *b = realloc(req->body, req->len + n + 1);
+	if (!b)
+		return -1;
+	memcpy(b + req->len, data, n);
+	req->len += n;
+	b[req->len] = '\0';
+	req->body = b;
+	return 0;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
+			       const char *url, const char *method,
+			       const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	struct agent_http *h = cls;
+	(void)version;
+	bool is_hook = strcmp(url, "/hooks/git") == 0;
+	if (is_hook && strcmp(method, "POST") == 0) {
+		struct request *req = *con_cls;
+		if (!req) {
+			if (!(req = calloc(1, sizeof(*req))))
+				return MHD_NO;
+			*con_cls = req;
+			return MHD_YES;
+		}
+		if (*upload_data_size) {
+			if (buffer_body(req, upload_data, *upload_data_size) != 0)
+				return MHD_NO;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return serve_hook(h, conn, req);
+	}
+	if (is_hook)
+		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			       "use POST\n");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			       "method not allowed\n");
+	return serve_get(h, conn, url);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct request *req = *con_cls;
+	if (req) {
+		free(req->body);
+		free(req);
+		*con_cls = NULL;
+	}
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into a socket address. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss,
+			bool *v6)
+{
+	char host[128];
+	const char *colon;
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
+			return -1;
+		snprintf(host, sizeof(host), "%.*s", (int)(end - s - 1), s + 1);
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof(host))
+			return -1;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	}
+	char *end = NULL;
+	long port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || port < 0 || port > 65535)
+		return -1;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*v6 = false;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*v6 = true;
+		return 0;
+	}
+	return -1;
+}
+
+int agent_http_start(struct agent_http **out,
+		     const struct agent_http_config *cfg,
+		     struct diag_list *diags)
+{
+	struct sockaddr_storage ss;
+	bool v6 = false;
+	*out = NULL;
+	if (parse_listen(cfg->listen, &ss, &v6) != 0) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "--listen %s: expected HOST:PORT with a numeric "
+			 "address (e.g. 127.0.0.1:9479)",
+			 cfg->listen);
+		return -1;
+	}
+	struct agent_http *h = calloc(1, sizeof(*h));
+	if (!h)
+		return -1;
+	h->snapshot = cfg->snapshot;
+	h->hook = cfg->hook;
+	h->ctx = cfg->ctx;
+	pthread_mutex_init(&h->lock, NULL);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	h->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed,
+		NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	if (!h->daemon) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "--listen %s: cannot listen (address in use or not "
+			 "available)",
+			 cfg->listen);
+		agent_http_stop(h);
+		return -1;
+	}
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info ? (int)info->port : 0;
+	*out = h;
+	return 0;
+}
+
+int agent_http_port(const struct agent_http *h)
+{
+	return h->port;
+}
+
+int agent_http_set_secret(struct agent_http *h, const char *secret)
+{
+	char *copy = NULL;
+	if (secret && !(copy = strdup(secret)))
+		return -1;
+	pthread_mutex_lock(&h->lock);
+	char *old = h->secret;
+	h->secret = copy;
+	pthread_mutex_unlock(&h->lock);
+	wipe_free(old);
+	return 0;
+}
+
+void agent_http_stop(struct agent_http *h)
+{
+	if (!h)
+		return;
+	if (h->daemon)
+		MHD_stop_daemon(h->daemon);
+	wipe_free(h->secret);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
