@@ -30,6 +30,10 @@ struct api_config {
 	long max_retry_ms;       /* total backoff per request, 0: default 60 s */
 	int parallelism;         /* writes in flight, 0: default 8 */
 	int page_size;           /* registrations per page asked, 0: 100 */
+	long retry_base_ms;      /* backoff ceiling of the first retry (doubled
+				    each time, full jitter), 0: default 250 ms */
+	long retry_max_delay_ms; /* ceiling of one wait, Retry-After included,
+				    0: default 20 s */
 };
 
 enum api_method { API_GET, API_POST, API_PATCH, API_DELETE };
@@ -52,6 +56,35 @@ void api_client_free(struct api_client *c);
 
 const struct api_stats *api_client_stats(const struct api_client *c);
 
+/* Copies the counters; safe while another thread runs requests (the
+ * agent's /metrics handler). */
+void api_client_stats_get(const struct api_client *c, struct api_stats *out);
+
+/* Registers a secret value (copied): every diag and log line of this client
+ * has each occurrence replaced by "<redacted>". The API key and the
+ * "password" / "fallbackHandler.secrets" values of api_write bodies are
+ * registered automatically; register anything else the server might echo.
+ * Empty strings are ignored. Returns 0, or -1 when out of memory. */
+int api_redact_add(struct api_client *c, const char *value);
+
+/* One finished HTTP request (attempt), for verbose logs. No bodies. */
+struct api_event {
+	const char *method;
+	const char *path;   /* without the query string */
+	long status;        /* 0: no HTTP response */
+	long elapsed_ms;
+	int attempt;        /* 1-based */
+	long retry_in_ms;   /* >= 0: will be retried after this wait; -1: no */
+	const char *error;  /* transport error (redacted) or NULL */
+	const char *text;   /* the whole line, e.g.
+			       "GET /api/sip -> 200 in 12 ms" */
+};
+
+typedef void (*api_log_fn)(void *ctx, const struct api_event *ev);
+
+/* Calls fn after every request attempt (NULL: off). */
+void api_client_set_log(struct api_client *c, api_log_fn fn, void *ctx);
+
 /* GET /api/sip and every page of GET /api/sip/registrations (following
  * `next` as given). Every sip field of the result is FIELD_SET or
  * FIELD_NULL. Responses of the wrong shape are an error (diag), unknown
@@ -68,6 +101,12 @@ int api_list_registrations(struct api_client *c, struct registration **out,
  * other failure (diag added). */
 int api_agent_exists(struct api_client *c, const char *agent_id,
 		     struct diag_list *diags);
+
+/* api_agent_exists for n ids at once, concurrently (parallelism bound):
+ * exists[i] = 1, 0 (404) or -1 (failed, diag added). Returns 0 when every
+ * id got an answer, -1 otherwise. */
+int api_agents_exist(struct api_client *c, const char *const *ids, size_t n,
+		     int *exists, struct diag_list *diags);
 
 /* One write request. The caller fills the first block; api_execute fills
  * the results. */

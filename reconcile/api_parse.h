@@ -1,0 +1,53 @@
+/*
+ * api_parse: the JSON bodies of the Ultravox SIP API, turned into the model
+ * (reconcile/model.h) and into readable error messages. Pure functions on
+ * text (no I/O), so they can be unit-tested and fuzzed on their own.
+ * Internal to the api module.
+ *
+ * Every parser ignores unknown fields and rejects the wrong shape with *why
+ * set to an allocated message such as "allowedAgents is not a list" (the
+ * caller frees it; it is NULL when out of memory).
+ */
+#ifndef SIPSYNC_API_PARSE_H
+#define SIPSYNC_API_PARSE_H
+
+#include <stddef.h>
+
+#include "reconcile/model.h"
+
+/* A SipConfig (GET/PATCH /api/sip). Fills *sip (release with
+ * model_sip_release); every top-level field_state is FIELD_SET or
+ * FIELD_NULL; fallback secrets are SECRET_LITERAL with value set, and
+ * fallback.secrets_state is FIELD_UNSET when the server did not return
+ * them. Returns 0, or -1 with *why (sip left empty). */
+int api_parse_sip(const char *body, size_t len, struct sip_config *sip,
+		  char **why);
+
+/* One page of PaginatedSipRegistrationList. Appends the results to
+ * *regs / *n (grown with realloc; the caller owns them) and sets *next to
+ * the next page URL (allocated) or NULL. Returns 0, or -1 with *why (*regs
+ * and *n then hold what was appended before the failure). */
+int api_parse_page(const char *body, size_t len, struct registration **regs,
+		   size_t *n, char **next, char **why);
+
+/* The registrationId of a SipRegistration (POST answer): allocated, or
+ * NULL when absent or not JSON. */
+char *api_parse_registration_id(const char *body, size_t len);
+
+/* A Django REST Framework error body rendered on one line:
+ *   {"detail": "x"}                                -> "x"
+ *   {"allowedAgents": [{}, {"toUserPattern": ["m"]}]}
+ *                                  -> "allowedAgents[1].toUserPattern: m"
+ *   {"non_field_errors": ["m"]}                    -> "m"
+ * several messages joined with "; ". Returns an allocated string, or NULL
+ * when the body is not a JSON object or array. */
+char *api_parse_error(const char *body, size_t len);
+
+/* The secret values a request body carries ("password", and the strings
+ * of "fallbackHandler.secrets"): calls fn for each. Bodies that are not
+ * JSON are ignored. */
+void api_parse_body_secrets(const char *body,
+			    void (*fn)(void *ctx, const char *secret),
+			    void *ctx);
+
+#endif
