@@ -1,8 +1,14 @@
-/* Stub: the interface is stable; the implementation lands with plan/apply. */
 #include "reconcile/reconcile.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "reconcile/apply.h"
+#include "reconcile/plan.h"
+#include "reconcile/render.h"
+#include "reconcile/state.h"
 
 void reconcile_opts_init(struct reconcile_opts *o)
 {
@@ -10,58 +16,236 @@ void reconcile_opts_init(struct reconcile_opts *o)
 	o->max_deletes = -1;
 }
 
+/* Every desired secret value is registered with the client so that no
+ * error message can ever echo it. */
+static int redact_secrets(struct api_client *api, const struct desired_state *ds)
+{
+	int rc = 0;
+	const struct fallback_handler *f = &ds->sip.fallback;
+	for (size_t i = 0; i < f->n_secrets; i++)
+		if (f->secrets[i].value)
+			rc |= api_redact_add(api, f->secrets[i].value);
+	for (size_t i = 0; i < ds->n_regs; i++)
+		if (ds->regs[i].password.value)
+			rc |= api_redact_add(api, ds->regs[i].password.value);
+	return rc ? -1 : 0;
+}
+
+static bool live_has_agent(const struct live_state *live, const char *id)
+{
+	for (size_t j = 0; j < live->sip.n_agents; j++)
+		if (strcasecmp(live->sip.agents[j].agent_id, id) == 0)
+			return true;
+	return false;
+}
+
+/* Agents named by the desired state that the live config does not already
+ * allow must exist: GET /api/agents/{id} answering 404 is an error at the
+ * place of the id. */
+static int check_agents(struct api_client *api, const struct desired_state *ds,
+			const struct live_state *live, struct diag_list *d)
+{
+	const struct sip_config *s = &ds->sip;
+	if (!ds->has_sip || s->agents_state != FIELD_SET || s->n_agents == 0)
+		return 0;
+	const char **ids = calloc(s->n_agents, sizeof(*ids));
+	size_t *where = calloc(s->n_agents, sizeof(*where));
+	int *exists = calloc(s->n_agents, sizeof(*exists));
+	size_t n = 0;
+	int rc = -1;
+	if (!ids || !where || !exists)
+		goto out;
+	for (size_t i = 0; i < s->n_agents; i++)
+		if (!live_has_agent(live, s->agents[i].agent_id)) {
+			ids[n] = s->agents[i].agent_id;
+			where[n++] = i;
+		}
+	rc = n ? api_agents_exist(api, ids, n, exists, d) : 0;
+	for (size_t k = 0; k < n; k++) {
+		if (exists[k] != 0)
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "sip.allowedAgents[%zu].agentId", where[k]);
+		const struct agent_allowance *a = &s->agents[where[k]];
+		diag_add(d, DIAG_ERROR, a->id_pos.file ? &a->id_pos : &a->pos, path,
+			 "agent %s does not exist in this account (GET /api/agents/%s: 404)",
+			 a->agent_id, a->agent_id);
+		rc = -1;
+	}
+out:
+	free(ids);
+	free(where);
+	free(exists);
+	return rc;
+}
+
 int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 		   const struct reconcile_opts *o, struct plan **out,
 		   struct diag_list *d)
 {
-	(void)api;
-	(void)ds;
-	(void)o;
+	struct live_state *live = NULL;
+	struct state_file *st = NULL;
+	int rc = -1;
 	*out = NULL;
-	diag_add(d, DIAG_ERROR, NULL, NULL, "reconcile: not implemented yet");
-	return -1;
+	if (redact_secrets(api, ds) != 0 || api_read_live(api, &live, d) != 0)
+		goto out;
+	if (!live->sip.domain || !*live->sip.domain) {
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "GET /api/sip: the response carries no domain");
+		goto out;
+	}
+	if (o->state_dir && state_load(&st, o->state_dir, live->sip.domain, d) != 0)
+		goto out;
+	if (check_agents(api, ds, live, d) != 0)
+		goto out;
+	struct plan_input in = {
+		.ds = ds,
+		.live = live,
+		.state = st,
+		.api_key = o->api_key,
+		.sync_secrets = o->sync_secrets,
+	};
+	rc = plan_build(out, &in, d);
+out:
+	state_free(st);
+	model_live_free(live);
+	return rc;
+}
+
+static bool guard_fails(const char *name, const char **guard, bool force)
+{
+	if (force)
+		return false;
+	if (!*guard)
+		*guard = name;
+	return true;
+}
+
+static bool domain_guard(const struct plan *p, const struct reconcile_opts *o,
+			 const char **guard, struct diag_list *d)
+{
+	if (!p->desired_domain || strcasecmp(p->desired_domain, p->live_domain) == 0 ||
+	    !guard_fails("domain", guard, o->force))
+		return false;
+	diag_add(d, DIAG_ERROR, &p->desired_domain_pos, "account.domain",
+		 "the desired state is for %s but the API key belongs to %s "
+		 "(refusing; --force overrides)",
+		 p->desired_domain, p->live_domain);
+	return true;
+}
+
+int reconcile_domain_guard(const struct plan *p, const struct reconcile_opts *o,
+			   struct diag_list *d)
+{
+	const char *g = NULL;
+	return domain_guard(p, o, &g, d) ? -1 : 0;
 }
 
 int reconcile_guards(const struct plan *p, const struct reconcile_opts *o,
 		     const char **guard, struct diag_list *d)
 {
-	(void)p;
-	(void)o;
-	(void)d;
 	*guard = NULL;
-	return 0;
+	if (!p->has_desired && guard_fails("empty-source", guard, false))
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "refusing to apply: the source holds no desired state (no "
+			 "sip: and no registrations:), which is never read as "
+			 "\"delete everything\"");
+	domain_guard(p, o, guard, d);
+	if (o->max_deletes >= 0 && p->deletes > (size_t)o->max_deletes &&
+	    guard_fails("max-deletes", guard, o->force))
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "refusing to apply: the plan deletes %zu registration%s, "
+			 "more than --max-deletes %ld (--force overrides)",
+			 p->deletes, p->deletes == 1 ? "" : "s", o->max_deletes);
+	size_t touched = p->reg_updates + p->reg_deletes;
+	if (p->live_regs >= 10 && touched * 10 > p->live_regs * 3 &&
+	    guard_fails("registrations-share", guard, o->force))
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "refusing to apply: the plan updates or deletes %zu of %zu "
+			 "existing registrations, more than 30%% (--force overrides)",
+			 touched, p->live_regs);
+	if (p->lockout && guard_fails("lockout", guard, o->force))
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "refusing to apply: the plan leaves the account accepting no "
+			 "incoming call at all (no CIDR, no agent allowance, no "
+			 "registration) (--force overrides)");
+	return *guard ? -1 : 0;
 }
 
 int reconcile_apply(struct api_client *api, const struct plan *p,
 		    const struct reconcile_opts *o,
 		    struct reconcile_result *r, struct diag_list *d)
 {
-	(void)api;
-	(void)p;
-	(void)o;
-	(void)r;
-	diag_add(d, DIAG_ERROR, NULL, NULL, "reconcile: not implemented yet");
-	return -1;
+	struct state_file *st = NULL;
+	struct apply_report rep = {0};
+	int rc = -1;
+	if (o->state_dir && state_load(&st, o->state_dir, p->live_domain, d) != 0)
+		return -1;
+	rc = apply_plan(api, p, st, o->progress, o->progress_ctx, &rep, d);
+	/* record what was sent even after a partial failure: the next run
+	 * then re-sends only what is still missing */
+	if (st && rep.done && state_save(st, d) != 0)
+		rc = -1;
+	r->writes_total = rep.total;
+	r->writes_done = rep.done;
+	r->writes_failed = rep.failed + rep.skipped;
+	r->applied = rc == 0;
+	r->outcome = rc == 0 ? RECONCILE_APPLIED : RECONCILE_PARTIAL;
+	state_free(st);
+	return rc;
 }
 
 int reconcile_result_from_plan(struct reconcile_result *r,
 			       const struct plan *p)
 {
-	(void)r;
-	(void)p;
-	return -1;
+	r->creates = p->creates;
+	r->updates = p->updates;
+	r->deletes = p->deletes;
+	r->notes = p->n_notes;
+	r->changes = plan_has_changes(p);
+	r->outcome = r->changes ? RECONCILE_PLANNED : RECONCILE_NO_CHANGES;
+	free(r->live_domain);
+	free(r->live_fingerprint);
+	free(r->plan_text);
+	r->live_domain = strdup(p->live_domain);
+	r->live_fingerprint = strdup(p->live_fingerprint);
+	r->plan_text = render_text(p, false);
+	return r->live_domain && r->live_fingerprint && r->plan_text ? 0 : -1;
 }
 
 int reconcile_once(struct api_client *api, const struct desired_state *ds,
 		   const struct reconcile_opts *o, struct reconcile_result *r,
 		   struct diag_list *d)
 {
-	memset(r, 0, sizeof(*r));
 	struct plan *p = NULL;
+	memset(r, 0, sizeof(*r));
+	r->outcome = RECONCILE_ERROR;
 	if (reconcile_plan(api, ds, o, &p, d) != 0)
 		return -1;
 	r->plan = p;
-	return -1;
+	if (reconcile_result_from_plan(r, p) != 0) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "reconcile: out of memory");
+		r->outcome = RECONCILE_ERROR;
+		return -1;
+	}
+	if (!o->apply) {
+		/* the domain guard holds for detection too: another account's
+		 * drift is not this config's drift */
+		if (domain_guard(p, o, &r->guard, d)) {
+			r->outcome = RECONCILE_REFUSED;
+			return -1;
+		}
+		return 0;
+	}
+	if (reconcile_guards(p, o, &r->guard, d) != 0) {
+		r->outcome = RECONCILE_REFUSED;
+		return -1;
+	}
+	if (!r->changes) {
+		r->applied = true;
+		return 0;
+	}
+	return reconcile_apply(api, p, o, r, d);
 }
 
 void reconcile_result_release(struct reconcile_result *r)
@@ -71,6 +255,6 @@ void reconcile_result_release(struct reconcile_result *r)
 	free(r->live_domain);
 	free(r->live_fingerprint);
 	free(r->plan_text);
-	/* r->plan: plan_free once plan.c lands */
+	plan_free(r->plan);
 	memset(r, 0, sizeof(*r));
 }

@@ -37,6 +37,7 @@ struct reconcile_step {
 	const char *label;
 	bool ok;
 	long status; /* last HTTP status, 0 when none */
+	bool attempted; /* false: not sent because an earlier step failed */
 	const char *error;
 };
 
@@ -109,6 +110,11 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
  * and *guard set to the first one's name (static). */
 int reconcile_guards(const struct plan *p, const struct reconcile_opts *o,
 		     const char **guard, struct diag_list *d);
+
+/* Only the account.domain guard (plan refuses on it too). 0 or -1 with a
+ * diag at account.domain. */
+int reconcile_domain_guard(const struct plan *p, const struct reconcile_opts *o,
+			   struct diag_list *d);
 
 /* Sends the plan's requests (one PATCH /api/sip with only the changed
  * fields, POST/PATCH/DELETE per registration), reporting each step through
