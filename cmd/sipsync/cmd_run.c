@@ -1,11 +1,202 @@
-/* placeholder until its issue lands: the command exists but does nothing */
+/* sipsync run: the long-running GitOps agent (reconcile/agent.h). */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "reconcile/agent.h"
+
+static const char run_usage[] =
+	"usage: sipsync run --repo URL [--ref REF] [--path DIR] [options]\n"
+	"\n"
+	"Pulls the desired state from git and keeps the account in line with\n"
+	"it: a cycle (fetch, plan, and in apply mode apply) runs at start, on\n"
+	"every interval, and at once on a signed webhook.\n"
+	"\n"
+	"Options:\n"
+	"      --repo URL            repository: path, file://, git://, https://,\n"
+	"                            ssh:// or user@host:path (required)\n"
+	"      --ref REF             branch, tag or commit id (default main)\n"
+	"      --path DIR            file or directory in the repository\n"
+	"      --interval DURATION   between cycles: 30s, 5m, 1h (default 5m)\n"
+	"      --mode detect|apply   detect only reports drift (default detect)\n"
+	"      --listen HOST:PORT    /healthz /readyz /metrics /hooks/git\n"
+	"                            (default 127.0.0.1:9479; 'none' disables)\n"
+	"      --webhook-secret-file FILE\n"
+	"                            verify X-Hub-Signature-256 with this secret\n"
+	"      --git-token-file FILE https token (else env SIPSYNC_GIT_TOKEN)\n"
+	"      --ssh-key FILE        private key for ssh URLs\n"
+	"      --known-hosts FILE    ssh host keys (default ~/.ssh/known_hosts)\n"
+	"      --once                run one cycle and exit (0 ok, 1 failed)\n"
+	"      --max-cycles N        stop after N cycles (soak tests)\n"
+	"\n"
+	"Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
+	"the secret files (webhook secret, git token, API key).\n"
+	"\n";
+
+enum {
+	OPT_INTERVAL = 2000,
+	OPT_MODE,
+	OPT_LISTEN,
+	OPT_WEBHOOK_SECRET_FILE,
+	OPT_GIT_TOKEN_FILE,
+	OPT_SSH_KEY,
+	OPT_KNOWN_HOSTS,
+	OPT_ONCE,
+	OPT_MAX_CYCLES,
+};
+
+static const struct option run_options[] = {
+	CLI_COMMON_LONGOPTS,
+	{"interval", required_argument, NULL, OPT_INTERVAL},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"listen", required_argument, NULL, OPT_LISTEN},
+	{"webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_SECRET_FILE},
+	{"git-token-file", required_argument, NULL, OPT_GIT_TOKEN_FILE},
+	{"ssh-key", required_argument, NULL, OPT_SSH_KEY},
+	{"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+	{"once", no_argument, NULL, OPT_ONCE},
+	{"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
+	{NULL, 0, NULL, 0},
+};
+
+static void on_signal(int sig)
+{
+	agent_signal(sig);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int run_option(struct agent_config *ac, int opt, const char *arg)
+{
+	char *end = NULL;
+	switch (opt) {
+	case OPT_INTERVAL:
+		if (agent_parse_duration(arg, &ac->interval_ms) != 0) {
+			cli_errorf("--interval: expected a duration such as 30s, "
+				   "5m or 1h, got '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_MODE:
+		if (strcmp(arg, "detect") != 0 && strcmp(arg, "apply") != 0) {
+			cli_errorf("--mode: expected detect or apply, got '%s'", arg);
+			return -1;
+		}
+		ac->apply = strcmp(arg, "apply") == 0;
+		return 0;
+	case OPT_LISTEN:
+		ac->listen = strcmp(arg, "none") == 0 ? NULL : arg;
+		return 0;
+	case OPT_WEBHOOK_SECRET_FILE:
+		ac->webhook_secret_file = arg;
+		return 0;
+	case OPT_GIT_TOKEN_FILE:
+		ac->git_token_file = arg;
+		return 0;
+	case OPT_SSH_KEY:
+		ac->git.ssh_key = arg;
+		return 0;
+	case OPT_KNOWN_HOSTS:
+		ac->git.known_hosts = arg;
+		return 0;
+	case OPT_ONCE:
+		ac->once = true;
+		return 0;
+	case OPT_MAX_CYCLES:
+		ac->max_cycles = strtoul(arg, &end, 10);
+		if (!*arg || *end || arg[0] == '-') {
+			cli_errorf("--max-cycles: expected a number, got '%s'", arg);
+			return -1;
+		}
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int parse_args(int argc, char **argv, struct cli_common *c,
+		      struct agent_config *ac)
+{
+	bool help = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, run_options,
+				  NULL)) != -1) {
+		int r = cli_common_option(c, opt, optarg, &help);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r == 0 && (opt == '?' || run_option(ac, opt, optarg) != 0))
+			return EXIT_USAGE;
+	}
+	if (help) {
+		fputs(run_usage, stdout);
+		fputs(cli_common_help, stdout);
+		return EXIT_OK;
+	}
+	if (cli_positional(c, argc, argv, 0) != 0)
+		return EXIT_USAGE;
+	if (!c->repo) {
+		cli_errorf("run: --repo URL is required");
+		return EXIT_USAGE;
+	}
+	if (c->force) {
+		cli_errorf("run: --force is not accepted by the agent (guards "
+			   "are overridden one run at a time, with apply)");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_errorf("run: not implemented yet");
-	return EXIT_FAILURE_;
+	struct cli_common c = {0};
+	struct agent_config ac = {0};
+	char *key = NULL;
+	ac.interval_ms = 5 * 60 * 1000;
+	ac.listen = "127.0.0.1:9479";
+	int rc = parse_args(argc, argv, &c, &ac);
+	if (rc >= 0)
+		return rc;
+	char *state_dir = cli_state_dir(&c);
+	if (!state_dir)
+		return EXIT_FAILURE_;
+	ac.git.url = c.repo;
+	ac.git.ref = c.ref;
+	ac.git.path = c.git_path;
+	ac.git.cache_root = state_dir;
+	ac.git.token = getenv("SIPSYNC_GIT_TOKEN");
+	ac.api_url = cli_api_url(&c);
+	ac.ca_cert = c.ca_cert;
+	ac.api_key_file = c.api_key_file;
+	ac.state_dir = state_dir;
+	ac.log_json = c.log_format == LOG_JSON;
+	ac.verbosity = c.verbosity;
+	ac.log = stderr;
+	rc = EXIT_FAILURE_;
+	if (!c.api_key_file) {
+		if (cli_api_key(&c, &key) != 0)
+			goto out;
+		ac.api_key = key;
+	}
+	install_signals();
+	rc = agent_run(&ac) == 0 ? EXIT_OK : EXIT_FAILURE_;
+out:
+	if (key) {
+		memset(key, 0, strlen(key));
+		free(key);
+	}
+	free(state_dir);
+	return rc;
 }
