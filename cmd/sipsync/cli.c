@@ -220,6 +220,25 @@ char *cli_state_dir(const struct cli_common *c)
 	return strdup(buf);
 }
 
+int cli_open_source(const struct cli_common *c, struct source **out,
+		    struct diag_list *diags)
+{
+	*out = NULL;
+	if (!c->repo)
+		return source_from_path(out, c->source ? c->source : ".", diags);
+	char *state_dir = cli_state_dir(c);
+	struct gitsrc_opts go = {
+		.url = c->repo, .ref = c->ref, .path = c->git_path,
+		.cache_root = state_dir,
+		.token = getenv("SIPSYNC_GIT_TOKEN"),
+		.ssh_key = getenv("SIPSYNC_SSH_KEY"),
+		.known_hosts = getenv("SIPSYNC_KNOWN_HOSTS"),
+	};
+	int grc = state_dir ? gitsrc_load(out, &go, diags) : -1;
+	free(state_dir);
+	return grc;
+}
+
 int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,
 		     struct desired_state **out)
 {
@@ -227,20 +246,7 @@ int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,
 	struct source *src = NULL;
 	int rc = -1;
 	*out = NULL;
-	if (c->repo) {
-		char *state_dir = cli_state_dir(c);
-		struct gitsrc_opts go = {
-			.url = c->repo, .ref = c->ref, .path = c->git_path,
-			.cache_root = state_dir,
-			.token = getenv("SIPSYNC_GIT_TOKEN"),
-			.ssh_key = getenv("SIPSYNC_SSH_KEY"),
-			.known_hosts = getenv("SIPSYNC_KNOWN_HOSTS"),
-		};
-		int grc = state_dir ? gitsrc_load(&src, &go, &diags) : -1;
-		free(state_dir);
-		if (grc != 0)
-			goto out;
-	} else if (source_from_path(&src, c->source, &diags) != 0)
+	if (cli_open_source(c, &src, &diags) != 0)
 		goto out;
 	rc = load_desired(out, src, opts, &diags);
 out:

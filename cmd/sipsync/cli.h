@@ -111,6 +111,12 @@ int cli_api_key(const struct cli_common *c, char **out);
  * Returns a string the caller frees. */
 char *cli_state_dir(const struct cli_common *c);
 
+/* Builds the source named by --repo/--ref/--path or SOURCE (no loading).
+ * Returns 0 and *out (free with source_free), or -1 with the problem added
+ * to diags. */
+int cli_open_source(const struct cli_common *c, struct source **out,
+		    struct diag_list *diags);
+
 /* Loads and validates the desired state from --repo/--ref/--path or
  * SOURCE. Diagnostics are printed on stderr. Returns 0 and *out, or -1. */
 int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,

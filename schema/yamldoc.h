@@ -1,0 +1,72 @@
+/*
+ * yamldoc: one YAML buffer → a tree of nodes, each with its 1-based
+ * line:col, using libyaml's event parser. Guards against hostile input:
+ * invalid UTF-8, nesting deeper than YAMLDOC_MAX_DEPTH, and alias bombs
+ * (a document whose alias-expanded size exceeds YAMLDOC_MAX_NODES).
+ * Keys are kept as nodes; the loader checks them (duplicates, non-scalar
+ * keys) because it knows the field paths to name.
+ *
+ * Aliases share the anchored node (the tree is a DAG); anchors are bound
+ * when their node is complete, so no cycle can be built.
+ *
+ * Ownership: every node belongs to the struct yamldoc that yamldoc_parse
+ * returns; free everything with yamldoc_free.
+ */
+#ifndef SIPSYNC_YAMLDOC_H
+#define SIPSYNC_YAMLDOC_H
+
+#include <stddef.h>
+
+#include "reconcile/diag.h"
+
+#define YAMLDOC_MAX_DEPTH 64
+#define YAMLDOC_MAX_NODES 200000
+
+enum yamldoc_kind { YAMLDOC_SCALAR, YAMLDOC_SEQ, YAMLDOC_MAP };
+
+/* The type of a scalar under the YAML 1.2 core schema (plain scalars are
+ * resolved; quoted and block scalars are strings; !!tags are honoured). */
+enum yamldoc_type {
+	YAMLDOC_STR,
+	YAMLDOC_NULL,
+	YAMLDOC_BOOL,
+	YAMLDOC_INT,
+	YAMLDOC_FLOAT,
+};
+
+struct yamldoc_node {
+	enum yamldoc_kind kind;
+	enum yamldoc_type type; /* scalars only */
+	char *value;            /* scalars: NUL-terminated */
+	size_t len;             /* scalars: length (may hold a NUL byte) */
+	struct yamldoc_node **items; /* seq: items; map: key, value, key, ... */
+	size_t n_items;              /* seq: items; map: pairs * 2 */
+	size_t cap;
+	size_t size; /* alias-expanded node count of this subtree */
+	struct pos pos;
+};
+
+struct yamldoc {
+	struct yamldoc_node **roots; /* one per document */
+	size_t n_roots;
+	struct yamldoc_node **all; /* every node, for freeing */
+	size_t n_all, cap_all;
+};
+
+/* Parses data[0..len) of the file named file (a pointer that must outlive
+ * the result: it is stored in every node's pos). On success returns 0 and
+ * *out. On failure returns -1, adds one error (with place) to diags, and
+ * *out is NULL. */
+int yamldoc_parse(struct yamldoc **out, const char *file, const char *data,
+		  size_t len, struct diag_list *diags);
+
+/* The value node of key in map, or NULL. */
+const struct yamldoc_node *yamldoc_map_get(const struct yamldoc_node *map,
+					   const char *key);
+
+/* Human name of a node's type: "a string", "an integer", "a mapping"... */
+const char *yamldoc_type_name(const struct yamldoc_node *n);
+
+void yamldoc_free(struct yamldoc *doc);
+
+#endif
