@@ -1,0 +1,355 @@
+/*
+ * sim_http: libmicrohttpd glue.
+ */
+#include "sim_http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "sim_api.h"
+
+#define CONNECTION_TIMEOUT_S 30
+#define QUERY_MAX 2048
+
+struct sim_http {
+	struct MHD_Daemon *daemon;
+	struct sim_http_config cfg;
+	struct sim_api_config api;
+	struct sim_state *st;
+	struct sim_control *ctl;
+	char url[80];
+};
+
+/* One request's upload, kept between the access handler's calls. */
+struct upload {
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+};
+
+static void upload_add(struct upload *u, const char *data, size_t n,
+		       size_t max)
+{
+	size_t cap;
+	char *p;
+
+	if (u->too_big || n > max - u->len) {
+		u->too_big = true;
+		return;
+	}
+	if (u->len + n + 1 > u->cap) {
+		cap = u->cap ? u->cap : 1024;
+		while (cap < u->len + n + 1)
+			cap *= 2;
+		p = realloc(u->buf, cap);
+		if (!p) {
+			u->too_big = true;
+			return;
+		}
+		u->buf = p;
+		u->cap = cap;
+	}
+	memcpy(u->buf + u->len, data, n);
+	u->len += n;
+	u->buf[u->len] = '\0';
+}
+
+static void on_completed(void *cls, struct MHD_Connection *con,
+			 void **req_cls, enum MHD_RequestTerminationCode why)
+{
+	struct upload *u = *req_cls;
+
+	(void)cls;
+	(void)con;
+	(void)why;
+	if (u) {
+		free(u->buf);
+		free(u);
+		*req_cls = NULL;
+	}
+}
+
+struct query {
+	char buf[QUERY_MAX];
+	size_t len;
+};
+
+static enum MHD_Result query_add(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *value)
+{
+	struct query *q = cls;
+	int n;
+
+	(void)kind;
+	if (q->len >= sizeof(q->buf) - 1)
+		return MHD_NO;
+	n = snprintf(q->buf + q->len, sizeof(q->buf) - q->len, "%s%s%s%s",
+		     q->len ? "&" : "", key, value ? "=" : "",
+		     value ? value : "");
+	if (n < 0 || (size_t)n >= sizeof(q->buf) - q->len)
+		q->len = sizeof(q->buf) - 1;
+	else
+		q->len += (size_t)n;
+	return MHD_YES;
+}
+
+/* The Host header when it looks like a host[:port], else our own address:
+ * pagination links are absolute and must never carry junk. */
+static void base_url(const struct sim_http *srv, struct MHD_Connection *con,
+		     char *buf, size_t len)
+{
+	const char *host = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_HOST);
+	size_t n = host ? strlen(host) : 0;
+
+	if (n == 0 || n > 255 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-:[]") != n) {
+		snprintf(buf, len, "%s", srv->url);
+		return;
+	}
+	snprintf(buf, len, "http://%s", host);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *con,
+				  struct sim_response *rsp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char *text = NULL, num[24];
+
+	if (rsp->body) {
+		text = json_dumps(rsp->body, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!text)
+			return MHD_NO;
+		r = MHD_create_response_from_buffer(strlen(text), text,
+						    MHD_RESPMEM_MUST_FREE);
+	} else {
+		r = MHD_create_response_from_buffer(0, NULL,
+						    MHD_RESPMEM_PERSISTENT);
+	}
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	if (text)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"application/json");
+	if (rsp->allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rsp->allow);
+	if (rsp->retry_after) {
+		snprintf(num, sizeof(num), "%u", rsp->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, num);
+	}
+	ret = MHD_queue_response(con, rsp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void fill_request(const struct sim_http *srv, struct MHD_Connection *con,
+			 const char *url, const char *method,
+			 const struct upload *u, struct sim_request *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->method = method;
+	rq->path = url;
+	rq->api_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+						  "X-API-Key");
+	rq->content_type = MHD_lookup_connection_value(
+		con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq->cursor = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
+						 "cursor");
+	rq->page_size = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
+						    "pageSize");
+	rq->body = u->buf;
+	rq->body_len = u->len;
+	(void)srv;
+}
+
+/* The /api part: 413, 404, faults, then the API itself. */
+static enum MHD_Result serve_api(struct sim_http *srv,
+				 struct MHD_Connection *con,
+				 const struct sim_request *rq, bool too_big)
+{
+	struct sim_response rsp = {0};
+	struct sim_fault_hit hit = {0};
+	enum MHD_Result ret;
+	char retry[64];
+
+	if (too_big) {
+		sim_api_detail(&rsp, 413, "Request body is too large.");
+	} else if (!sim_api_known_path(rq->path)) {
+		sim_api_detail(&rsp, 404, "Not found.");
+	} else {
+		sim_control_faults(srv->ctl, rq->method, &hit);
+		sleep_ms(hit.latency_ms);
+		if (hit.status) {
+			snprintf(retry, sizeof(retry),
+				 hit.status == 429
+					 ? "Request was throttled. Expected "
+					   "available in %u seconds."
+					 : "Service unavailable, retry in %u "
+					   "seconds.",
+				 hit.retry_after);
+			sim_api_detail(&rsp, hit.status, retry);
+			rsp.retry_after = hit.retry_after ? hit.retry_after : 1;
+		} else {
+			sim_api_handle(&srv->api, srv->st, rq, &rsp);
+		}
+	}
+	if (srv->cfg.control)
+		sim_control_log(srv->ctl, rq, rsp.status, hit.drop);
+	if (hit.drop) {
+		/* applied; now lose the answer: MHD_NO closes the socket */
+		json_decref(rsp.body);
+		return MHD_NO;
+	}
+	ret = send_reply(con, &rsp);
+	json_decref(rsp.body);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
+				  const char *url, const char *method,
+				  const char *version, const char *data,
+				  size_t *data_size, void **req_cls)
+{
+	struct sim_http *srv = cls;
+	struct upload *u = *req_cls;
+	struct sim_request rq;
+	struct sim_response rsp = {0};
+	struct query q = {{0}, 0};
+	char base[300];
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u)
+			return MHD_NO;
+		*req_cls = u;
+		return MHD_YES;
+	}
+	if (*data_size) {
+		upload_add(u, data, *data_size, srv->cfg.max_body);
+		*data_size = 0;
+		return MHD_YES;
+	}
+	fill_request(srv, con, url, method, u, &rq);
+	MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, query_add, &q);
+	rq.query = q.buf;
+	base_url(srv, con, base, sizeof(base));
+	rq.base_url = base;
+	if (srv->cfg.control &&
+	    strncmp(url, SIM_CONTROL_PREFIX, strlen(SIM_CONTROL_PREFIX)) == 0) {
+		if (u->too_big)
+			sim_api_detail(&rsp, 413, "Request body is too large.");
+		else
+			sim_control_handle(srv->ctl, srv->st, &rq, &rsp);
+		ret = send_reply(con, &rsp);
+		json_decref(rsp.body);
+		return ret;
+	}
+	return serve_api(srv, con, &rq, u->too_big);
+}
+
+static int bind_address(const char *host, unsigned port,
+			struct sockaddr_storage *ss, bool *v6)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*v6 = false;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*v6 = true;
+		return 0;
+	}
+	return -1;
+}
+
+int sim_http_start(struct sim_http **out, const struct sim_http_config *cfg,
+		   struct sim_state *st, struct sim_control *ctl, char *err,
+		   size_t errlen)
+{
+	struct sim_http *srv;
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	bool v6 = false;
+
+	*out = NULL;
+	if (bind_address(cfg->host, cfg->port, &ss, &v6) != 0) {
+		snprintf(err, errlen, "'%s': not a numeric IP address",
+			 cfg->host);
+		return -1;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (!srv) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	srv->cfg = *cfg;
+	srv->api.api_key = cfg->api_key;
+	srv->api.page_size = cfg->page_size;
+	srv->st = st;
+	srv->ctl = ctl;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+	if (!srv->daemon) {
+		snprintf(err, errlen, "cannot listen on %s port %u: %s",
+			 cfg->host, cfg->port, strerror(errno));
+		free(srv);
+		return -1;
+	}
+	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(srv->url, sizeof(srv->url), v6 ? "http://[%s]:%u" : "http://%s:%u",
+		 cfg->host, info ? (unsigned)info->port : cfg->port);
+	*out = srv;
+	return 0;
+}
+
+const char *sim_http_url(const struct sim_http *srv)
+{
+	return srv->url;
+}
+
+void sim_http_stop(struct sim_http *srv)
+{
+	if (!srv)
+		return;
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
+}

@@ -1,0 +1,70 @@
+/*
+ * sim_state: the simulator's account model (SIP config, registrations,
+ * known agents), its lock, and its JSON file (load, atomic save).
+ *
+ * The model is kept as a JSON document because that is what the simulator
+ * serves and stores; this header is private to sipsync-sim, so the jansson
+ * type stays inside the simulator binary.
+ *
+ * Document shape (also the --state/--seed file and /_sim/state body):
+ *   {"domain": "...",
+ *    "sip": {"allowedCidrRanges": [...], "allowAllAgents": false,
+ *            "allowedAgents": [...], "fallbackHandler": null | {...}},
+ *    "registrations": [{"registrationId", "created", "username", "password",
+ *                       "proxy", "outboundProxy", "authUser", "successful"}],
+ *    "agents": ["<uuid>", ...]}          (absent: every uuid is an agent)
+ */
+#ifndef SIPSYNC_SIM_STATE_H
+#define SIPSYNC_SIM_STATE_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SIM_DEFAULT_DOMAIN "sim.sip.ultravox.ai"
+
+struct sim_state {
+	pthread_mutex_t lock;
+	json_t *doc;       /* owned; the shape above, always normalized */
+	char *path;        /* --state FILE or NULL */
+	char *domain;      /* --domain override or NULL */
+};
+
+/* Creates an empty state (domain from `domain` or the default). `path`
+ * (may be NULL) is where sim_state_save writes. Free with sim_state_free. */
+int sim_state_new(struct sim_state **out, const char *domain,
+		  const char *path);
+void sim_state_free(struct sim_state *st);
+
+/* Replaces the model by `doc` after checking and normalizing it (missing
+ * parts get defaults, the --domain override wins). Does not take the lock.
+ * Returns 0, or -1 with a message in err. Does not steal `doc`. */
+int sim_state_replace(struct sim_state *st, const json_t *doc, char *err,
+		      size_t errlen);
+
+/* Loads a state/seed file into the model. Returns 0, 1 when the file does
+ * not exist (model unchanged), or -1 with a message in err. */
+int sim_state_load_file(struct sim_state *st, const char *path, char *err,
+			size_t errlen);
+
+/* Writes the model to st->path (if set) atomically: temporary file, fsync,
+ * rename, mode 0600. Caller holds the lock. Returns 0 or -1 (message on
+ * stderr). */
+int sim_state_save(struct sim_state *st);
+
+void sim_state_lock(struct sim_state *st);
+void sim_state_unlock(struct sim_state *st);
+
+/* True when `uuid` (canonical lowercase) names an existing agent. Caller
+ * holds the lock. */
+bool sim_state_agent_exists(const struct sim_state *st, const char *uuid);
+
+/* Fills buf (at least 37 bytes) with a random version-4 uuid. */
+int sim_state_new_uuid(char buf[37]);
+
+/* Fills buf (at least 28 bytes) with the current UTC time as RFC 3339 with
+ * microseconds, e.g. 2026-11-23T04:10:00.123456Z. */
+void sim_state_now(char buf[32]);
+
+#endif
