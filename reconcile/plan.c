@@ -166,7 +166,7 @@ static int change_set(struct plan_item *it, const char *field, char *old_json,
 	}
 	c->old_json = old_json;
 	c->new_json = new_json;
-	c->text = str_printf("%s: %s \xe2\x86\x92 %s", field, old_json, new_json);
+	c->text = str_printf("%s %s \xe2\x86\x92 %s", field, old_json, new_json);
 	return c->text ? 0 : -1;
 }
 

@@ -1,0 +1,486 @@
+/* The pure diff: hand-built desired and live models → plan, rendered and
+ * compared byte for byte with tests/fixtures/plan/<case>.txt. Run with
+ * SIPSYNC_UPDATE_GOLDEN=1 to rewrite the golden files (then review them). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "reconcile/model.h"
+#include "reconcile/plan.h"
+#include "reconcile/render.h"
+#include "reconcile/state.h"
+
+#define KEY "test-api-key"
+#define PW_ALICE "alice-Secret-1"
+#define PW_BOB "bob-Secret-2"
+#define FB_SECRET "fallback-Secret-3"
+#define AG1 "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14"
+#define AG2 "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+#define AG3 "11111111-2222-4333-8444-555555555555"
+
+/* ---- model builders ------------------------------------------------------ */
+
+static void add_cidr(struct sip_config *s, const char *c)
+{
+	s->cidrs = realloc(s->cidrs, (s->n_cidrs + 1) * sizeof(*s->cidrs));
+	s->cidrs[s->n_cidrs++] = strdup(c);
+	s->cidrs_state = FIELD_SET;
+}
+
+static void add_agent(struct sip_config *s, const char *id, const char *pat)
+{
+	s->agents = realloc(s->agents, (s->n_agents + 1) * sizeof(*s->agents));
+	struct agent_allowance *a = &s->agents[s->n_agents++];
+	memset(a, 0, sizeof(*a));
+	a->agent_id = strdup(id);
+	a->to_user_pattern = pat ? strdup(pat) : NULL;
+	s->agents_state = FIELD_SET;
+}
+
+static void set_fallback(struct sip_config *s, const char *url, const char *secret)
+{
+	s->fallback_state = FIELD_SET;
+	s->fallback.url = strdup(url);
+	if (!secret)
+		return;
+	s->fallback.secrets_state = FIELD_SET;
+	s->fallback.secrets = calloc(1, sizeof(*s->fallback.secrets));
+	s->fallback.secrets[0].kind = SECRET_LITERAL;
+	s->fallback.secrets[0].value = strdup(secret);
+	s->fallback.n_secrets = 1;
+}
+
+static struct registration *add_reg(struct registration **regs, size_t *n,
+				    const char *id, const char *user,
+				    const char *proxy, const char *password)
+{
+	*regs = realloc(*regs, (*n + 1) * sizeof(**regs));
+	struct registration *r = &(*regs)[(*n)++];
+	memset(r, 0, sizeof(*r));
+	r->id = id ? strdup(id) : NULL;
+	r->username = strdup(user);
+	r->proxy = strdup(proxy);
+	r->successful = -1;
+	if (password) {
+		r->has_password = true;
+		r->password.kind = SECRET_ENV;
+		r->password.ref = strdup("PW");
+		r->password.value = strdup(password);
+	}
+	return r;
+}
+
+static struct desired_state *desired_new(void)
+{
+	struct desired_state *ds = calloc(1, sizeof(*ds));
+	ds->version = 1;
+	ds->source.path = strdup("examples/full.yaml");
+	return ds;
+}
+
+static struct live_state *live_new(void)
+{
+	struct live_state *ls = calloc(1, sizeof(*ls));
+	ls->sip.cidrs_state = FIELD_SET;
+	ls->sip.allow_all_state = FIELD_SET;
+	ls->sip.agents_state = FIELD_SET;
+	ls->sip.fallback_state = FIELD_NULL;
+	ls->sip.domain = strdup("acme.sip.ultravox.ai");
+	return ls;
+}
+
+/* ---- harness --------------------------------------------------------------- */
+
+struct fx {
+	struct desired_state *ds;
+	struct live_state *live;
+	struct state_file *state;
+	char dir[64];
+	struct plan *plan;
+	bool sync_secrets;
+};
+
+static int setup(void **st)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	f->ds = desired_new();
+	f->live = live_new();
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_plan.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	struct diag_list d = {0};
+	assert_int_equal(state_load(&f->state, f->dir, "acme.sip.ultravox.ai", &d), 0);
+	*st = f;
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	struct fx *f = *st;
+	model_desired_free(f->ds);
+	model_live_free(f->live);
+	state_free(f->state);
+	plan_free(f->plan);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void build(struct fx *f)
+{
+	struct diag_list d = {0};
+	struct plan_input in = {f->ds, f->live, f->state, KEY, f->sync_secrets};
+	plan_free(f->plan);
+	f->plan = NULL;
+	assert_int_equal(plan_build(&f->plan, &in, &d), 0);
+	assert_int_equal(d.len, 0);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	long n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	char *s = calloc(1, (size_t)n + 1);
+	if (fread(s, 1, (size_t)n, fp) != (size_t)n) {
+		free(s);
+		s = NULL;
+	}
+	fclose(fp);
+	return s;
+}
+
+static void assert_no_secret(const char *text)
+{
+	assert_null(strstr(text, PW_ALICE));
+	assert_null(strstr(text, PW_BOB));
+	assert_null(strstr(text, FB_SECRET));
+}
+
+/* Renders the plan as text and compares it with the golden file. */
+static void golden(struct fx *f, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/plan/%s.txt", FIXTURES_DIR, name);
+	char *text = render_text(f->plan, false);
+	char *json = render_json(f->plan);
+	char *md = render_markdown(f->plan, 0);
+	assert_non_null(text);
+	assert_non_null(json);
+	assert_non_null(md);
+	assert_no_secret(text);
+	assert_no_secret(json);
+	assert_no_secret(md);
+	if (getenv("SIPSYNC_UPDATE_GOLDEN")) {
+		FILE *fp = fopen(path, "wb");
+		assert_non_null(fp);
+		fputs(text, fp);
+		fclose(fp);
+	}
+	char *want = read_file(path);
+	if (!want)
+		fail_msg("missing golden file %s", path);
+	if (strcmp(want, text) != 0)
+		fail_msg("%s differs; got:\n%s\nwant:\n%s", path, text, want);
+	free(want);
+	free(text);
+	free(json);
+	free(md);
+}
+
+static const struct plan_item *find_item(const struct plan *p, const char *key,
+					 enum plan_action a)
+{
+	for (size_t i = 0; i < p->n_items; i++)
+		if (strcmp(p->items[i].key, key) == 0 && p->items[i].action == a)
+			return &p->items[i];
+	return NULL;
+}
+
+static void record_password(struct fx *f, const char *identity, const char *pw)
+{
+	char key[256], fp[65];
+	snprintf(key, sizeof(key), "registration/%s/password", identity);
+	assert_int_equal(state_fingerprint(KEY, pw, fp), 0);
+	assert_int_equal(state_set(f->state, key, fp), 0);
+}
+
+/* ---- cases ------------------------------------------------------------------- */
+
+/* The DESIGN §3 sample: every kind of change at once. */
+static void test_design_sample(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_sip = true;
+	add_cidr(&ds->sip, "91.200.160.14/32");
+	add_cidr(&ds->sip, "203.0.113.0/24");
+	add_agent(&ds->sip, AG1, "^(sales|support)$");
+	add_agent(&ds->sip, AG2, NULL);
+	set_fallback(&ds->sip, "https://hooks.example.com/ultravox/sip", FB_SECRET);
+	ds->has_registrations = true;
+	ds->prune = true;
+	add_reg(&ds->regs, &ds->n_regs, NULL, "ultravox-sales", "pbx.example.com", PW_ALICE);
+	struct registration *bob = add_reg(&ds->regs, &ds->n_regs, NULL, "bob", "pbx.example.com", NULL);
+	bob->outbound_proxy_state = FIELD_SET;
+	bob->outbound_proxy = strdup("proxy.trunk.com");
+
+	struct live_state *ls = f->live;
+	add_cidr(&ls->sip, "91.200.160.14/32");
+	add_cidr(&ls->sip, "198.51.100.0/24");
+	add_agent(&ls->sip, AG1, "^sales$");
+	set_fallback(&ls->sip, "https://hooks.example.com/ultravox/sip", "old-secret");
+	add_reg(&ls->regs, &ls->n_regs, "reg_4f2a", "bob", "PBX.example.com", NULL);
+	add_reg(&ls->regs, &ls->n_regs, "reg_91c0", "old", "pbx.example.com", NULL);
+
+	build(f);
+	golden(f, "design_sample");
+	assert_int_equal(f->plan->creates, 1);
+	assert_int_equal(f->plan->updates, 2);
+	assert_int_equal(f->plan->deletes, 1);
+
+	const struct plan_item *sip = find_item(f->plan, "acme.sip.ultravox.ai", PLAN_UPDATE);
+	assert_non_null(sip);
+	assert_string_equal(sip->path, "/api/sip");
+	assert_non_null(strstr(sip->body, FB_SECRET));
+	assert_null(strstr(sip->body_redacted, FB_SECRET));
+	assert_string_equal(
+		sip->body_redacted,
+		"{\"allowedAgents\":[{\"agentId\":\"" AG1 "\",\"toUserPattern\":\"^(sales|support)$\"},"
+		"{\"agentId\":\"" AG2 "\"}],\"allowedCidrRanges\":[\"91.200.160.14/32\",\"203.0.113.0/24\"],"
+		"\"fallbackHandler\":{\"secrets\":[\"<redacted>\"],\"url\":\"https://hooks.example.com/ultravox/sip\"}}");
+	const struct plan_item *b = find_item(f->plan, "bob@pbx.example.com", PLAN_UPDATE);
+	assert_non_null(b);
+	assert_string_equal(b->path, "/api/sip/registrations/reg_4f2a");
+	assert_string_equal(b->body_redacted, "{\"outboundProxy\":\"proxy.trunk.com\"}");
+	const struct plan_item *c = find_item(f->plan, "ultravox-sales@pbx.example.com", PLAN_CREATE);
+	assert_non_null(c);
+	assert_int_equal(c->n_secrets, 1);
+	assert_string_equal(c->secrets[0].key, "registration/ultravox-sales@pbx.example.com/password");
+	assert_string_equal(c->create_key, "ultravox-sales@pbx.example.com");
+	const struct plan_item *del = find_item(f->plan, "old@pbx.example.com", PLAN_DELETE);
+	assert_non_null(del);
+	assert_string_equal(del->reason, "prune");
+	assert_string_equal(del->path, "/api/sip/registrations/reg_91c0");
+}
+
+/* Equal after canonicalisation: host bits, order, duplicates of CIDRs, the
+ * default pattern written out live, unmanaged fields. */
+static void test_no_changes(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_sip = true;
+	add_cidr(&ds->sip, "203.0.113.7/24");
+	add_cidr(&ds->sip, "10.0.0.1/32");
+	add_agent(&ds->sip, AG2, NULL);
+	ds->sip.allow_all_state = FIELD_SET;
+	ds->sip.allow_all = false;
+	struct live_state *ls = f->live;
+	add_cidr(&ls->sip, "10.0.0.1/32");
+	add_cidr(&ls->sip, "203.0.113.0/24");
+	add_cidr(&ls->sip, "10.0.0.1/32");
+	add_agent(&ls->sip, AG2, "^agent_" AG2 "$");
+	set_fallback(&ls->sip, "https://unmanaged.example.com/", "whatever");
+	add_reg(&ls->regs, &ls->n_regs, "reg_1", "x", "p.example.com", NULL);
+	build(f);
+	assert_false(plan_has_changes(f->plan));
+	assert_int_equal(f->plan->n_items, 0);
+	golden(f, "no_changes");
+}
+
+/* Write-only passwords: no record is a note, not a change; a recorded
+ * fingerprint that differs is a change; --sync-secrets sends. */
+static void test_password_fingerprints(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_registrations = true;
+	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com", PW_ALICE);
+	add_reg(&ds->regs, &ds->n_regs, NULL, "bob", "pbx.example.com", PW_BOB);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_a", "alice", "pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_b", "bob", "pbx.example.com", NULL);
+
+	build(f);
+	assert_false(plan_has_changes(f->plan));
+	assert_int_equal(f->plan->n_notes, 2);
+	golden(f, "password_unknown");
+
+	record_password(f, "alice@pbx.example.com", PW_ALICE);
+	record_password(f, "bob@pbx.example.com", "an older password");
+	build(f);
+	assert_int_equal(f->plan->updates, 1);
+	assert_int_equal(f->plan->n_notes, 0);
+	const struct plan_item *b = find_item(f->plan, "bob@pbx.example.com", PLAN_UPDATE);
+	assert_non_null(b);
+	assert_string_equal(b->body_redacted, "{\"password\":\"<redacted>\"}");
+	assert_non_null(strstr(b->body, PW_BOB));
+	golden(f, "password_changed");
+
+	state_remove(f->state, "registration/bob@pbx.example.com/password");
+	f->sync_secrets = true;
+	build(f);
+	assert_int_equal(f->plan->updates, 1);
+	golden(f, "password_sync");
+}
+
+/* allowedAgents in order: a reorder shows as a move, a removal as such. */
+static void test_agents_move(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_sip = true;
+	add_agent(&ds->sip, AG2, NULL);
+	add_agent(&ds->sip, AG1, "^sales$");
+	add_agent(&f->live->sip, AG1, "^sales$");
+	add_agent(&f->live->sip, AG2, NULL);
+	add_agent(&f->live->sip, AG3, "^x$");
+	build(f);
+	assert_int_equal(f->plan->updates, 1);
+	golden(f, "agents_move");
+}
+
+/* Duplicates of one identity: noted without prune, deleted with it; the
+ * registration that registered successfully is the one kept. */
+static void test_duplicates(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_registrations = true;
+	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice", "pbx.example.com", NULL);
+	struct registration *ok = add_reg(&f->live->regs, &f->live->n_regs, "reg_2", "alice", "PBX.EXAMPLE.COM", NULL);
+	ok->successful = 1;
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_3", "stray", "pbx.example.com", NULL);
+	build(f);
+	assert_false(plan_has_changes(f->plan));
+	golden(f, "duplicates_noted");
+	ds->prune = true;
+	build(f);
+	assert_int_equal(f->plan->deletes, 2);
+	const struct plan_item *dup = find_item(f->plan, "alice@pbx.example.com", PLAN_DELETE);
+	assert_non_null(dup);
+	assert_string_equal(dup->id, "reg_1");
+	assert_string_equal(dup->reason, "duplicate");
+	assert_null(dup->forget_key);
+	golden(f, "duplicates_pruned");
+}
+
+/* One CIDR added: one PATCH holding only allowedCidrRanges. */
+static void test_minimal_body(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_sip = true;
+	add_cidr(&ds->sip, "10.0.0.0/8");
+	add_cidr(&ds->sip, "192.0.2.1/32");
+	ds->sip.allow_all_state = FIELD_SET;
+	add_cidr(&f->live->sip, "10.0.0.0/8");
+	build(f);
+	assert_int_equal(f->plan->n_items, 1);
+	assert_string_equal(f->plan->items[0].body,
+			    "{\"allowedCidrRanges\":[\"10.0.0.0/8\",\"192.0.2.1/32\"]}");
+	golden(f, "one_cidr");
+}
+
+/* Fallback handler: removed with null; url change keeps the live secrets
+ * when the desired state does not manage them; lock-out detected. */
+static void test_fallback_and_lockout(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_sip = true;
+	set_fallback(&ds->sip, "https://new.example.com/hook", NULL);
+	set_fallback(&f->live->sip, "https://old.example.com/hook", FB_SECRET);
+	build(f);
+	const struct plan_item *it = &f->plan->items[0];
+	assert_non_null(strstr(it->body, FB_SECRET));
+	assert_string_equal(it->body_redacted,
+			    "{\"fallbackHandler\":{\"secrets\":[\"<redacted>\"],\"url\":\"https://new.example.com/hook\"}}");
+	assert_false(f->plan->lockout);
+	golden(f, "fallback_url");
+
+	model_sip_release(&ds->sip);
+	ds->sip.fallback_state = FIELD_NULL;
+	ds->sip.cidrs_state = FIELD_SET;
+	add_cidr(&f->live->sip, "10.0.0.0/8");
+	build(f);
+	assert_true(f->plan->lockout);
+	assert_string_equal(f->plan->items[0].body_redacted,
+			    "{\"allowedCidrRanges\":[],\"fallbackHandler\":null}");
+	golden(f, "fallback_removed");
+}
+
+/* The live fingerprint ignores volatile fields and order of CIDRs but not
+ * a changed value. */
+static void test_live_fingerprint(void **st)
+{
+	struct fx *f = *st;
+	char a[65], b[65], c[65];
+	add_cidr(&f->live->sip, "10.0.0.0/8");
+	add_cidr(&f->live->sip, "192.0.2.0/24");
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "x", "p", NULL);
+	assert_int_equal(plan_live_fingerprint(f->live, KEY, a), 0);
+	f->live->regs[0].successful = 1;
+	char *t = f->live->sip.cidrs[0];
+	f->live->sip.cidrs[0] = f->live->sip.cidrs[1];
+	f->live->sip.cidrs[1] = t;
+	assert_int_equal(plan_live_fingerprint(f->live, KEY, b), 0);
+	assert_string_equal(a, b);
+	free(f->live->regs[0].proxy);
+	f->live->regs[0].proxy = strdup("q");
+	assert_int_equal(plan_live_fingerprint(f->live, KEY, c), 0);
+	assert_string_not_equal(a, c);
+	char *canon = plan_live_canonical_json(f->live, KEY);
+	assert_null(strstr(canon, "successful"));
+	free(canon);
+}
+
+/* Markdown stays under the limit and says when it cut. */
+static void test_markdown_truncation(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_registrations = true;
+	for (int i = 0; i < 3000; i++) {
+		char u[32];
+		snprintf(u, sizeof(u), "user%04d", i);
+		add_reg(&ds->regs, &ds->n_regs, NULL, u, "pbx.example.com", NULL);
+	}
+	build(f);
+	char *md = render_markdown(f->plan, 0);
+	assert_true(strlen(md) <= RENDER_MARKDOWN_LIMIT);
+	assert_non_null(strstr(md, "truncated"));
+	assert_non_null(strstr(md, "Plan: 3000 to create, 0 to update, 0 to delete."));
+	assert_non_null(strstr(md, "</details>"));
+	free(md);
+	char *small = render_markdown(f->plan, 100000000);
+	assert_null(strstr(small, "truncated"));
+	free(small);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_design_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_fingerprints, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agents_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_minimal_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_and_lockout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_fingerprint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_markdown_truncation, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
