@@ -1,0 +1,330 @@
+/* Unit tests of route_lint: each finding with a config that must warn and
+ * a near miss that must not. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile/route.h"
+
+#define A1 "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14"
+#define A2 "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+
+struct lint_run {
+	struct diag_list d;
+	int rc;
+};
+
+/* Lints allowances given as (agent, pattern) pairs; pattern NULL = the
+ * default. Allowance i sits on line 10 + 2i, its pattern at column 24. */
+static struct lint_run lint(bool strict, size_t n, const char *const *pairs)
+{
+	struct agent_allowance a[8];
+	struct desired_state ds;
+	struct lint_run r;
+	memset(&r, 0, sizeof(r));
+	memset(a, 0, sizeof(a));
+	memset(&ds, 0, sizeof(ds));
+	assert_true(n <= 8);
+	for (size_t i = 0; i < n; i++) {
+		a[i].agent_id = (char *)pairs[2 * i];
+		a[i].to_user_pattern = (char *)pairs[2 * i + 1];
+		a[i].pos.file = "sip.yaml";
+		a[i].pos.line = (unsigned)(10 + 2 * i);
+		a[i].pos.col = 7;
+		a[i].id_pos = a[i].pos;
+		if (pairs[2 * i + 1]) {
+			a[i].pattern_pos = a[i].pos;
+			a[i].pattern_pos.line++;
+			a[i].pattern_pos.col = 24;
+		}
+	}
+	ds.has_sip = true;
+	ds.sip.agents_state = FIELD_SET;
+	ds.sip.agents = a;
+	ds.sip.n_agents = n;
+	r.rc = route_lint(&ds, strict, &r.d);
+	return r;
+}
+
+/* The findings at allowedAgents[idx] containing needle. */
+static size_t findings(const struct lint_run *r, size_t idx, const char *needle)
+{
+	char path[64];
+	size_t count = 0;
+	snprintf(path, sizeof(path), "sip.allowedAgents[%zu].toUserPattern", idx);
+	for (size_t i = 0; i < r->d.len; i++)
+		if (r->d.items[i].path && strcmp(r->d.items[i].path, path) == 0 &&
+		    strstr(r->d.items[i].message, needle))
+			count++;
+	return count;
+}
+
+static void dump(const struct lint_run *r)
+{
+	for (size_t i = 0; i < r->d.len; i++) {
+		char *s = diag_format(&r->d.items[i]);
+		print_message("  %s\n", s);
+		free(s);
+	}
+}
+
+/* Whether `pattern` first shadows "^sales$" after it. */
+static bool shadows_sales(const char *pattern)
+{
+	const char *pairs[] = {A1, pattern, A2, "^sales$"};
+	struct lint_run r = lint(false, 2, pairs);
+	bool s = findings(&r, 1, "never matches") == 1;
+	diag_list_clear(&r.d);
+	return s;
+}
+
+static void test_matches_everything(void **state)
+{
+	(void)state;
+	static const char *const all[] = {
+		".*",	   "^",	      "",	    ".*?",	"^.*$",
+		"^.*?$",   "(?:.*)",  "sales|",	    "x*",	"$",
+		"^(.*)$",  "\\A",     "^[\\s\\S]*$", "(?i).*",	"^(?<all>.*)$",
+		"a?|b",	   "^.*.*$",  "^a?.*$",	    "(?:)",	"()",
+	};
+	static const char *const not_all[] = {
+		"^$",	 "^a*$",     "^(sales)?$", "\\b",	 "^.*x$",
+		"xyz",   "^.+$",     "^(?=x).*$",  "^.*\\b$", "a|^$",
+		"^x.*",  "(?x) .*",  "^.*$x",	   "^(a|b)*$", "[a-z]*$x",
+	};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!shadows_sales(all[i]))
+			fail_msg("'%s' not seen as matching everything", all[i]);
+	for (size_t i = 0; i < sizeof(not_all) / sizeof(not_all[0]); i++)
+		if (shadows_sales(not_all[i]))
+			fail_msg("'%s' seen as matching everything", not_all[i]);
+}
+
+static void test_shadowed_message_and_place(void **state)
+{
+	(void)state;
+	const char *pairs[] = {A1, "^sales$", A2, ".*", A1, "^support$",
+			       A2, NULL};
+	struct lint_run r = lint(false, 4, pairs);
+	dump(&r);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(findings(&r, 0, ""), 0);
+	/* .* itself: matches the empty string, hence everything */
+	assert_int_equal(findings(&r, 1, "matches every user part"), 1);
+	assert_int_equal(findings(&r, 2, "never matches: allowedAgents[1] "
+					 "comes first and its pattern \".*\" "
+					 "matches every user part"),
+			 1);
+	assert_int_equal(findings(&r, 3, "never matches (default pattern "
+					 "\"^agent_" A2 "$\")"),
+			 1);
+	/* placed at the pattern, or the item when it has none */
+	for (size_t i = 0; i < r.d.len; i++) {
+		const struct diag *g = &r.d.items[i];
+		assert_int_equal(g->severity, DIAG_WARNING);
+		assert_string_equal(g->file, "sip.yaml");
+		if (strstr(g->path, "[2]")) {
+			assert_int_equal(g->line, 15);
+			assert_int_equal(g->col, 24);
+		}
+		if (strstr(g->path, "[3]")) {
+			assert_int_equal(g->line, 16);
+			assert_int_equal(g->col, 7);
+		}
+	}
+	diag_list_clear(&r.d);
+}
+
+static void test_identical(void **state)
+{
+	(void)state;
+	const char *warn[] = {A1, "^sales$", A2, "^sales$"};
+	struct lint_run r = lint(false, 2, warn);
+	assert_int_equal(findings(&r, 1, "never matches: allowedAgents[0] "
+					 "comes first and its pattern "
+					 "\"^sales$\" is the same"),
+			 1);
+	assert_int_equal(r.d.len, 1);
+	diag_list_clear(&r.d);
+
+	const char *near[] = {A1, "^sales$", A2, "^Sales$"};
+	r = lint(false, 2, near);
+	assert_int_equal(r.d.len, 0);
+	diag_list_clear(&r.d);
+}
+
+static void test_literal_cover(void **state)
+{
+	(void)state;
+	const char *warn[] = {A1, "^\\+1555", A2, "^\\+15551234$",
+			      A1, "eu",       A2, "^sales-eu$",
+			      A1, "-de$",     A2, "^sales-de$"};
+	struct lint_run r = lint(false, 6, warn);
+	dump(&r);
+	assert_int_equal(findings(&r, 1, "never matches: allowedAgents[0]"), 1);
+	assert_int_equal(findings(&r, 3, "never matches: allowedAgents[2]"), 1);
+	assert_int_equal(findings(&r, 5, "never matches: allowedAgents[4]"), 1);
+	assert_int_equal(r.d.len, 3);
+	diag_list_clear(&r.d);
+
+	const char *near[] = {A1, "^\\+1555$", A2, "^\\+15551234$",
+			      A1, "^eu",       A2, "^sales-eu$",
+			      A1, "-de",       A2, "^sales-de.$"};
+	r = lint(false, 6, near);
+	dump(&r);
+	assert_int_equal(r.d.len, 0);
+	diag_list_clear(&r.d);
+}
+
+static void test_same_agent(void **state)
+{
+	(void)state;
+	/* the later one for the same agent can never match */
+	const char *later[] = {A1, "^sales", A1, "^sales-eu$"};
+	struct lint_run r = lint(false, 2, later);
+	assert_int_equal(findings(&r, 1, "both route to the same agent"), 1);
+	diag_list_clear(&r.d);
+
+	/* the earlier one is redundant: the later covers it, same agent */
+	const char *earlier[] = {A1, "^sales-eu$", A1, "^sales"};
+	r = lint(false, 2, earlier);
+	dump(&r);
+	assert_int_equal(findings(&r, 0, "redundant: allowedAgents[1] routes "
+					 "to the same agent"),
+			 1);
+	assert_int_equal(r.d.len, 1);
+	diag_list_clear(&r.d);
+
+	/* near misses: no cover; another agent in between */
+	const char *apart[] = {A1, "^sales$", A1, "^sales-eu$"};
+	r = lint(false, 2, apart);
+	assert_int_equal(r.d.len, 0);
+	diag_list_clear(&r.d);
+	const char *between[] = {A1, "^sales-eu$", A2, "^x$", A1, "^sales"};
+	r = lint(false, 3, between);
+	assert_int_equal(r.d.len, 0);
+	diag_list_clear(&r.d);
+}
+
+static void test_empty_string(void **state)
+{
+	(void)state;
+	const char *warn[] = {A1, "^(sales)?$"};
+	struct lint_run r = lint(false, 1, warn);
+	assert_int_equal(findings(&r, 0, "matches the empty string: a call"), 1);
+	assert_int_equal(r.d.len, 1);
+	diag_list_clear(&r.d);
+
+	const char *near[] = {A1, "^(sales)+$", A2, NULL};
+	r = lint(false, 2, near);
+	assert_int_equal(r.d.len, 0);
+	diag_list_clear(&r.d);
+}
+
+static void pcre2_only(const char *pattern, const char *what, bool warns)
+{
+	const char *pairs[] = {A1, pattern};
+	struct lint_run r = lint(false, 1, pairs);
+	size_t n = findings(&r, 0, "PCRE2-only syntax");
+	if (warns && (n != 1 || findings(&r, 0, what) != 1)) {
+		dump(&r);
+		fail_msg("'%s': want one \"%s\" finding", pattern, what);
+	}
+	if (!warns && n != 0) {
+		dump(&r);
+		fail_msg("'%s': unexpected PCRE2-only finding", pattern);
+	}
+	diag_list_clear(&r.d);
+}
+
+static void test_pcre2_only(void **state)
+{
+	(void)state;
+	pcre2_only("^a++$", "possessive quantifier \"++\" at offset 2", true);
+	pcre2_only("^a*+b$", "possessive quantifier \"*+\"", true);
+	pcre2_only("^a?+b$", "possessive quantifier \"?+\"", true);
+	pcre2_only("^a{1,3}+b$", "possessive quantifier \"{1,3}+\"", true);
+	pcre2_only("^[\\]x]++$", "possessive quantifier", true);
+	pcre2_only("^(?:ab)++$", "possessive quantifier", true);
+	pcre2_only("^sales\\K-eu$", "match start reset \"\\K\"", true);
+	pcre2_only("^(a|\\((?R)\\))$", "recursion or subroutine call \"(?R)\"",
+		   true);
+	pcre2_only("^(a(?1)?b)$", "recursion or subroutine call \"(?1)\"", true);
+	pcre2_only("^(?<n>a(?&n)?b)$", "recursion or subroutine call", true);
+	pcre2_only("^(?P<n>a(?P>n)?b)$", "recursion or subroutine call", true);
+	pcre2_only("^(a(?-1)?)$", "recursion or subroutine call", true);
+	pcre2_only("^(?|(a)|(b))$", "branch reset group \"(?|\"", true);
+	pcre2_only("^(?<n>a\\g<n>?b)$", "subroutine call \"\\g<n>\"", true);
+	pcre2_only("^a(*SKIP)b$", "backtracking verb \"(*SKIP)\"", true);
+
+	/* near misses */
+	pcre2_only("^a+$", NULL, false);
+	pcre2_only("^a+?b$", NULL, false);
+	pcre2_only("^a??b$", NULL, false);
+	pcre2_only("^a{1,3}?b$", NULL, false);
+	pcre2_only("^[a++]$", NULL, false);
+	pcre2_only("^[+*?]+$", NULL, false);
+	pcre2_only("^\\+\\+1$", NULL, false);
+	pcre2_only("^\\Q++\\E$", NULL, false);
+	pcre2_only("^a\\\\K$", NULL, false);
+	pcre2_only("^[\\K]$", NULL, false);
+	pcre2_only("^(?:a)+(b)?$", NULL, false);
+	pcre2_only("^(?i)sales$", NULL, false);
+	pcre2_only("^(?#a++)x$", NULL, false);
+	pcre2_only("^(?<n>a)\\k<n>+$", NULL, false);
+	pcre2_only("^x{,3}+$", NULL, false);
+	pcre2_only("^\\x{41}+$", NULL, false);
+	pcre2_only("^[[:alpha:]]+$", NULL, false);
+	pcre2_only("^\\(?R\\)$", NULL, false);
+	pcre2_only("^[(?|]$", NULL, false);
+}
+
+static void test_strict_and_unmanaged(void **state)
+{
+	(void)state;
+	const char *pairs[] = {A1, ".*", A2, "^sales$"};
+	struct lint_run r = lint(true, 2, pairs);
+	assert_int_equal(r.rc, -1);
+	assert_true(r.d.len >= 2);
+	for (size_t i = 0; i < r.d.len; i++)
+		assert_int_equal(r.d.items[i].severity, DIAG_ERROR);
+	diag_list_clear(&r.d);
+
+	/* clean config, strict: nothing, 0 */
+	const char *clean[] = {A1, "^sales$", A2, NULL};
+	r = lint(true, 2, clean);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.d.len, 0);
+
+	/* allowedAgents not managed: nothing to lint */
+	struct desired_state ds;
+	memset(&ds, 0, sizeof(ds));
+	ds.has_sip = true;
+	assert_int_equal(route_lint(&ds, true, &r.d), 0);
+	assert_int_equal(r.d.len, 0);
+
+	/* a pattern that does not compile is the loader's to report */
+	const char *bad[] = {A1, "^(sales$", A2, "^(sales$"};
+	r = lint(false, 2, bad);
+	assert_int_equal(r.d.len, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_matches_everything),
+		cmocka_unit_test(test_shadowed_message_and_place),
+		cmocka_unit_test(test_identical),
+		cmocka_unit_test(test_literal_cover),
+		cmocka_unit_test(test_same_agent),
+		cmocka_unit_test(test_empty_string),
+		cmocka_unit_test(test_pcre2_only),
+		cmocka_unit_test(test_strict_and_unmanaged),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
