@@ -16,6 +16,9 @@
 #   sim_api METHOD PATH [JSON]   call the simulated API with the key; prints
 #       the body; the HTTP status is then printed by sim_status (it works
 #       inside $(...) too, as the status goes through a file).
+#   json_get EXPR                read JSON on stdin, print the Python
+#       expression EXPR over it (the value is `d`): strings raw, the rest as
+#       compact JSON. e.g. json_get 'd["results"][0]["username"]'
 #   fail MSG; assert_eq ACTUAL EXPECTED MSG; assert_contains HAYSTACK NEEDLE
 #       MSG; assert_not_contains HAYSTACK NEEDLE MSG
 
@@ -152,4 +155,14 @@ sim_api()
 sim_status()
 {
 	cat "$SCRATCH/sim_api.status"
+}
+
+json_get()
+{
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1], {"d": d, "len": len})
+print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
+' "$1"
 }
