@@ -1091,6 +1091,7 @@ int plan_build(struct plan **out, const struct plan_input *in,
 		return -1;
 	}
 	p->format_version = PLAN_FORMAT_VERSION;
+	p->sync_secrets = in->sync_secrets;
 	p->live_domain = strdup(in->live->sip.domain ? in->live->sip.domain : "");
 	p->desired_domain = dup_or_null(in->ds->domain);
 	p->desired_domain_pos = in->ds->domain_pos;

@@ -111,6 +111,7 @@ struct plan {
 	size_t n_notes;
 
 	size_t creates, updates, deletes;
+	bool sync_secrets; /* built with --sync-secrets (kept in saved plans) */
 
 	/* inputs of the guards (reconcile_guards) */
 	char *desired_domain;    /* account.domain, or NULL */

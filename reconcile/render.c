@@ -293,6 +293,8 @@ static json_t *json_plan(const struct plan *p)
 	json_object_set_new(root, "live",
 			    json_pack("{s:s,s:s}", "domain", p->live_domain,
 				      "fingerprint", p->live_fingerprint));
+	json_object_set_new(root, "options",
+			    json_pack("{s:b}", "sync_secrets", p->sync_secrets));
 	json_object_set_new(root, "summary",
 			    json_pack("{s:I,s:I,s:I,s:I,s:b}", "create",
 				      (json_int_t)p->creates, "update",

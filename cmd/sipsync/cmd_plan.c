@@ -1,11 +1,188 @@
-/* placeholder until its issue lands: the command exists but does nothing */
+/*
+ * sipsync plan: compare the desired state with the live account and print
+ * what apply would change (text, JSON or markdown); optionally save the
+ * plan for `apply --plan`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/plan_common.h"
+#include "reconcile/render.h"
+
+static const char plan_usage[] =
+	"usage: sipsync plan [SOURCE] [--format text|json|markdown] [--out PLAN.json]\n"
+	"                    [--detailed-exitcode] [--sync-secrets]\n"
+	"\n"
+	"Reads the live SIP configuration, compares it with the desired state in\n"
+	"SOURCE (default .) or git (--repo/--ref/--path), and prints the changes\n"
+	"apply would make. Nothing is changed.\n"
+	"\n"
+	"Options:\n"
+	"      --format FORMAT       text (default), json (the saved-plan format)\n"
+	"                            or markdown (a pull request comment)\n"
+	"      --out FILE            also save the plan as JSON for 'apply --plan'\n"
+	"      --detailed-exitcode   exit 2 when there are changes, 0 when none\n"
+	"      --sync-secrets        plan to send write-only values with no record\n"
+	"      --force               plan even when account.domain does not match\n"
+	"\n"
+	"Exit codes: 0 ok (no changes with --detailed-exitcode), 1 failure,\n"
+	"2 changes present (only with --detailed-exitcode), 64 usage error.\n"
+	"\n";
+
+enum pformat { PF_TEXT, PF_JSON, PF_MARKDOWN };
+
+enum { OPT_FORMAT = 2000, OPT_OUT, OPT_DETAILED, OPT_SYNC };
+
+struct plan_args {
+	struct pc_session s;
+	enum pformat format;
+	const char *out;
+	bool detailed;
+	bool sync_secrets;
+};
+
+static int parse_format(const char *arg, enum pformat *f)
+{
+	if (strcmp(arg, "text") == 0)
+		*f = PF_TEXT;
+	else if (strcmp(arg, "json") == 0)
+		*f = PF_JSON;
+	else if (strcmp(arg, "markdown") == 0)
+		*f = PF_MARKDOWN;
+	else {
+		cli_errorf("--format: expected text, json or markdown, got '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns -1 to go on, else the exit code to return at once. */
+static int parse_args(struct plan_args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"out", required_argument, NULL, OPT_OUT},
+		{"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
+		{"sync-secrets", no_argument, NULL, OPT_SYNC},
+		CLI_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	bool help = false;
+	int opt;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
+		int rc = cli_common_option(&a->s.common, opt, optarg, &help);
+		if (rc < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		switch (opt) {
+		case OPT_FORMAT:
+			if (parse_format(optarg, &a->format) != 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_OUT:
+			a->out = optarg;
+			break;
+		case OPT_DETAILED:
+			a->detailed = true;
+			break;
+		case OPT_SYNC:
+			a->sync_secrets = true;
+			break;
+		case ':':
+			cli_errorf("plan: option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			cli_errorf("plan: unknown option '%s' (see 'sipsync plan --help')",
+				   argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (help) {
+		fputs(plan_usage, stdout);
+		fputs(cli_common_help, stdout);
+		return EXIT_OK;
+	}
+	if (cli_positional(&a->s.common, argc, argv, 1) != 0)
+		return EXIT_USAGE;
+	return -1;
+}
+
+static int print_plan(struct plan_args *a, const struct plan *p)
+{
+	char *text = NULL;
+	if (a->format == PF_JSON)
+		text = render_json(p);
+	else if (a->format == PF_MARKDOWN)
+		text = render_markdown(p, 0);
+	else
+		text = render_text(p, cli_use_color(&a->s.common, stdout));
+	if (!text) {
+		cli_errorf("out of memory");
+		return -1;
+	}
+	fputs(text, stdout);
+	fflush(stdout);
+	free(text);
+	return 0;
+}
+
+/* The other guards do not stop a plan, but say now what apply will refuse. */
+static void warn_guards(const struct plan *p, const struct reconcile_opts *o)
+{
+	struct diag_list g = {0};
+	const char *name = NULL;
+	if (reconcile_guards(p, o, &name, &g) != 0)
+		for (size_t i = 0; i < g.len; i++)
+			g.items[i].severity = DIAG_WARNING;
+	cli_print_diags(stderr, &g);
+	diag_list_clear(&g);
+}
+
+static int run(struct plan_args *a)
+{
+	struct diag_list d = {0};
+	struct reconcile_opts o;
+	struct plan *p = NULL;
+	int rc = EXIT_FAILURE_;
+	if (pc_load(&a->s) != 0 || pc_open_api(&a->s) != 0)
+		goto out;
+	pc_opts(&a->s, &o);
+	o.sync_secrets = a->sync_secrets;
+	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0)
+		goto out;
+	if (print_plan(a, p) != 0)
+		goto out;
+	if (reconcile_domain_guard(p, &o, &d) != 0)
+		goto out;
+	warn_guards(p, &o);
+	if (a->out) {
+		char *json = render_json(p);
+		int w = json ? pc_write_file(a->out, json, 0644) : -1;
+		free(json);
+		if (w != 0)
+			goto out;
+	}
+	rc = a->detailed && plan_has_changes(p) ? EXIT_CHANGES : EXIT_OK;
+out:
+	diag_list_sort(&d);
+	cli_print_diags(stderr, &d);
+	diag_list_clear(&d);
+	plan_free(p);
+	return rc;
+}
 
 int cmd_plan(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_errorf("plan: not implemented yet");
-	return EXIT_FAILURE_;
+	struct plan_args a = {0};
+	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	rc = run(&a);
+	pc_close(&a.s);
+	return rc;
 }

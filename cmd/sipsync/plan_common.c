@@ -1,0 +1,134 @@
+#include "cmd/sipsync/plan_common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reconcile/render.h"
+
+int pc_open_api(struct pc_session *s)
+{
+	struct diag_list d = {0};
+	if (cli_api_key(&s->common, &s->api_key) != 0)
+		return -1;
+	s->state_dir = cli_state_dir(&s->common);
+	struct api_config cfg = {
+		.base_url = cli_api_url(&s->common),
+		.api_key = s->api_key,
+		.ca_cert = s->common.ca_cert,
+		.parallelism = s->parallelism,
+	};
+	if (!s->state_dir || api_client_new(&s->api, &cfg, &d) != 0) {
+		cli_print_diags(stderr, &d);
+		diag_list_clear(&d);
+		if (!s->state_dir)
+			cli_errorf("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int pc_load(struct pc_session *s)
+{
+	struct load_opts lo = {0};
+	return cli_load_desired(&s->common, &lo, &s->ds);
+}
+
+void pc_opts(struct pc_session *s, struct reconcile_opts *o)
+{
+	reconcile_opts_init(o);
+	o->state_dir = s->state_dir;
+	o->api_key = s->api_key;
+	o->force = s->common.force;
+}
+
+void pc_close(struct pc_session *s)
+{
+	api_client_free(s->api);
+	model_desired_free(s->ds);
+	if (s->api_key) {
+		volatile char *v = s->api_key;
+		while (*v)
+			*v++ = '\0';
+		free(s->api_key);
+	}
+	free(s->state_dir);
+	s->api = NULL;
+	s->ds = NULL;
+	s->api_key = NULL;
+	s->state_dir = NULL;
+}
+
+void pc_print_plan(struct pc_session *s, const struct plan *p, FILE *fp)
+{
+	char *text = render_text(p, cli_use_color(&s->common, fp));
+	if (!text) {
+		cli_errorf("out of memory");
+		return;
+	}
+	fputs(text, fp);
+	fflush(fp);
+	free(text);
+}
+
+int pc_write_file(const char *path, const char *data, unsigned mode)
+{
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	int fd = -1, rc = -1;
+	if (!tmp) {
+		cli_errorf("out of memory");
+		return -1;
+	}
+	snprintf(tmp, n, "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		cli_errorf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	size_t len = strlen(data), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			cli_errorf("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		cli_errorf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		cli_errorf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int pc_parse_long(const char *flag, const char *arg, long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || !end || *end || end == arg || v < 0) {
+		cli_errorf("%s: expected a non-negative number, got '%s'", flag, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
