@@ -509,6 +509,11 @@ static int easy_setup(struct api_client *c, struct xfer *x)
 	if (x->method != API_GET && x->method != API_POST)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
 				 api_method_name(x->method));
+	/* curl silently re-sends a request that got no answer on a reused
+	 * connection; for a create that could duplicate it, so a POST gets a
+	 * connection of its own and a lost answer reaches us (re-list). */
+	if (x->method == API_POST)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	if (x->body || x->method == API_POST) {
 		const char *b = x->body ? x->body : "";
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, b);
@@ -617,9 +622,9 @@ static void fail_with_answer(struct api_client *c, struct xfer *x, CURLcode cc,
 		what = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
 	}
 	if (gave_up)
-		snprintf(buf, sizeof(buf), "%s%s (gave up after %d attempts)",
+		snprintf(buf, sizeof(buf), "%s%s (gave up after %d attempt%s)",
 			 cc == CURLE_OK ? "" : "request failed: ", what,
-			 x->attempts);
+			 x->attempts, x->attempts == 1 ? "" : "s");
 	else
 		snprintf(buf, sizeof(buf), "%s%s",
 			 cc == CURLE_OK ? "" : "request failed: ", what);

@@ -22,8 +22,8 @@ struct state_file {
 	json_t *fps; /* object: key -> hex string */
 };
 
-/* Lower-case; anything outside [a-z0-9._-] (and a leading '.') becomes '_'
- * so "../x" or "a/b" cannot leave the directory. */
+/* Lower-case; anything outside [a-z0-9._-] (and a leading or repeated '.')
+ * becomes '_', so "../x" or "a/b" cannot leave the directory. */
 static char *sanitize_domain(const char *domain)
 {
 	size_t n = strlen(domain);
@@ -33,7 +33,8 @@ static char *sanitize_domain(const char *domain)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)tolower((unsigned char)domain[i]);
 		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-			  ch == '-' || ch == '_' || (ch == '.' && i > 0);
+			  ch == '-' || ch == '_' ||
+			  (ch == '.' && i > 0 && domain[i - 1] != '.');
 		out[i] = ok ? (char)ch : '_';
 	}
 	out[n] = '\0';

@@ -1,0 +1,1111 @@
+/*
+ * The API client against a scripted in-process HTTP server (libmicrohttpd on
+ * 127.0.0.1, port 0). Each test installs a script that answers requests and
+ * then asserts on what the client returned and on what the server saw.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "reconcile/api.h"
+#include "reconcile/api_parse.h"
+
+#define KEY "test-key-0123456789"
+#define MAX_LOG 512
+
+/* ---- the fake server ---- */
+
+struct fake_req {
+	const char *method, *path, *cursor, *page_size, *key, *agent, *body;
+	int n_same; /* how many earlier requests had this method + path */
+};
+
+struct fake_reply {
+	int status;
+	char body[16384];
+	char retry_after[16];
+	int delay_ms;
+	bool drop; /* close the connection without answering */
+};
+
+struct fake;
+typedef void (*fake_script)(struct fake *f, const struct fake_req *rq,
+			    struct fake_reply *rp);
+
+struct logged {
+	char method[8];
+	char path[128];
+	char *body;
+};
+
+struct fake {
+	struct MHD_Daemon *d;
+	int port;
+	char base[64];
+	pthread_mutex_t m;
+	fake_script script;
+	struct logged log[MAX_LOG];
+	int n_log;
+	int inflight, max_inflight;
+	int connections;
+	/* registrations the scripted server holds: "id username proxy" */
+	char regs[64][3][64];
+	int n_regs;
+	int next_id;
+	int drops_left;
+	bool apply_before_drop;
+};
+
+struct upload {
+	char *data;
+	size_t len;
+};
+
+static int count_same(struct fake *f, const char *method, const char *path)
+{
+	int n = 0;
+	for (int i = 0; i < f->n_log; i++)
+		n += strcmp(f->log[i].method, method) == 0 &&
+		     strcmp(f->log[i].path, path) == 0;
+	return n;
+}
+
+static void record(struct fake *f, struct fake_req *rq)
+{
+	rq->n_same = count_same(f, rq->method, rq->path);
+	if (f->n_log < MAX_LOG) {
+		struct logged *l = &f->log[f->n_log++];
+		snprintf(l->method, sizeof(l->method), "%s", rq->method);
+		snprintf(l->path, sizeof(l->path), "%s", rq->path);
+		l->body = rq->body ? strdup(rq->body) : NULL;
+	}
+}
+
+static enum MHD_Result answer(struct fake *f, struct MHD_Connection *conn,
+			      struct fake_reply *rp)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(rp->body), rp->body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	if (rp->retry_after[0])
+		MHD_add_response_header(r, "Retry-After", rp->retry_after);
+	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)rp->status, r);
+	MHD_destroy_response(r);
+	(void)f;
+	return ok;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
+			       const char *url, const char *method,
+			       const char *version, const char *upload_data,
+			       size_t *upload_size, void **con_cls)
+{
+	struct fake *f = cls;
+	struct upload *up = *con_cls;
+	(void)version;
+	if (!up) {
+		*con_cls = calloc(1, sizeof(*up));
+		return *con_cls ? MHD_YES : MHD_NO;
+	}
+	if (*upload_size) {
+		char *g = realloc(up->data, up->len + *upload_size + 1);
+		if (!g)
+			return MHD_NO;
+		up->data = g;
+		memcpy(up->data + up->len, upload_data, *upload_size);
+		up->len += *upload_size;
+		up->data[up->len] = '\0';
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	struct fake_req rq = {
+		.method = method,
+		.path = url,
+		.cursor = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						      "cursor"),
+		.page_size = MHD_lookup_connection_value(
+			conn, MHD_GET_ARGUMENT_KIND, "pageSize"),
+		.key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						   "X-API-Key"),
+		.agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     "User-Agent"),
+		.body = up->data,
+	};
+	struct fake_reply *rp = calloc(1, sizeof(*rp));
+	if (!rp)
+		return MHD_NO;
+	rp->status = 200;
+	snprintf(rp->body, sizeof(rp->body), "{}");
+	pthread_mutex_lock(&f->m);
+	record(f, &rq);
+	if (!rq.key || strcmp(rq.key, KEY) != 0) {
+		rp->status = 401;
+		snprintf(rp->body, sizeof(rp->body),
+			 "{\"detail\": \"Invalid API key.\"}");
+	} else {
+		f->script(f, &rq, rp);
+	}
+	f->inflight++;
+	if (f->inflight > f->max_inflight)
+		f->max_inflight = f->inflight;
+	pthread_mutex_unlock(&f->m);
+	if (rp->delay_ms)
+		usleep((useconds_t)rp->delay_ms * 1000);
+	pthread_mutex_lock(&f->m);
+	f->inflight--;
+	pthread_mutex_unlock(&f->m);
+	enum MHD_Result ok = rp->drop ? MHD_NO : answer(f, conn, rp);
+	free(rp);
+	return ok;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct upload *up = *con_cls;
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (up) {
+		free(up->data);
+		free(up);
+	}
+	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct fake *f = cls;
+	(void)conn;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		pthread_mutex_lock(&f->m);
+		f->connections++;
+		pthread_mutex_unlock(&f->m);
+	}
+}
+
+static struct fake *fake_start(fake_script script)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	pthread_mutex_init(&f->m, NULL);
+	f->script = script;
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+		0, NULL, NULL, handler, f, MHD_OPTION_SOCK_ADDR, &sa,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, f,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, f,
+		MHD_OPTION_END);
+	assert_non_null(f->d);
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
+	assert_non_null(info);
+	f->port = info->port;
+	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%d", f->port);
+	return f;
+}
+
+static void fake_stop(struct fake *f)
+{
+	MHD_stop_daemon(f->d);
+	for (int i = 0; i < f->n_log; i++)
+		free(f->log[i].body);
+	pthread_mutex_destroy(&f->m);
+	free(f);
+}
+
+static int fake_count(struct fake *f, const char *method, const char *path)
+{
+	pthread_mutex_lock(&f->m);
+	int n = count_same(f, method, path);
+	pthread_mutex_unlock(&f->m);
+	return n;
+}
+
+/* ---- helpers ---- */
+
+static struct api_client *client_for(struct fake *f, int attempts,
+				     int parallelism)
+{
+	struct api_config cfg = {
+		.base_url = f->base,
+		.api_key = KEY,
+		.max_attempts = attempts,
+		.parallelism = parallelism,
+		.retry_base_ms = 5,
+		.retry_max_delay_ms = 2000,
+		.timeout_ms = 5000,
+	};
+	struct api_client *c = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	assert_int_equal(d.len, 0);
+	return c;
+}
+
+static char *first_diag(const struct diag_list *d)
+{
+	assert_true(d->len > 0);
+	char *s = diag_format(&d->items[0]);
+	assert_non_null(s);
+	return s;
+}
+
+static void assert_diag(const struct diag_list *d, const char *want)
+{
+	char *s = first_diag(d);
+	if (!strstr(s, want))
+		fail_msg("diag \"%s\" lacks \"%s\"", s, want);
+	free(s);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define SIP_OK                                                                 \
+	"{\"allowedCidrRanges\": [\"10.0.0.0/8\"], \"allowedAgents\": "        \
+	"[{\"agentId\": \"a1\", \"toUserPattern\": \"^x$\", \"extra\": 1}, "  \
+	"{\"agentId\": \"a2\"}], \"fallbackHandler\": {\"url\": "             \
+	"\"https://h.example/x\", \"secrets\": [\"s3cr3t\"]}, \"domain\": "    \
+	"\"acme.sip.ultravox.ai\", \"futureField\": {\"x\": [1]}}"
+
+/* ---- pagination, shapes ---- */
+
+static void script_pages(struct fake *f, const struct fake_req *rq,
+			 struct fake_reply *rp)
+{
+	if (strcmp(rq->path, "/api/sip") == 0) {
+		snprintf(rp->body, sizeof(rp->body), SIP_OK);
+		return;
+	}
+	const char *cur = rq->cursor ? rq->cursor : "";
+	int page = strcmp(cur, "p2") == 0 ? 2 : strcmp(cur, "p3") == 0 ? 3 : 1;
+	char next[160];
+	if (page < 3)
+		snprintf(next, sizeof(next),
+			 "\"%s/api/sip/registrations?cursor=p%d&pageSize=2\"",
+			 f->base, page + 1);
+	else
+		snprintf(next, sizeof(next), "null");
+	snprintf(rp->body, sizeof(rp->body),
+		 "{\"next\": %s, \"previous\": null, \"total\": 5, \"results\": ["
+		 "{\"registrationId\": \"r%d1\", \"username\": \"u%d1\", "
+		 "\"proxy\": \"PBX.example.com\", \"created\": \"2026-01-01\", "
+		 "\"outboundProxy\": \"op\", \"authUser\": null, "
+		 "\"successful\": true, \"newField\": [1,2]}%s]}",
+		 next, page, page,
+		 page < 3 ? ", {\"registrationId\": \"rX\", \"username\": \"ux\","
+			    " \"proxy\": \"p\"}"
+			  : "");
+	if (page == 2)
+		memcpy(strstr(rp->body, "\"rX\""), "\"rY\"", 4);
+}
+
+static void test_read_live_pages(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_pages);
+	struct api_client *c = client_for(f, 3, 4);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+
+	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	assert_int_equal(d.len, 0);
+	assert_non_null(ls);
+	assert_string_equal(ls->sip.domain, "acme.sip.ultravox.ai");
+	assert_int_equal(ls->sip.cidrs_state, FIELD_SET);
+	assert_int_equal(ls->sip.n_cidrs, 1);
+	assert_string_equal(ls->sip.cidrs[0], "10.0.0.0/8");
+	assert_int_equal(ls->sip.allow_all_state, FIELD_SET);
+	assert_false(ls->sip.allow_all);
+	assert_int_equal(ls->sip.n_agents, 2);
+	assert_string_equal(ls->sip.agents[0].to_user_pattern, "^x$");
+	assert_null(ls->sip.agents[1].to_user_pattern);
+	assert_int_equal(ls->sip.fallback_state, FIELD_SET);
+	assert_int_equal(ls->sip.fallback.n_secrets, 1);
+	assert_int_equal(ls->sip.fallback.secrets[0].kind, SECRET_LITERAL);
+	assert_string_equal(ls->sip.fallback.secrets[0].value, "s3cr3t");
+
+	/* 3 pages, followed by `next` exactly as given */
+	assert_int_equal(ls->n_regs, 5);
+	assert_string_equal(ls->regs[0].id, "r11");
+	assert_string_equal(ls->regs[1].id, "rX");
+	assert_string_equal(ls->regs[3].id, "rY");
+	assert_string_equal(ls->regs[4].id, "r31");
+	assert_int_equal(ls->regs[0].outbound_proxy_state, FIELD_SET);
+	assert_int_equal(ls->regs[0].auth_user_state, FIELD_NULL);
+	assert_int_equal(ls->regs[0].successful, 1);
+	assert_int_equal(ls->regs[1].successful, -1);
+	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 3);
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
+
+	const struct api_stats *st = api_client_stats(c);
+	assert_int_equal(st->requests, 4);
+	assert_int_equal(st->by_method[API_GET], 4);
+	assert_int_equal(st->retries, 0);
+	/* keep-alive: sequential pages share connections */
+	assert_true(f->connections <= 2);
+
+	model_live_free(ls);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static char g_seen_page_size[16], g_seen_agent[64];
+
+static void script_seen(struct fake *f, const struct fake_req *rq,
+			struct fake_reply *rp)
+{
+	(void)f;
+	if (strcmp(rq->path, "/api/sip") == 0) {
+		snprintf(rp->body, sizeof(rp->body), SIP_OK);
+		snprintf(g_seen_agent, sizeof(g_seen_agent), "%s",
+			 rq->agent ? rq->agent : "");
+		return;
+	}
+	snprintf(g_seen_page_size, sizeof(g_seen_page_size), "%s",
+		 rq->page_size ? rq->page_size : "");
+	snprintf(rp->body, sizeof(rp->body), "{\"results\": []}");
+}
+
+static void test_request_details(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_seen);
+	struct api_client *c = client_for(f, 1, 1);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	assert_string_equal(g_seen_page_size, "100");
+	assert_string_equal(g_seen_agent, "sipsync/" SIPSYNC_VERSION);
+	assert_int_equal(ls->n_regs, 0);
+	model_live_free(ls);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static const char *g_sip_body, *g_page_body;
+
+static void script_bodies(struct fake *f, const struct fake_req *rq,
+			  struct fake_reply *rp)
+{
+	(void)f;
+	snprintf(rp->body, sizeof(rp->body), "%s",
+		 strcmp(rq->path, "/api/sip") == 0 ? g_sip_body : g_page_body);
+}
+
+static void expect_shape_error(const char *sip, const char *page,
+			       const char *want)
+{
+	struct fake *f = fake_start(script_bodies);
+	struct api_client *c = client_for(f, 1, 2);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	g_sip_body = sip;
+	g_page_body = page;
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_null(ls);
+	assert_diag(&d, want);
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_wrong_shape(void **state)
+{
+	(void)state;
+	const char *page = "{\"results\": []}";
+	expect_shape_error("{\"allowedAgents\": \"x\", \"domain\": \"d\"}", page,
+			   "GET /api/sip: 200: response is not a SipConfig: "
+			   "allowedAgents is not a list");
+	expect_shape_error("[1, 2]", page,
+			   "GET /api/sip: 200: response is not a SipConfig: "
+			   "not a JSON object");
+	expect_shape_error("<html>oops</html>", page,
+			   "response is not a SipConfig: invalid JSON");
+	expect_shape_error("{\"allowedAgents\": [{\"agentId\": 5}], "
+			   "\"domain\": \"d\"}",
+			   page, "allowedAgents[0].agentId is not a string");
+	expect_shape_error(SIP_OK, "{\"next\": null}",
+			   "GET /api/sip/registrations: 200: response is not a "
+			   "PaginatedSipRegistrationList: results is missing");
+	expect_shape_error(SIP_OK, "{\"results\": [{\"username\": \"u\"}]}",
+			   "results[0].registrationId is not a string");
+	expect_shape_error(SIP_OK, "{\"results\": [], \"next\": 7}",
+			   "next is not a string");
+}
+
+static const char *g_next;
+
+static void script_next(struct fake *f, const struct fake_req *rq,
+			struct fake_reply *rp)
+{
+	if (strcmp(rq->path, "/api/sip") == 0) {
+		snprintf(rp->body, sizeof(rp->body), SIP_OK);
+		return;
+	}
+	/* "BASE" in g_next stands for the fake's own base URL */
+	char next[200];
+	const char *at = strstr(g_next, "BASE");
+	if (at)
+		snprintf(next, sizeof(next), "%.*s%s%s", (int)(at - g_next),
+			 g_next, f->base, at + 4);
+	else
+		snprintf(next, sizeof(next), "%s", g_next);
+	snprintf(rp->body, sizeof(rp->body),
+		 "{\"results\": [], \"next\": \"%s\"}", next);
+}
+
+static void expect_next_refused(const char *next_fmt, const char *want,
+				int pages)
+{
+	struct fake *f = fake_start(script_next);
+	struct api_client *c = client_for(f, 1, 2);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	g_next = next_fmt;
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_diag(&d, want);
+	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), pages);
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_next_refused(void **state)
+{
+	(void)state;
+	/* another host: the key must never go there */
+	expect_next_refused("http://evil.example:80/api/sip/registrations?x=1",
+			    "refusing to follow `next` to another server", 1);
+	expect_next_refused("https://127.0.0.1/api/sip/registrations?x=1",
+			    "refusing to follow `next`", 1);
+	expect_next_refused("/api/sip/registrations?cursor=rel",
+			    "refusing to follow `next`", 1);
+	/* a next that repeats a page */
+	expect_next_refused("BASE/api/sip/registrations?cursor=same",
+			    "pagination loops", 2);
+}
+
+/* ---- retries ---- */
+
+static int g_fail_n, g_fail_status;
+static const char *g_fail_path, *g_fail_retry_after, *g_fail_body;
+
+static void script_faults(struct fake *f, const struct fake_req *rq,
+			  struct fake_reply *rp)
+{
+	(void)f;
+	if (strcmp(rq->path, g_fail_path) == 0 && rq->n_same < g_fail_n) {
+		rp->status = g_fail_status;
+		snprintf(rp->body, sizeof(rp->body), "%s",
+			 g_fail_body ? g_fail_body : "{\"detail\": \"busy\"}");
+		if (g_fail_retry_after)
+			snprintf(rp->retry_after, sizeof(rp->retry_after), "%s",
+				 g_fail_retry_after);
+		return;
+	}
+	if (strcmp(rq->path, "/api/sip") == 0)
+		snprintf(rp->body, sizeof(rp->body), SIP_OK);
+	else
+		snprintf(rp->body, sizeof(rp->body), "{\"results\": []}");
+}
+
+static void set_faults(const char *path, int n, int status,
+		       const char *retry_after, const char *body)
+{
+	g_fail_path = path;
+	g_fail_n = n;
+	g_fail_status = status;
+	g_fail_retry_after = retry_after;
+	g_fail_body = body;
+}
+
+static void test_429_retry_after(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	struct api_client *c = client_for(f, 5, 2);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	set_faults("/api/sip", 1, 429, "1", NULL);
+	long long t0 = mono_ms();
+	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	long long took = mono_ms() - t0;
+	assert_true(took >= 950); /* waited for Retry-After: 1 */
+	assert_true(took < 4000);
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 2);
+	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 1);
+	assert_int_equal(api_client_stats(c)->retries, 1);
+	assert_int_equal(api_client_stats(c)->requests, 3);
+	model_live_free(ls);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_503_burst(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	struct api_client *c = client_for(f, 5, 2);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	set_faults("/api/sip/registrations", 3, 503, NULL, NULL);
+	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 4);
+	assert_int_equal(api_client_stats(c)->retries, 3);
+	model_live_free(ls);
+	/* 502 and 504 too, on an idempotent read */
+	set_faults("/api/sip", 1, 502, NULL, "<html>bad gateway</html>");
+	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	model_live_free(ls);
+	assert_int_equal(d.len, 0);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_500_not_retried(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	struct api_client *c = client_for(f, 5, 2);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	set_faults("/api/sip", 100, 500, NULL, "{\"detail\": \"boom\"}");
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
+	assert_diag(&d, "GET /api/sip: 500: boom");
+	assert_int_equal(api_client_stats(c)->errors, 1);
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_max_attempts(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	struct api_client *c = client_for(f, 3, 2);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	set_faults("/api/sip", 100, 503, NULL, NULL);
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 3);
+	assert_diag(&d, "GET /api/sip: 503: busy (gave up after 3 attempts)");
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_retry_budget(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	struct api_config cfg = {
+		.base_url = f->base,
+		.api_key = KEY,
+		.max_attempts = 10,
+		.max_retry_ms = 500,
+		.retry_base_ms = 5,
+	};
+	struct api_client *c = NULL;
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	/* Retry-After 5 s does not fit a 0.5 s budget: fail at once */
+	set_faults("/api/sip", 100, 429, "5", NULL);
+	long long t0 = mono_ms();
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_true(mono_ms() - t0 < 1500);
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
+	assert_diag(&d, "GET /api/sip: 429: busy (gave up after 1 attempt)");
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_auth_failure(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	struct api_config cfg = {.base_url = f->base,
+				 .api_key = "wrong-key-value"};
+	struct api_client *c = NULL;
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	set_faults("-", 0, 0, NULL, NULL);
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_diag(&d, "GET /api/sip: 401: authentication failed (check "
+			"ULTRAVOX_API_KEY or --api-key-file): Invalid API key.");
+	for (size_t i = 0; i < d.len; i++) {
+		char *s = diag_format(&d.items[i]);
+		assert_null(strstr(s, "wrong-key-value"));
+		free(s);
+	}
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_connection_refused(void **state)
+{
+	(void)state;
+	/* a port nobody listens on */
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	close(s);
+	char base[64];
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	struct api_config cfg = {.base_url = base,
+				 .api_key = KEY,
+				 .max_attempts = 3,
+				 .retry_base_ms = 5};
+	struct api_client *c = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	assert_int_equal(api_agent_exists(c, "a1", &d), -1);
+	assert_diag(&d, "GET /api/agents/a1: request failed: ");
+	assert_diag(&d, "(gave up after 3 attempts)");
+	assert_int_equal(api_client_stats(c)->requests, 3);
+	assert_int_equal(api_client_stats(c)->retries, 2);
+	diag_list_clear(&d);
+	api_client_free(c);
+}
+
+/* ---- writes ---- */
+
+static void fake_add_reg(struct fake *f, const char *id, const char *user,
+			 const char *proxy)
+{
+	snprintf(f->regs[f->n_regs][0], 64, "%s", id);
+	snprintf(f->regs[f->n_regs][1], 64, "%s", user);
+	snprintf(f->regs[f->n_regs][2], 64, "%s", proxy);
+	f->n_regs++;
+}
+
+static void list_regs(struct fake *f, struct fake_reply *rp)
+{
+	size_t off = (size_t)snprintf(rp->body, sizeof(rp->body),
+				      "{\"next\": null, \"results\": [");
+	for (int i = 0; i < f->n_regs; i++)
+		off += (size_t)snprintf(
+			rp->body + off, sizeof(rp->body) - off,
+			"%s{\"registrationId\": \"%s\", \"username\": \"%s\", "
+			"\"proxy\": \"%s\"}",
+			i ? ", " : "", f->regs[i][0], f->regs[i][1],
+			f->regs[i][2]);
+	snprintf(rp->body + off, sizeof(rp->body) - off, "]}");
+}
+
+/* POST creates (maybe then drops the connection); GET lists. */
+static void script_regs(struct fake *f, const struct fake_req *rq,
+			struct fake_reply *rp)
+{
+	if (strcmp(rq->method, "GET") == 0) {
+		list_regs(f, rp);
+		return;
+	}
+	if (strcmp(rq->method, "POST") == 0) {
+		char id[32];
+		bool drop = f->drops_left > 0;
+		if (drop)
+			f->drops_left--;
+		if (drop && !f->apply_before_drop) {
+			rp->drop = true;
+			return;
+		}
+		snprintf(id, sizeof(id), "new%d", ++f->next_id);
+		/* the test bodies name alice@PBX.example.com */
+		fake_add_reg(f, id, "alice", "PBX.example.com");
+		rp->status = 201;
+		snprintf(rp->body, sizeof(rp->body),
+			 "{\"registrationId\": \"%s\", \"username\": \"alice\"}",
+			 id);
+		rp->drop = drop;
+		return;
+	}
+	rp->status = 204;
+	rp->body[0] = '\0';
+	rp->delay_ms = 100;
+}
+
+static struct api_write make_write(enum api_method m, const char *path,
+				   const char *body, const char *key)
+{
+	struct api_write w = {.method = m};
+	w.path = strdup(path);
+	w.body = body ? strdup(body) : NULL;
+	w.create_key = key ? strdup(key) : NULL;
+	return w;
+}
+
+#define ALICE_BODY                                                             \
+	"{\"username\": \"alice\", \"proxy\": \"PBX.example.com\", "          \
+	"\"password\": \"pw-alice-1\"}"
+
+static int g_progress;
+
+static void on_progress(void *ctx, const struct api_write *w)
+{
+	(void)ctx;
+	(void)w;
+	g_progress++;
+}
+
+static void test_lost_post_not_duplicated(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_regs);
+	/* a pre-existing registration with the same identity must not be
+	 * taken for the new one */
+	fake_add_reg(f, "old1", "alice", "pbx.example.com");
+	f->drops_left = 1;
+	f->apply_before_drop = true;
+	struct api_client *c = client_for(f, 5, 4);
+	struct diag_list d = {0};
+	struct api_write w = make_write(API_POST, "/api/sip/registrations",
+					ALICE_BODY, "alice@pbx.example.com");
+	g_progress = 0;
+	assert_int_equal(api_execute(c, &w, 1, on_progress, NULL, &d), 0);
+	assert_int_equal(d.len, 0);
+	assert_int_equal(w.result, 1);
+	assert_string_equal(w.created_id, "new1");
+	assert_int_equal(fake_count(f, "POST", "/api/sip/registrations"), 1);
+	/* snapshot before the POST, and one re-list after the lost answer */
+	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 2);
+	assert_int_equal(f->n_regs, 2);
+	assert_int_equal(g_progress, 1);
+	api_write_release(&w);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_lost_post_not_applied_is_resent(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_regs);
+	f->drops_left = 1;
+	f->apply_before_drop = false;
+	struct api_client *c = client_for(f, 5, 4);
+	struct diag_list d = {0};
+	struct registration *regs = NULL;
+	size_t n = 99;
+	/* a read first: its listing serves as the snapshot */
+	assert_int_equal(api_list_registrations(c, &regs, &n, &d), 0);
+	assert_int_equal(n, 0);
+	free(regs);
+	struct api_write w = make_write(API_POST, "/api/sip/registrations",
+					ALICE_BODY, "alice@pbx.example.com");
+	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), 0);
+	assert_int_equal(w.result, 1);
+	assert_string_equal(w.created_id, "new1");
+	/* the re-list showed nothing, so sending again was safe */
+	assert_int_equal(fake_count(f, "POST", "/api/sip/registrations"), 2);
+	assert_int_equal(f->n_regs, 1);
+	api_write_release(&w);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_parallelism_bound(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_regs);
+	struct api_client *c = client_for(f, 2, 4);
+	struct diag_list d = {0};
+	struct api_write w[16];
+	for (int i = 0; i < 16; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/api/sip/registrations/r%d", i);
+		w[i] = make_write(API_DELETE, path, NULL, NULL);
+	}
+	g_progress = 0;
+	long long t0 = mono_ms();
+	assert_int_equal(api_execute(c, w, 16, on_progress, NULL, &d), 0);
+	long long took = mono_ms() - t0;
+	assert_int_equal(g_progress, 16);
+	assert_true(f->max_inflight <= 4);
+	assert_true(f->max_inflight >= 2); /* really concurrent */
+	assert_true(took >= 400);          /* 16 x 100 ms / 4 */
+	assert_true(took < 1600);
+	for (int i = 0; i < 16; i++) {
+		assert_int_equal(w[i].result, 1);
+		assert_int_equal(w[i].status, 204);
+		api_write_release(&w[i]);
+	}
+	assert_int_equal(api_client_stats(c)->by_method[API_DELETE], 16);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static const char *g_err_body;
+static int g_err_status;
+
+static void script_error(struct fake *f, const struct fake_req *rq,
+			 struct fake_reply *rp)
+{
+	(void)f;
+	(void)rq;
+	rp->status = g_err_status;
+	snprintf(rp->body, sizeof(rp->body), "%s", g_err_body);
+}
+
+static void expect_write_error(enum api_method m, const char *path,
+			       const char *body, int status,
+			       const char *answer_body, const char *want,
+			       const char *secret)
+{
+	struct fake *f = fake_start(script_error);
+	struct api_client *c = client_for(f, 3, 2);
+	struct diag_list d = {0};
+	struct api_write w = make_write(m, path, body, NULL);
+	g_err_body = answer_body;
+	g_err_status = status;
+	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
+	assert_int_equal(w.result, -1);
+	assert_int_equal(w.status, status);
+	assert_int_equal(d.len, 1);
+	assert_diag(&d, want);
+	char *s = first_diag(&d);
+	if (secret && strstr(s, secret))
+		fail_msg("secret leaked: %s", s);
+	free(s);
+	assert_int_equal(fake_count(f, api_method_name(m), path), 1);
+	diag_list_clear(&d);
+	api_write_release(&w);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_drf_errors(void **state)
+{
+	(void)state;
+	expect_write_error(
+		API_PATCH, "/api/sip", "{\"allowedAgents\": []}", 400,
+		"{\"allowedAgents\": [{}, {\"toUserPattern\": [\"Ensure this "
+		"field has no more than 200 characters.\"]}]}",
+		"PATCH /api/sip: 400: allowedAgents[1].toUserPattern: Ensure "
+		"this field has no more than 200 characters.",
+		NULL);
+	expect_write_error(API_PATCH, "/api/sip", "{}", 400,
+			   "{\"non_field_errors\": [\"bad combo\"], "
+			   "\"allowedCidrRanges\": {\"0\": [\"Enter a valid "
+			   "IPv4 network.\"]}}",
+			   "PATCH /api/sip: 400: bad combo; allowedCidrRanges[0]: "
+			   "Enter a valid IPv4 network.",
+			   NULL);
+	expect_write_error(API_DELETE, "/api/sip/registrations/x", NULL, 404,
+			   "{\"detail\": \"Not found.\"}",
+			   "DELETE /api/sip/registrations/x: 404: Not found.",
+			   NULL);
+	expect_write_error(API_PATCH, "/api/sip/registrations/x", "{}", 400,
+			   "plain\ttext\nanswer",
+			   "PATCH /api/sip/registrations/x: 400: plain?text?answer",
+			   NULL);
+}
+
+static void test_secrets_redacted(void **state)
+{
+	(void)state;
+	/* a password echoed back by the server */
+	expect_write_error(API_POST, "/api/sip/registrations",
+			   "{\"username\": \"a\", \"proxy\": \"p\", "
+			   "\"password\": \"hunter2-very-secret\"}",
+			   400,
+			   "{\"password\": [\"'hunter2-very-secret' is too "
+			   "common.\"]}",
+			   "POST /api/sip/registrations: 400: password: "
+			   "'<redacted>' is too common.",
+			   "hunter2-very-secret");
+	/* fallback secrets, and the API key itself */
+	expect_write_error(API_PATCH, "/api/sip",
+			   "{\"fallbackHandler\": {\"url\": \"https://x\", "
+			   "\"secrets\": [\"fb-secret-1\"]}}",
+			   400,
+			   "{\"detail\": \"fb-secret-1 rejected for " KEY "\"}",
+			   "PATCH /api/sip: 400: <redacted> rejected for "
+			   "<redacted>",
+			   "fb-secret-1");
+}
+
+static void test_redact_add(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_error);
+	struct api_client *c = client_for(f, 1, 1);
+	struct diag_list d = {0};
+	g_err_status = 400;
+	g_err_body = "{\"detail\": \"value other-secret is bad\"}";
+	assert_int_equal(api_redact_add(c, "other-secret"), 0);
+	assert_int_equal(api_redact_add(c, ""), 0);
+	assert_int_equal(api_agent_exists(c, "a1", &d), -1);
+	assert_diag(&d, "GET /api/agents/a1: 400: value <redacted> is bad");
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void script_agents(struct fake *f, const struct fake_req *rq,
+			  struct fake_reply *rp)
+{
+	(void)f;
+	if (strcmp(rq->path, "/api/agents/good") == 0)
+		snprintf(rp->body, sizeof(rp->body), "{\"agentId\": \"good\"}");
+	else if (strcmp(rq->path, "/api/agents/gone") == 0)
+		rp->status = 404;
+	else
+		rp->status = 500;
+}
+
+static void test_agents_exist(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_agents);
+	struct api_client *c = client_for(f, 2, 4);
+	struct diag_list d = {0};
+	assert_int_equal(api_agent_exists(c, "good", &d), 1);
+	assert_int_equal(api_agent_exists(c, "gone", &d), 0);
+	assert_int_equal(d.len, 0);
+	const char *ids[] = {"good", "gone", "bad"};
+	int ex[3];
+	assert_int_equal(api_agents_exist(c, ids, 3, ex, &d), -1);
+	assert_int_equal(ex[0], 1);
+	assert_int_equal(ex[1], 0);
+	assert_int_equal(ex[2], -1);
+	assert_int_equal(d.len, 1);
+	assert_diag(&d, "GET /api/agents/bad: 500:");
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static char g_log_text[8][160];
+static int g_log_n;
+
+static void on_log(void *ctx, const struct api_event *ev)
+{
+	(void)ctx;
+	if (g_log_n < 8)
+		snprintf(g_log_text[g_log_n++], 160, "%s", ev->text);
+}
+
+static void test_log_hook(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	struct api_client *c = client_for(f, 3, 1);
+	struct diag_list d = {0};
+	struct live_state *ls = NULL;
+	set_faults("/api/sip", 1, 503, "0", NULL);
+	g_log_n = 0;
+	api_client_set_log(c, on_log, NULL);
+	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	assert_int_equal(g_log_n, 3);
+	bool retry_seen = false, ok_seen = false;
+	for (int i = 0; i < g_log_n; i++) {
+		retry_seen |= strstr(g_log_text[i], "GET /api/sip \u2192 503 in ") &&
+			      strstr(g_log_text[i], "retry 2/3 in");
+		ok_seen |= strstr(g_log_text[i], "GET /api/sip \u2192 200 in ") !=
+			   NULL;
+		assert_null(strstr(g_log_text[i], KEY));
+	}
+	assert_true(retry_seen);
+	assert_true(ok_seen);
+	model_live_free(ls);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+static void test_bad_config(void **state)
+{
+	(void)state;
+	struct api_client *c = NULL;
+	struct diag_list d = {0};
+	struct api_config cfg = {.base_url = "ftp://x", .api_key = KEY};
+	assert_int_equal(api_client_new(&c, &cfg, &d), -1);
+	assert_null(c);
+	assert_diag(&d, "invalid API URL");
+	diag_list_clear(&d);
+	cfg.base_url = "https://api.ultravox.ai";
+	cfg.api_key = "a\r\nX-Evil: 1";
+	assert_int_equal(api_client_new(&c, &cfg, &d), -1);
+	assert_diag(&d, "malformed");
+	diag_list_clear(&d);
+	cfg.api_key = NULL;
+	assert_int_equal(api_client_new(&c, &cfg, &d), -1);
+	assert_diag(&d, "ULTRAVOX_API_KEY");
+	diag_list_clear(&d);
+}
+
+static void test_parse_error_render(void **state)
+{
+	(void)state;
+	const char *b = "{\"a\": {\"b\": [\"x\", \"y\"]}, \"c\": [{\"d\": [\"z\"]}]}";
+	char *s = api_parse_error(b, strlen(b));
+	assert_string_equal(s, "a.b: x; a.b: y; c[0].d: z");
+	free(s);
+	assert_null(api_parse_error("nope", 4));
+	s = api_parse_error("{\"detail\": \"Not found.\", \"code\": 1}", 35);
+	assert_string_equal(s, "Not found.");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_live_pages),
+		cmocka_unit_test(test_request_details),
+		cmocka_unit_test(test_wrong_shape),
+		cmocka_unit_test(test_next_refused),
+		cmocka_unit_test(test_429_retry_after),
+		cmocka_unit_test(test_503_burst),
+		cmocka_unit_test(test_500_not_retried),
+		cmocka_unit_test(test_max_attempts),
+		cmocka_unit_test(test_retry_budget),
+		cmocka_unit_test(test_auth_failure),
+		cmocka_unit_test(test_connection_refused),
+		cmocka_unit_test(test_lost_post_not_duplicated),
+		cmocka_unit_test(test_lost_post_not_applied_is_resent),
+		cmocka_unit_test(test_parallelism_bound),
+		cmocka_unit_test(test_drf_errors),
+		cmocka_unit_test(test_secrets_redacted),
+		cmocka_unit_test(test_redact_add),
+		cmocka_unit_test(test_agents_exist),
+		cmocka_unit_test(test_log_hook),
+		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_parse_error_render),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
