@@ -1,11 +1,267 @@
-/* placeholder until its issue lands: the command exists but does nothing */
+/*
+ * sipsync apply: make the live account match the desired state (or a
+ * saved plan), after the guards and a confirmation.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/plan_common.h"
+#include "reconcile/planfile.h"
+#include "reconcile/render.h"
+
+static const char apply_usage[] =
+	"usage: sipsync apply [SOURCE | --plan PLAN.json] [--auto-approve]\n"
+	"                     [--max-deletes N] [--force] [--sync-secrets]\n"
+	"                     [--parallelism N]\n"
+	"\n"
+	"Makes the live SIP configuration match the desired state in SOURCE\n"
+	"(default .) or git (--repo/--ref/--path), sending only what differs.\n"
+	"\n"
+	"Options:\n"
+	"      --plan FILE           apply a plan saved by 'plan --out'; refused\n"
+	"                            when the account, the desired state or a\n"
+	"                            secret changed since\n"
+	"      --auto-approve        do not ask for confirmation (required when\n"
+	"                            stdin is not a terminal)\n"
+	"      --max-deletes N       refuse plans deleting more than N registrations\n"
+	"      --force               override the guards (domain, deletes, share of\n"
+	"                            registrations, lock-out) for this run\n"
+	"      --sync-secrets        send write-only values that have no record\n"
+	"      --parallelism N       registration writes in flight (default 8)\n"
+	"\n"
+	"Exit codes: 0 applied (or nothing to do), 1 failure or refused, 64 usage.\n"
+	"\n";
+
+enum { OPT_PLAN = 2000, OPT_AUTO, OPT_MAXDEL, OPT_SYNC, OPT_PAR };
+
+struct apply_args {
+	struct pc_session s;
+	const char *plan_file;
+	bool auto_approve;
+	long max_deletes;
+	bool sync_secrets;
+	bool source_given;
+};
+
+static int parse_opt(struct apply_args *a, int opt, const char *arg)
+{
+	long v = 0;
+	switch (opt) {
+	case OPT_PLAN:
+		a->plan_file = arg;
+		return 0;
+	case OPT_AUTO:
+		a->auto_approve = true;
+		return 0;
+	case OPT_MAXDEL:
+		return pc_parse_long("--max-deletes", arg, &a->max_deletes);
+	case OPT_SYNC:
+		a->sync_secrets = true;
+		return 0;
+	case OPT_PAR:
+		if (pc_parse_long("--parallelism", arg, &v) != 0 || v < 1 || v > 64) {
+			cli_errorf("--parallelism: expected 1..64");
+			return -1;
+		}
+		a->s.parallelism = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+/* Returns -1 to go on, else the exit code to return at once. */
+static int parse_args(struct apply_args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"plan", required_argument, NULL, OPT_PLAN},
+		{"auto-approve", no_argument, NULL, OPT_AUTO},
+		{"max-deletes", required_argument, NULL, OPT_MAXDEL},
+		{"sync-secrets", no_argument, NULL, OPT_SYNC},
+		{"parallelism", required_argument, NULL, OPT_PAR},
+		CLI_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	bool help = false;
+	int opt;
+	opterr = 0;
+	optind = 1;
+	a->max_deletes = -1;
+	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
+		int rc = cli_common_option(&a->s.common, opt, optarg, &help);
+		if (rc < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		if (opt == ':') {
+			cli_errorf("apply: option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		if (opt == '?' || opt < 2000) {
+			cli_errorf("apply: unknown option '%s' (see 'sipsync apply --help')",
+				   argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		if (parse_opt(a, opt, optarg) != 0)
+			return EXIT_USAGE;
+	}
+	if (help) {
+		fputs(apply_usage, stdout);
+		fputs(cli_common_help, stdout);
+		return EXIT_OK;
+	}
+	a->source_given = optind < argc;
+	if (cli_positional(&a->s.common, argc, argv, 1) != 0)
+		return EXIT_USAGE;
+	if (a->plan_file && (a->source_given || a->s.common.repo)) {
+		cli_errorf("apply: give either SOURCE (or --repo) or --plan, not both");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* The saved plan names where its desired state came from: load it from
+ * there again (git: the same repository and ref). */
+static int use_saved_source(struct apply_args *a, const struct saved_plan *sp)
+{
+	if (sp->source.repo) {
+		a->s.common.repo = sp->source.repo;
+		a->s.common.ref = sp->source.ref;
+		a->s.common.git_path = sp->source.path;
+		return 0;
+	}
+	if (!sp->source.path) {
+		cli_errorf("%s: the plan does not say where its desired state came from",
+			   a->plan_file);
+		return -1;
+	}
+	a->s.common.source = sp->source.path;
+	return 0;
+}
+
+/* A plan from git must be applied to the commit it was made from. */
+static int check_commit(const struct saved_plan *sp, const struct desired_state *ds)
+{
+	if (!sp->source.commit)
+		return 0;
+	if (ds->source.commit && strcmp(ds->source.commit, sp->source.commit) == 0)
+		return 0;
+	cli_errorf("the ref %s moved since the plan was made (plan: %.12s, now: %.12s); "
+		   "run plan again",
+		   sp->source.ref ? sp->source.ref : "?", sp->source.commit,
+		   ds->source.commit ? ds->source.commit : "none");
+	return -1;
+}
+
+static void on_step(void *ctx, const struct reconcile_step *st)
+{
+	(void)ctx;
+	if (st->ok)
+		printf("  done    %s\n", st->label);
+	else if (!st->attempted)
+		printf("  skipped %s (%s)\n", st->label, st->error ? st->error : "");
+	else
+		printf("  FAILED  %s%s\n", st->label,
+		       st->status ? "" : " (no response)");
+	fflush(stdout);
+}
+
+static bool confirm(struct apply_args *a)
+{
+	if (a->auto_approve)
+		return true;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cli_errorf("refusing to apply without confirmation: not a terminal "
+			   "(pass --auto-approve to apply unattended)");
+		return false;
+	}
+	printf("\nApply these changes? Only 'yes' is accepted: ");
+	fflush(stdout);
+	char line[64] = "";
+	if (!fgets(line, sizeof(line), stdin))
+		line[0] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strcmp(line, "yes") == 0)
+		return true;
+	cli_errorf("apply cancelled: nothing was changed");
+	return false;
+}
+
+static void summary(const struct reconcile_result *r)
+{
+	if (r->writes_failed == 0) {
+		printf("\nApply complete: %zu of %zu changes made.\n", r->writes_done,
+		       r->writes_total);
+		return;
+	}
+	printf("\nApply incomplete: %zu of %zu changes made, %zu not made (see "
+	       "above). Running apply again retries what is missing.\n",
+	       r->writes_done, r->writes_total, r->writes_failed);
+}
+
+static int load_plan_source(struct apply_args *a, struct saved_plan **sp)
+{
+	struct diag_list d = {0};
+	int rc = planfile_read(sp, a->plan_file, &d);
+	cli_print_diags(stderr, &d);
+	diag_list_clear(&d);
+	if (rc != 0 || use_saved_source(a, *sp) != 0)
+		return -1;
+	a->sync_secrets = (*sp)->sync_secrets;
+	return 0;
+}
+
+static int run(struct apply_args *a)
+{
+	struct diag_list d = {0};
+	struct reconcile_opts o;
+	struct reconcile_result r = {0};
+	struct saved_plan *sp = NULL;
+	struct plan *p = NULL;
+	int rc = EXIT_FAILURE_;
+	if (a->plan_file && load_plan_source(a, &sp) != 0)
+		goto out;
+	if (pc_load(&a->s) != 0 || (sp && check_commit(sp, a->s.ds) != 0) ||
+	    pc_open_api(&a->s) != 0)
+		goto out;
+	pc_opts(&a->s, &o);
+	o.sync_secrets = a->sync_secrets;
+	o.max_deletes = a->max_deletes;
+	o.progress = on_step;
+	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
+	    (sp && planfile_check(sp, p, &d) != 0))
+		goto out;
+	pc_print_plan(&a->s, p, stdout);
+	if (reconcile_guards(p, &o, &r.guard, &d) != 0)
+		goto out;
+	if (!plan_has_changes(p)) {
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (!confirm(a))
+		goto out;
+	printf("\n");
+	int ar = reconcile_apply(a->s.api, p, &o, &r, &d);
+	summary(&r);
+	rc = ar == 0 ? EXIT_OK : EXIT_FAILURE_;
+out:
+	diag_list_sort(&d);
+	cli_print_diags(stderr, &d);
+	diag_list_clear(&d);
+	plan_free(p);
+	planfile_free(sp);
+	return rc;
+}
 
 int cmd_apply(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_errorf("apply: not implemented yet");
-	return EXIT_FAILURE_;
+	struct apply_args a = {0};
+	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	rc = run(&a);
+	pc_close(&a.s);
+	return rc;
 }
