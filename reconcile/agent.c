@@ -278,6 +278,8 @@ static int fetch_commit(struct agent *a, char commit[41])
 	int rc = gitsrc_fetch(a->git, &secs, &d);
 	if (rc == 0)
 		rc = gitsrc_resolve(a->git, commit, &d);
+	if (a->cfg->verbosity > 0)
+		log_line(a, LOG_INFO, "fetch took %.1f ms", secs * 1000);
 	pthread_mutex_lock(&a->lock);
 	a->m.git_fetch_seconds = secs;
 	if (rc == 0)

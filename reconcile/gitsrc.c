@@ -71,16 +71,37 @@ char *gitsrc_display_url(const char *url)
 	return out;
 }
 
-/* The last libgit2 message, with the token (if any) never shown. */
+/* Replaces every occurrence of from in buf (NUL-terminated, size bytes)
+ * with to, truncating when needed. */
+static void replace_all(char *buf, size_t size, const char *from,
+			const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to);
+	char *hit = buf;
+	if (!fl)
+		return;
+	while ((hit = strstr(hit, from)) != NULL) {
+		size_t tail = strlen(hit + fl);
+		size_t room = size - (size_t)(hit - buf) - 1;
+		size_t put = tl < room ? tl : room;
+		size_t keep = tail < room - put ? tail : room - put;
+		memmove(hit + put, hit + fl, keep);
+		memcpy(hit, to, put);
+		hit[put + keep] = '\0';
+		hit += put;
+	}
+}
+
+/* The last libgit2 message, with the token and URL credentials never
+ * shown. */
 static void git_message(const struct gitsrc *g, char *buf, size_t size)
 {
 	const git_error *e = git_error_last();
 	snprintf(buf, size, "%s", e && e->message ? e->message : "unknown error");
-	if (g && g->token && *g->token) {
-		char *hit;
-		while ((hit = strstr(buf, g->token)) != NULL)
-			memset(hit, '*', strlen(g->token));
-	}
+	if (g && g->url && g->shown_url)
+		replace_all(buf, size, g->url, g->shown_url);
+	if (g && g->token && *g->token)
+		replace_all(buf, size, g->token, "<redacted>");
 	size_t n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '.'))
 		buf[--n] = '\0';
