@@ -1,11 +1,122 @@
-/* placeholder until its issue lands: the command exists but does nothing */
+/*
+ * sipsync route TO [SOURCE]: where a call to TO would land by the desired
+ * state, and why. Offline.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "reconcile/route.h"
+
+static const char route_usage[] =
+	"usage: sipsync route TO [SOURCE]\n"
+	"\n"
+	"Prints where a call to TO would land by the desired state in SOURCE\n"
+	"(default .) or in git (--repo/--ref/--path), and why: the allowance\n"
+	"and pattern that matched, allowAllAgents, the fallback handler, or\n"
+	"reject. TO is a user part (sales, +15551234) or an address\n"
+	"(sip:sales@acme.sip.ultravox.ai;transport=udp, \"Sales\" <sip:…>).\n"
+	"Offline: secrets are not resolved.\n"
+	"\n"
+	"Exit codes: 0 decided, 1 the desired state is invalid or the call\n"
+	"cannot be decided from it, 64 usage error.\n"
+	"\n";
+
+/* Returns -1 to go on, else the exit code to return at once. */
+static int parse_args(struct cli_common *c, const char **to, int argc,
+		      char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	bool help = false;
+	int opt;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
+		int rc = cli_common_option(c, opt, optarg, &help);
+		if (rc < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		if (opt == ':')
+			cli_errorf("route: option '%s' needs a value",
+				   argv[optind - 1]);
+		else
+			cli_errorf("route: unknown option '%s' (see 'sipsync "
+				   "route --help')",
+				   argv[optind - 1]);
+		return EXIT_USAGE;
+	}
+	if (help) {
+		fputs(route_usage, stdout);
+		fputs(cli_common_help, stdout);
+		return EXIT_OK;
+	}
+	if (optind >= argc) {
+		cli_errorf("route: missing TO (see 'sipsync route --help')");
+		return EXIT_USAGE;
+	}
+	*to = argv[optind++];
+	if (cli_positional(c, argc, argv, 1) != 0)
+		return EXIT_USAGE;
+	return -1;
+}
+
+static int print_decision(const char *to, const struct route_decision *dec)
+{
+	char *why = route_decision_describe(dec);
+	char *qto = route_quote(to, 200);
+	char *qu = route_quote(dec->user, 200);
+	int rc = -1;
+	if (why && qto && qu) {
+		/* TO as typed, unless it holds control characters */
+		const char *shown = to;
+		for (const char *p = to; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				shown = qto;
+		/* and the user part when it is not what was typed */
+		if (strcmp(to, dec->user) != 0)
+			printf("%s (user %s) → %s\n", shown, qu, why);
+		else
+			printf("%s → %s\n", shown, why);
+		rc = 0;
+	}
+	free(why);
+	free(qto);
+	free(qu);
+	return rc;
+}
 
 int cmd_route(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_errorf("route: not implemented yet");
-	return EXIT_FAILURE_;
+	struct cli_common c = {0};
+	const char *to = NULL;
+	int rc = parse_args(&c, &to, argc, argv);
+	if (rc >= 0)
+		return rc;
+	struct load_opts opts = {.offline = true, .strict = false};
+	struct desired_state *ds = NULL;
+	struct route_table *t = NULL;
+	struct route_decision dec = {0};
+	struct diag_list diags = {0};
+	rc = EXIT_FAILURE_;
+	if (cli_load_desired(&c, &opts, &ds) != 0)
+		goto out;
+	if (route_table_from_desired(&t, ds, &diags) != 0 ||
+	    route_table_decide(t, to, &dec, &diags) != 0) {
+		diag_list_sort(&diags);
+		cli_print_diags(stderr, &diags);
+		goto out;
+	}
+	if (print_decision(to, &dec) == 0 && fflush(stdout) == 0)
+		rc = EXIT_OK;
+out:
+	route_decision_release(&dec);
+	route_table_free(t);
+	diag_list_clear(&diags);
+	model_desired_free(ds);
+	return rc;
 }
