@@ -1,11 +1,96 @@
-/* placeholder until its issue lands: the command exists but does nothing */
+/*
+ * sipsync export: write the live account as a desired-state file, secrets
+ * as {env: ...} placeholders.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/plan_common.h"
+#include "reconcile/export.h"
+
+static const char export_usage[] =
+	"usage: sipsync export [--out FILE]\n"
+	"\n"
+	"Writes the live SIP configuration as a desired-state YAML file (on\n"
+	"stdout, or atomically to FILE). Secret values are never written:\n"
+	"passwords and fallback secrets become {env: NAME} placeholders, listed\n"
+	"in the file's header comment.\n"
+	"\n"
+	"Options:\n"
+	"      --out FILE            write to FILE (atomically) instead of stdout\n"
+	"\n"
+	"Exit codes: 0 ok, 1 failure, 64 usage error.\n"
+	"\n";
+
+enum { OPT_OUT = 2000 };
+
+static int parse_args(struct pc_session *s, const char **out, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"out", required_argument, NULL, OPT_OUT},
+		CLI_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	bool help = false;
+	int opt;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
+		int rc = cli_common_option(&s->common, opt, optarg, &help);
+		if (rc < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		if (opt == OPT_OUT) {
+			*out = optarg;
+		} else if (opt == ':') {
+			cli_errorf("export: option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		} else {
+			cli_errorf("export: unknown option '%s' (see 'sipsync export --help')",
+				   argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (help) {
+		fputs(export_usage, stdout);
+		fputs(cli_common_help, stdout);
+		return EXIT_OK;
+	}
+	if (cli_positional(&s->common, argc, argv, 0) != 0)
+		return EXIT_USAGE;
+	return -1;
+}
 
 int cmd_export(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_errorf("export: not implemented yet");
-	return EXIT_FAILURE_;
+	struct pc_session s = {0};
+	struct diag_list d = {0};
+	struct live_state *live = NULL;
+	const char *out = NULL;
+	char *yaml = NULL;
+	int rc = parse_args(&s, &out, argc, argv);
+	if (rc >= 0)
+		return rc;
+	rc = EXIT_FAILURE_;
+	if (pc_open_api(&s) != 0 || api_read_live(s.api, &live, &d) != 0 ||
+	    export_yaml(live, &yaml, &d) != 0)
+		goto done;
+	if (out) {
+		if (pc_write_file(out, yaml, 0644) != 0)
+			goto done;
+		cli_infof(&s.common, "wrote %s", out);
+	} else {
+		fputs(yaml, stdout);
+	}
+	rc = EXIT_OK;
+done:
+	cli_print_diags(stderr, &d);
+	diag_list_clear(&d);
+	free(yaml);
+	model_live_free(live);
+	pc_close(&s);
+	return rc;
 }
