@@ -341,7 +341,8 @@ static int cred_cb(git_credential **out, const char *url,
 			out, user_from_url ? user_from_url : "git",
 			file_exists(pub) ? pub : NULL, g->ssh_key, NULL);
 	}
-	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && g->token)
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && g->token &&
+	    *g->token)
 		return git_credential_userpass_plaintext_new(
 			out, "x-access-token", g->token);
 	g->no_creds = true;
