@@ -350,8 +350,14 @@ static void load_agent(struct loader *L, const struct yamldoc_node *n,
 		if (pat &&
 		    validate_max_len(L->diags, &f[1].val->pos, p, pat,
 				     MODEL_MAX_PATTERN_LEN) == 0 &&
-		    validate_pattern(L->diags, &f[1].val->pos, p, pat) == 0)
+		    validate_pattern(L->diags, &f[1].val->pos, p, pat) == 0) {
 			a->to_user_pattern = strdup(pat);
+		} else {
+			/* not the default pattern: keep it out of the
+			 * duplicate check */
+			free(a->agent_id);
+			a->agent_id = NULL;
+		}
 	}
 }
 
@@ -486,8 +492,8 @@ static bool first_place(struct loader *L, const struct yamldoc_node *key,
 	char where[512];
 	place_str(where, sizeof(where), at);
 	report(L, DIAG_ERROR, &key->pos, key->value,
-	       "%s is already defined at %s; it may appear in one file only",
-	       key->value, where);
+	       "already defined at %s; it may appear in one file only",
+	       where);
 	return false;
 }
 
@@ -712,6 +718,11 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 		report(L, DIAG_ERROR, &root->pos, NULL,
 		       "expected a mapping at the top level, got %s",
 		       yamldoc_type_name(root));
+		return;
+	}
+	if (n_docs > 1 && !yamldoc_map_get(root, "version")) {
+		/* a foreign document: its keys are not ours to judge */
+		check_version(L, root, &f[0], doc, n_docs);
 		return;
 	}
 	walk_map(L, root, NULL, f, 5);

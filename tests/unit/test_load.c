@@ -1,0 +1,638 @@
+/* Loader: YAML → desired_state with positions; merging; hostile input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "reconcile/model.h"
+#include "schema/load.h"
+#include "schema/source.h"
+#include "schema/suggest.h"
+
+#define FX FIXTURES_DIR "/schema"
+
+struct run {
+	struct desired_state *ds;
+	struct diag_list diags;
+	int rc;
+};
+
+static void run_source(struct run *r, struct source *src, bool offline,
+		       bool strict)
+{
+	struct load_opts o = {.offline = offline, .strict = strict};
+	memset(r, 0, sizeof(*r));
+	r->rc = load_desired(&r->ds, src, &o, &r->diags);
+	source_free(src);
+}
+
+static void run_str(struct run *r, const char *name, const char *yaml,
+		    bool offline)
+{
+	struct source *src = source_new();
+	assert_non_null(src);
+	assert_int_equal(source_add(src, name, NULL, yaml, strlen(yaml)), 0);
+	run_source(r, src, offline, false);
+}
+
+static void run_path(struct run *r, const char *path, bool offline)
+{
+	struct source *src = NULL;
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(source_from_path(&src, path, &r->diags), 0);
+	struct diag_list keep = r->diags;
+	run_source(r, src, offline, false);
+	diag_list_move(&keep, &r->diags);
+	r->diags = keep;
+}
+
+static void run_done(struct run *r)
+{
+	model_desired_free(r->ds);
+	diag_list_clear(&r->diags);
+}
+
+/* Asserts the list holds exactly the formatted line want. */
+static void has_line(const struct run *r, const char *want)
+{
+	for (size_t i = 0; i < r->diags.len; i++) {
+		char *line = diag_format(&r->diags.items[i]);
+		bool same = line && strcmp(line, want) == 0;
+		free(line);
+		if (same)
+			return;
+	}
+	for (size_t i = 0; i < r->diags.len; i++) {
+		char *line = diag_format(&r->diags.items[i]);
+		print_error("  got: %s\n", line);
+		free(line);
+	}
+	fail_msg("missing diagnostic: %s", want);
+}
+
+static void counts(const struct run *r, size_t errors, size_t warnings)
+{
+	assert_int_equal(diag_list_count(&r->diags, DIAG_ERROR), errors);
+	assert_int_equal(diag_list_count(&r->diags, DIAG_WARNING), warnings);
+}
+
+static void test_minimal_states(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "m.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  allowedCidrRanges: []\n"
+		"  fallbackHandler: null\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	assert_true(r.ds->has_sip);
+	assert_false(r.ds->has_registrations);
+	assert_null(r.ds->domain);
+	assert_int_equal(r.ds->sip.cidrs_state, FIELD_SET);
+	assert_int_equal(r.ds->sip.n_cidrs, 0);
+	assert_int_equal(r.ds->sip.allow_all_state, FIELD_UNSET);
+	assert_int_equal(r.ds->sip.agents_state, FIELD_UNSET);
+	assert_int_equal(r.ds->sip.fallback_state, FIELD_NULL);
+	assert_int_equal(r.ds->n_files, 1);
+	assert_string_equal(r.ds->files[0], "m.yaml");
+	run_done(&r);
+}
+
+static void test_full_fill(void **state)
+{
+	(void)state;
+	setenv("SIP_FALLBACK_SECRET", "s3cr3t-one", 1);
+	setenv("SIP_FALLBACK_SECRET_NEXT", "s3cr3t-two", 1);
+	setenv("PBX_SALES_PASSWORD", "pw-sales", 1);
+	setenv("PBX_SUPPORT_PASSWORD", "pw-support", 1);
+	struct run r;
+	run_path(&r, SOURCE_DIR "/examples/full.yaml", false);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	const struct desired_state *ds = r.ds;
+	const char *file = ds->files[0];
+	assert_string_equal(ds->domain, "acme.sip.ultravox.ai");
+	assert_int_equal(ds->domain_pos.line, 7);
+	assert_int_equal(ds->domain_pos.col, 11);
+	assert_ptr_equal(ds->domain_pos.file, file);
+	assert_int_equal(ds->sip.n_cidrs, 2);
+	assert_string_equal(ds->sip.cidrs[1], "203.0.113.0/24");
+	assert_int_equal(ds->sip.cidr_pos[1].line, 9);
+	assert_int_equal(ds->sip.cidr_pos[1].col, 41);
+	assert_int_equal(ds->sip.allow_all_state, FIELD_SET);
+	assert_false(ds->sip.allow_all);
+	assert_int_equal(ds->sip.n_agents, 2);
+	assert_string_equal(ds->sip.agents[0].agent_id,
+			    "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14");
+	assert_string_equal(ds->sip.agents[0].to_user_pattern,
+			    "^(sales|vertrieb)$");
+	assert_int_equal(ds->sip.agents[0].pos.line, 12);
+	assert_int_equal(ds->sip.agents[0].pos.col, 7);
+	assert_int_equal(ds->sip.agents[0].id_pos.col, 16);
+	assert_int_equal(ds->sip.agents[0].pattern_pos.line, 13);
+	assert_null(ds->sip.agents[1].to_user_pattern);
+	assert_int_equal(ds->sip.fallback_state, FIELD_SET);
+	assert_string_equal(ds->sip.fallback.url,
+			    "https://hooks.example.com/ultravox/sip");
+	assert_int_equal(ds->sip.fallback.url_pos.line, 16);
+	assert_int_equal(ds->sip.fallback.secrets_state, FIELD_SET);
+	assert_int_equal(ds->sip.fallback.n_secrets, 2);
+	assert_int_equal(ds->sip.fallback.secrets[0].kind, SECRET_ENV);
+	assert_string_equal(ds->sip.fallback.secrets[0].ref,
+			    "SIP_FALLBACK_SECRET");
+	assert_string_equal(ds->sip.fallback.secrets[0].value, "s3cr3t-one");
+	assert_int_equal(ds->sip.fallback.secrets[1].pos.line, 19);
+	assert_true(ds->has_registrations);
+	assert_false(ds->prune);
+	assert_int_equal(ds->n_regs, 2);
+	const struct registration *a = &ds->regs[0], *b = &ds->regs[1];
+	assert_string_equal(a->username, "ultravox-sales");
+	assert_int_equal(a->pos.line, 23);
+	assert_int_equal(a->outbound_proxy_state, FIELD_NULL);
+	assert_int_equal(a->auth_user_state, FIELD_NULL);
+	assert_true(a->has_password);
+	assert_string_equal(a->password.value, "pw-sales");
+	assert_int_equal(b->outbound_proxy_state, FIELD_SET);
+	assert_string_equal(b->outbound_proxy, "proxy.trunk.example.net");
+	assert_string_equal(b->auth_user, "support-auth");
+	assert_null(b->id);
+	assert_int_equal(ds->n_route_tests, 3);
+	assert_string_equal(ds->route_tests[2].to, "+4930123456");
+	assert_string_equal(ds->route_tests[2].expect, "fallback");
+	assert_int_equal(ds->route_tests[0].expect_pos.line, 36);
+	assert_string_equal(ds->source.path, SOURCE_DIR "/examples/full.yaml");
+	run_done(&r);
+}
+
+static void test_offline_leaves_secrets(void **state)
+{
+	(void)state;
+	unsetenv("SIPSYNC_TEST_UNSET");
+	struct run r;
+	run_str(&r, "o.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  fallbackHandler:\n"
+		"    url: https://h.example.com/\n"
+		"    secrets: [{env: SIPSYNC_TEST_UNSET}]\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	assert_null(r.ds->sip.fallback.secrets[0].value);
+	assert_string_equal(r.ds->sip.fallback.secrets[0].ref,
+			    "SIPSYNC_TEST_UNSET");
+	run_done(&r);
+	run_str(&r, "o.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  fallbackHandler:\n"
+		"    url: https://h.example.com/\n"
+		"    secrets: [{env: SIPSYNC_TEST_UNSET}]\n",
+		false);
+	assert_int_equal(r.rc, -1);
+	assert_null(r.ds);
+	has_line(&r, "o.yaml:5:15: error: sip.fallbackHandler.secrets[0]: "
+		     "environment variable SIPSYNC_TEST_UNSET is not set");
+	run_done(&r);
+}
+
+static void test_secret_file_relative(void **state)
+{
+	(void)state;
+	const char *yaml = "version: 1\n"
+			   "sip:\n"
+			   "  fallbackHandler:\n"
+			   "    url: https://h.example.com/\n"
+			   "    secrets:\n"
+			   "      - {file: fallback.secret}\n"
+			   "      - {file: missing.secret}\n";
+	struct source *src = source_new();
+	assert_int_equal(source_add(src, "s.yaml", FX, yaml, strlen(yaml)), 0);
+	struct run r;
+	run_source(&r, src, false, false);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, "s.yaml:7:9: error: sip.fallbackHandler.secrets[1]: "
+		     "cannot read secret file missing.secret: No such file or "
+		     "directory");
+	run_done(&r);
+
+	src = source_new();
+	const char *ok = "version: 1\n"
+			 "sip:\n"
+			 "  fallbackHandler:\n"
+			 "    url: https://h.example.com/\n"
+			 "    secrets: [{file: fallback.secret}]\n";
+	assert_int_equal(source_add(src, "s.yaml", FX, ok, strlen(ok)), 0);
+	run_source(&r, src, false, false);
+	assert_int_equal(r.rc, 0);
+	/* one trailing newline stripped */
+	assert_string_equal(r.ds->sip.fallback.secrets[0].value,
+			    "topsecret-from-file");
+	run_done(&r);
+}
+
+static void test_literal_secret_warns_without_value(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "l.yaml",
+		"version: 1\n"
+		"registrations:\n"
+		"  items:\n"
+		"    - {username: a, proxy: p.example.com, password: hunter2}\n",
+		false);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 1);
+	has_line(&r, "l.yaml:4:53: warning: registrations.items[0].password: "
+		     "literal secret; use {env: NAME} or {file: PATH}");
+	assert_string_equal(r.ds->regs[0].password.value, "hunter2");
+	assert_int_equal(r.ds->regs[0].password.kind, SECRET_LITERAL);
+	for (size_t i = 0; i < r.diags.len; i++)
+		assert_null(strstr(r.diags.items[i].message, "hunter2"));
+	run_done(&r);
+}
+
+static void test_strict_promotes_warnings(void **state)
+{
+	(void)state;
+	const char *yaml = "version: 1\nsip:\n  allowedCidrRanges: [10.0.0.1/8]\n";
+	struct source *src = source_new();
+	assert_int_equal(source_add(src, "h.yaml", NULL, yaml, strlen(yaml)), 0);
+	struct run r;
+	run_source(&r, src, true, true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "h.yaml:3:23: error: sip.allowedCidrRanges[0]: "
+		     "10.0.0.1/8 has host bits set; the network is 10.0.0.0/8");
+	run_done(&r);
+}
+
+static void test_unknown_key_did_you_mean(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "u.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  allowedCidrRange: []\n"
+		"  bogus: 1\n"
+		"registration: {}\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 3, 0);
+	has_line(&r, "u.yaml:3:3: error: sip: unknown key 'allowedCidrRange'; "
+		     "did you mean 'allowedCidrRanges'?");
+	has_line(&r, "u.yaml:4:3: error: sip: unknown key 'bogus'; expected "
+		     "one of: allowedCidrRanges, allowAllAgents, allowedAgents, "
+		     "fallbackHandler");
+	has_line(&r, "u.yaml:5:1: error: unknown key 'registration'; did you "
+		     "mean 'registrations'?");
+	run_done(&r);
+}
+
+static void test_duplicate_key(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "d.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  allowAllAgents: true\n"
+		"  allowAllAgents: false\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, "d.yaml:4:3: error: sip: duplicate key 'allowAllAgents'; "
+		     "first defined at d.yaml:3:3");
+	run_done(&r);
+}
+
+static void test_types(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "t.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  allowAllAgents: \"yes\"\n"
+		"  allowedCidrRanges: 10.0.0.0/8\n"
+		"registrations:\n"
+		"  items:\n"
+		"    - {username: 1001, proxy: pbx.example.com, password: {env: X}}\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 3, 0);
+	has_line(&r, "t.yaml:3:19: error: sip.allowAllAgents: expected a "
+		     "boolean, got a string");
+	has_line(&r, "t.yaml:4:22: error: sip.allowedCidrRanges: expected a "
+		     "list, got a string");
+	has_line(&r, "t.yaml:7:18: error: registrations.items[0].username: "
+		     "expected a string, got an integer (quote it to use it as "
+		     "text)");
+	run_done(&r);
+}
+
+static void test_version(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "v.yaml", "sip: {}\n", true);
+	has_line(&r, "v.yaml:1:1: error: missing required key 'version' (add "
+		     "version: 1)");
+	run_done(&r);
+	run_str(&r, "v.yaml", "version: 2\n", true);
+	has_line(&r, "v.yaml:1:10: error: version: unsupported version 2; this "
+		     "sipsync reads version 1");
+	run_done(&r);
+	run_str(&r, "v.yaml", "version: \"1\"\n", true);
+	has_line(&r, "v.yaml:1:10: error: version: expected an integer, got a "
+		     "string");
+	run_done(&r);
+	run_str(&r, "v.yaml", "version: 1\n", true);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.ds->version, 1);
+	run_done(&r);
+}
+
+static void test_required_keys(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "q.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  allowedAgents:\n"
+		"    - toUserPattern: x\n"
+		"  fallbackHandler: {secrets: [{env: A}]}\n"
+		"registrations:\n"
+		"  items:\n"
+		"    - username: a\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "q.yaml:4:7: error: sip.allowedAgents[0]: missing required "
+		     "key 'agentId'");
+	has_line(&r, "q.yaml:5:20: error: sip.fallbackHandler: missing required "
+		     "key 'url'");
+	has_line(&r, "q.yaml:8:7: error: registrations.items[0]: missing "
+		     "required key 'password'");
+	has_line(&r, "q.yaml:8:7: error: registrations.items[0]: missing "
+		     "required key 'proxy'");
+	counts(&r, 4, 0);
+	run_done(&r);
+}
+
+static void test_yaml_syntax_error(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "y.yaml", "version: 1\nsip:\n  a: [1, 2\n  b: 3\n", true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, "y.yaml:4:4: error: invalid YAML: did not find expected "
+		     "',' or ']' while parsing a flow sequence at line 3, column "
+		     "6");
+	run_done(&r);
+}
+
+static void test_invalid_utf8(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, FX "/invalid_utf8.yaml", true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, FX "/invalid_utf8.yaml:3:16: error: invalid UTF-8 (byte "
+		     "0xff at offset 35)");
+	run_done(&r);
+}
+
+static void test_alias_bomb(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, FX "/alias_bomb.yaml", true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, FX "/alias_bomb.yaml:8:4: error: document too large: more "
+		     "than 200000 nodes after alias expansion");
+	run_done(&r);
+}
+
+static void test_anchors_work(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, FX "/anchors.yaml", true);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.ds->n_regs, 2);
+	assert_string_equal(r.ds->regs[1].auth_user, "proxy.example.com");
+	run_done(&r);
+	/* an alias of a whole registration is a duplicate identity */
+	run_str(&r, "al.yaml",
+		"version: 1\n"
+		"registrations:\n"
+		"  items:\n"
+		"    - &r {username: a, proxy: p.example.com, password: {env: X}}\n"
+		"    - *r\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "al.yaml:4:7: error: registrations.items[1]: duplicate "
+		     "registration a@p.example.com; first defined at "
+		     "al.yaml:4:7");
+	run_done(&r);
+	run_str(&r, "al.yaml", "version: 1\nsip: *nope\n", true);
+	has_line(&r, "al.yaml:2:6: error: undefined alias");
+	run_done(&r);
+}
+
+static void test_deep_nesting(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, FX "/deep_nesting.yaml", true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, FX "/deep_nesting.yaml:3:84: error: nesting deeper than 64 "
+		     "levels");
+	run_done(&r);
+}
+
+static void test_huge_scalar(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, FX "/huge_scalar.yaml", true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, FX "/huge_scalar.yaml:4:17: error: "
+		     "registrations.items[0].username: too long: 100000 "
+		     "characters (at most 60)");
+	run_done(&r);
+}
+
+static void test_multi_document(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, FX "/multi_document.yaml", true);
+	assert_int_equal(r.rc, 0);
+	assert_true(r.ds->has_sip);
+	assert_int_equal(r.ds->n_regs, 1);
+	assert_int_equal(r.ds->regs[0].pos.line, 8);
+	run_done(&r);
+	run_path(&r, FX "/multi_document_foreign.yaml", true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, FX "/multi_document_foreign.yaml:5:1: error: document 2 is "
+		     "not a sipsync document: missing required key 'version' "
+		     "(every document of a multi-document file needs version: "
+		     "1)");
+	run_done(&r);
+}
+
+static void test_directory_duplicate_registration(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, FX "/dup_regs", true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, FX "/dup_regs/b.yaml:7:7: error: registrations.items[1]: "
+		     "duplicate registration alice@pbx.example.com; first "
+		     "defined at " FX "/dup_regs/a.yaml:4:7");
+	run_done(&r);
+}
+
+static void test_directory_sip_twice(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, FX "/two_sip", true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, FX "/two_sip/b.yaml:4:1: error: sip: already defined at " FX
+		     "/two_sip/a.yaml:2:1; it may appear in one file only");
+	run_done(&r);
+}
+
+static void test_directory_merge(void **state)
+{
+	(void)state;
+	struct run r;
+	run_path(&r, SOURCE_DIR "/examples/multi", true);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	assert_int_equal(r.ds->n_files, 4);
+	assert_true(r.ds->has_sip);
+	assert_string_equal(r.ds->domain, "acme.sip.ultravox.ai");
+	assert_int_equal(r.ds->n_regs, 2);
+	assert_string_equal(r.ds->regs[0].username, "ultravox-sales");
+	assert_string_equal(r.ds->regs[1].username, "ultravox-support");
+	assert_ptr_not_equal(r.ds->regs[0].pos.file, r.ds->regs[1].pos.file);
+	assert_int_equal(r.ds->n_route_tests, 2);
+	run_done(&r);
+}
+
+static void test_prune_conflict(void **state)
+{
+	(void)state;
+	struct source *src = source_new();
+	const char *a = "version: 1\nregistrations: {prune: true}\n";
+	const char *b = "version: 1\nregistrations: {prune: false, items: []}\n";
+	const char *c = "version: 1\nregistrations: {prune: true}\n";
+	assert_int_equal(source_add(src, "b.yaml", NULL, b, strlen(b)), 0);
+	assert_int_equal(source_add(src, "a.yaml", NULL, a, strlen(a)), 0);
+	assert_int_equal(source_add(src, "c.yaml", NULL, c, strlen(c)), 0);
+	struct run r;
+	run_source(&r, src, true, false);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 1, 0);
+	has_line(&r, "b.yaml:2:24: error: registrations.prune: prune: false "
+		     "conflicts with prune: true at a.yaml:2:24");
+	run_done(&r);
+}
+
+static void test_empty_source(void **state)
+{
+	(void)state;
+	struct run r;
+	run_source(&r, source_new(), true, false);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "error: source: no desired state: no *.yaml or *.yml file");
+	run_done(&r);
+	run_str(&r, "e.yaml", "# nothing here\n", true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "error: e.yaml: no desired state: every file is empty");
+	run_done(&r);
+}
+
+static void test_route_tests(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "r.yaml",
+		"version: 1\n"
+		"routeTests:\n"
+		"  - {name: a, to: sales, expect: reject}\n"
+		"  - {to: '', expect: 0B6F3C1E-8D2A-4C55-9A71-3E5F0C2D9B14}\n"
+		"  - {to: x, expect: agent}\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 2, 0);
+	has_line(&r, "r.yaml:4:10: error: routeTests[1].to: must not be empty");
+	has_line(&r, "r.yaml:5:21: error: routeTests[2].expect: 'agent' is not "
+		     "an agent uuid, 'fallback' or 'reject'");
+	run_done(&r);
+}
+
+static void test_suggest(void **state)
+{
+	(void)state;
+	static const char *const keys[] = {"username", "proxy", "authUser",
+					   NULL};
+	assert_int_equal(suggest_distance("proxy", "proxy"), 0);
+	assert_int_equal(suggest_distance("Proxy", "proxy"), 0);
+	assert_int_equal(suggest_distance("prxy", "proxy"), 1);
+	assert_string_equal(suggest_closest("usernme", keys), "username");
+	assert_string_equal(suggest_closest("authuser", keys), "authUser");
+	assert_null(suggest_closest("password", keys));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal_states),
+		cmocka_unit_test(test_full_fill),
+		cmocka_unit_test(test_offline_leaves_secrets),
+		cmocka_unit_test(test_secret_file_relative),
+		cmocka_unit_test(test_literal_secret_warns_without_value),
+		cmocka_unit_test(test_strict_promotes_warnings),
+		cmocka_unit_test(test_unknown_key_did_you_mean),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_required_keys),
+		cmocka_unit_test(test_yaml_syntax_error),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_alias_bomb),
+		cmocka_unit_test(test_anchors_work),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_huge_scalar),
+		cmocka_unit_test(test_multi_document),
+		cmocka_unit_test(test_directory_duplicate_registration),
+		cmocka_unit_test(test_directory_sip_twice),
+		cmocka_unit_test(test_directory_merge),
+		cmocka_unit_test(test_prune_conflict),
+		cmocka_unit_test(test_empty_source),
+		cmocka_unit_test(test_route_tests),
+		cmocka_unit_test(test_suggest),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
