@@ -17,7 +17,7 @@
 #define QUOTE_MAX 120 /* bytes of a user part or pattern shown in a message */
 
 static char *xvasprintf(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
+    __attribute__((format(printf, 1, 0)));
 static char *xvasprintf(const char *fmt, va_list ap)
 {
 	va_list ap2;
@@ -32,7 +32,8 @@ static char *xvasprintf(const char *fmt, va_list ap)
 	return s;
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
@@ -115,10 +116,9 @@ static pcre2_code *rx_compile(const char *pattern, char **err)
 {
 	int ec = 0;
 	PCRE2_SIZE off = 0;
-	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern,
-					 PCRE2_ZERO_TERMINATED,
-					 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-					 &ec, &off, NULL);
+	pcre2_code *code =
+	    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+			  PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &off, NULL);
 	if (!code && err) {
 		PCRE2_UCHAR buf[256];
 		if (pcre2_get_error_message(ec, buf, sizeof(buf)) < 0)
@@ -147,7 +147,8 @@ static int rx_match(const pcre2_code *code, const char *subject, char **err)
 		ret = 1;
 	} else if (rc == PCRE2_ERROR_NOMATCH) {
 		ret = 0;
-	} else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	} else if (rc == PCRE2_ERROR_MATCHLIMIT ||
+		   rc == PCRE2_ERROR_DEPTHLIMIT ||
 		   rc == PCRE2_ERROR_HEAPLIMIT) {
 		*err = xasprintf("exceeded the match limit (%u steps)",
 				 ROUTE_MATCH_LIMIT);
@@ -236,7 +237,8 @@ static size_t scheme_len(const char *s, const char *end, bool *tel)
 	static const char *const schemes[] = {"sip:", "sips:", "tel:"};
 	for (size_t i = 0; i < 3; i++) {
 		size_t n = strlen(schemes[i]);
-		if ((size_t)(end - s) >= n && strncasecmp(s, schemes[i], n) == 0) {
+		if ((size_t)(end - s) >= n &&
+		    strncasecmp(s, schemes[i], n) == 0) {
 			*tel = i == 2;
 			return n;
 		}
@@ -411,8 +413,7 @@ static bool implicit_agent_user(const char *user)
 }
 
 static int pattern_error(const struct route_table *t, size_t i,
-			 const char *user, const char *err,
-			 struct diag_list *d)
+			 const char *user, const char *err, struct diag_list *d)
 {
 	char path[64];
 	char *qp = route_quote(t->patterns[i], QUOTE_MAX);
@@ -421,17 +422,16 @@ static int pattern_error(const struct route_table *t, size_t i,
 	diag_add(d, DIAG_ERROR, allowance_place(&t->sip->agents[i]), path,
 		 "pattern %s %s on %s%s", qp ? qp : "", err, qu ? qu : "",
 		 strstr(err, "match limit")
-			 ? ": it backtracks catastrophically (nested "
-			   "quantifiers such as (a+)+?); simplify it"
-			 : "");
+		     ? ": it backtracks catastrophically (nested "
+		       "quantifiers such as (a+)+?); simplify it"
+		     : "");
 	free(qp);
 	free(qu);
 	return -1;
 }
 
 static int undecidable(const struct route_table *t, const char *user,
-		       const char *path, const char *what,
-		       struct diag_list *d)
+		       const char *path, const char *what, struct diag_list *d)
 {
 	char *qu = route_quote(user, QUOTE_MAX);
 	diag_add(d, DIAG_ERROR, t->sip->pos.file ? &t->sip->pos : NULL, path,
@@ -449,16 +449,16 @@ static int decide_unmatched(const struct route_table *t,
 	const struct sip_config *sip = t->sip;
 	if (implicit_agent_user(out->user)) {
 		if (sip->allow_all_state == FIELD_UNSET)
-			return undecidable(t, out->user, "sip.allowAllAgents",
-					   "whether allowAllAgents routes it to "
-					   "that agent",
-					   d);
+			return undecidable(
+			    t, out->user, "sip.allowAllAgents",
+			    "whether allowAllAgents routes it to "
+			    "that agent",
+			    d);
 		if (sip->allow_all_state == FIELD_SET && sip->allow_all) {
 			out->kind = ROUTE_IMPLICIT_AGENT;
 			out->agent_id = strdup(out->user + 6);
-			out->pattern = model_default_pattern(out->agent_id
-							     ? out->agent_id
-							     : "");
+			out->pattern = model_default_pattern(
+			    out->agent_id ? out->agent_id : "");
 			return out->agent_id && out->pattern ? 0 : -1;
 		}
 	}
@@ -484,7 +484,8 @@ int route_table_decide(const struct route_table *t, const char *to,
 	memset(out, 0, sizeof(*out));
 	if (route_user_part(to, &out->user, &why) != 0) {
 		char *q = route_quote(to, QUOTE_MAX);
-		diag_add(d, DIAG_ERROR, NULL, NULL, "to %s: %s", q ? q : "", why);
+		diag_add(d, DIAG_ERROR, NULL, NULL, "to %s: %s", q ? q : "",
+			 why);
 		free(q);
 		return -1;
 	}
@@ -616,9 +617,10 @@ static void run_one(const struct route_table *t, struct route_test_result *r)
 	    !uuid_shaped(expect)) {
 		char *q = route_quote(expect, QUOTE_MAX);
 		r->status = ROUTE_TEST_ERROR;
-		r->message = xasprintf("expect must be an agent id, \"fallback\" "
-				       "or \"reject\", not %s",
-				       q ? q : "");
+		r->message =
+		    xasprintf("expect must be an agent id, \"fallback\" "
+			      "or \"reject\", not %s",
+			      q ? q : "");
 		free(q);
 		return;
 	}
@@ -636,10 +638,10 @@ static void run_one(const struct route_table *t, struct route_test_result *r)
 	char *got = route_decision_describe(&r->got);
 	bool agent = uuid_shaped(expect);
 	r->status = ROUTE_TEST_FAIL;
-	r->message = xasprintf("expected %s%s, got %s", agent ? "agent " : "",
-			       strcmp(expect, "fallback") == 0 ? "fallback handler"
-							       : expect,
-			       got ? got : "?");
+	r->message = xasprintf(
+	    "expected %s%s, got %s", agent ? "agent " : "",
+	    strcmp(expect, "fallback") == 0 ? "fallback handler" : expect,
+	    got ? got : "?");
 	free(got);
 }
 

@@ -27,19 +27,19 @@
 #define ROUTE_DEPTH_LIMIT 10000u
 
 enum route_kind {
-	ROUTE_AGENT,          /* an allowedAgents entry matched */
+	ROUTE_AGENT,	      /* an allowedAgents entry matched */
 	ROUTE_IMPLICIT_AGENT, /* allowAllAgents: user part is agent_<uuid> */
-	ROUTE_FALLBACK,       /* no match: the fallback handler gets the call */
-	ROUTE_REJECT,         /* no match and no fallback handler */
+	ROUTE_FALLBACK,	      /* no match: the fallback handler gets the call */
+	ROUTE_REJECT,	      /* no match and no fallback handler */
 };
 
 /* One decision. Strings are owned; release with route_decision_release. */
 struct route_decision {
 	enum route_kind kind;
-	char *user;     /* the user part that was matched */
-	size_t index;   /* ROUTE_AGENT: the allowedAgents index */
+	char *user;	/* the user part that was matched */
+	size_t index;	/* ROUTE_AGENT: the allowedAgents index */
 	char *agent_id; /* ROUTE_AGENT / ROUTE_IMPLICIT_AGENT, else NULL */
-	char *pattern;  /* the (effective or implicit) pattern that matched */
+	char *pattern;	/* the (effective or implicit) pattern that matched */
 	bool default_pattern; /* ROUTE_AGENT: no toUserPattern in the file */
 };
 
@@ -70,8 +70,7 @@ char *route_quote(const char *s, size_t max);
 /* Runs one PCRE2 pattern on subject with search semantics and the match
  * limit. Returns 1 match, 0 no match, -1 error (*err: a message the caller
  * frees, e.g. "exceeded the match limit" or the compile error). */
-int route_pattern_match(const char *pattern, const char *subject,
-			char **err);
+int route_pattern_match(const char *pattern, const char *subject, char **err);
 
 /* Compiled routing table of one sip config. sip is borrowed: it must
  * outlive the table. */
@@ -109,9 +108,9 @@ enum route_test_status { ROUTE_TEST_PASS, ROUTE_TEST_FAIL, ROUTE_TEST_ERROR };
 
 struct route_test_result {
 	const struct route_test *test; /* borrowed from the desired state */
-	size_t index;                  /* routeTests[index] */
+	size_t index;		       /* routeTests[index] */
 	enum route_test_status status;
-	bool decided;                  /* got is filled */
+	bool decided; /* got is filled */
 	struct route_decision got;
 	char *message; /* FAIL/ERROR: why, one line without place; else NULL */
 };

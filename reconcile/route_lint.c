@@ -38,7 +38,7 @@ enum anchor { ANCHOR_NONE, ANCHOR_START, ANCHOR_END };
 
 struct atom {
 	struct frag f;
-	bool anychar;     /* one character, any character */
+	bool anychar; /* one character, any character */
 	bool quantifiable;
 	enum anchor anchor;
 };
@@ -285,8 +285,8 @@ static struct frag rx_quantify(struct rx *r, const struct atom *a)
 		r->i++;
 	struct frag f;
 	f.nullable = lo == 0 || a->f.nullable;
-	f.any = (hi == (unsigned long)-1 && a->anychar) ||
-		(a->f.any && hi >= 1);
+	f.any =
+	    (hi == (unsigned long)-1 && a->anychar) || (a->f.any && hi >= 1);
 	return f;
 }
 
@@ -348,8 +348,13 @@ static struct frag rx_alt(struct rx *r)
 static bool pattern_universal(const char *pattern)
 {
 	static const char *const samples[] = {
-		"", "x", "sales", "+15551234", "agent_" "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14",
-		"a b%c;d"};
+	    "",
+	    "x",
+	    "sales",
+	    "+15551234",
+	    "agent_"
+	    "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14",
+	    "a b%c;d"};
 	struct rx r = {pattern, 0, strlen(pattern), false};
 	bool u = false;
 	(void)rx_alt_u(&r, &u);
@@ -427,10 +432,10 @@ static bool literal_covers(const struct lit *a, const struct lit *b)
 
 struct pat {
 	const struct agent_allowance *a;
-	char *eff;       /* effective pattern */
-	bool ok;         /* compiles */
+	char *eff; /* effective pattern */
+	bool ok;   /* compiles */
 	bool universal;
-	bool empty;      /* matches the empty string */
+	bool empty; /* matches the empty string */
 	bool is_lit;
 	struct lit lit;
 	char path[64];
@@ -542,10 +547,11 @@ static void lint_redundant(struct linter *l, size_t i)
 		if (c == COVER_NONE || covers(&l->p[i], &l->p[k]) != COVER_NONE)
 			continue;
 		char *q = route_quote(l->p[k].eff, QUOTE_MAX);
-		diag_add(l->d, l->sev, place_of(l->p[i].a), l->p[i].path,
-			 "redundant: allowedAgents[%zu] routes to the same agent "
-			 "and its pattern %s %s",
-			 k, q ? q : "", cover_reason(c));
+		diag_add(
+		    l->d, l->sev, place_of(l->p[i].a), l->p[i].path,
+		    "redundant: allowedAgents[%zu] routes to the same agent "
+		    "and its pattern %s %s",
+		    k, q ? q : "", cover_reason(c));
 		free(q);
 		return;
 	}
@@ -558,8 +564,8 @@ struct scan_ctx {
 	size_t j;
 };
 
-static void report_syntax(struct scan_ctx *x, const char *what,
-			  const char *p, size_t off, size_t len)
+static void report_syntax(struct scan_ctx *x, const char *what, const char *p,
+			  size_t off, size_t len)
 {
 	struct pat *pt = &x->l->p[x->j];
 	char *frag = strndup(p + off, len);
@@ -599,7 +605,8 @@ static size_t scan_escape(struct scan_ctx *x, const char *p, size_t i, size_t n)
 		return e ? (size_t)(e - p) + 2 : n;
 	}
 	if (c == 'g' && i + 2 < n && (p[i + 2] == '<' || p[i + 2] == '\'')) {
-		size_t end = skip_past(p, i + 3, n, p[i + 2] == '<' ? '>' : '\'');
+		size_t end =
+		    skip_past(p, i + 3, n, p[i + 2] == '<' ? '>' : '\'');
 		report_syntax(x, "subroutine call", p, i, end - i);
 		return end;
 	}

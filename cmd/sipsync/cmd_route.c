@@ -10,26 +10,26 @@
 #include "reconcile/route.h"
 
 static const char route_usage[] =
-	"usage: sipsync route TO [SOURCE]\n"
-	"\n"
-	"Prints where a call to TO would land by the desired state in SOURCE\n"
-	"(default .) or in git (--repo/--ref/--path), and why: the allowance\n"
-	"and pattern that matched, allowAllAgents, the fallback handler, or\n"
-	"reject. TO is a user part (sales, +15551234) or an address\n"
-	"(sip:sales@acme.sip.ultravox.ai;transport=udp, \"Sales\" <sip:…>).\n"
-	"Offline: secrets are not resolved.\n"
-	"\n"
-	"Exit codes: 0 decided, 1 the desired state is invalid or the call\n"
-	"cannot be decided from it, 64 usage error.\n"
-	"\n";
+    "usage: sipsync route TO [SOURCE]\n"
+    "\n"
+    "Prints where a call to TO would land by the desired state in SOURCE\n"
+    "(default .) or in git (--repo/--ref/--path), and why: the allowance\n"
+    "and pattern that matched, allowAllAgents, the fallback handler, or\n"
+    "reject. TO is a user part (sales, +15551234) or an address\n"
+    "(sip:sales@acme.sip.ultravox.ai;transport=udp, \"Sales\" <sip:…>).\n"
+    "Offline: secrets are not resolved.\n"
+    "\n"
+    "Exit codes: 0 decided, 1 the desired state is invalid or the call\n"
+    "cannot be decided from it, 64 usage error.\n"
+    "\n";
 
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct cli_common *c, const char **to, int argc,
 		      char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	bool help = false;
 	int opt;

@@ -13,22 +13,22 @@
 #include "schema/format.h"
 
 static const char test_usage[] =
-	"usage: sipsync test [SOURCE] [--format text|json|junit]\n"
-	"\n"
-	"Runs the route tests of the desired state in SOURCE (default .) or in\n"
-	"git (--repo/--ref/--path), offline: for each routeTests: case, where a\n"
-	"call to `to` would land (allowedAgents in order, allowAllAgents, the\n"
-	"fallback handler, else reject), compared with `expect` (an agent id,\n"
-	"fallback or reject). Secrets are not resolved.\n"
-	"\n"
-	"Options:\n"
-	"      --format FORMAT       text (default: one line per failure and a\n"
-	"                            summary), json (a list of results) or\n"
-	"                            junit (JUnit XML), on stdout\n"
-	"\n"
-	"Exit codes: 0 every case passed (or there is none), 1 a case failed or\n"
-	"could not be decided, or the desired state is invalid, 64 usage error.\n"
-	"\n";
+    "usage: sipsync test [SOURCE] [--format text|json|junit]\n"
+    "\n"
+    "Runs the route tests of the desired state in SOURCE (default .) or in\n"
+    "git (--repo/--ref/--path), offline: for each routeTests: case, where a\n"
+    "call to `to` would land (allowedAgents in order, allowAllAgents, the\n"
+    "fallback handler, else reject), compared with `expect` (an agent id,\n"
+    "fallback or reject). Secrets are not resolved.\n"
+    "\n"
+    "Options:\n"
+    "      --format FORMAT       text (default: one line per failure and a\n"
+    "                            summary), json (a list of results) or\n"
+    "                            junit (JUnit XML), on stdout\n"
+    "\n"
+    "Exit codes: 0 every case passed (or there is none), 1 a case failed or\n"
+    "could not be decided, or the desired state is invalid, 64 usage error.\n"
+    "\n";
 
 enum tformat { TF_TEXT, TF_JSON, TF_JUNIT };
 
@@ -59,9 +59,9 @@ static int parse_format(const char *arg, enum tformat *out)
 static int parse_args(struct test_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"format", required_argument, NULL, OPT_FORMAT},
-		CLI_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	bool help = false;
 	int opt;
@@ -142,7 +142,7 @@ static void print_text(const struct cli_common *c,
 
 static const char *status_name(enum route_test_status s)
 {
-	return s == ROUTE_TEST_PASS ? "pass"
+	return s == ROUTE_TEST_PASS   ? "pass"
 	       : s == ROUTE_TEST_FAIL ? "fail"
 				      : "error";
 }
@@ -181,11 +181,13 @@ static json_t *decision_json(const struct route_decision *g)
 	json_t *o = json_pack("{s:s, s:o}", "kind", kind_name(g->kind), "user",
 			      json_str_or_null(g->user));
 	if (o && (g->kind == ROUTE_AGENT || g->kind == ROUTE_IMPLICIT_AGENT)) {
-		json_object_set_new(o, "agentId", json_str_or_null(g->agent_id));
+		json_object_set_new(o, "agentId",
+				    json_str_or_null(g->agent_id));
 		json_object_set_new(o, "pattern", json_str_or_null(g->pattern));
 	}
 	if (o && g->kind == ROUTE_AGENT) {
-		json_object_set_new(o, "allowance", json_integer((json_int_t)g->index));
+		json_object_set_new(o, "allowance",
+				    json_integer((json_int_t)g->index));
 		json_object_set_new(o, "defaultPattern",
 				    json_boolean(g->default_pattern));
 	}
@@ -196,14 +198,14 @@ static json_t *result_json(const struct route_test_result *r)
 {
 	const struct route_test *t = r->test;
 	json_t *o = json_pack(
-		"{s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:s, s:o, s:o}", "index",
-		(json_int_t)r->index, "name", json_str_or_null(t->name), "to",
-		json_str_or_null(t->to), "expect", json_str_or_null(t->expect),
-		"file", json_str_or_null(t->pos.file), "line",
-		(json_int_t)t->pos.line, "col", (json_int_t)t->pos.col, "status",
-		status_name(r->status), "result",
-		r->decided ? decision_json(&r->got) : json_null(), "message",
-		json_str_or_null(r->message));
+	    "{s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:s, s:o, s:o}", "index",
+	    (json_int_t)r->index, "name", json_str_or_null(t->name), "to",
+	    json_str_or_null(t->to), "expect", json_str_or_null(t->expect),
+	    "file", json_str_or_null(t->pos.file), "line",
+	    (json_int_t)t->pos.line, "col", (json_int_t)t->pos.col, "status",
+	    status_name(r->status), "result",
+	    r->decided ? decision_json(&r->got) : json_null(), "message",
+	    json_str_or_null(r->message));
 	return o;
 }
 
@@ -280,7 +282,8 @@ static void junit_case(const struct route_test_result *r)
 	if (r->status == ROUTE_TEST_PASS) {
 		fputs("/>\n", stdout);
 	} else {
-		const char *el = r->status == ROUTE_TEST_FAIL ? "failure" : "error";
+		const char *el =
+		    r->status == ROUTE_TEST_FAIL ? "failure" : "error";
 		char *line = failure_line(r);
 		printf(">\n      <%s type=\"route\" message=\"", el);
 		xml_put(stdout, r->message);
@@ -300,12 +303,13 @@ static void print_junit(const struct route_test_result *r, size_t n)
 		fails += r[i].status == ROUTE_TEST_FAIL;
 		errors += r[i].status == ROUTE_TEST_ERROR;
 	}
-	printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	       "<testsuites name=\"sipsync route tests\" tests=\"%zu\" "
-	       "failures=\"%zu\" errors=\"%zu\">\n"
-	       "  <testsuite name=\"routeTests\" tests=\"%zu\" failures=\"%zu\" "
-	       "errors=\"%zu\" skipped=\"0\">\n",
-	       n, fails, errors, n, fails, errors);
+	printf(
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<testsuites name=\"sipsync route tests\" tests=\"%zu\" "
+	    "failures=\"%zu\" errors=\"%zu\">\n"
+	    "  <testsuite name=\"routeTests\" tests=\"%zu\" failures=\"%zu\" "
+	    "errors=\"%zu\" skipped=\"0\">\n",
+	    n, fails, errors, n, fails, errors);
 	for (size_t i = 0; i < n; i++)
 		junit_case(&r[i]);
 	printf("  </testsuite>\n</testsuites>\n");

@@ -337,7 +337,8 @@ static void test_bad_pattern(void **state)
 	struct route_decision dec;
 	struct diag_list d = {0};
 	assert_int_equal(route_decide(&sip, "sales", &dec, &d), -1);
-	assert_string_equal(d.items[0].path, "sip.allowedAgents[0].toUserPattern");
+	assert_string_equal(d.items[0].path,
+			    "sip.allowedAgents[0].toUserPattern");
 	assert_non_null(strstr(d.items[0].message, "does not compile"));
 	diag_list_clear(&d);
 }
@@ -377,14 +378,14 @@ static void test_run_tests(void **state)
 	struct agent_allowance a[] = {allow(A1, "^sales$", 10),
 				      allow(A2, NULL, 12)};
 	struct route_test t[] = {
-		tcase("sales", "sip:sales@acme", A1, 20),
-		tcase(NULL, "sip:sales@acme;transport=udp", A2, 23),
-		tcase("default", "agent_" A2, A2, 26),
-		tcase("upper-case expect", "sales",
-		      "0B6F3C1E-8D2A-4C55-9A71-3E5F0C2D9B14", 29),
-		tcase("unknown to fallback", "bob", "fallback", 32),
-		tcase("bob rejected?", "bob", "reject", 35),
-		tcase("bad expect", "bob", "nobody", 38),
+	    tcase("sales", "sip:sales@acme", A1, 20),
+	    tcase(NULL, "sip:sales@acme;transport=udp", A2, 23),
+	    tcase("default", "agent_" A2, A2, 26),
+	    tcase("upper-case expect", "sales",
+		  "0B6F3C1E-8D2A-4C55-9A71-3E5F0C2D9B14", 29),
+	    tcase("unknown to fallback", "bob", "fallback", 32),
+	    tcase("bob rejected?", "bob", "reject", 35),
+	    tcase("bad expect", "bob", "nobody", 38),
 	};
 	struct desired_state ds;
 	memset(&ds, 0, sizeof(ds));
@@ -444,8 +445,8 @@ static void test_run_tests_match_limit(void **state)
 {
 	(void)state;
 	struct agent_allowance a[] = {allow(A1, "^(a+)+$", 10)};
-	struct route_test t[] = {
-		tcase("slow", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", A1, 20)};
+	struct route_test t[] = {tcase(
+	    "slow", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", A1, 20)};
 	struct desired_state ds;
 	memset(&ds, 0, sizeof(ds));
 	ds.has_sip = true;
@@ -467,18 +468,18 @@ static void test_run_tests_match_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_user_part),
-		cmocka_unit_test(test_first_match_wins),
-		cmocka_unit_test(test_search_semantics),
-		cmocka_unit_test(test_default_pattern),
-		cmocka_unit_test(test_allow_all_agents),
-		cmocka_unit_test(test_fallback_and_reject),
-		cmocka_unit_test(test_unmanaged_cannot_decide),
-		cmocka_unit_test(test_catastrophic_backtracking),
-		cmocka_unit_test(test_bad_pattern),
-		cmocka_unit_test(test_quote),
-		cmocka_unit_test(test_run_tests),
-		cmocka_unit_test(test_run_tests_match_limit),
+	    cmocka_unit_test(test_user_part),
+	    cmocka_unit_test(test_first_match_wins),
+	    cmocka_unit_test(test_search_semantics),
+	    cmocka_unit_test(test_default_pattern),
+	    cmocka_unit_test(test_allow_all_agents),
+	    cmocka_unit_test(test_fallback_and_reject),
+	    cmocka_unit_test(test_unmanaged_cannot_decide),
+	    cmocka_unit_test(test_catastrophic_backtracking),
+	    cmocka_unit_test(test_bad_pattern),
+	    cmocka_unit_test(test_quote),
+	    cmocka_unit_test(test_run_tests),
+	    cmocka_unit_test(test_run_tests_match_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

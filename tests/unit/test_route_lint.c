@@ -56,9 +56,11 @@ static size_t findings(const struct lint_run *r, size_t idx, const char *needle)
 {
 	char path[64];
 	size_t count = 0;
-	snprintf(path, sizeof(path), "sip.allowedAgents[%zu].toUserPattern", idx);
+	snprintf(path, sizeof(path), "sip.allowedAgents[%zu].toUserPattern",
+		 idx);
 	for (size_t i = 0; i < r->d.len; i++)
-		if (r->d.items[i].path && strcmp(r->d.items[i].path, path) == 0 &&
+		if (r->d.items[i].path &&
+		    strcmp(r->d.items[i].path, path) == 0 &&
 		    strstr(r->d.items[i].message, needle))
 			count++;
 	return count;
@@ -87,41 +89,48 @@ static void test_matches_everything(void **state)
 {
 	(void)state;
 	static const char *const all[] = {
-		".*",	   "^",	      "",	    ".*?",	"^.*$",
-		"^.*?$",   "(?:.*)",  "sales|",	    "x*",	"$",
-		"^(.*)$",  "\\A",     "^[\\s\\S]*$", "(?i).*",	"^(?<all>.*)$",
-		"a?|b",	   "^.*.*$",  "^a?.*$",	    "(?:)",	"()",
+	    ".*",	   "^",	     "",
+	    ".*?",	   "^.*$",   "^.*?$",
+	    "(?:.*)",	   "sales|", "x*",
+	    "$",	   "^(.*)$", "\\A",
+	    "^[\\s\\S]*$", "(?i).*", "^(?<all>.*)$",
+	    "a?|b",	   "^.*.*$", "^a?.*$",
+	    "(?:)",	   "()",
 	};
 	static const char *const not_all[] = {
-		"^$",	 "^a*$",     "^(sales)?$", "\\b",	 "^.*x$",
-		"xyz",   "^.+$",     "^(?=x).*$",  "^.*\\b$", "a|^$",
-		"^x.*",  "(?x) .*",  "^.*$x",	   "^(a|b)*$", "[a-z]*$x",
+	    "^$",   "^a*$",    "^(sales)?$", "\\b",	 "^.*x$",
+	    "xyz",  "^.+$",    "^(?=x).*$",  "^.*\\b$",	 "a|^$",
+	    "^x.*", "(?x) .*", "^.*$x",	     "^(a|b)*$", "[a-z]*$x",
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (!shadows_sales(all[i]))
-			fail_msg("'%s' not seen as matching everything", all[i]);
+			fail_msg("'%s' not seen as matching everything",
+				 all[i]);
 	for (size_t i = 0; i < sizeof(not_all) / sizeof(not_all[0]); i++)
 		if (shadows_sales(not_all[i]))
-			fail_msg("'%s' seen as matching everything", not_all[i]);
+			fail_msg("'%s' seen as matching everything",
+				 not_all[i]);
 }
 
 static void test_shadowed_message_and_place(void **state)
 {
 	(void)state;
-	const char *pairs[] = {A1, "^sales$", A2, ".*", A1, "^support$",
-			       A2, NULL};
+	const char *pairs[] = {A1, "^sales$",	A2, ".*",
+			       A1, "^support$", A2, NULL};
 	struct lint_run r = lint(false, 4, pairs);
 	dump(&r);
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(findings(&r, 0, ""), 0);
 	/* .* itself: matches the empty string, hence everything */
 	assert_int_equal(findings(&r, 1, "matches every user part"), 1);
-	assert_int_equal(findings(&r, 2, "never matches: allowedAgents[1] "
-					 "comes first and its pattern \".*\" "
-					 "matches every user part"),
+	assert_int_equal(findings(&r, 2,
+				  "never matches: allowedAgents[1] "
+				  "comes first and its pattern \".*\" "
+				  "matches every user part"),
 			 1);
-	assert_int_equal(findings(&r, 3, "never matches (default pattern "
-					 "\"^agent_" A2 "$\")"),
+	assert_int_equal(findings(&r, 3,
+				  "never matches (default pattern "
+				  "\"^agent_" A2 "$\")"),
 			 1);
 	/* placed at the pattern, or the item when it has none */
 	for (size_t i = 0; i < r.d.len; i++) {
@@ -145,9 +154,10 @@ static void test_identical(void **state)
 	(void)state;
 	const char *warn[] = {A1, "^sales$", A2, "^sales$"};
 	struct lint_run r = lint(false, 2, warn);
-	assert_int_equal(findings(&r, 1, "never matches: allowedAgents[0] "
-					 "comes first and its pattern "
-					 "\"^sales$\" is the same"),
+	assert_int_equal(findings(&r, 1,
+				  "never matches: allowedAgents[0] "
+				  "comes first and its pattern "
+				  "\"^sales$\" is the same"),
 			 1);
 	assert_int_equal(r.d.len, 1);
 	diag_list_clear(&r.d);
@@ -162,7 +172,7 @@ static void test_literal_cover(void **state)
 {
 	(void)state;
 	const char *warn[] = {A1, "^\\+1555", A2, "^\\+15551234$",
-			      A1, "eu",       A2, "^sales-eu$",
+			      A1, "eu",	      A2, "^sales-eu$",
 			      A1, "-de$",     A2, "^sales-de$"};
 	struct lint_run r = lint(false, 6, warn);
 	dump(&r);
@@ -194,8 +204,9 @@ static void test_same_agent(void **state)
 	const char *earlier[] = {A1, "^sales-eu$", A1, "^sales"};
 	r = lint(false, 2, earlier);
 	dump(&r);
-	assert_int_equal(findings(&r, 0, "redundant: allowedAgents[1] routes "
-					 "to the same agent"),
+	assert_int_equal(findings(&r, 0,
+				  "redundant: allowedAgents[1] routes "
+				  "to the same agent"),
 			 1);
 	assert_int_equal(r.d.len, 1);
 	diag_list_clear(&r.d);
@@ -216,7 +227,8 @@ static void test_empty_string(void **state)
 	(void)state;
 	const char *warn[] = {A1, "^(sales)?$"};
 	struct lint_run r = lint(false, 1, warn);
-	assert_int_equal(findings(&r, 0, "matches the empty string: a call"), 1);
+	assert_int_equal(findings(&r, 0, "matches the empty string: a call"),
+			 1);
 	assert_int_equal(r.d.len, 1);
 	diag_list_clear(&r.d);
 
@@ -254,7 +266,8 @@ static void test_pcre2_only(void **state)
 	pcre2_only("^sales\\K-eu$", "match start reset \"\\K\"", true);
 	pcre2_only("^(a|\\((?R)\\))$", "recursion or subroutine call \"(?R)\"",
 		   true);
-	pcre2_only("^(a(?1)?b)$", "recursion or subroutine call \"(?1)\"", true);
+	pcre2_only("^(a(?1)?b)$", "recursion or subroutine call \"(?1)\"",
+		   true);
 	pcre2_only("^(?<n>a(?&n)?b)$", "recursion or subroutine call", true);
 	pcre2_only("^(?P<n>a(?P>n)?b)$", "recursion or subroutine call", true);
 	pcre2_only("^(a(?-1)?)$", "recursion or subroutine call", true);
@@ -317,14 +330,14 @@ static void test_strict_and_unmanaged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matches_everything),
-		cmocka_unit_test(test_shadowed_message_and_place),
-		cmocka_unit_test(test_identical),
-		cmocka_unit_test(test_literal_cover),
-		cmocka_unit_test(test_same_agent),
-		cmocka_unit_test(test_empty_string),
-		cmocka_unit_test(test_pcre2_only),
-		cmocka_unit_test(test_strict_and_unmanaged),
+	    cmocka_unit_test(test_matches_everything),
+	    cmocka_unit_test(test_shadowed_message_and_place),
+	    cmocka_unit_test(test_identical),
+	    cmocka_unit_test(test_literal_cover),
+	    cmocka_unit_test(test_same_agent),
+	    cmocka_unit_test(test_empty_string),
+	    cmocka_unit_test(test_pcre2_only),
+	    cmocka_unit_test(test_strict_and_unmanaged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
