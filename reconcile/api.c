@@ -1122,6 +1122,9 @@ void api_write_release(struct api_write *w)
 	memset(w, 0, sizeof(*w));
 }
 
+static int snapshot_add(struct api_client *c, const char *key,
+			const char *id);
+
 struct exec_ctx {
 	struct api_write *writes;
 	api_progress_fn progress;
@@ -1142,6 +1145,13 @@ static void write_done(struct api_client *c, struct xfer *x, void *ctx)
 		if (w->method == API_POST && !w->created_id)
 			w->created_id =
 				api_parse_registration_id(x->resp, x->resp_len);
+		if (w->method == API_POST && w->create_key &&
+		    c->have_snapshot) {
+			/* keep the "before" picture true for later POSTs */
+			if (!w->created_id ||
+			    snapshot_add(c, w->create_key, w->created_id) < 0)
+				snapshot_clear(c);
+		}
 	} else {
 		w->result = -1;
 		e->failed = true;
@@ -1205,8 +1215,7 @@ static void settle_unknown(struct api_client *c, struct xfer *x,
 	struct api_write *w = x->user;
 	const struct registration *r =
 		listed ? find_new(c, regs, n, w->create_key) : NULL;
-	if (r && snapshot_add(c, w->create_key, r->id) == 0 &&
-	    (w->created_id = strdup(r->id))) {
+	if (r && (w->created_id = strdup(r->id))) {
 		x->result = XR_OK;
 		x->status = 201;
 		write_done(c, x, e);
@@ -1334,7 +1343,5 @@ out:
 	for (size_t i = 0; i < q.n; i++)
 		xfer_free(q.v[i]);
 	free(q.v);
-	/* the account changed: the next POST needs a fresh picture */
-	snapshot_clear(c);
 	return rc;
 }
