@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The JSON Schema (schema/sipsync.schema.json) and `sipsync validate` must
+# agree: every desired-state file under examples/ and tests/fixtures/schema/good
+# passes both (ajv-cli with ajv-formats, draft 2020-12, and
+# `sipsync validate --offline`); every file under tests/fixtures/schema/bad
+# fails both, and sipsync names the reason given on the file's first line
+# ("# expect: ..."). ajv-cli reads the YAML files directly (js-yaml).
+set -euo pipefail
+: "${SIPSYNC:?}" "${SRC_DIR:?}" "${SCRATCH:?}"
+mkdir -p "$SCRATCH"
+ajv="$SRC_DIR/tests/node/node_modules/.bin/ajv"
+schema="$SRC_DIR/schema/sipsync.schema.json"
+if [ ! -x "$ajv" ]; then
+  echo "ajv-cli missing: run (cd tests/node && npm ci) or scripts/deps.sh --with-node" >&2
+  exit 1
+fi
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+ajv_check() {
+  "$ajv" validate --spec=draft2020 -c ajv-formats --strict=false \
+    -s "$schema" -d "$1" >"$SCRATCH/ajv.out" 2>&1
+}
+
+# Desired-state files are the YAML files with a top-level version: key
+# (examples/ also holds CI workflows and other YAML that are not ours).
+mapfile -t good < <(
+  { find "$SRC_DIR/examples" -type f \( -name '*.yaml' -o -name '*.yml' \) \
+      -exec grep -l '^version:' {} +
+    ls "$SRC_DIR"/tests/fixtures/schema/good/*.yaml; } | sort)
+[ "${#good[@]}" -ge 5 ] || fail "expected at least 5 good files, found ${#good[@]}"
+
+for f in "${good[@]}"; do
+  rel=${f#"$SRC_DIR"/}
+  ajv_check "$f" || fail "$rel: ajv rejects it: $(cat "$SCRATCH/ajv.out")"
+  "$SIPSYNC" validate --offline "$f" >"$SCRATCH/out" 2>&1 ||
+    fail "$rel: sipsync validate rejects it: $(cat "$SCRATCH/out")"
+done
+
+# every example directory as a whole (its files merged)
+for d in "$SRC_DIR"/examples/*/; do
+  ls "$d"*.yaml >/dev/null 2>&1 || continue
+  grep -q '^version:' "$d"*.yaml || continue
+  "$SIPSYNC" validate --offline "$d" >"$SCRATCH/out" 2>&1 ||
+    fail "${d#"$SRC_DIR"/}: sipsync validate rejects the directory: $(cat "$SCRATCH/out")"
+done
+
+bad=("$SRC_DIR"/tests/fixtures/schema/bad/*.yaml)
+[ "${#bad[@]}" -ge 20 ] || fail "expected at least 20 bad fixtures, found ${#bad[@]}"
+for f in "${bad[@]}"; do
+  rel=${f#"$SRC_DIR"/}
+  want=$(sed -n '1s/^# expect: //p' "$f")
+  [ -n "$want" ] || fail "$rel: first line must be '# expect: MESSAGE'"
+  if ajv_check "$f"; then fail "$rel: ajv accepts it"; fi
+  set +e
+  "$SIPSYNC" validate --offline "$f" >"$SCRATCH/out" 2>&1
+  rc=$?
+  set -e
+  [ "$rc" = 1 ] || fail "$rel: sipsync validate exit $rc, want 1"
+  grep -qF -- "$want" "$SCRATCH/out" ||
+    fail "$rel: sipsync does not say '$want': $(cat "$SCRATCH/out")"
+done
+
+echo "checked ${#good[@]} good and ${#bad[@]} bad files with ajv and sipsync"
+[ "$failures" = 0 ]
