@@ -204,7 +204,22 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 	}
 }
 
-static struct fake *fake_start(fake_script script)
+static char *read_fixture(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/api_tls/%s", FIXTURES_DIR, name);
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	char *buf = calloc(1, 16384);
+	assert_non_null(buf);
+	size_t n = fread(buf, 1, 16383, fp);
+	fclose(fp);
+	assert_true(n > 0);
+	return buf;
+}
+
+/* An HTTP (or, with tls, HTTPS with tests/fixtures/api_tls) fake. */
+static struct fake *fake_start_opt(fake_script script, bool tls)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
@@ -212,19 +227,39 @@ static struct fake *fake_start(fake_script script)
 	f->script = script;
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-		0, NULL, NULL, handler, f, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, f,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, f,
-		MHD_OPTION_END);
+	unsigned flags =
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+	if (tls) {
+		char *key = read_fixture("key.pem"), *cert = read_fixture("cert.pem");
+		f->d = MHD_start_daemon(
+			flags | MHD_USE_TLS, 0, NULL, NULL, handler, f,
+			MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY, key,
+			MHD_OPTION_HTTPS_MEM_CERT, cert,
+			MHD_OPTION_NOTIFY_COMPLETED, completed, f,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, f,
+			MHD_OPTION_END);
+		free(key);
+		free(cert);
+	} else {
+		f->d = MHD_start_daemon(
+			flags, 0, NULL, NULL, handler, f, MHD_OPTION_SOCK_ADDR,
+			&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, f,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, f,
+			MHD_OPTION_END);
+	}
 	assert_non_null(f->d);
 	const union MHD_DaemonInfo *info =
 		MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
 	assert_non_null(info);
 	f->port = info->port;
-	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%d", f->port);
+	snprintf(f->base, sizeof(f->base), "%s://127.0.0.1:%d",
+		 tls ? "https" : "http", f->port);
 	return f;
+}
+
+static struct fake *fake_start(fake_script script)
+{
+	return fake_start_opt(script, false);
 }
 
 static void fake_stop(struct fake *f)
@@ -1048,6 +1083,51 @@ static void test_log_hook(void **state)
 	fake_stop(f);
 }
 
+static void script_tls(struct fake *f, const struct fake_req *rq,
+		       struct fake_reply *rp)
+{
+	(void)f;
+	(void)rq;
+	snprintf(rp->body, sizeof(rp->body), "{\"agentId\": \"a1\"}");
+}
+
+static void test_tls_verified(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start_opt(script_tls, true);
+	struct api_config cfg = {.base_url = f->base,
+				 .api_key = KEY,
+				 .max_attempts = 3,
+				 .retry_base_ms = 5};
+	struct api_client *c = NULL;
+	struct diag_list d = {0};
+	char ca[512];
+
+	/* a self-signed server is refused without its CA, and not retried */
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	assert_int_equal(api_agent_exists(c, "a1", &d), -1);
+	assert_diag(&d, "GET /api/agents/a1: request failed: ");
+	assert_diag(&d, "certificate");
+	assert_int_equal(api_client_stats(c)->requests, 1);
+	assert_int_equal(fake_count(f, "GET", "/api/agents/a1"), 0);
+	api_client_free(c);
+	diag_list_clear(&d);
+
+	/* with --ca-cert it is trusted */
+	pthread_mutex_lock(&f->m);
+	f->connections = 0;
+	pthread_mutex_unlock(&f->m);
+	snprintf(ca, sizeof(ca), "%s/api_tls/cert.pem", FIXTURES_DIR);
+	cfg.ca_cert = ca;
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	assert_int_equal(api_agent_exists(c, "a1", &d), 1);
+	assert_int_equal(api_agent_exists(c, "a1", &d), 1);
+	assert_int_equal(d.len, 0);
+	assert_int_equal(f->connections, 1); /* the TLS session is reused */
+	api_client_free(c);
+	fake_stop(f);
+}
+
 static void test_bad_config(void **state)
 {
 	(void)state;
@@ -1104,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(test_redact_add),
 		cmocka_unit_test(test_agents_exist),
 		cmocka_unit_test(test_log_hook),
+		cmocka_unit_test(test_tls_verified),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_parse_error_render),
 	};
