@@ -70,17 +70,26 @@ static bool capped(struct loader *L)
 	return true;
 }
 
+/* A path too long for the buffer ends in "..." rather than silently. */
+static void path_mark_cut(char *buf, int n)
+{
+	if (n >= PATH_MAX_LEN)
+		memcpy(buf + PATH_MAX_LEN - 4, "...", 4);
+}
+
 static void path_key(char *buf, const char *parent, const char *key)
 {
+	int n;
 	if (parent && *parent)
-		snprintf(buf, PATH_MAX_LEN, "%s.%s", parent, key);
+		n = snprintf(buf, PATH_MAX_LEN, "%s.%s", parent, key);
 	else
-		snprintf(buf, PATH_MAX_LEN, "%s", key);
+		n = snprintf(buf, PATH_MAX_LEN, "%s", key);
+	path_mark_cut(buf, n);
 }
 
 static void path_index(char *buf, const char *parent, size_t i)
 {
-	snprintf(buf, PATH_MAX_LEN, "%s[%zu]", parent, i);
+	path_mark_cut(buf, snprintf(buf, PATH_MAX_LEN, "%s[%zu]", parent, i));
 }
 
 static void place_str(char *buf, size_t n, const struct pos *p)
@@ -567,7 +576,7 @@ static void load_registration(struct loader *L, const struct yamldoc_node *n,
 
 static void load_prune(struct loader *L, const struct yamldoc_node *n)
 {
-	bool v;
+	bool v = false;
 	if (!want_bool(L, n, "registrations.prune", &v))
 		return;
 	if (L->prune_seen && v != L->ds->prune) {
