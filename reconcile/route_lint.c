@@ -469,6 +469,7 @@ static const char *cover_reason(enum cover c)
 }
 
 struct linter {
+	const struct sip_config *sip;
 	struct pat *p;
 	size_t n;
 	enum diag_severity sev;
@@ -488,6 +489,23 @@ static bool same_agent(const struct pat *a, const struct pat *b)
 	       strcasecmp(a->a->agent_id, b->a->agent_id) == 0;
 }
 
+/* What never gets a call after a pattern that matches everything. */
+static const char *unreachable_rest(const struct linter *l, size_t j)
+{
+	bool more = j + 1 < l->n;
+	bool all = l->sip->allow_all_state == FIELD_SET && l->sip->allow_all;
+	bool fb = l->sip->fallback_state == FIELD_SET;
+	if (more && (all || fb))
+		return "; the allowances after it, allowAllAgents and the "
+		       "fallback handler never get a call";
+	if (more)
+		return "; the allowances after it never match";
+	if (all || fb)
+		return "; allowAllAgents and the fallback handler never get a "
+		       "call";
+	return "";
+}
+
 static void lint_empty(struct linter *l, size_t j)
 {
 	struct pat *p = &l->p[j];
@@ -498,9 +516,7 @@ static void lint_empty(struct linter *l, size_t j)
 		diag_add(l->d, l->sev, place_of(p->a), p->path,
 			 "pattern %s matches the empty string anywhere, so it "
 			 "matches every user part%s",
-			 q ? q : "",
-			 j + 1 < l->n ? "; the allowances after it never match"
-				      : "");
+			 q ? q : "", unreachable_rest(l, j));
 	else
 		diag_add(l->d, l->sev, place_of(p->a), p->path,
 			 "pattern %s matches the empty string: a call whose To "
@@ -717,8 +733,9 @@ static int pats_init(struct linter *l, const struct sip_config *sip)
 		if (!p->eff)
 			return -1;
 		int m = route_pattern_match(p->eff, "", &err);
+		/* a match limit on "" still counts as compiled */
+		p->ok = m >= 0 || (err && !strstr(err, "does not compile"));
 		free(err);
-		p->ok = m >= 0;
 		p->empty = m == 1;
 		p->universal = p->ok && p->empty && pattern_universal(p->eff);
 		p->is_lit = p->ok && pattern_literal(p->eff, &p->lit);
@@ -740,7 +757,8 @@ int route_lint(const struct desired_state *ds, bool strict,
 {
 	if (!ds->has_sip || ds->sip.agents_state != FIELD_SET)
 		return 0;
-	struct linter l = {NULL, 0, strict ? DIAG_ERROR : DIAG_WARNING, diags};
+	struct linter l = {&ds->sip, NULL, 0,
+			   strict ? DIAG_ERROR : DIAG_WARNING, diags};
 	size_t before = diag_list_count(diags, DIAG_ERROR);
 	if (pats_init(&l, &ds->sip) != 0) {
 		pats_free(&l);

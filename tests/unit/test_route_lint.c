@@ -14,6 +14,9 @@
 #define A1 "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14"
 #define A2 "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 
+/* fallbackHandler state of the configs lint() builds */
+static enum field_state fallback_state = FIELD_UNSET;
+
 struct lint_run {
 	struct diag_list d;
 	int rc;
@@ -47,6 +50,7 @@ static struct lint_run lint(bool strict, size_t n, const char *const *pairs)
 	ds.sip.agents_state = FIELD_SET;
 	ds.sip.agents = a;
 	ds.sip.n_agents = n;
+	ds.sip.fallback_state = fallback_state;
 	r.rc = route_lint(&ds, strict, &r.d);
 	return r;
 }
@@ -146,6 +150,31 @@ static void test_shadowed_message_and_place(void **state)
 			assert_int_equal(g->col, 7);
 		}
 	}
+	diag_list_clear(&r.d);
+}
+
+static void test_catch_all_last(void **state)
+{
+	(void)state;
+	const char *pairs[] = {A1, "^sales$", A2, "^.*$"};
+	fallback_state = FIELD_SET;
+	struct lint_run r = lint(false, 2, pairs);
+	fallback_state = FIELD_UNSET;
+	assert_int_equal(r.d.len, 1);
+	assert_int_equal(findings(&r, 1,
+				  "matches every user part; "
+				  "allowAllAgents and the fallback "
+				  "handler never get a call"),
+			 1);
+	diag_list_clear(&r.d);
+
+	/* no fallback handler: nothing more to say */
+	fallback_state = FIELD_NULL;
+	r = lint(false, 2, pairs);
+	fallback_state = FIELD_UNSET;
+	assert_int_equal(r.d.len, 1);
+	assert_int_equal(findings(&r, 1, "never get a call"), 0);
+	assert_int_equal(findings(&r, 1, "matches every user part"), 1);
 	diag_list_clear(&r.d);
 }
 
@@ -332,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_matches_everything),
 	    cmocka_unit_test(test_shadowed_message_and_place),
+	    cmocka_unit_test(test_catch_all_last),
 	    cmocka_unit_test(test_identical),
 	    cmocka_unit_test(test_literal_cover),
 	    cmocka_unit_test(test_same_agent),
