@@ -677,8 +677,10 @@ static enum verdict classify(struct xfer *x, CURLcode cc, bool reached,
 		long s = x->status;
 		if (s >= 200 && s < 300)
 			return V_OK;
-		if (s == 404 && x->method == API_DELETE && x->ambiguous)
-			return V_OK; /* an earlier lost attempt deleted it */
+		if (s == 404 && x->method == API_DELETE)
+			return V_OK; /* already gone: maybe by an attempt whose
+					answer was lost (curl itself re-sends on
+					a dead reused connection) */
 		if (s == 429 || s == 503) {
 			if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER,
 					      &ra) == CURLE_OK &&

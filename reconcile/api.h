@@ -135,8 +135,10 @@ typedef void (*api_progress_fn)(void *ctx, const struct api_write *w);
  * policy. A POST whose outcome is unknown (connection lost after the
  * request was sent, or a timeout) is never re-sent blindly: the client
  * re-lists registrations and counts the write as done when a registration
- * with create_key exists. Returns 0 when every write succeeded, -1 when any
- * failed (one diag per failure); each write's result says which. */
+ * with create_key exists. A DELETE answered 404 counts as done (the
+ * registration is gone; status says 404). Returns 0 when every write
+ * succeeded, -1 when any failed (one diag per failure); each write's result
+ * says which. */
 int api_execute(struct api_client *c, struct api_write *writes, size_t n,
 		api_progress_fn progress, void *ctx, struct diag_list *diags);
 

@@ -874,6 +874,85 @@ static void test_lost_post_not_applied_is_resent(void **state)
 	fake_stop(f);
 }
 
+/* Every write applies and then loses its first answer (a timeout when
+ * g_slow_ms is set, else a dropped connection). */
+static int g_slow_ms;
+
+static void script_lossy(struct fake *f, const struct fake_req *rq,
+			 struct fake_reply *rp)
+{
+	bool first = rq->n_same == 0;
+	if (strcmp(rq->method, "GET") == 0) {
+		list_regs(f, rp);
+		return;
+	}
+	if (strcmp(rq->method, "POST") == 0) {
+		if (first) {
+			fake_add_reg(f, "new1", "alice", "PBX.example.com");
+			rp->delay_ms = g_slow_ms;
+		}
+		rp->status = 201;
+		snprintf(rp->body, sizeof(rp->body),
+			 "{\"registrationId\": \"new%d\"}", f->n_regs);
+	} else if (strcmp(rq->method, "DELETE") == 0) {
+		rp->status = first ? 204 : 404;
+		snprintf(rp->body, sizeof(rp->body),
+			 first ? "" : "{\"detail\": \"Not found.\"}");
+	}
+	rp->drop = first && !g_slow_ms;
+}
+
+static void test_post_timeout_after_send(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_lossy);
+	struct api_config cfg = {.base_url = f->base,
+				 .api_key = KEY,
+				 .timeout_ms = 300,
+				 .retry_base_ms = 5};
+	struct api_client *c = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	g_slow_ms = 800; /* applied, but answered after the client gave up */
+	struct api_write w = make_write(API_POST, "/api/sip/registrations",
+					ALICE_BODY, "alice@pbx.example.com");
+	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), 0);
+	assert_int_equal(w.result, 1);
+	assert_string_equal(w.created_id, "new1");
+	assert_int_equal(fake_count(f, "POST", "/api/sip/registrations"), 1);
+	api_write_release(&w);
+	api_client_free(c);
+	fake_stop(f);
+	g_slow_ms = 0;
+}
+
+static void test_lost_idempotent_writes(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_lossy);
+	struct api_client *c = client_for(f, 3, 2);
+	struct diag_list d = {0};
+	struct api_write w[2];
+	g_slow_ms = 0;
+	w[0] = make_write(API_PATCH, "/api/sip", "{\"allowAllAgents\": true}",
+			  NULL);
+	w[1] = make_write(API_DELETE, "/api/sip/registrations/r1", NULL, NULL);
+	assert_int_equal(api_execute(c, w, 2, NULL, NULL, &d), 0);
+	assert_int_equal(d.len, 0);
+	/* PATCH is sent again; a DELETE that finds nothing is done */
+	assert_int_equal(w[0].result, 1);
+	assert_int_equal(w[0].status, 200);
+	assert_int_equal(fake_count(f, "PATCH", "/api/sip"), 2);
+	assert_int_equal(w[1].result, 1);
+	assert_int_equal(w[1].status, 404);
+	assert_int_equal(fake_count(f, "DELETE", "/api/sip/registrations/r1"),
+			 2);
+	api_write_release(&w[0]);
+	api_write_release(&w[1]);
+	api_client_free(c);
+	fake_stop(f);
+}
+
 static void test_parallelism_bound(void **state)
 {
 	(void)state;
@@ -961,9 +1040,9 @@ static void test_drf_errors(void **state)
 			   "PATCH /api/sip: 400: bad combo; allowedCidrRanges[0]: "
 			   "Enter a valid IPv4 network.",
 			   NULL);
-	expect_write_error(API_DELETE, "/api/sip/registrations/x", NULL, 404,
+	expect_write_error(API_PATCH, "/api/sip/registrations/x", "{}", 404,
 			   "{\"detail\": \"Not found.\"}",
-			   "DELETE /api/sip/registrations/x: 404: Not found.",
+			   "PATCH /api/sip/registrations/x: 404: Not found.",
 			   NULL);
 	expect_write_error(API_PATCH, "/api/sip/registrations/x", "{}", 400,
 			   "plain\ttext\nanswer",
@@ -1178,6 +1257,8 @@ int main(void)
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_lost_post_not_duplicated),
 		cmocka_unit_test(test_lost_post_not_applied_is_resent),
+		cmocka_unit_test(test_post_timeout_after_send),
+		cmocka_unit_test(test_lost_idempotent_writes),
 		cmocka_unit_test(test_parallelism_bound),
 		cmocka_unit_test(test_drf_errors),
 		cmocka_unit_test(test_secrets_redacted),
