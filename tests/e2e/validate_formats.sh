@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# sipsync validate --format json|github: exact machine-readable output.
+set -euo pipefail
+: "${SIPSYNC:?}" "${SRC_DIR:?}" "${SCRATCH:?}"
+rm -rf "$SCRATCH" && mkdir -p "$SCRATCH" && cd "$SCRATCH"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+same() { [ "$1" = "$2" ] || fail "$3: got"$'\n'"$1"$'\n'"want"$'\n'"$2"; }
+run() {
+  local want=$1; shift
+  set +e
+  "$SIPSYNC" "$@" >out 2>err
+  local rc=$?
+  set -e
+  [ "$rc" = "$want" ] || fail "sipsync $*: exit $rc, want $want; stderr: $(cat err)"
+}
+
+cat > f.yaml <<'YAML'
+version: 1
+sip:
+  allowedCidrRanges: [10.0.0.1/8, 300.1.1.1/8]
+registrations:
+  items:
+    - {username: "a,b", proxy: "p:5060", password: "x%y", bogus: 1}
+YAML
+
+run 1 validate --offline --format github f.yaml
+# every problem, sorted by place (col 52 before col 59 on line 6)
+same "$(cat out)" "::warning file=f.yaml,line=3,col=23,title=sip.allowedCidrRanges[0]::10.0.0.1/8 has host bits set; the network is 10.0.0.0/8
+::error file=f.yaml,line=3,col=35,title=sip.allowedCidrRanges[1]::'300.1.1.1/8' is not an ipv4-cidr: octet out of range 0-255
+::warning file=f.yaml,line=6,col=52,title=registrations.items[0].password::literal secret; use {env: NAME} or {file: PATH}
+::error file=f.yaml,line=6,col=59,title=registrations.items[0]::unknown key 'bogus'; expected one of: username, password, proxy, outboundProxy, authUser" "github"
+same "$(wc -l < out | tr -d ' ')" "4" "github line count"
+same "$(cat err)" "invalid: 1 file, 2 errors, 2 warnings" "github summary on stderr"
+
+# GitHub escaping of properties (: and ,) and data (%)
+mkdir -p 'we,ird:dir'
+printf 'version: 1\nsip:\n  fallbackHandler: {url: "https://h.example.com/%%zz"}\n' > 'we,ird:dir/x.yaml'
+run 1 validate --offline --format github 'we,ird:dir/x.yaml'
+same "$(cat out)" "::error file=we%2Cird%3Adir/x.yaml,line=3,col=26,title=sip.fallbackHandler.url::'https://h.example.com/%25zz' is not an absolute http(s) URL" "github escaping"
+
+run 1 validate --offline --format json f.yaml
+node -e '
+const r = JSON.parse(require("fs").readFileSync("out", "utf8"));
+const want = {valid: false, files: 1, errors: 2, warnings: 2};
+for (const k of Object.keys(want))
+  if (r[k] !== want[k]) { console.error("json", k, r[k]); process.exit(1); }
+const d = r.diagnostics;
+if (d.length !== 4) { console.error("json length", d.length); process.exit(1); }
+const e = d[1];
+const ok = e.severity === "error" && e.file === "f.yaml" && e.line === 3 &&
+  e.col === 35 && e.path === "sip.allowedCidrRanges[1]" &&
+  e.message === "\u0027300.1.1.1/8\u0027 is not an ipv4-cidr: octet out of range 0-255";
+if (!ok) { console.error("json item", JSON.stringify(e)); process.exit(1); }
+' || fail "json report: $(cat out)"
+same "$(cat err)" "" "json: nothing on stderr"
+
+run 0 validate --offline --format json "$SRC_DIR/examples/minimal.yaml"
+same "$(node -e 'const r=JSON.parse(require("fs").readFileSync("out","utf8"));console.log(r.valid,r.files,r.errors,r.warnings,r.diagnostics.length)')" \
+  "true 1 0 0 0" "json valid"
+
+# a source that cannot be read is still a JSON report
+run 1 validate --offline --format json missing.yaml
+same "$(node -e 'const r=JSON.parse(require("fs").readFileSync("out","utf8"));console.log(r.valid,r.files,r.diagnostics[0].message)')" \
+  "false 0 missing.yaml: No such file or directory" "json missing"
+echo "validate_formats: ok"
