@@ -31,7 +31,8 @@
 #define MAX_PAGES 10000
 #define MAX_BODY (16L * 1024 * 1024)
 #define MAX_TEXT_MSG 200
-#define AUTH_MSG "authentication failed (check ULTRAVOX_API_KEY or --api-key-file)"
+#define AUTH_MSG                                                               \
+	"authentication failed (check ULTRAVOX_API_KEY or --api-key-file)"
 #define REDACTED "<redacted>"
 
 struct api_client {
@@ -184,7 +185,8 @@ static char *clean_message(const struct api_client *c, const char *msg)
 			if (n) {
 				memcpy(n, out, pre);
 				memcpy(n + pre, REDACTED, rl);
-				memcpy(n + pre + rl, hit + sl, len - pre - sl + 1);
+				memcpy(n + pre + rl, hit + sl,
+				       len - pre - sl + 1);
 			}
 			explicit_bzero(out, len);
 			free(out);
@@ -218,7 +220,7 @@ static int parse_origin(const char *url, char **origin, bool *https)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-		    CURLUE_OK)
+		CURLUE_OK)
 		goto out;
 	for (char *p = scheme; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -278,17 +280,17 @@ static void apply_defaults(struct api_client *c, const struct api_config *cfg)
 {
 	c->connect_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
 						    : DEFAULT_CONNECT_MS;
-	c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms
-					    : DEFAULT_TIMEOUT_MS;
-	c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts
-						: DEFAULT_ATTEMPTS;
-	c->max_retry_ms = cfg->max_retry_ms > 0 ? cfg->max_retry_ms
-						: DEFAULT_RETRY_MS;
-	c->parallelism = cfg->parallelism > 0 ? cfg->parallelism
-					      : DEFAULT_PARALLELISM;
+	c->timeout_ms =
+	    cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->max_attempts =
+	    cfg->max_attempts > 0 ? cfg->max_attempts : DEFAULT_ATTEMPTS;
+	c->max_retry_ms =
+	    cfg->max_retry_ms > 0 ? cfg->max_retry_ms : DEFAULT_RETRY_MS;
+	c->parallelism =
+	    cfg->parallelism > 0 ? cfg->parallelism : DEFAULT_PARALLELISM;
 	c->page_size = cfg->page_size > 0 ? cfg->page_size : DEFAULT_PAGE_SIZE;
-	c->base_ms = cfg->retry_base_ms > 0 ? cfg->retry_base_ms
-					    : DEFAULT_BASE_MS;
+	c->base_ms =
+	    cfg->retry_base_ms > 0 ? cfg->retry_base_ms : DEFAULT_BASE_MS;
 	c->max_delay_ms = cfg->retry_max_delay_ms > 0 ? cfg->retry_max_delay_ms
 						      : DEFAULT_MAX_DELAY_MS;
 }
@@ -308,11 +310,11 @@ static int client_setup(struct api_client *c, const struct api_config *cfg,
 		return -1;
 	}
 	if (!cfg->api_key || !*cfg->api_key || has_ctl(cfg->api_key)) {
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "the API key is %s",
-			 cfg->api_key && *cfg->api_key
-				 ? "malformed (control characters)"
-				 : "missing (set ULTRAVOX_API_KEY or --api-key-file)");
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL, "the API key is %s",
+		    cfg->api_key && *cfg->api_key
+			? "malformed (control characters)"
+			: "missing (set ULTRAVOX_API_KEY or --api-key-file)");
 		return -1;
 	}
 	if (!(c->key = strdup(cfg->api_key)) ||
@@ -632,26 +634,26 @@ static void fail_with_answer(struct api_client *c, struct xfer *x, CURLcode cc,
 	xfer_fail(c, x, buf);
 }
 
-static void log_attempt(struct api_client *c, const struct xfer *x,
-			CURLcode cc, long elapsed, long retry_in)
+static void log_attempt(struct api_client *c, const struct xfer *x, CURLcode cc,
+			long elapsed, long retry_in)
 {
 	char line[600], retry[96] = "";
 	struct api_event ev = {
-		.method = api_method_name(x->method),
-		.path = x->path,
-		.status = x->status,
-		.elapsed_ms = elapsed,
-		.attempt = x->attempts,
-		.retry_in_ms = retry_in,
-		.error = NULL,
-		.text = line,
+	    .method = api_method_name(x->method),
+	    .path = x->path,
+	    .status = x->status,
+	    .elapsed_ms = elapsed,
+	    .attempt = x->attempts,
+	    .retry_in_ms = retry_in,
+	    .error = NULL,
+	    .text = line,
 	};
 	char *err = NULL;
 	if (!c->log)
 		return;
 	if (cc != CURLE_OK)
 		ev.error = err = clean_message(
-			c, x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc));
+		    c, x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc));
 	if (retry_in >= 0)
 		snprintf(retry, sizeof(retry), "; retry %d/%d in %ld ms",
 			 x->attempts + 1, c->max_attempts, retry_in);
@@ -685,8 +687,8 @@ static enum verdict classify(struct xfer *x, CURLcode cc, bool reached,
 			if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER,
 					      &ra) == CURLE_OK &&
 			    ra > 0)
-				*retry_after_ms = (long)(ra > 86400 ? 86400 : ra) *
-						  1000;
+				*retry_after_ms =
+				    (long)(ra > 86400 ? 86400 : ra) * 1000;
 			return V_RETRY;
 		}
 		if (s == 502 || s == 504) {
@@ -823,7 +825,9 @@ static void run_queue(struct api_client *c, struct xqueue *q)
 		long timeout = 1000;
 		if (next >= 0) {
 			long long wait = next - now_ms();
-			timeout = wait < 0 ? 0 : wait < timeout ? (long)wait : timeout;
+			timeout = wait < 0	   ? 0
+				  : wait < timeout ? (long)wait
+						   : timeout;
 		}
 		curl_multi_poll(c->multi, NULL, 0, (int)timeout, NULL);
 	}
@@ -866,8 +870,8 @@ static void snapshot_set(struct api_client *c, const struct registration *regs,
 static bool same_origin(const struct api_client *c, const char *url)
 {
 	char *o = NULL;
-	bool same = parse_origin(url, &o, NULL) == 0 &&
-		    strcmp(o, c->origin) == 0;
+	bool same =
+	    parse_origin(url, &o, NULL) == 0 && strcmp(o, c->origin) == 0;
 	free(o);
 	return same;
 }
@@ -946,8 +950,8 @@ static int sip_result(struct api_client *c, struct xfer *x,
 }
 
 static struct xfer *push_new(struct api_client *c, struct xqueue *q,
-			      enum api_method m, const char *url,
-			      const char *path)
+			     enum api_method m, const char *url,
+			     const char *path)
 {
 	struct xfer *x = xfer_new(c, m, url, path, NULL);
 	if (x && queue_push(q, x) < 0) {
@@ -993,7 +997,8 @@ static int read_all(struct api_client *c, struct sip_config *sip,
 			goto oom;
 		seen = grown;
 		seen[n_seen++] = strdup(px->url);
-		if (!seen[n_seen - 1] || check_next(c, next, seen, n_seen, d) < 0)
+		if (!seen[n_seen - 1] ||
+		    check_next(c, next, seen, n_seen, d) < 0)
 			goto out;
 		/* the next page replaces the finished transfers */
 		queue_clear(&q);
@@ -1124,8 +1129,7 @@ void api_write_release(struct api_write *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static int snapshot_add(struct api_client *c, const char *key,
-			const char *id);
+static int snapshot_add(struct api_client *c, const char *key, const char *id);
 
 struct exec_ctx {
 	struct api_write *writes;
@@ -1146,7 +1150,7 @@ static void write_done(struct api_client *c, struct xfer *x, void *ctx)
 		w->result = 1;
 		if (w->method == API_POST && !w->created_id)
 			w->created_id =
-				api_parse_registration_id(x->resp, x->resp_len);
+			    api_parse_registration_id(x->resp, x->resp_len);
 		if (w->method == API_POST && w->create_key &&
 		    c->have_snapshot) {
 			/* keep the "before" picture true for later POSTs */
@@ -1216,7 +1220,7 @@ static void settle_unknown(struct api_client *c, struct xfer *x,
 {
 	struct api_write *w = x->user;
 	const struct registration *r =
-		listed ? find_new(c, regs, n, w->create_key) : NULL;
+	    listed ? find_new(c, regs, n, w->create_key) : NULL;
 	if (r && (w->created_id = strdup(r->id))) {
 		x->result = XR_OK;
 		x->status = 201;
@@ -1235,12 +1239,13 @@ static void settle_unknown(struct api_client *c, struct xfer *x,
 		return;
 	}
 	xfer_fail(c, x,
-		  listed ? "outcome unknown: the connection was lost after the "
-			   "request was sent, and the registration is not there "
-			   "(gave up)"
-			 : "outcome unknown: the connection was lost after the "
-			   "request was sent, and re-listing registrations "
-			   "failed; not retried (check for a duplicate)");
+		  listed
+		      ? "outcome unknown: the connection was lost after the "
+			"request was sent, and the registration is not there "
+			"(gave up)"
+		      : "outcome unknown: the connection was lost after the "
+			"request was sent, and re-listing registrations "
+			"failed; not retried (check for a duplicate)");
 	write_done(c, x, e);
 }
 
@@ -1253,7 +1258,8 @@ static bool resolve_unknown(struct api_client *c, struct xqueue *q,
 	size_t n = 0;
 	bool any = false, requeued = false;
 	for (size_t i = 0; i < q->n; i++)
-		any |= q->v[i]->state == X_DONE && q->v[i]->result == XR_UNKNOWN;
+		any |=
+		    q->v[i]->state == X_DONE && q->v[i]->result == XR_UNKNOWN;
 	if (!any)
 		return false;
 	struct diag_list tmp = {0};
@@ -1305,7 +1311,8 @@ static int build_queue(struct api_client *c, struct api_write *w, size_t n,
 				   w[i].body)) ||
 		    queue_push(q, x) < 0) {
 			xfer_free(x);
-			diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "api: out of memory");
 			return -1;
 		}
 		x->user = &w[i];

@@ -21,17 +21,17 @@
 struct api_client;
 
 struct api_config {
-	const char *base_url;    /* e.g. https://api.ultravox.ai (copied) */
-	const char *api_key;     /* sent as X-API-Key (copied, wiped on free) */
-	const char *ca_cert;     /* CA bundle file or NULL for the system store */
+	const char *base_url; /* e.g. https://api.ultravox.ai (copied) */
+	const char *api_key;  /* sent as X-API-Key (copied, wiped on free) */
+	const char *ca_cert;  /* CA bundle file or NULL for the system store */
 	long connect_timeout_ms; /* 0: default 10 s */
-	long timeout_ms;         /* whole request; 0: default 30 s */
-	int max_attempts;        /* per request, 0: default 5 */
-	long max_retry_ms;       /* total backoff per request, 0: default 60 s */
-	int parallelism;         /* writes in flight, 0: default 8 */
-	int page_size;           /* registrations per page asked, 0: 100 */
-	long retry_base_ms;      /* backoff ceiling of the first retry (doubled
-				    each time, full jitter), 0: default 250 ms */
+	long timeout_ms;	 /* whole request; 0: default 30 s */
+	int max_attempts;	 /* per request, 0: default 5 */
+	long max_retry_ms;  /* total backoff per request, 0: default 60 s */
+	int parallelism;    /* writes in flight, 0: default 8 */
+	int page_size;	    /* registrations per page asked, 0: 100 */
+	long retry_base_ms; /* backoff ceiling of the first retry (doubled
+			       each time, full jitter), 0: default 250 ms */
 	long retry_max_delay_ms; /* ceiling of one wait, Retry-After included,
 				    0: default 20 s */
 };
@@ -42,11 +42,11 @@ const char *api_method_name(enum api_method m);
 
 /* Counters for logs and /metrics. */
 struct api_stats {
-	unsigned long requests;       /* HTTP requests sent, retries included */
+	unsigned long requests; /* HTTP requests sent, retries included */
 	unsigned long retries;
-	unsigned long errors;         /* requests that finally failed */
-	unsigned long by_method[4];   /* indexed by enum api_method */
-	double seconds_total;         /* summed request latency */
+	unsigned long errors;	    /* requests that finally failed */
+	unsigned long by_method[4]; /* indexed by enum api_method */
+	double seconds_total;	    /* summed request latency */
 };
 
 /* Returns 0 and *out (free with api_client_free), or -1 with a diag. */
@@ -70,14 +70,14 @@ int api_redact_add(struct api_client *c, const char *value);
 /* One finished HTTP request (attempt), for verbose logs. No bodies. */
 struct api_event {
 	const char *method;
-	const char *path;   /* without the query string */
-	long status;        /* 0: no HTTP response */
+	const char *path; /* without the query string */
+	long status;	  /* 0: no HTTP response */
 	long elapsed_ms;
-	int attempt;        /* 1-based */
-	long retry_in_ms;   /* >= 0: will be retried after this wait; -1: no */
-	const char *error;  /* transport error (redacted) or NULL */
-	const char *text;   /* the whole line, e.g.
-			       "GET /api/sip -> 200 in 12 ms" */
+	int attempt;	   /* 1-based */
+	long retry_in_ms;  /* >= 0: will be retried after this wait; -1: no */
+	const char *error; /* transport error (redacted) or NULL */
+	const char *text;  /* the whole line, e.g.
+			      "GET /api/sip → 200 in 12 ms" */
 };
 
 typedef void (*api_log_fn)(void *ctx, const struct api_event *ev);
@@ -112,18 +112,18 @@ int api_agents_exist(struct api_client *c, const char *const *ids, size_t n,
  * the results. */
 struct api_write {
 	enum api_method method; /* API_POST, API_PATCH or API_DELETE */
-	char *path;             /* e.g. /api/sip, /api/sip/registrations/ID */
-	char *body;             /* JSON text with real secret values, or NULL;
+	char *path;		/* e.g. /api/sip, /api/sip/registrations/ID */
+	char *body;		/* JSON text with real secret values, or NULL;
 				   never logged or put in a diag */
-	char *create_key;       /* POST of a registration: its identity
+	char *create_key;	/* POST of a registration: its identity
 				   username@proxy (lower-case proxy), so a lost
 				   response can be checked by re-listing */
-	char *label;            /* what to print for this step, e.g.
+	char *label;		/* what to print for this step, e.g.
 				   "+ registration alice@pbx.example.com" */
 
-	int result;        /* 0 not attempted, 1 done, -1 failed */
-	long status;       /* last HTTP status, 0 when none */
-	char *created_id;  /* POST: registrationId of the new registration */
+	int result;	  /* 0 not attempted, 1 done, -1 failed */
+	long status;	  /* last HTTP status, 0 when none */
+	char *created_id; /* POST: registrationId of the new registration */
 };
 
 void api_write_release(struct api_write *w);

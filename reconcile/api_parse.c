@@ -12,7 +12,7 @@
 #define ERROR_MAX 1000
 
 static int set_why(char **why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static int set_why(char **why, const char *fmt, ...)
 {
@@ -66,8 +66,8 @@ static int parse_cidrs(json_t *v, struct sip_config *sip, char **why)
 	json_array_foreach(v, i, item)
 	{
 		if (!json_is_string(item))
-			return set_why(why, "allowedCidrRanges[%zu] is not a string",
-				       i);
+			return set_why(
+			    why, "allowedCidrRanges[%zu] is not a string", i);
 		sip->cidrs[i] = strdup(json_string_value(item));
 		if (!sip->cidrs[i])
 			return set_why(why, "out of memory");
@@ -95,19 +95,20 @@ static int parse_agents(json_t *v, struct sip_config *sip, char **why)
 		struct agent_allowance *a = &sip->agents[i];
 		json_t *id = json_object_get(item, "agentId");
 		if (!json_is_object(item))
-			return set_why(why, "allowedAgents[%zu] is not an object",
-				       i);
+			return set_why(
+			    why, "allowedAgents[%zu] is not an object", i);
 		sip->n_agents = i + 1;
 		if (!json_is_string(id))
-			return set_why(why, "allowedAgents[%zu].agentId is %s", i,
-				       id ? "not a string" : "missing");
+			return set_why(why, "allowedAgents[%zu].agentId is %s",
+				       i, id ? "not a string" : "missing");
 		if (!(a->agent_id = strdup(json_string_value(id))))
 			return set_why(why, "out of memory");
 		if (opt_string(item, "toUserPattern", &a->to_user_pattern,
 			       NULL) < 0)
-			return set_why(why,
-				       "allowedAgents[%zu].toUserPattern is not a string",
-				       i);
+			return set_why(
+			    why,
+			    "allowedAgents[%zu].toUserPattern is not a string",
+			    i);
 	}
 	return 0;
 }
@@ -129,9 +130,9 @@ static int parse_secrets(json_t *v, struct fallback_handler *fb, char **why)
 	json_array_foreach(v, i, item)
 	{
 		if (!json_is_string(item))
-			return set_why(why,
-				       "fallbackHandler.secrets[%zu] is not a string",
-				       i);
+			return set_why(
+			    why, "fallbackHandler.secrets[%zu] is not a string",
+			    i);
 		fb->secrets[i].kind = SECRET_LITERAL;
 		fb->secrets[i].value = strdup(json_string_value(item));
 		if (!fb->secrets[i].value)
@@ -156,7 +157,8 @@ static int parse_fallback(json_t *v, struct sip_config *sip, char **why)
 			       url ? "not a string" : "missing");
 	if (!(sip->fallback.url = strdup(json_string_value(url))))
 		return set_why(why, "out of memory");
-	return parse_secrets(json_object_get(v, "secrets"), &sip->fallback, why);
+	return parse_secrets(json_object_get(v, "secrets"), &sip->fallback,
+			     why);
 }
 
 static int parse_sip_obj(json_t *root, struct sip_config *sip, char **why)
@@ -217,8 +219,8 @@ static int parse_registration(json_t *o, struct registration *r, size_t i,
 	if (!json_is_object(o))
 		return set_why(why, "results[%zu] is not an object", i);
 	if (opt_string(o, "registrationId", &r->id, &has) < 0 || !has)
-		return set_why(why, "results[%zu].registrationId is not a string",
-			       i);
+		return set_why(
+		    why, "results[%zu].registrationId is not a string", i);
 	if (opt_string(o, "username", &r->username, &has) < 0 || !has)
 		return set_why(why, "results[%zu].username is not a string", i);
 	if (opt_string(o, "proxy", &r->proxy, &has) < 0 || !has)
@@ -227,8 +229,8 @@ static int parse_registration(json_t *o, struct registration *r, size_t i,
 		return set_why(why, "results[%zu].created is not a string", i);
 	if (nullable(o, "outboundProxy", &r->outbound_proxy_state,
 		     &r->outbound_proxy) < 0)
-		return set_why(why, "results[%zu].outboundProxy is not a string",
-			       i);
+		return set_why(why,
+			       "results[%zu].outboundProxy is not a string", i);
 	if (nullable(o, "authUser", &r->auth_user_state, &r->auth_user) < 0)
 		return set_why(why, "results[%zu].authUser is not a string", i);
 	if (ok && !json_is_null(ok) && !json_is_boolean(ok))
@@ -238,8 +240,8 @@ static int parse_registration(json_t *o, struct registration *r, size_t i,
 	return 0;
 }
 
-static int parse_page_obj(json_t *root, struct registration **regs,
-			  size_t *n, char **next, char **why)
+static int parse_page_obj(json_t *root, struct registration **regs, size_t *n,
+			  char **next, char **why)
 {
 	json_t *results = json_object_get(root, "results");
 	json_t *nx = json_object_get(root, "next");
@@ -254,7 +256,8 @@ static int parse_page_obj(json_t *root, struct registration **regs,
 	if (nx && !json_is_null(nx) && !json_is_string(nx))
 		return set_why(why, "next is not a string");
 	size_t add = json_array_size(results);
-	struct registration *grown = realloc(*regs, (*n + add + 1) * sizeof(**regs));
+	struct registration *grown =
+	    realloc(*regs, (*n + add + 1) * sizeof(**regs));
 	if (!grown)
 		return set_why(why, "out of memory");
 	*regs = grown;
@@ -292,7 +295,8 @@ int api_parse_page(const char *body, size_t len, struct registration **regs,
 char *api_parse_registration_id(const char *body, size_t len)
 {
 	json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, NULL);
-	const char *id = json_string_value(json_object_get(root, "registrationId"));
+	const char *id =
+	    json_string_value(json_object_get(root, "registrationId"));
 	char *out = id ? strdup(id) : NULL;
 	json_decref(root);
 	return out;
@@ -411,7 +415,7 @@ static void render(struct sbuf *b, const char *prefix, json_t *v, int depth)
 				 (long long)json_integer_value(v));
 		else
 			snprintf(num, sizeof(num), "%s",
-				 json_is_true(v) ? "true"
+				 json_is_true(v)    ? "true"
 				 : json_is_false(v) ? "false"
 						    : "(number)");
 		render_msg(b, prefix, num);

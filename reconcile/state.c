@@ -31,9 +31,10 @@ static char *sanitize_domain(const char *domain)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)tolower((unsigned char)domain[i]);
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-			  ch == '-' || ch == '_' ||
+		unsigned char ch =
+		    (unsigned char)tolower((unsigned char)domain[i]);
+		bool ok = (ch >= 'a' && ch <= 'z') ||
+			  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
 			  (ch == '.' && i > 0 && domain[i - 1] != '.');
 		out[i] = ok ? (char)ch : '_';
 	}
@@ -54,7 +55,8 @@ static bool is_hex64(const char *s)
 {
 	size_t i = 0;
 	for (; s[i]; i++)
-		if (!isxdigit((unsigned char)s[i]) || i >= CRYPTO_SHA256_HEX_LEN)
+		if (!isxdigit((unsigned char)s[i]) ||
+		    i >= CRYPTO_SHA256_HEX_LEN)
 			return false;
 	return i == CRYPTO_SHA256_HEX_LEN;
 }
@@ -69,9 +71,10 @@ static int state_parse(struct state_file *s, json_t *root, struct diag_list *d)
 
 	if (!json_is_object(root) || !json_is_integer(ver) ||
 	    !json_is_object(fps)) {
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "%s: not a sipsync state file (delete it to start over)",
-			 s->path);
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL,
+		    "%s: not a sipsync state file (delete it to start over)",
+		    s->path);
 		return -1;
 	}
 	if (json_integer_value(ver) != STATE_VERSION) {
@@ -93,9 +96,10 @@ static int state_parse(struct state_file *s, json_t *root, struct diag_list *d)
 			if (state_set(s, key, json_string_value(val)) < 0)
 				return -1;
 		} else {
-			diag_add(d, DIAG_WARNING, NULL, NULL,
-				 "%s: ignoring malformed fingerprint for \"%s\"",
-				 s->path, key);
+			diag_add(
+			    d, DIAG_WARNING, NULL, NULL,
+			    "%s: ignoring malformed fingerprint for \"%s\"",
+			    s->path, key);
 		}
 	}
 	return 0;
@@ -229,8 +233,8 @@ static char *state_dump(const struct state_file *s)
 {
 	json_t *root = json_pack("{s:i, s:s, s:O}", "version", STATE_VERSION,
 				 "domain", s->domain, "fingerprints", s->fps);
-	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)
-			  : NULL;
+	char *text =
+	    root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;
 }

@@ -24,9 +24,9 @@ struct state_file;
 
 /* Reads DIR/<domain>.json. A missing file (or directory) is an empty state.
  * The domain is lower-cased and every character outside [a-z0-9._-] is
- * replaced by '_' (a leading or repeated '.' too), so no domain can name a file outside
- * DIR. A file that is not valid state JSON, or that records another domain,
- * is an error. Returns 0 and *out (free with state_free), or -1 with a
+ * replaced by '_' (a leading or repeated '.' too), so no domain can name a file
+ * outside DIR. A file that is not valid state JSON, or that records another
+ * domain, is an error. Returns 0 and *out (free with state_free), or -1 with a
  * diag. */
 int state_load(struct state_file **out, const char *dir, const char *domain,
 	       struct diag_list *d);

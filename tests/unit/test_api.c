@@ -100,7 +100,7 @@ static enum MHD_Result answer(struct fake *f, struct MHD_Connection *conn,
 			      struct fake_reply *rp)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(rp->body), rp->body, MHD_RESPMEM_MUST_COPY);
+	    strlen(rp->body), rp->body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
@@ -136,17 +136,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	struct fake_req rq = {
-		.method = method,
-		.path = url,
-		.cursor = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						      "cursor"),
-		.page_size = MHD_lookup_connection_value(
-			conn, MHD_GET_ARGUMENT_KIND, "pageSize"),
-		.key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						   "X-API-Key"),
-		.agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     "User-Agent"),
-		.body = up->data,
+	    .method = method,
+	    .path = url,
+	    .cursor = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						  "cursor"),
+	    .page_size = MHD_lookup_connection_value(
+		conn, MHD_GET_ARGUMENT_KIND, "pageSize"),
+	    .key =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key"),
+	    .agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						 "User-Agent"),
+	    .body = up->data,
 	};
 	struct fake_reply *rp = calloc(1, sizeof(*rp));
 	if (!rp)
@@ -228,28 +228,29 @@ static struct fake *fake_start_opt(fake_script script, bool tls)
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	unsigned flags =
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 	if (tls) {
-		char *key = read_fixture("key.pem"), *cert = read_fixture("cert.pem");
-		f->d = MHD_start_daemon(
-			flags | MHD_USE_TLS, 0, NULL, NULL, handler, f,
-			MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY, key,
-			MHD_OPTION_HTTPS_MEM_CERT, cert,
-			MHD_OPTION_NOTIFY_COMPLETED, completed, f,
-			MHD_OPTION_NOTIFY_CONNECTION, on_connection, f,
-			MHD_OPTION_END);
+		char *key = read_fixture("key.pem"),
+		     *cert = read_fixture("cert.pem");
+		f->d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
+					handler, f, MHD_OPTION_SOCK_ADDR, &sa,
+					MHD_OPTION_HTTPS_MEM_KEY, key,
+					MHD_OPTION_HTTPS_MEM_CERT, cert,
+					MHD_OPTION_NOTIFY_COMPLETED, completed,
+					f, MHD_OPTION_NOTIFY_CONNECTION,
+					on_connection, f, MHD_OPTION_END);
 		free(key);
 		free(cert);
 	} else {
-		f->d = MHD_start_daemon(
-			flags, 0, NULL, NULL, handler, f, MHD_OPTION_SOCK_ADDR,
-			&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, f,
-			MHD_OPTION_NOTIFY_CONNECTION, on_connection, f,
-			MHD_OPTION_END);
+		f->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, f,
+					MHD_OPTION_SOCK_ADDR, &sa,
+					MHD_OPTION_NOTIFY_COMPLETED, completed,
+					f, MHD_OPTION_NOTIFY_CONNECTION,
+					on_connection, f, MHD_OPTION_END);
 	}
 	assert_non_null(f->d);
 	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
+	    MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
 	assert_non_null(info);
 	f->port = info->port;
 	snprintf(f->base, sizeof(f->base), "%s://127.0.0.1:%d",
@@ -285,13 +286,13 @@ static struct api_client *client_for(struct fake *f, int attempts,
 				     int parallelism)
 {
 	struct api_config cfg = {
-		.base_url = f->base,
-		.api_key = KEY,
-		.max_attempts = attempts,
-		.parallelism = parallelism,
-		.retry_base_ms = 5,
-		.retry_max_delay_ms = 2000,
-		.timeout_ms = 5000,
+	    .base_url = f->base,
+	    .api_key = KEY,
+	    .max_attempts = attempts,
+	    .parallelism = parallelism,
+	    .retry_base_ms = 5,
+	    .retry_max_delay_ms = 2000,
+	    .timeout_ms = 5000,
 	};
 	struct api_client *c = NULL;
 	struct diag_list d = {0};
@@ -325,8 +326,8 @@ static long long mono_ms(void)
 
 #define SIP_OK                                                                 \
 	"{\"allowedCidrRanges\": [\"10.0.0.0/8\"], \"allowedAgents\": "        \
-	"[{\"agentId\": \"a1\", \"toUserPattern\": \"^x$\", \"extra\": 1}, "  \
-	"{\"agentId\": \"a2\"}], \"fallbackHandler\": {\"url\": "             \
+	"[{\"agentId\": \"a1\", \"toUserPattern\": \"^x$\", \"extra\": 1}, "   \
+	"{\"agentId\": \"a2\"}], \"fallbackHandler\": {\"url\": "              \
 	"\"https://h.example/x\", \"secrets\": [\"s3cr3t\"]}, \"domain\": "    \
 	"\"acme.sip.ultravox.ai\", \"futureField\": {\"x\": [1]}}"
 
@@ -348,16 +349,17 @@ static void script_pages(struct fake *f, const struct fake_req *rq,
 			 f->base, page + 1);
 	else
 		snprintf(next, sizeof(next), "null");
-	snprintf(rp->body, sizeof(rp->body),
-		 "{\"next\": %s, \"previous\": null, \"total\": 5, \"results\": ["
-		 "{\"registrationId\": \"r%d1\", \"username\": \"u%d1\", "
-		 "\"proxy\": \"PBX.example.com\", \"created\": \"2026-01-01\", "
-		 "\"outboundProxy\": \"op\", \"authUser\": null, "
-		 "\"successful\": true, \"newField\": [1,2]}%s]}",
-		 next, page, page,
-		 page < 3 ? ", {\"registrationId\": \"rX\", \"username\": \"ux\","
-			    " \"proxy\": \"p\"}"
-			  : "");
+	snprintf(
+	    rp->body, sizeof(rp->body),
+	    "{\"next\": %s, \"previous\": null, \"total\": 5, \"results\": ["
+	    "{\"registrationId\": \"r%d1\", \"username\": \"u%d1\", "
+	    "\"proxy\": \"PBX.example.com\", \"created\": \"2026-01-01\", "
+	    "\"outboundProxy\": \"op\", \"authUser\": null, "
+	    "\"successful\": true, \"newField\": [1,2]}%s]}",
+	    next, page, page,
+	    page < 3 ? ", {\"registrationId\": \"rX\", \"username\": \"ux\","
+		       " \"proxy\": \"p\"}"
+		     : "");
 	if (page == 2)
 		memcpy(strstr(rp->body, "\"rX\""), "\"rY\"", 4);
 }
@@ -476,7 +478,8 @@ static void test_wrong_shape(void **state)
 {
 	(void)state;
 	const char *page = "{\"results\": []}";
-	expect_shape_error("{\"allowedAgents\": \"x\", \"domain\": \"d\"}", page,
+	expect_shape_error("{\"allowedAgents\": \"x\", \"domain\": \"d\"}",
+			   page,
 			   "GET /api/sip: 200: response is not a SipConfig: "
 			   "allowedAgents is not a list");
 	expect_shape_error("[1, 2]", page,
@@ -663,11 +666,11 @@ static void test_retry_budget(void **state)
 	(void)state;
 	struct fake *f = fake_start(script_faults);
 	struct api_config cfg = {
-		.base_url = f->base,
-		.api_key = KEY,
-		.max_attempts = 10,
-		.max_retry_ms = 500,
-		.retry_base_ms = 5,
+	    .base_url = f->base,
+	    .api_key = KEY,
+	    .max_attempts = 10,
+	    .max_retry_ms = 500,
+	    .retry_base_ms = 5,
 	};
 	struct api_client *c = NULL;
 	struct live_state *ls = NULL;
@@ -697,8 +700,9 @@ static void test_auth_failure(void **state)
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
 	set_faults("-", 0, 0, NULL, NULL);
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
-	assert_diag(&d, "GET /api/sip: 401: authentication failed (check "
-			"ULTRAVOX_API_KEY or --api-key-file): Invalid API key.");
+	assert_diag(&d,
+		    "GET /api/sip: 401: authentication failed (check "
+		    "ULTRAVOX_API_KEY or --api-key-file): Invalid API key.");
 	for (size_t i = 0; i < d.len; i++) {
 		char *s = diag_format(&d.items[i]);
 		assert_null(strstr(s, "wrong-key-value"));
@@ -756,11 +760,10 @@ static void list_regs(struct fake *f, struct fake_reply *rp)
 				      "{\"next\": null, \"results\": [");
 	for (int i = 0; i < f->n_regs; i++)
 		off += (size_t)snprintf(
-			rp->body + off, sizeof(rp->body) - off,
-			"%s{\"registrationId\": \"%s\", \"username\": \"%s\", "
-			"\"proxy\": \"%s\"}",
-			i ? ", " : "", f->regs[i][0], f->regs[i][1],
-			f->regs[i][2]);
+		    rp->body + off, sizeof(rp->body) - off,
+		    "%s{\"registrationId\": \"%s\", \"username\": \"%s\", "
+		    "\"proxy\": \"%s\"}",
+		    i ? ", " : "", f->regs[i][0], f->regs[i][1], f->regs[i][2]);
 	snprintf(rp->body + off, sizeof(rp->body) - off, "]}");
 }
 
@@ -785,9 +788,10 @@ static void script_regs(struct fake *f, const struct fake_req *rq,
 		/* the test bodies name alice@PBX.example.com */
 		fake_add_reg(f, id, "alice", "PBX.example.com");
 		rp->status = 201;
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"registrationId\": \"%s\", \"username\": \"alice\"}",
-			 id);
+		snprintf(
+		    rp->body, sizeof(rp->body),
+		    "{\"registrationId\": \"%s\", \"username\": \"alice\"}",
+		    id);
 		rp->drop = drop;
 		return;
 	}
@@ -807,7 +811,7 @@ static struct api_write make_write(enum api_method m, const char *path,
 }
 
 #define ALICE_BODY                                                             \
-	"{\"username\": \"alice\", \"proxy\": \"PBX.example.com\", "          \
+	"{\"username\": \"alice\", \"proxy\": \"PBX.example.com\", "           \
 	"\"password\": \"pw-alice-1\"}"
 
 static int g_progress;
@@ -972,7 +976,7 @@ static void test_parallelism_bound(void **state)
 	assert_int_equal(g_progress, 16);
 	assert_true(f->max_inflight <= 4);
 	assert_true(f->max_inflight >= 2); /* really concurrent */
-	assert_true(took >= 400);          /* 16 x 100 ms / 4 */
+	assert_true(took >= 400);	   /* 16 x 100 ms / 4 */
 	assert_true(took < 1600);
 	for (int i = 0; i < 16; i++) {
 		assert_int_equal(w[i].result, 1);
@@ -1027,27 +1031,28 @@ static void test_drf_errors(void **state)
 {
 	(void)state;
 	expect_write_error(
-		API_PATCH, "/api/sip", "{\"allowedAgents\": []}", 400,
-		"{\"allowedAgents\": [{}, {\"toUserPattern\": [\"Ensure this "
-		"field has no more than 200 characters.\"]}]}",
-		"PATCH /api/sip: 400: allowedAgents[1].toUserPattern: Ensure "
-		"this field has no more than 200 characters.",
-		NULL);
-	expect_write_error(API_PATCH, "/api/sip", "{}", 400,
-			   "{\"non_field_errors\": [\"bad combo\"], "
-			   "\"allowedCidrRanges\": {\"0\": [\"Enter a valid "
-			   "IPv4 network.\"]}}",
-			   "PATCH /api/sip: 400: bad combo; allowedCidrRanges[0]: "
-			   "Enter a valid IPv4 network.",
-			   NULL);
+	    API_PATCH, "/api/sip", "{\"allowedAgents\": []}", 400,
+	    "{\"allowedAgents\": [{}, {\"toUserPattern\": [\"Ensure this "
+	    "field has no more than 200 characters.\"]}]}",
+	    "PATCH /api/sip: 400: allowedAgents[1].toUserPattern: Ensure "
+	    "this field has no more than 200 characters.",
+	    NULL);
+	expect_write_error(
+	    API_PATCH, "/api/sip", "{}", 400,
+	    "{\"non_field_errors\": [\"bad combo\"], "
+	    "\"allowedCidrRanges\": {\"0\": [\"Enter a valid "
+	    "IPv4 network.\"]}}",
+	    "PATCH /api/sip: 400: bad combo; allowedCidrRanges[0]: "
+	    "Enter a valid IPv4 network.",
+	    NULL);
 	expect_write_error(API_PATCH, "/api/sip/registrations/x", "{}", 404,
 			   "{\"detail\": \"Not found.\"}",
 			   "PATCH /api/sip/registrations/x: 404: Not found.",
 			   NULL);
-	expect_write_error(API_PATCH, "/api/sip/registrations/x", "{}", 400,
-			   "plain\ttext\nanswer",
-			   "PATCH /api/sip/registrations/x: 400: plain?text?answer",
-			   NULL);
+	expect_write_error(
+	    API_PATCH, "/api/sip/registrations/x", "{}", 400,
+	    "plain\ttext\nanswer",
+	    "PATCH /api/sip/registrations/x: 400: plain?text?answer", NULL);
 }
 
 static void test_secrets_redacted(void **state)
@@ -1149,10 +1154,11 @@ static void test_log_hook(void **state)
 	assert_int_equal(g_log_n, 3);
 	bool retry_seen = false, ok_seen = false;
 	for (int i = 0; i < g_log_n; i++) {
-		retry_seen |= strstr(g_log_text[i], "GET /api/sip \u2192 503 in ") &&
-			      strstr(g_log_text[i], "retry 2/3 in");
-		ok_seen |= strstr(g_log_text[i], "GET /api/sip \u2192 200 in ") !=
-			   NULL;
+		retry_seen |=
+		    strstr(g_log_text[i], "GET /api/sip \u2192 503 in ") &&
+		    strstr(g_log_text[i], "retry 2/3 in");
+		ok_seen |= strstr(g_log_text[i],
+				  "GET /api/sip \u2192 200 in ") != NULL;
 		assert_null(strstr(g_log_text[i], KEY));
 	}
 	assert_true(retry_seen);
@@ -1231,7 +1237,8 @@ static void test_bad_config(void **state)
 static void test_parse_error_render(void **state)
 {
 	(void)state;
-	const char *b = "{\"a\": {\"b\": [\"x\", \"y\"]}, \"c\": [{\"d\": [\"z\"]}]}";
+	const char *b =
+	    "{\"a\": {\"b\": [\"x\", \"y\"]}, \"c\": [{\"d\": [\"z\"]}]}";
 	char *s = api_parse_error(b, strlen(b));
 	assert_string_equal(s, "a.b: x; a.b: y; c[0].d: z");
 	free(s);
@@ -1244,30 +1251,30 @@ static void test_parse_error_render(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_live_pages),
-		cmocka_unit_test(test_request_details),
-		cmocka_unit_test(test_wrong_shape),
-		cmocka_unit_test(test_next_refused),
-		cmocka_unit_test(test_429_retry_after),
-		cmocka_unit_test(test_503_burst),
-		cmocka_unit_test(test_500_not_retried),
-		cmocka_unit_test(test_max_attempts),
-		cmocka_unit_test(test_retry_budget),
-		cmocka_unit_test(test_auth_failure),
-		cmocka_unit_test(test_connection_refused),
-		cmocka_unit_test(test_lost_post_not_duplicated),
-		cmocka_unit_test(test_lost_post_not_applied_is_resent),
-		cmocka_unit_test(test_post_timeout_after_send),
-		cmocka_unit_test(test_lost_idempotent_writes),
-		cmocka_unit_test(test_parallelism_bound),
-		cmocka_unit_test(test_drf_errors),
-		cmocka_unit_test(test_secrets_redacted),
-		cmocka_unit_test(test_redact_add),
-		cmocka_unit_test(test_agents_exist),
-		cmocka_unit_test(test_log_hook),
-		cmocka_unit_test(test_tls_verified),
-		cmocka_unit_test(test_bad_config),
-		cmocka_unit_test(test_parse_error_render),
+	    cmocka_unit_test(test_read_live_pages),
+	    cmocka_unit_test(test_request_details),
+	    cmocka_unit_test(test_wrong_shape),
+	    cmocka_unit_test(test_next_refused),
+	    cmocka_unit_test(test_429_retry_after),
+	    cmocka_unit_test(test_503_burst),
+	    cmocka_unit_test(test_500_not_retried),
+	    cmocka_unit_test(test_max_attempts),
+	    cmocka_unit_test(test_retry_budget),
+	    cmocka_unit_test(test_auth_failure),
+	    cmocka_unit_test(test_connection_refused),
+	    cmocka_unit_test(test_lost_post_not_duplicated),
+	    cmocka_unit_test(test_lost_post_not_applied_is_resent),
+	    cmocka_unit_test(test_post_timeout_after_send),
+	    cmocka_unit_test(test_lost_idempotent_writes),
+	    cmocka_unit_test(test_parallelism_bound),
+	    cmocka_unit_test(test_drf_errors),
+	    cmocka_unit_test(test_secrets_redacted),
+	    cmocka_unit_test(test_redact_add),
+	    cmocka_unit_test(test_agents_exist),
+	    cmocka_unit_test(test_log_hook),
+	    cmocka_unit_test(test_tls_verified),
+	    cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test(test_parse_error_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,12 +213,12 @@ static void test_bad_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_values_stored, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_domain_sanitized, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_values_stored, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_domain_sanitized, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
