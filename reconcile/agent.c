@@ -451,19 +451,21 @@ static long next_delay(const struct agent *a)
  * 'h' (reload), 't' (stop) or 0 (deadline). */
 static char wait_event(struct agent *a, long deadline)
 {
+	/* the pipe is looked at even when the deadline has passed, so an
+	 * --interval 0 loop still sees signals */
 	for (;;) {
 		long left = deadline - now_ms();
-		if (left <= 0)
-			return 0;
+		if (left < 0)
+			left = 0;
 		struct pollfd p = {.fd = a->pipe_rd, .events = POLLIN};
 		int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
 		if (n < 0 && errno != EINTR)
 			return 't';
-		if (n <= 0)
-			continue;
 		char c;
-		if (read(a->pipe_rd, &c, 1) == 1)
+		if (n > 0 && read(a->pipe_rd, &c, 1) == 1)
 			return c;
+		if (left == 0)
+			return 0;
 	}
 }
 
