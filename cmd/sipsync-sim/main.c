@@ -23,30 +23,30 @@
 #define KEY_ENV "SIPSYNC_SIM_API_KEY"
 
 static const char usage[] =
-	"usage: sipsync-sim [--listen ADDR:PORT] (--api-key KEY | "
-	"--api-key-file FILE)\n"
-	"                   [--state FILE] [--seed FILE] [--page-size N] "
-	"[--domain D]\n"
-	"                   [--control] [--port-file FILE] [--latency-ms N]\n"
-	"\n"
-	"  --listen ADDR:PORT   address to serve on (default 127.0.0.1:0; "
-	"port 0 = any free\n"
-	"                       port; IPv6 as [::1]:0)\n"
-	"  --api-key KEY        the X-API-Key clients must send (or "
-	"$" KEY_ENV ")\n"
-	"  --api-key-file FILE  read the key from FILE (first line)\n"
-	"  --state FILE         load state from FILE if it exists; save it "
-	"after every write\n"
-	"  --seed FILE          initial state when there is no state file\n"
-	"  --page-size N        default and maximum page size of the "
-	"registration list (100)\n"
-	"  --domain D           the account's SIP domain (overrides the "
-	"state file)\n"
-	"  --control            serve the /_sim/ control API (log, state, "
-	"faults)\n"
-	"  --port-file FILE     also write the base URL to FILE "
-	"(atomically)\n"
-	"  --latency-ms N       add N ms to every API request\n";
+    "usage: sipsync-sim [--listen ADDR:PORT] (--api-key KEY | "
+    "--api-key-file FILE)\n"
+    "                   [--state FILE] [--seed FILE] [--page-size N] "
+    "[--domain D]\n"
+    "                   [--control] [--port-file FILE] [--latency-ms N]\n"
+    "\n"
+    "  --listen ADDR:PORT   address to serve on (default 127.0.0.1:0; "
+    "port 0 = any free\n"
+    "                       port; IPv6 as [::1]:0)\n"
+    "  --api-key KEY        the X-API-Key clients must send (or "
+    "$" KEY_ENV ")\n"
+    "  --api-key-file FILE  read the key from FILE (first line)\n"
+    "  --state FILE         load state from FILE if it exists; save it "
+    "after every write\n"
+    "  --seed FILE          initial state when there is no state file\n"
+    "  --page-size N        default and maximum page size of the "
+    "registration list (100)\n"
+    "  --domain D           the account's SIP domain (overrides the "
+    "state file)\n"
+    "  --control            serve the /_sim/ control API (log, state, "
+    "faults)\n"
+    "  --port-file FILE     also write the base URL to FILE "
+    "(atomically)\n"
+    "  --latency-ms N       add N ms to every API request\n";
 
 struct opts {
 	char *host;
@@ -139,21 +139,29 @@ static int read_key_file(const char *path, char **out)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_KEYFILE = 256, O_STATE, O_SEED, O_PAGE, O_DOMAIN, O_PORTFILE,
-	       O_LATENCY, O_CONTROL };
+	enum {
+		O_KEYFILE = 256,
+		O_STATE,
+		O_SEED,
+		O_PAGE,
+		O_DOMAIN,
+		O_PORTFILE,
+		O_LATENCY,
+		O_CONTROL
+	};
 	static const struct option table[] = {
-		{"api-key", required_argument, NULL, 'k'},
-		{"api-key-file", required_argument, NULL, O_KEYFILE},
-		{"control", no_argument, NULL, O_CONTROL},
-		{"domain", required_argument, NULL, O_DOMAIN},
-		{"help", no_argument, NULL, 'h'},
-		{"latency-ms", required_argument, NULL, O_LATENCY},
-		{"listen", required_argument, NULL, 'l'},
-		{"page-size", required_argument, NULL, O_PAGE},
-		{"port-file", required_argument, NULL, O_PORTFILE},
-		{"seed", required_argument, NULL, O_SEED},
-		{"state", required_argument, NULL, O_STATE},
-		{NULL, 0, NULL, 0},
+	    {"api-key", required_argument, NULL, 'k'},
+	    {"api-key-file", required_argument, NULL, O_KEYFILE},
+	    {"control", no_argument, NULL, O_CONTROL},
+	    {"domain", required_argument, NULL, O_DOMAIN},
+	    {"help", no_argument, NULL, 'h'},
+	    {"latency-ms", required_argument, NULL, O_LATENCY},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"page-size", required_argument, NULL, O_PAGE},
+	    {"port-file", required_argument, NULL, O_PORTFILE},
+	    {"seed", required_argument, NULL, O_SEED},
+	    {"state", required_argument, NULL, O_STATE},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -177,19 +185,22 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			exit(0);
 		case O_LATENCY:
 			if (parse_long(optarg, 0, 60000, &o->latency_ms) != 0) {
-				errorf("--latency-ms: '%s': expected 0..60000", optarg);
+				errorf("--latency-ms: '%s': expected 0..60000",
+				       optarg);
 				return -1;
 			}
 			break;
 		case 'l':
 			if (parse_listen(optarg, o) != 0) {
-				errorf("--listen: '%s': expected ADDR:PORT", optarg);
+				errorf("--listen: '%s': expected ADDR:PORT",
+				       optarg);
 				return -1;
 			}
 			break;
 		case O_PAGE:
 			if (parse_long(optarg, 1, 1000, &o->page_size) != 0) {
-				errorf("--page-size: '%s': expected 1..1000", optarg);
+				errorf("--page-size: '%s': expected 1..1000",
+				       optarg);
 				return -1;
 			}
 			break;
@@ -287,7 +298,7 @@ static int write_port_file(const char *path, const char *url)
 static int serve(const struct opts *o, struct sim_state *st,
 		 struct sim_control *ctl)
 {
-	struct sim_http_config cfg = {o->host, o->port, o->api_key,
+	struct sim_http_config cfg = {o->host,	    o->port,	o->api_key,
 				      o->page_size, o->control, MAX_BODY};
 	struct sim_http *srv = NULL;
 	sigset_t set;

@@ -63,8 +63,7 @@ bool sim_api_known_path(const char *path)
 	return route_of(path, &id) != ROUTE_NONE;
 }
 
-void sim_api_detail(struct sim_response *rsp, unsigned status,
-		    const char *msg)
+void sim_api_detail(struct sim_response *rsp, unsigned status, const char *msg)
 {
 	json_decref(rsp->body);
 	rsp->status = status;
@@ -150,9 +149,9 @@ static json_t *sip_view(const struct sim_state *st)
 /* A registration as the API answers it: fixed key order, no password. */
 static json_t *reg_view(const json_t *r)
 {
-	static const char *const keys[] = {"registrationId", "created",
-		"username", "proxy", "outboundProxy", "authUser",
-		"successful", NULL};
+	static const char *const keys[] = {
+	    "registrationId", "created",  "username",	"proxy",
+	    "outboundProxy",  "authUser", "successful", NULL};
 	const char *const *k;
 	json_t *v = json_object();
 
@@ -171,9 +170,9 @@ static json_t *find_reg(const struct sim_state *st, const char *id,
 
 	json_array_foreach(regs, i, r)
 	{
-		if (strcmp(json_string_value(json_object_get(r,
-							     "registrationId")),
-			   id) == 0) {
+		if (strcmp(
+			json_string_value(json_object_get(r, "registrationId")),
+			id) == 0) {
 			if (index)
 				*index = i;
 			return r;
@@ -192,8 +191,8 @@ static void sip_patch(struct sim_state *st, const struct sim_request *rq,
 	if (!body)
 		return;
 	sim_state_lock(st);
-	clean = sim_valid_sip(body, json_object_get(st->doc, "agents"),
-			      &errors);
+	clean =
+	    sim_valid_sip(body, json_object_get(st->doc, "agents"), &errors);
 	if (!clean) {
 		reply(rsp, 400, errors);
 	} else {
@@ -239,8 +238,8 @@ static int reg_cmp(const void *a, const void *b)
 /* Sort key "created|registrationId" compared to the cursor's key. */
 static int key_cmp(const json_t *r, const char *created, const char *id)
 {
-	int c = strcmp(json_string_value(json_object_get(r, "created")),
-		       created);
+	int c =
+	    strcmp(json_string_value(json_object_get(r, "created")), created);
 
 	if (c)
 		return c;
@@ -327,8 +326,8 @@ static int page_layout(json_t **sorted, size_t n, const char *cur, size_t size,
 		id = bar + 1;
 	}
 	if (dir == 'a' || dir == 'b') {
-		while (k < n && key_cmp(sorted[k], created, id) <
-					(dir == 'a' ? 1 : 0))
+		while (k < n &&
+		       key_cmp(sorted[k], created, id) < (dir == 'a' ? 1 : 0))
 			k++;
 	}
 	if (dir == 'a' || dir == 'f') {
@@ -344,8 +343,8 @@ static int page_layout(json_t **sorted, size_t n, const char *cur, size_t size,
 		pg->next = cursor_payload('f', NULL);
 	if (pg->start > 0)
 		pg->previous = pg->start < n
-				       ? cursor_payload('b', sorted[pg->start])
-				       : cursor_payload('e', NULL);
+				   ? cursor_payload('b', sorted[pg->start])
+				   : cursor_payload('e', NULL);
 	return 0;
 }
 
@@ -371,8 +370,7 @@ static json_t *page_url(const struct sim_request *rq, const char *payload,
 		snprintf(url, n, "%s%s?cursor=%s&pageSize=%s", rq->base_url,
 			 rq->path, cur, page_size);
 	else
-		snprintf(url, n, "%s%s?cursor=%s", rq->base_url, rq->path,
-			 cur);
+		snprintf(url, n, "%s%s?cursor=%s", rq->base_url, rq->path, cur);
 	v = json_string(url);
 	free(url);
 	free(cur);
@@ -532,7 +530,8 @@ static void handle_reg(struct sim_state *st, const char *id,
 	}
 	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") &&
 	    strcmp(rq->method, "DELETE")) {
-		sim_api_not_allowed(rsp, rq->method, "GET, PATCH, DELETE, HEAD");
+		sim_api_not_allowed(rsp, rq->method,
+				    "GET, PATCH, DELETE, HEAD");
 		return;
 	}
 	sim_state_lock(st);

@@ -15,27 +15,27 @@
 
 struct sim_request {
 	const char *method;
-	const char *path;         /* without the query */
-	const char *query;        /* decoded "k=v&k=v" for the log, or "" */
-	const char *api_key;      /* X-API-Key header or NULL */
+	const char *path;	  /* without the query */
+	const char *query;	  /* decoded "k=v&k=v" for the log, or "" */
+	const char *api_key;	  /* X-API-Key header or NULL */
 	const char *content_type; /* Content-Type header or NULL */
-	const char *cursor;       /* ?cursor= or NULL */
-	const char *page_size;    /* ?pageSize= or NULL */
-	const char *base_url;     /* "http://host:port" from the Host header */
-	const char *body;         /* raw body, NUL-terminated, or NULL */
+	const char *cursor;	  /* ?cursor= or NULL */
+	const char *page_size;	  /* ?pageSize= or NULL */
+	const char *base_url;	  /* "http://host:port" from the Host header */
+	const char *body;	  /* raw body, NUL-terminated, or NULL */
 	size_t body_len;
 };
 
 struct sim_response {
 	unsigned status;
-	json_t *body;      /* owned; NULL = no body (204) */
-	const char *allow; /* static Allow header value for 405, or NULL */
+	json_t *body;	      /* owned; NULL = no body (204) */
+	const char *allow;    /* static Allow header value for 405, or NULL */
 	unsigned retry_after; /* seconds, 0 = no Retry-After header */
 };
 
 struct sim_api_config {
-	const char *api_key;  /* the key every /api request must carry */
-	long page_size;       /* default and maximum page size */
+	const char *api_key; /* the key every /api request must carry */
+	long page_size;	     /* default and maximum page size */
 };
 
 /* True when path is one the simulated API serves (otherwise 404 before
@@ -48,8 +48,7 @@ void sim_api_handle(const struct sim_api_config *cfg, struct sim_state *st,
 		    const struct sim_request *rq, struct sim_response *rsp);
 
 /* Sets rsp to status with a {"detail": msg} body. */
-void sim_api_detail(struct sim_response *rsp, unsigned status,
-		    const char *msg);
+void sim_api_detail(struct sim_response *rsp, unsigned status, const char *msg);
 
 /* Sets rsp to 405 'Method "M" not allowed.' with an Allow header. */
 void sim_api_not_allowed(struct sim_response *rsp, const char *method,

@@ -89,12 +89,16 @@ static void redact(json_t *v)
 		json_object_foreach(v, k, x)
 		{
 			if (secret_key(k))
-				json_object_set_new(v, k, json_string(REDACTED));
+				json_object_set_new(v, k,
+						    json_string(REDACTED));
 			else
 				redact(x);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x) redact(x);
+		json_array_foreach(v, i, x)
+		{
+			redact(x);
+		}
 	}
 }
 
@@ -114,10 +118,10 @@ static json_t *logged_body(const struct sim_request *rq)
 void sim_control_log(struct sim_control *c, const struct sim_request *rq,
 		     unsigned status, bool dropped)
 {
-	json_t *e = json_pack("{s:s,s:s,s:s,s:i,s:o}", "method", rq->method,
-			      "path", rq->path, "query",
-			      rq->query ? rq->query : "", "status", (int)status,
-			      "body", logged_body(rq));
+	json_t *e =
+	    json_pack("{s:s,s:s,s:s,s:i,s:o}", "method", rq->method, "path",
+		      rq->path, "query", rq->query ? rq->query : "", "status",
+		      (int)status, "body", logged_body(rq));
 
 	if (!e)
 		return;

@@ -20,7 +20,7 @@ struct sim_fault_hit {
 	unsigned status;      /* 429 or 503 to answer instead, or 0 */
 	unsigned retry_after; /* seconds for the Retry-After header */
 	long latency_ms;      /* sleep before answering */
-	bool drop;            /* apply, then close without an answer */
+	bool drop;	      /* apply, then close without an answer */
 };
 
 /* base_latency_ms: added to every request (--latency-ms). Free with

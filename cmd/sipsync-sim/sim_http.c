@@ -34,8 +34,7 @@ struct upload {
 	bool too_big;
 };
 
-static void upload_add(struct upload *u, const char *data, size_t n,
-		       size_t max)
+static void upload_add(struct upload *u, const char *data, size_t n, size_t max)
 {
 	size_t cap;
 	char *p;
@@ -61,8 +60,8 @@ static void upload_add(struct upload *u, const char *data, size_t n,
 	u->buf[u->len] = '\0';
 }
 
-static void on_completed(void *cls, struct MHD_Connection *con,
-			 void **req_cls, enum MHD_RequestTerminationCode why)
+static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
+			 enum MHD_RequestTerminationCode why)
 {
 	struct upload *u = *req_cls;
 
@@ -137,6 +136,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *con,
 	enum MHD_Result ret;
 	char *text = NULL, num[24];
 
+	if (!rsp->body &&
+	    rsp->status != 204) /* a handler failed to build one */
+		sim_api_detail(rsp, 500, "Internal error.");
 	if (rsp->body) {
 		text = json_dumps(rsp->body, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (!text)
@@ -172,14 +174,14 @@ static void fill_request(const struct sim_http *srv, struct MHD_Connection *con,
 	memset(rq, 0, sizeof(*rq));
 	rq->method = method;
 	rq->path = url;
-	rq->api_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-						  "X-API-Key");
+	rq->api_key =
+	    MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-API-Key");
 	rq->content_type = MHD_lookup_connection_value(
-		con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	rq->cursor = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
-						 "cursor");
-	rq->page_size = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
-						    "pageSize");
+	    con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq->cursor =
+	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "cursor");
+	rq->page_size =
+	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "pageSize");
 	rq->body = u->buf;
 	rq->body_len = u->len;
 	(void)srv;
@@ -205,10 +207,10 @@ static enum MHD_Result serve_api(struct sim_http *srv,
 		if (hit.status) {
 			snprintf(retry, sizeof(retry),
 				 hit.status == 429
-					 ? "Request was throttled. Expected "
-					   "available in %u seconds."
-					 : "Service unavailable, retry in %u "
-					   "seconds.",
+				     ? "Request was throttled. Expected "
+				       "available in %u seconds."
+				     : "Service unavailable, retry in %u "
+				       "seconds.",
 				 hit.retry_after);
 			sim_api_detail(&rsp, hit.status, retry);
 			rsp.retry_after = hit.retry_after ? hit.retry_after : 1;
@@ -324,10 +326,10 @@ int sim_http_start(struct sim_http **out, const struct sim_http_config *cfg,
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	    srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+	    MHD_OPTION_END);
 	if (!srv->daemon) {
 		snprintf(err, errlen, "cannot listen on %s port %u: %s",
 			 cfg->host, cfg->port, strerror(errno));
@@ -335,8 +337,9 @@ int sim_http_start(struct sim_http **out, const struct sim_http_config *cfg,
 		return -1;
 	}
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(srv->url, sizeof(srv->url), v6 ? "http://[%s]:%u" : "http://%s:%u",
-		 cfg->host, info ? (unsigned)info->port : cfg->port);
+	snprintf(srv->url, sizeof(srv->url),
+		 v6 ? "http://[%s]:%u" : "http://%s:%u", cfg->host,
+		 info ? (unsigned)info->port : cfg->port);
 	*out = srv;
 	return 0;
 }

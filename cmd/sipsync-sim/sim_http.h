@@ -13,12 +13,12 @@
 #include "sim_state.h"
 
 struct sim_http_config {
-	const char *host;    /* numeric IPv4 or IPv6 address to bind */
-	unsigned port;       /* 0 = any free port */
+	const char *host; /* numeric IPv4 or IPv6 address to bind */
+	unsigned port;	  /* 0 = any free port */
 	const char *api_key;
-	long page_size;      /* default and maximum registrations per page */
-	bool control;        /* serve /_sim/ */
-	size_t max_body;     /* larger bodies get 413 */
+	long page_size;	 /* default and maximum registrations per page */
+	bool control;	 /* serve /_sim/ */
+	size_t max_body; /* larger bodies get 413 */
 };
 
 struct sim_http;

@@ -49,8 +49,7 @@ void sim_state_now(char buf[32])
 	snprintf(buf, 32, "%.19s.%06uZ", base, us);
 }
 
-int sim_state_new(struct sim_state **out, const char *domain,
-		  const char *path)
+int sim_state_new(struct sim_state **out, const char *domain, const char *path)
 {
 	struct sim_state *st = calloc(1, sizeof(*st));
 	char err[64];
@@ -123,8 +122,7 @@ static void error_json(char *err, size_t errlen, const char *what,
 	free(text);
 }
 
-static json_t *normalize_agents(const json_t *agents, char *err,
-				size_t errlen)
+static json_t *normalize_agents(const json_t *agents, char *err, size_t errlen)
 {
 	json_t *out = json_array(), *a;
 	size_t i;
@@ -141,16 +139,16 @@ static json_t *normalize_agents(const json_t *agents, char *err,
 		}
 		for (k = 0; k < 36; k++)
 			canon[k] = (s[k] >= 'A' && s[k] <= 'F')
-					   ? (char)(s[k] - 'A' + 'a')
-					   : s[k];
+				       ? (char)(s[k] - 'A' + 'a')
+				       : s[k];
 		canon[36] = '\0';
 		json_array_append_new(out, json_string(canon));
 	}
 	return out;
 }
 
-static json_t *normalize_sip(const json_t *sip, const json_t *agents,
-			     char *err, size_t errlen)
+static json_t *normalize_sip(const json_t *sip, const json_t *agents, char *err,
+			     size_t errlen)
 {
 	json_t *errors = NULL, *clean, *out, *empty = json_object();
 
@@ -161,16 +159,16 @@ static json_t *normalize_sip(const json_t *sip, const json_t *agents,
 		json_decref(errors);
 		return NULL;
 	}
-	out = json_pack("{s:[],s:b,s:[],s:n}", "allowedCidrRanges",
-			"allowAllAgents", 0, "allowedAgents",
-			"fallbackHandler");
+	out =
+	    json_pack("{s:[],s:b,s:[],s:n}", "allowedCidrRanges",
+		      "allowAllAgents", 0, "allowedAgents", "fallbackHandler");
 	json_object_update(out, clean);
 	json_decref(clean);
 	return out;
 }
 
-static int fill_registration_defaults(json_t *reg, const json_t *src,
-				      char *err, size_t errlen, size_t i)
+static int fill_registration_defaults(json_t *reg, const json_t *src, char *err,
+				      size_t errlen, size_t i)
 {
 	const json_t *id = json_object_get(src, "registrationId");
 	const json_t *created = json_object_get(src, "created");
@@ -192,14 +190,14 @@ static int fill_registration_defaults(json_t *reg, const json_t *src,
 	json_object_set_new(reg, "registrationId",
 			    json_string(id ? json_string_value(id) : buf));
 	if (created && !json_is_string(created)) {
-		snprintf(err, errlen, "registrations[%zu]: created: not a string",
-			 i);
+		snprintf(err, errlen,
+			 "registrations[%zu]: created: not a string", i);
 		return -1;
 	}
 	sim_state_now(now);
-	json_object_set_new(reg, "created",
-			    json_string(created ? json_string_value(created)
-						: now));
+	json_object_set_new(
+	    reg, "created",
+	    json_string(created ? json_string_value(created) : now));
 	if (ok && !json_is_boolean(ok) && !json_is_null(ok)) {
 		snprintf(err, errlen,
 			 "registrations[%zu]: successful: not a boolean", i);
@@ -357,7 +355,8 @@ int sim_state_save(struct sim_state *st)
 	rc = 0;
 out:
 	if (rc != 0) {
-		fprintf(stderr, "sipsync-sim: error: %s: cannot save state: %s\n",
+		fprintf(stderr,
+			"sipsync-sim: error: %s: cannot save state: %s\n",
 			st->path, strerror(errno));
 		if (tmp)
 			unlink(tmp);

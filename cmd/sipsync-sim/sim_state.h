@@ -26,15 +26,14 @@
 
 struct sim_state {
 	pthread_mutex_t lock;
-	json_t *doc;       /* owned; the shape above, always normalized */
-	char *path;        /* --state FILE or NULL */
-	char *domain;      /* --domain override or NULL */
+	json_t *doc;  /* owned; the shape above, always normalized */
+	char *path;   /* --state FILE or NULL */
+	char *domain; /* --domain override or NULL */
 };
 
 /* Creates an empty state (domain from `domain` or the default). `path`
  * (may be NULL) is where sim_state_save writes. Free with sim_state_free. */
-int sim_state_new(struct sim_state **out, const char *domain,
-		  const char *path);
+int sim_state_new(struct sim_state **out, const char *domain, const char *path);
 void sim_state_free(struct sim_state *st);
 
 /* Replaces the model by `doc` after checking and normalizing it (missing

@@ -25,7 +25,7 @@
 #define SECRET_BYTES 32
 
 struct char_rules {
-	size_t max;       /* 0 = no limit */
+	size_t max; /* 0 = no limit */
 	bool allow_null;
 	bool allow_blank;
 };
@@ -137,15 +137,17 @@ static bool str_in(const char *s, const char *const *set)
 /* DRF BooleanField: true/false plus its accepted strings and 0/1. */
 static json_t *check_bool(const json_t *v, json_t **err)
 {
-	static const char *const yes[] = {"t", "T", "y", "Y", "yes", "Yes",
-		"YES", "true", "True", "TRUE", "on", "On", "ON", "1", NULL};
-	static const char *const no[] = {"f", "F", "n", "N", "no", "No", "NO",
-		"false", "False", "FALSE", "off", "Off", "OFF", "0", NULL};
+	static const char *const yes[] = {"t",	 "T",	"y",	"Y",	"yes",
+					  "Yes", "YES", "true", "True", "TRUE",
+					  "on",	 "On",	"ON",	"1",	NULL};
+	static const char *const no[] = {
+	    "f",     "F",     "n",   "N",   "no",  "No", "NO", "false",
+	    "False", "FALSE", "off", "Off", "OFF", "0",	 NULL};
 
 	if (json_is_boolean(v))
 		return json_boolean(json_is_true(v));
-	if (json_is_integer(v) && (json_integer_value(v) == 0 ||
-				   json_integer_value(v) == 1))
+	if (json_is_integer(v) &&
+	    (json_integer_value(v) == 0 || json_integer_value(v) == 1))
 		return json_boolean(json_integer_value(v) == 1);
 	if (json_is_string(v) && str_in(json_string_value(v), yes))
 		return json_true();
@@ -358,9 +360,10 @@ static json_t *check_list(const json_t *v, size_t min, size_t max,
 		if (json_is_null(v))
 			snprintf(buf, sizeof(buf), "%s", MSG_NULL);
 		else
-			snprintf(buf, sizeof(buf),
-				 "Expected a list of items but got type \"%s\".",
-				 sim_valid_type_name(v));
+			snprintf(
+			    buf, sizeof(buf),
+			    "Expected a list of items but got type \"%s\".",
+			    sim_valid_type_name(v));
 		*err = msg_list(buf);
 		return NULL;
 	}
@@ -517,7 +520,8 @@ static bool agent_known(const json_t *agents, const char *uuid)
 		return true;
 	json_array_foreach(agents, i, a)
 	{
-		if (json_is_string(a) && strcmp(json_string_value(a), uuid) == 0)
+		if (json_is_string(a) &&
+		    strcmp(json_string_value(a), uuid) == 0)
 			return true;
 	}
 	return false;
@@ -580,7 +584,7 @@ static json_t *check_allowances(const json_t *v, const json_t *agents,
 	}
 	if (json_array_size(v) > 20) {
 		*err = non_field(
-			"Ensure this field has no more than 20 elements.");
+		    "Ensure this field has no more than 20 elements.");
 		return NULL;
 	}
 	out = json_array();
@@ -605,8 +609,7 @@ static json_t *check_allowances(const json_t *v, const json_t *agents,
 	return NULL;
 }
 
-json_t *sim_valid_sip(const json_t *body, const json_t *agents,
-		      json_t **errors)
+json_t *sim_valid_sip(const json_t *body, const json_t *agents, json_t **errors)
 {
 	json_t *out, *errs, *e = NULL, *y;
 	const json_t *v;
