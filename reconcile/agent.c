@@ -66,7 +66,7 @@ static long now_ms(void)
 static const char *level_name[] = {"error", "warning", "info"};
 
 static void log_line(struct agent *a, enum log_level lv, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void log_line(struct agent *a, enum log_level lv, const char *fmt, ...)
 {
@@ -89,7 +89,8 @@ static void log_line(struct agent *a, enum log_level lv, const char *fmt, ...)
 		json_t *o = json_pack("{s:s, s:s, s:s}", "time", ts, "level",
 				      level_name[lv], "msg", msg);
 		if (o && a->commit[0])
-			json_object_set_new(o, "commit", json_string(a->commit));
+			json_object_set_new(o, "commit",
+					    json_string(a->commit));
 		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		if (text)
 			fprintf(cfg->log, "%s\n", text);
@@ -108,11 +109,10 @@ static void log_diags(struct agent *a, struct diag_list *d)
 {
 	for (size_t i = 0; i < d->len; i++) {
 		char *text = diag_format(&d->items[i]);
-		enum log_level lv = d->items[i].severity == DIAG_ERROR
-					    ? LOG_ERROR
-				    : d->items[i].severity == DIAG_WARNING
-					    ? LOG_WARN
-					    : LOG_INFO;
+		enum log_level lv =
+		    d->items[i].severity == DIAG_ERROR	   ? LOG_ERROR
+		    : d->items[i].severity == DIAG_WARNING ? LOG_WARN
+							   : LOG_INFO;
 		log_line(a, lv, "%s", text ? text : "out of memory");
 		free(text);
 	}
@@ -198,7 +198,8 @@ static char *read_secret(struct agent *a, const char *what, const char *path)
 	char buf[AGENT_SECRET_MAX + 1];
 	FILE *fp = fopen(path, "r");
 	if (!fp) {
-		log_line(a, LOG_ERROR, "%s %s: %s", what, path, strerror(errno));
+		log_line(a, LOG_ERROR, "%s %s: %s", what, path,
+			 strerror(errno));
 		return NULL;
 	}
 	size_t n = fread(buf, 1, AGENT_SECRET_MAX, fp);
@@ -229,7 +230,8 @@ static int load_secrets(struct agent *a)
 		wipe_free(s);
 	}
 	if (cfg->git_token_file) {
-		char *s = read_secret(a, "--git-token-file", cfg->git_token_file);
+		char *s =
+		    read_secret(a, "--git-token-file", cfg->git_token_file);
 		if (s)
 			gitsrc_set_token(a->git, s);
 		else
@@ -243,11 +245,13 @@ static int load_secrets(struct agent *a)
 			a->api_key = s;
 			s = NULL;
 			if (a->api) { /* the next cycle makes a new client */
-				const struct api_stats *st = api_client_stats(a->api);
+				const struct api_stats *st =
+				    api_client_stats(a->api);
 				a->api_base.requests += st->requests;
 				a->api_base.seconds_total += st->seconds_total;
 				for (int i = 0; i < 4; i++)
-					a->api_base.by_method[i] += st->by_method[i];
+					a->api_base.by_method[i] +=
+					    st->by_method[i];
 				api_client_free(a->api);
 				a->api = NULL;
 			}
@@ -301,16 +305,18 @@ static int load_commit(struct agent *a, const char *commit,
 	bool reported = strcmp(a->bad_commit, commit) == 0;
 	if (rc != 0 && reported) {
 		diag_list_clear(&d);
-		log_line(a, LOG_ERROR, "desired state at this commit is still "
-				       "invalid; nothing applied");
+		log_line(a, LOG_ERROR,
+			 "desired state at this commit is still "
+			 "invalid; nothing applied");
 		return -1;
 	}
 	log_diags(a, &d);
 	if (rc != 0) {
 		memcpy(a->bad_commit, commit, 41);
-		log_line(a, LOG_ERROR, "desired state at this commit is "
-				       "invalid; nothing applied, the account "
-				       "keeps its last good state");
+		log_line(a, LOG_ERROR,
+			 "desired state at this commit is "
+			 "invalid; nothing applied, the account "
+			 "keeps its last good state");
 	}
 	return rc;
 }
@@ -362,8 +368,8 @@ static void record_result(struct agent *a, const char *commit, int rc,
 	a->m.api_requests = a->api_base.requests + st->requests;
 	a->m.api_seconds = a->api_base.seconds_total + st->seconds_total;
 	for (int i = 0; i < 4; i++)
-		a->m.api_by_method[i] = a->api_base.by_method[i] +
-					st->by_method[i];
+		a->m.api_by_method[i] =
+		    a->api_base.by_method[i] + st->by_method[i];
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -438,7 +444,8 @@ static long next_delay(const struct agent *a)
 	long base = a->cfg->interval_ms;
 	if (!a->failures)
 		return base;
-	/* after a failure: back off, but never retry sooner than the interval */
+	/* after a failure: back off, but never retry sooner than the interval
+	 */
 	long d = base > 1000 ? base : 1000;
 	for (unsigned i = 1; i < a->failures && d < AGENT_MAX_BACKOFF_MS; i++)
 		d *= 2;
@@ -495,7 +502,8 @@ static int loop(struct agent *a)
 				return 0;
 			}
 			if (ev == 'h') {
-				log_line(a, LOG_INFO, "SIGHUP: re-reading secret files");
+				log_line(a, LOG_INFO,
+					 "SIGHUP: re-reading secret files");
 				load_secrets(a);
 				continue;
 			}
@@ -560,7 +568,8 @@ int agent_run(const struct agent_config *cfg)
 	a.pipe_rd = a.pipe_wr = -1;
 	pthread_mutex_init(&a.lock, NULL);
 	if (open_pipe(&a) != 0) {
-		log_line(&a, LOG_ERROR, "cannot create a pipe: %s", strerror(errno));
+		log_line(&a, LOG_ERROR, "cannot create a pipe: %s",
+			 strerror(errno));
 		goto out;
 	}
 	wake_fd = a.pipe_wr;

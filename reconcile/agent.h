@@ -23,27 +23,27 @@
 #include "schema/load.h"
 
 struct agent_config {
-	struct gitsrc_opts git;        /* url, ref, path, cache_root (the
-					  state dir), token, ssh_key,
-					  known_hosts */
-	const char *git_token_file;    /* overrides git.token; re-read on
-					  SIGHUP */
+	struct gitsrc_opts git;		 /* url, ref, path, cache_root (the
+					    state dir), token, ssh_key,
+					    known_hosts */
+	const char *git_token_file;	 /* overrides git.token; re-read on
+					    SIGHUP */
 	const char *webhook_secret_file; /* re-read on SIGHUP; NULL: every
 					    webhook is refused */
 	const char *api_url;
 	const char *ca_cert;
-	const char *api_key;      /* used when api_key_file is NULL */
+	const char *api_key;	  /* used when api_key_file is NULL */
 	const char *api_key_file; /* re-read on SIGHUP */
-	const char *state_dir;    /* fingerprints of write-only values */
-	long interval_ms;         /* between cycles; 0 = back to back */
-	bool apply;               /* false: detect mode (plan only) */
-	const char *listen;       /* HTTP endpoint, NULL: none */
-	bool once;                /* run one cycle, then return */
+	const char *state_dir;	  /* fingerprints of write-only values */
+	long interval_ms;	  /* between cycles; 0 = back to back */
+	bool apply;		  /* false: detect mode (plan only) */
+	const char *listen;	  /* HTTP endpoint, NULL: none */
+	bool once;		  /* run one cycle, then return */
 	unsigned long max_cycles; /* stop after this many cycles; 0: never */
 	struct load_opts load;
 	bool log_json;
-	int verbosity;            /* < 0: errors and warnings only */
-	FILE *log;                /* stderr normally */
+	int verbosity; /* < 0: errors and warnings only */
+	FILE *log;     /* stderr normally */
 };
 
 /* Runs the agent until a stop signal (agent_signal(SIGTERM/SIGINT)),

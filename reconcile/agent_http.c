@@ -124,7 +124,8 @@ bool agent_http_verify_signature(const char *secret, const void *body,
 				 size_t len, const char *header)
 {
 	char want[CRYPTO_SHA256_HEX_LEN + 1], got[CRYPTO_SHA256_HEX_LEN + 1];
-	if (!secret || !*secret || !header || strncmp(header, "sha256=", 7) != 0)
+	if (!secret || !*secret || !header ||
+	    strncmp(header, "sha256=", 7) != 0)
 		return false;
 	const char *hex = header + 7;
 	if (strlen(hex) != CRYPTO_SHA256_HEX_LEN)
@@ -133,12 +134,14 @@ bool agent_http_verify_signature(const char *secret, const void *body,
 		char ch = hex[i];
 		if (ch >= 'A' && ch <= 'F')
 			ch = (char)(ch - 'A' + 'a');
-		else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+		else if (!((ch >= '0' && ch <= '9') ||
+			   (ch >= 'a' && ch <= 'f')))
 			return false;
 		got[i] = ch;
 	}
 	got[CRYPTO_SHA256_HEX_LEN] = '\0';
-	if (crypto_hmac_sha256_hex(secret, strlen(secret), body, len, want) != 0)
+	if (crypto_hmac_sha256_hex(secret, strlen(secret), body, len, want) !=
+	    0)
 		return false;
 	return crypto_equal(want, got);
 }
@@ -147,7 +150,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status,
 			       const char *type, const char *text)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY);
+	    strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
@@ -166,9 +169,10 @@ static enum MHD_Result serve_get(struct agent_http *h,
 	memset(&m, 0, sizeof(m));
 	h->snapshot(h->ctx, &m);
 	if (strcmp(url, "/readyz") == 0)
-		return m.ready ? respond(conn, MHD_HTTP_OK, "text/plain", "ready\n")
-			       : respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-					 "text/plain", "not ready\n");
+		return m.ready
+			   ? respond(conn, MHD_HTTP_OK, "text/plain", "ready\n")
+			   : respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "text/plain", "not ready\n");
 	if (strcmp(url, "/metrics") == 0) {
 		char *text = NULL;
 		if (agent_http_metrics_text(&m, &text) != 0)
@@ -188,11 +192,11 @@ static enum MHD_Result serve_hook(struct agent_http *h,
 	if (req->too_large)
 		return respond(conn, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain",
 			       "body too large\n");
-	const char *sig = MHD_lookup_connection_value(
-		conn, MHD_HEADER_KIND, "X-Hub-Signature-256");
+	const char *sig = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      "X-Hub-Signature-256");
 	pthread_mutex_lock(&h->lock);
 	bool ok = agent_http_verify_signature(
-		h->secret, req->body ? req->body : "", req->len, sig);
+	    h->secret, req->body ? req->body : "", req->len, sig);
 	pthread_mutex_unlock(&h->lock);
 	if (!ok)
 		return respond(conn, MHD_HTTP_UNAUTHORIZED, "text/plain",
@@ -236,7 +240,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 			return MHD_YES;
 		}
 		if (*upload_data_size) {
-			if (buffer_body(req, upload_data, *upload_data_size) != 0)
+			if (buffer_body(req, upload_data, *upload_data_size) !=
+			    0)
 				return MHD_NO;
 			*upload_data_size = 0;
 			return MHD_YES;
@@ -267,15 +272,15 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /* "HOST:PORT" or "[V6]:PORT" into a socket address. */
-static int parse_listen(const char *s, struct sockaddr_storage *ss,
-			bool *v6)
+static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6)
 {
 	char host[128];
 	const char *colon;
 	memset(ss, 0, sizeof(*ss));
 	if (s[0] == '[') {
 		const char *end = strchr(s, ']');
-		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
+		if (!end || end[1] != ':' ||
+		    (size_t)(end - s - 1) >= sizeof(host))
 			return -1;
 		snprintf(host, sizeof(host), "%.*s", (int)(end - s - 1), s + 1);
 		colon = end + 1;
@@ -291,7 +296,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
 		return -1;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &a4->sin_addr) == 1) {
+	if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &a4->sin_addr) ==
+	    1) {
 		a4->sin_family = AF_INET;
 		a4->sin_port = htons((uint16_t)port);
 		*v6 = false;
@@ -331,10 +337,10 @@ int agent_http_start(struct agent_http **out,
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	h->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed,
-		NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed,
+	    NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	if (!h->daemon) {
 		diag_add(diags, DIAG_ERROR, NULL, NULL,
 			 "--listen %s: cannot listen (address in use or not "
@@ -344,7 +350,7 @@ int agent_http_start(struct agent_http **out,
 		return -1;
 	}
 	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	    MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? (int)info->port : 0;
 	*out = h;
 	return 0;

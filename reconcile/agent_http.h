@@ -18,12 +18,12 @@
 
 /* What /readyz and /metrics show: a copy taken under the agent's lock. */
 struct agent_metrics {
-	bool ready;              /* last fetch and last reconcile succeeded */
-	bool reconciled;         /* at least one reconcile has finished */
+	bool ready;		  /* last fetch and last reconcile succeeded */
+	bool reconciled;	  /* at least one reconcile has finished */
 	double last_reconcile_ts; /* unix time of the last reconcile end */
 	bool last_success;
-	bool drift;              /* the last plan found changes */
-	char commit[41];         /* commit the account is known to match,
+	bool drift;		 /* the last plan found changes */
+	char commit[41];	 /* commit the account is known to match,
 				    "" when none */
 	char fetched_commit[41]; /* commit the ref resolved to last, or "" */
 	unsigned long cycles;

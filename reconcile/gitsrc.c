@@ -22,7 +22,7 @@
 
 struct gitsrc {
 	git_repository *repo;
-	char *url;       /* as given to libgit2 (local paths made absolute) */
+	char *url;	 /* as given to libgit2 (local paths made absolute) */
 	char *shown_url; /* for messages: userinfo hidden */
 	char *ref, *path;
 	char *token, *ssh_key, *known_hosts;
@@ -97,7 +97,8 @@ static void replace_all(char *buf, size_t size, const char *from,
 static void git_message(const struct gitsrc *g, char *buf, size_t size)
 {
 	const git_error *e = git_error_last();
-	snprintf(buf, size, "%s", e && e->message ? e->message : "unknown error");
+	snprintf(buf, size, "%s",
+		 e && e->message ? e->message : "unknown error");
 	if (g && g->url && g->shown_url)
 		replace_all(buf, size, g->url, g->shown_url);
 	if (g && g->token && *g->token)
@@ -230,8 +231,9 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o,
 {
 	*out = NULL;
 	if (!o->url || !*o->url || !o->cache_root) {
-		diag_add(diags, DIAG_ERROR, NULL, NULL,
-			 "git: a repository URL and a state directory are needed");
+		diag_add(
+		    diags, DIAG_ERROR, NULL, NULL,
+		    "git: a repository URL and a state directory are needed");
 		return -1;
 	}
 	git_libgit2_init();
@@ -315,13 +317,13 @@ static int cred_cb(git_credential **out, const char *url,
 		char pub[PATH_MAX];
 		snprintf(pub, sizeof(pub), "%s.pub", g->ssh_key);
 		return git_credential_ssh_key_new(
-			out, user_from_url ? user_from_url : "git",
-			file_exists(pub) ? pub : NULL, g->ssh_key, NULL);
+		    out, user_from_url ? user_from_url : "git",
+		    file_exists(pub) ? pub : NULL, g->ssh_key, NULL);
 	}
 	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && g->token &&
 	    *g->token)
 		return git_credential_userpass_plaintext_new(
-			out, "x-access-token", g->token);
+		    out, "x-access-token", g->token);
 	g->no_creds = true;
 	return -1;
 }
@@ -339,14 +341,14 @@ static int cert_cb(git_cert *cert, int valid, const char *host, void *payload)
 	const char *file = g->known_hosts;
 	if (!file) {
 		const char *home = getenv("HOME");
-		snprintf(kh, sizeof(kh), "%s/.ssh/known_hosts", home ? home : "");
+		snprintf(kh, sizeof(kh), "%s/.ssh/known_hosts",
+			 home ? home : "");
 		file = kh;
 	}
 	if ((hk->type & GIT_CERT_SSH_RAW) &&
-	    gitsrc_known_hosts_check(file, g->ssh_host ? g->ssh_host : host,
-				     g->ssh_port,
-				     (const unsigned char *)hk->hostkey,
-				     hk->hostkey_len) == 1)
+	    gitsrc_known_hosts_check(
+		file, g->ssh_host ? g->ssh_host : host, g->ssh_port,
+		(const unsigned char *)hk->hostkey, hk->hostkey_len) == 1)
 		return 0;
 	g->hostkey_refused = true;
 	return -1;
@@ -361,7 +363,8 @@ static void fetch_failed(struct gitsrc *g, struct diag_list *diags)
 			 "git: %s: fetch failed: host key of %s is not in %s "
 			 "(unknown host refused)",
 			 g->shown_url, g->ssh_host ? g->ssh_host : "the server",
-			 g->known_hosts ? g->known_hosts : "~/.ssh/known_hosts");
+			 g->known_hosts ? g->known_hosts
+					: "~/.ssh/known_hosts");
 	else if (g->cert_refused)
 		diag_add(diags, DIAG_ERROR, NULL, NULL,
 			 "git: %s: fetch failed: TLS certificate not trusted",
@@ -395,7 +398,7 @@ int gitsrc_fetch(struct gitsrc *g, double *seconds, struct diag_list *diags)
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	g->cred_attempts = 0;
 	g->auth_failed = g->no_creds = g->hostkey_refused = g->cert_refused =
-		false;
+	    false;
 	fo.callbacks.credentials = cred_cb;
 	fo.callbacks.certificate_check = cert_cb;
 	fo.callbacks.payload = g;
@@ -453,7 +456,8 @@ static int resolve_commit_id(struct gitsrc *g, git_oid *oid)
 	char name[1024];
 	const char *ref = g->ref;
 	if (strncmp(ref, "refs/heads/", 11) == 0) {
-		snprintf(name, sizeof(name), "refs/remotes/origin/%s", ref + 11);
+		snprintf(name, sizeof(name), "refs/remotes/origin/%s",
+			 ref + 11);
 		return peel_ref(g->repo, name, oid);
 	}
 	if (strncmp(ref, "refs/", 5) == 0)
@@ -487,9 +491,10 @@ int gitsrc_resolve(struct gitsrc *g, char out[41], struct diag_list *diags)
 	out[0] = '\0';
 	if (resolve_commit_id(g, &oid) != 0) {
 		const git_error *e = git_error_last();
-		bool ambiguous = e && e->message && strstr(e->message, "ambiguous");
-		diag_add(diags, DIAG_ERROR, NULL, NULL,
-			 "git: %s: ref '%s' %s", g->shown_url, g->ref,
+		bool ambiguous =
+		    e && e->message && strstr(e->message, "ambiguous");
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "git: %s: ref '%s' %s",
+			 g->shown_url, g->ref,
 			 ambiguous ? "is an ambiguous commit id"
 				   : "not found (no branch, tag or commit of "
 				     "that name)");
@@ -538,13 +543,15 @@ static int add_blob(struct read_ctx *c, const git_oid *id, const char *name)
 		goto out;
 	}
 	if (!display) {
-		diag_add(c->diags, DIAG_ERROR, NULL, NULL, "git: out of memory");
+		diag_add(c->diags, DIAG_ERROR, NULL, NULL,
+			 "git: out of memory");
 		goto out;
 	}
 	snprintf(display, n, "%s@%s", name, c->short_id);
 	if (source_add(c->src, display, NULL, git_blob_rawcontent(blob),
 		       (size_t)size) != 0) {
-		diag_add(c->diags, DIAG_ERROR, NULL, NULL, "git: out of memory");
+		diag_add(c->diags, DIAG_ERROR, NULL, NULL,
+			 "git: out of memory");
 		goto out;
 	}
 	rc = 0;
@@ -562,8 +569,9 @@ static int add_dir(struct read_ctx *c, const git_tree *tree)
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		const char *name = git_tree_entry_name(e);
 		git_filemode_t mode = git_tree_entry_filemode(e);
-		if (!is_yaml_name(name) || (mode != GIT_FILEMODE_BLOB &&
-					    mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+		if (!is_yaml_name(name) ||
+		    (mode != GIT_FILEMODE_BLOB &&
+		     mode != GIT_FILEMODE_BLOB_EXECUTABLE))
 			continue;
 		char full[PATH_MAX];
 		snprintf(full, sizeof(full), "%s%s%s", dir, *dir ? "/" : "",
@@ -658,7 +666,8 @@ int gitsrc_load(struct source **out, const struct gitsrc_opts *o,
 	char commit[41];
 	int rc = -1;
 	*out = NULL;
-	if (gitsrc_open(&g, o, diags) == 0 && gitsrc_fetch(g, NULL, diags) == 0 &&
+	if (gitsrc_open(&g, o, diags) == 0 &&
+	    gitsrc_fetch(g, NULL, diags) == 0 &&
 	    gitsrc_resolve(g, commit, diags) == 0)
 		rc = gitsrc_read(g, commit, out, diags);
 	gitsrc_free(g);
@@ -692,8 +701,9 @@ static bool hashed_match(const char *pattern, const char *name)
 	unsigned int got_len = 0;
 	const char *p = pattern + 3;
 	const char *bar = strchr(p, '|');
-	if (!bar || b64_decode(p, (size_t)(bar - p), salt, sizeof(salt),
-			       &salt_len) != 0 ||
+	if (!bar ||
+	    b64_decode(p, (size_t)(bar - p), salt, sizeof(salt), &salt_len) !=
+		0 ||
 	    b64_decode(bar + 1, strlen(bar + 1), want, sizeof(want),
 		       &want_len) != 0)
 		return false;

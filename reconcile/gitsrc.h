@@ -30,14 +30,14 @@
 #define GITSRC_SHORT_LEN 7
 
 struct gitsrc_opts {
-	const char *url;         /* required */
-	const char *ref;         /* NULL: "main" */
-	const char *path;        /* file or directory in the tree; NULL or
+	const char *url;	 /* required */
+	const char *ref;	 /* NULL: "main" */
+	const char *path;	 /* file or directory in the tree; NULL or
 				    "" or ".": the root */
-	const char *cache_root;  /* the state dir; the cache goes in
+	const char *cache_root;	 /* the state dir; the cache goes in
 				    CACHE_ROOT/git/ (created 0700) */
-	const char *token;       /* http(s) token or NULL (copied, wiped) */
-	const char *ssh_key;     /* private key file for ssh, or NULL */
+	const char *token;	 /* http(s) token or NULL (copied, wiped) */
+	const char *ssh_key;	 /* private key file for ssh, or NULL */
 	const char *known_hosts; /* NULL: $HOME/.ssh/known_hosts */
 };
 

@@ -8,32 +8,32 @@
 #include "reconcile/agent.h"
 
 static const char run_usage[] =
-	"usage: sipsync run --repo URL [--ref REF] [--path DIR] [options]\n"
-	"\n"
-	"Pulls the desired state from git and keeps the account in line with\n"
-	"it: a cycle (fetch, plan, and in apply mode apply) runs at start, on\n"
-	"every interval, and at once on a signed webhook.\n"
-	"\n"
-	"Options:\n"
-	"      --repo URL            repository: path, file://, git://, https://,\n"
-	"                            ssh:// or user@host:path (required)\n"
-	"      --ref REF             branch, tag or commit id (default main)\n"
-	"      --path DIR            file or directory in the repository\n"
-	"      --interval DURATION   between cycles: 30s, 5m, 1h (default 5m)\n"
-	"      --mode detect|apply   detect only reports drift (default detect)\n"
-	"      --listen HOST:PORT    /healthz /readyz /metrics /hooks/git\n"
-	"                            (default 127.0.0.1:9479; 'none' disables)\n"
-	"      --webhook-secret-file FILE\n"
-	"                            verify X-Hub-Signature-256 with this secret\n"
-	"      --git-token-file FILE https token (else env SIPSYNC_GIT_TOKEN)\n"
-	"      --ssh-key FILE        private key for ssh URLs\n"
-	"      --known-hosts FILE    ssh host keys (default ~/.ssh/known_hosts)\n"
-	"      --once                run one cycle and exit (0 ok, 1 failed)\n"
-	"      --max-cycles N        stop after N cycles (soak tests)\n"
-	"\n"
-	"Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
-	"the secret files (webhook secret, git token, API key).\n"
-	"\n";
+    "usage: sipsync run --repo URL [--ref REF] [--path DIR] [options]\n"
+    "\n"
+    "Pulls the desired state from git and keeps the account in line with\n"
+    "it: a cycle (fetch, plan, and in apply mode apply) runs at start, on\n"
+    "every interval, and at once on a signed webhook.\n"
+    "\n"
+    "Options:\n"
+    "      --repo URL            repository: path, file://, git://, https://,\n"
+    "                            ssh:// or user@host:path (required)\n"
+    "      --ref REF             branch, tag or commit id (default main)\n"
+    "      --path DIR            file or directory in the repository\n"
+    "      --interval DURATION   between cycles: 30s, 5m, 1h (default 5m)\n"
+    "      --mode detect|apply   detect only reports drift (default detect)\n"
+    "      --listen HOST:PORT    /healthz /readyz /metrics /hooks/git\n"
+    "                            (default 127.0.0.1:9479; 'none' disables)\n"
+    "      --webhook-secret-file FILE\n"
+    "                            verify X-Hub-Signature-256 with this secret\n"
+    "      --git-token-file FILE https token (else env SIPSYNC_GIT_TOKEN)\n"
+    "      --ssh-key FILE        private key for ssh URLs\n"
+    "      --known-hosts FILE    ssh host keys (default ~/.ssh/known_hosts)\n"
+    "      --once                run one cycle and exit (0 ok, 1 failed)\n"
+    "      --max-cycles N        stop after N cycles (soak tests)\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
+    "the secret files (webhook secret, git token, API key).\n"
+    "\n";
 
 enum {
 	OPT_INTERVAL = 2000,
@@ -48,17 +48,17 @@ enum {
 };
 
 static const struct option run_options[] = {
-	CLI_COMMON_LONGOPTS,
-	{"interval", required_argument, NULL, OPT_INTERVAL},
-	{"mode", required_argument, NULL, OPT_MODE},
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_SECRET_FILE},
-	{"git-token-file", required_argument, NULL, OPT_GIT_TOKEN_FILE},
-	{"ssh-key", required_argument, NULL, OPT_SSH_KEY},
-	{"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
-	{"once", no_argument, NULL, OPT_ONCE},
-	{"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
-	{NULL, 0, NULL, 0},
+    CLI_COMMON_LONGOPTS,
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_SECRET_FILE},
+    {"git-token-file", required_argument, NULL, OPT_GIT_TOKEN_FILE},
+    {"ssh-key", required_argument, NULL, OPT_SSH_KEY},
+    {"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
+    {NULL, 0, NULL, 0},
 };
 
 static void on_signal(int sig)
@@ -85,14 +85,17 @@ static int run_option(struct agent_config *ac, int opt, const char *arg)
 	switch (opt) {
 	case OPT_INTERVAL:
 		if (agent_parse_duration(arg, &ac->interval_ms) != 0) {
-			cli_errorf("--interval: expected a duration such as 30s, "
-				   "5m or 1h, got '%s'", arg);
+			cli_errorf(
+			    "--interval: expected a duration such as 30s, "
+			    "5m or 1h, got '%s'",
+			    arg);
 			return -1;
 		}
 		return 0;
 	case OPT_MODE:
 		if (strcmp(arg, "detect") != 0 && strcmp(arg, "apply") != 0) {
-			cli_errorf("--mode: expected detect or apply, got '%s'", arg);
+			cli_errorf("--mode: expected detect or apply, got '%s'",
+				   arg);
 			return -1;
 		}
 		ac->apply = strcmp(arg, "apply") == 0;
@@ -118,7 +121,8 @@ static int run_option(struct agent_config *ac, int opt, const char *arg)
 	case OPT_MAX_CYCLES:
 		ac->max_cycles = strtoul(arg, &end, 10);
 		if (!*arg || *end || arg[0] == '-') {
-			cli_errorf("--max-cycles: expected a number, got '%s'", arg);
+			cli_errorf("--max-cycles: expected a number, got '%s'",
+				   arg);
 			return -1;
 		}
 		return 0;

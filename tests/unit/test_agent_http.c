@@ -19,7 +19,7 @@ static const char body[] = "Hello, World!";
 /* GitHub's documented example: HMAC-SHA256("It's a Secret to Everybody",
  * "Hello, World!") */
 static const char github_sig[] =
-	"sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
 static void test_verify_signature(void **state)
 {
@@ -38,11 +38,13 @@ static void test_verify_signature(void **state)
 	memcpy(bad, github_sig, sizeof(bad));
 	bad[sizeof(bad) - 2] = bad[sizeof(bad) - 2] == '7' ? '8' : '7';
 	assert_false(agent_http_verify_signature(secret, body, n, bad));
-	assert_false(agent_http_verify_signature(secret, body, n - 1, github_sig));
+	assert_false(
+	    agent_http_verify_signature(secret, body, n - 1, github_sig));
 	assert_false(agent_http_verify_signature("other", body, n, github_sig));
 	assert_false(agent_http_verify_signature(secret, body, n, NULL));
 	assert_false(agent_http_verify_signature(secret, body, n, ""));
-	assert_false(agent_http_verify_signature(secret, body, n, github_sig + 7));
+	assert_false(
+	    agent_http_verify_signature(secret, body, n, github_sig + 7));
 	assert_false(agent_http_verify_signature(NULL, body, n, github_sig));
 	assert_false(agent_http_verify_signature("", body, n, github_sig));
 	/* truncated, too long, non-hex */
@@ -80,22 +82,23 @@ static void test_metrics_text(void **state)
 	char *text = NULL;
 	assert_int_equal(agent_http_metrics_text(&m, &text), 0);
 	const char *want[] = {
-		"sipsync_ready 1\n",
-		"sipsync_last_reconcile_timestamp_seconds 1700000000.500\n",
-		"sipsync_last_reconcile_success 1\n",
-		"sipsync_drift 0\n",
-		"sipsync_applied_commit_info{commit=\"1a2b3c4d5e6f708192a3b4c5d6e7f80912a3b4c5\"} 1\n",
-		"sipsync_reconcile_cycles_total 12\n",
-		"sipsync_changes_applied_total 3\n",
-		"sipsync_errors_total 2\n",
-		"sipsync_api_requests_total{method=\"GET\"} 6\n",
-		"sipsync_api_requests_total{method=\"POST\"} 0\n",
-		"sipsync_api_requests_total{method=\"PATCH\"} 3\n",
-		"sipsync_api_requests_total{method=\"DELETE\"} 0\n",
-		"sipsync_api_request_duration_seconds_sum 0.250000\n",
-		"sipsync_api_request_duration_seconds_count 9\n",
-		"sipsync_git_fetch_duration_seconds 0.012500\n",
-		"# TYPE sipsync_errors_total counter\n",
+	    "sipsync_ready 1\n",
+	    "sipsync_last_reconcile_timestamp_seconds 1700000000.500\n",
+	    "sipsync_last_reconcile_success 1\n",
+	    "sipsync_drift 0\n",
+	    "sipsync_applied_commit_info{commit="
+	    "\"1a2b3c4d5e6f708192a3b4c5d6e7f80912a3b4c5\"} 1\n",
+	    "sipsync_reconcile_cycles_total 12\n",
+	    "sipsync_changes_applied_total 3\n",
+	    "sipsync_errors_total 2\n",
+	    "sipsync_api_requests_total{method=\"GET\"} 6\n",
+	    "sipsync_api_requests_total{method=\"POST\"} 0\n",
+	    "sipsync_api_requests_total{method=\"PATCH\"} 3\n",
+	    "sipsync_api_requests_total{method=\"DELETE\"} 0\n",
+	    "sipsync_api_request_duration_seconds_sum 0.250000\n",
+	    "sipsync_api_request_duration_seconds_count 9\n",
+	    "sipsync_git_fetch_duration_seconds 0.012500\n",
+	    "# TYPE sipsync_errors_total counter\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!strstr(text, want[i]))
@@ -214,25 +217,34 @@ static void test_endpoint(void **state)
 	assert_int_equal(http(port, "GET", "/nope", NULL, 0, NULL, &r), 404);
 
 	/* no secret configured: even a correct signature is refused */
-	assert_int_equal(http(port, "POST", "/hooks/git", body, n, github_sig, &r), 401);
+	assert_int_equal(
+	    http(port, "POST", "/hooks/git", body, n, github_sig, &r), 401);
 	assert_int_equal(agent_http_set_secret(h, secret), 0);
-	assert_int_equal(http(port, "POST", "/hooks/git", body, n, NULL, &r), 401);
+	assert_int_equal(http(port, "POST", "/hooks/git", body, n, NULL, &r),
+			 401);
 	assert_int_equal(http(port, "POST", "/hooks/git", body, n,
-			      "sha256=0000000000000000000000000000000000000000000000000000000000000000",
+			      "sha256="
+			      "000000000000000000000000000000000000000000000000"
+			      "0000000000000000",
 			      &r),
 			 401);
 	assert_int_equal(a.hooks, 0);
-	assert_int_equal(http(port, "POST", "/hooks/git", body, n, github_sig, &r), 202);
+	assert_int_equal(
+	    http(port, "POST", "/hooks/git", body, n, github_sig, &r), 202);
 	assert_int_equal(a.hooks, 1);
-	assert_int_equal(http(port, "GET", "/hooks/git", NULL, 0, NULL, &r), 405);
+	assert_int_equal(http(port, "GET", "/hooks/git", NULL, 0, NULL, &r),
+			 405);
 
 	/* a secret rotated (SIGHUP): the old signature no longer passes */
 	assert_int_equal(agent_http_set_secret(h, "new secret"), 0);
-	assert_int_equal(http(port, "POST", "/hooks/git", body, n, github_sig, &r), 401);
+	assert_int_equal(
+	    http(port, "POST", "/hooks/git", body, n, github_sig, &r), 401);
 	char sig[80], hex[65];
-	assert_int_equal(crypto_hmac_sha256_hex("new secret", 10, body, n, hex), 0);
+	assert_int_equal(crypto_hmac_sha256_hex("new secret", 10, body, n, hex),
+			 0);
 	snprintf(sig, sizeof(sig), "sha256=%s", hex);
-	assert_int_equal(http(port, "POST", "/hooks/git", body, n, sig, &r), 202);
+	assert_int_equal(http(port, "POST", "/hooks/git", body, n, sig, &r),
+			 202);
 	assert_int_equal(a.hooks, 2);
 
 	/* an oversized body is refused without calling the hook */
@@ -240,7 +252,8 @@ static void test_endpoint(void **state)
 	char *big = malloc(big_len);
 	assert_non_null(big);
 	memset(big, 'x', big_len);
-	assert_int_equal(http(port, "POST", "/hooks/git", big, big_len, sig, &r), 413);
+	assert_int_equal(
+	    http(port, "POST", "/hooks/git", big, big_len, sig, &r), 413);
 	free(big);
 	assert_int_equal(a.hooks, 2);
 	agent_http_stop(h);
@@ -254,9 +267,8 @@ static void test_bad_listen(void **state)
 	const char *bad[] = {"localhost:80", "127.0.0.1", "127.0.0.1:99999",
 			     "[::1:80", "1.2.3.4:x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct agent_http_config cfg = {.listen = bad[i],
-						.snapshot = snapshot,
-						.ctx = &a};
+		struct agent_http_config cfg = {
+		    .listen = bad[i], .snapshot = snapshot, .ctx = &a};
 		struct diag_list d = {0};
 		struct agent_http *h = NULL;
 		assert_int_equal(agent_http_start(&h, &cfg, &d), -1);
@@ -271,10 +283,10 @@ int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verify_signature),
-		cmocka_unit_test(test_metrics_text),
-		cmocka_unit_test(test_endpoint),
-		cmocka_unit_test(test_bad_listen),
+	    cmocka_unit_test(test_verify_signature),
+	    cmocka_unit_test(test_metrics_text),
+	    cmocka_unit_test(test_endpoint),
+	    cmocka_unit_test(test_bad_listen),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

@@ -45,10 +45,9 @@ static void write_file(const char *rel, const char *text)
 
 static void commit(const char *msg)
 {
-	assert_int_equal(sh("cd %s && " GIT "add -A && " GIT
-			    "commit -q -m '%s'",
-			    repo, msg),
-			 0);
+	assert_int_equal(
+	    sh("cd %s && " GIT "add -A && " GIT "commit -q -m '%s'", repo, msg),
+	    0);
 }
 
 static void head_id(char out[41])
@@ -71,7 +70,8 @@ static int setup(void **state_)
 	snprintf(state, sizeof(state), "%s/state", scratch);
 	if (sh(GIT "init -q %s && mkdir -p %s/prod/sub", repo, repo) != 0)
 		return -1;
-	write_file("prod/sip.yaml", "version: 1\nsip:\n  allowAllAgents: true\n");
+	write_file("prod/sip.yaml",
+		   "version: 1\nsip:\n  allowAllAgents: true\n");
 	write_file("prod/regs.yml", "version: 1\n");
 	write_file("prod/README.md", "not yaml\n");
 	write_file("prod/.hidden.yaml", "x: 1\n");
@@ -90,8 +90,8 @@ static int teardown(void **state_)
 static struct gitsrc_opts opts(const char *url, const char *ref,
 			       const char *path)
 {
-	struct gitsrc_opts o = {.url = url, .ref = ref, .path = path,
-				.cache_root = state};
+	struct gitsrc_opts o = {
+	    .url = url, .ref = ref, .path = path, .cache_root = state};
 	return o;
 }
 
@@ -186,7 +186,8 @@ static void test_incremental_fetch_sees_new_commit(void **state_)
 	assert_int_equal(gitsrc_fetch(g, NULL, &d), 0);
 	assert_int_equal(gitsrc_resolve(g, before, &d), 0);
 
-	write_file("prod/sip.yaml", "version: 1\nsip:\n  allowAllAgents: false\n");
+	write_file("prod/sip.yaml",
+		   "version: 1\nsip:\n  allowAllAgents: false\n");
 	commit("two");
 	head_id(id);
 	double secs = -1;
@@ -228,7 +229,8 @@ static void test_errors_name_repo_and_failure(void **state_)
 static void test_display_url_hides_userinfo(void **state_)
 {
 	(void)state_;
-	char *s = gitsrc_display_url("https://x-access-token:SECRET@git.example.com/a.git");
+	char *s = gitsrc_display_url(
+	    "https://x-access-token:SECRET@git.example.com/a.git");
 	assert_string_equal(s, "https://***@git.example.com/a.git");
 	free(s);
 	s = gitsrc_display_url("https://git.example.com/a@b.git");
@@ -247,10 +249,12 @@ static void b64(const unsigned char *in, size_t n, char *out)
 static void test_known_hosts(void **state_)
 {
 	(void)state_;
-	const unsigned char key[] = "\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
-				    "0123456789abcdef0123456789abcdef";
-	const unsigned char other[] = "\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
-				      "ffffffffffffffffffffffffffffffff";
+	const unsigned char key[] =
+	    "\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
+	    "0123456789abcdef0123456789abcdef";
+	const unsigned char other[] =
+	    "\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
+	    "ffffffffffffffffffffffffffffffff";
 	size_t klen = sizeof(key) - 1;
 	char kb[256], ob[256], path[600];
 	b64(key, klen, kb);
@@ -279,36 +283,59 @@ static void test_known_hosts(void **state_)
 	fprintf(fp, "@revoked * ssh-ed25519 %s\n", ob);
 	fclose(fp);
 
-	assert_int_equal(gitsrc_known_hosts_check(path, "git.example.com", 22, key, klen), 1);
-	assert_int_equal(gitsrc_known_hosts_check(path, "GIT.example.com", 22, key, klen), 1);
-	assert_int_equal(gitsrc_known_hosts_check(path, "10.0.0.1", 22, key, klen), 1);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "git.example.com", 22, key, klen),
+	    1);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "GIT.example.com", 22, key, klen),
+	    1);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "10.0.0.1", 22, key, klen), 1);
 	/* wrong key, unknown host, wrong port */
-	assert_int_equal(gitsrc_known_hosts_check(path, "git.example.com", 22, other, klen), 0);
-	assert_int_equal(gitsrc_known_hosts_check(path, "evil.example.com", 22, key, klen), 0);
-	assert_int_equal(gitsrc_known_hosts_check(path, "git.example.com", 2200, key, klen), 0);
-	assert_int_equal(gitsrc_known_hosts_check(path, "port.example", 2200, key, klen), 1);
-	assert_int_equal(gitsrc_known_hosts_check(path, "port.example", 22, key, klen), 0);
-	assert_int_equal(gitsrc_known_hosts_check(path, "a.wild.example", 22, key, klen), 1);
-	assert_int_equal(gitsrc_known_hosts_check(path, "bad.wild.example", 22, key, klen), 0);
-	assert_int_equal(gitsrc_known_hosts_check(path, "hashed.example", 2222, key, klen), 1);
-	assert_int_equal(gitsrc_known_hosts_check(path, "hashed.example", 22, key, klen), 0);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "git.example.com", 22, other, klen),
+	    0);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "evil.example.com", 22, key, klen),
+	    0);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "git.example.com", 2200, key, klen),
+	    0);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "port.example", 2200, key, klen), 1);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "port.example", 22, key, klen), 0);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "a.wild.example", 22, key, klen), 1);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "bad.wild.example", 22, key, klen),
+	    0);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "hashed.example", 2222, key, klen),
+	    1);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "hashed.example", 22, key, klen), 0);
 	/* a revoked key is refused even where it is listed */
 	fp = fopen(path, "a");
 	fprintf(fp, "revoked.example ssh-ed25519 %s\n", ob);
 	fclose(fp);
-	assert_int_equal(gitsrc_known_hosts_check(path, "revoked.example", 22, other, klen), 0);
-	assert_int_equal(gitsrc_known_hosts_check("/nonexistent/kh", "x", 22, key, klen), -1);
+	assert_int_equal(
+	    gitsrc_known_hosts_check(path, "revoked.example", 22, other, klen),
+	    0);
+	assert_int_equal(
+	    gitsrc_known_hosts_check("/nonexistent/kh", "x", 22, key, klen),
+	    -1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_local_path_dir),
-		cmocka_unit_test(test_file_url_single_file_and_refs),
-		cmocka_unit_test(test_incremental_fetch_sees_new_commit),
-		cmocka_unit_test(test_errors_name_repo_and_failure),
-		cmocka_unit_test(test_display_url_hides_userinfo),
-		cmocka_unit_test(test_known_hosts),
+	    cmocka_unit_test(test_local_path_dir),
+	    cmocka_unit_test(test_file_url_single_file_and_refs),
+	    cmocka_unit_test(test_incremental_fetch_sees_new_commit),
+	    cmocka_unit_test(test_errors_name_repo_and_failure),
+	    cmocka_unit_test(test_display_url_hides_userinfo),
+	    cmocka_unit_test(test_known_hosts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
