@@ -352,8 +352,7 @@ static bool pattern_universal(const char *pattern)
 	    "x",
 	    "sales",
 	    "+15551234",
-	    "agent_"
-	    "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14",
+	    "agent_0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14",
 	    "a b%c;d"};
 	struct rx r = {pattern, 0, strlen(pattern), false};
 	bool u = false;
