@@ -9,7 +9,8 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt,
+							      va_list ap)
 {
 	va_list cp;
 	va_copy(cp, ap);
