@@ -9,6 +9,13 @@
 
 #include "reconcile/render.h"
 
+/* -v: one line per HTTP request on stderr (no bodies; redacted). */
+static void log_request(void *ctx, const struct api_event *ev)
+{
+	(void)ctx;
+	fprintf(stderr, "sipsync: %s\n", ev->text);
+}
+
 int pc_open_api(struct pc_session *s)
 {
 	struct diag_list d = {0};
@@ -28,6 +35,8 @@ int pc_open_api(struct pc_session *s)
 			cli_errorf("out of memory");
 		return -1;
 	}
+	if (s->common.verbosity > 0)
+		api_client_set_log(s->api, log_request, NULL);
 	return 0;
 }
 
