@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,7 +63,10 @@ char *gitsrc_display_url(const char *url)
 	for (const char *p = host; p < end; p++)
 		if (*p == '@')
 			at = p;
-	if (!at)
+	/* an ssh user name ("git@") is no secret; an http user name may be
+	 * a token, and a password always is */
+	bool is_ssh = strncmp(url, "ssh://", 6) == 0;
+	if (!at || (is_ssh && !memchr(host, ':', (size_t)(at - host))))
 		return strdup(url);
 	size_t n = (size_t)(host - url) + strlen(at) + 4;
 	char *out = malloc(n);
@@ -672,6 +676,25 @@ int gitsrc_load(struct source **out, const struct gitsrc_opts *o,
 		rc = gitsrc_read(g, commit, out, diags);
 	gitsrc_free(g);
 	return rc;
+}
+
+int gitsrc_resolve_ref(const struct gitsrc_opts *o, char out[41],
+		       struct diag_list *diags)
+{
+	struct gitsrc *g = NULL;
+	int rc = -1;
+	out[0] = '\0';
+	if (gitsrc_open(&g, o, diags) == 0 && gitsrc_fetch(g, NULL, diags) == 0)
+		rc = gitsrc_resolve(g, out, diags);
+	gitsrc_free(g);
+	return rc;
+}
+
+bool gitsrc_ref_pins(const char *ref, const char *commit)
+{
+	if (!ref || !commit || !is_hex(ref, 4, GIT_OID_HEXSZ))
+		return false;
+	return strncasecmp(commit, ref, strlen(ref)) == 0;
 }
 
 /* ---- known_hosts ---- */

@@ -74,7 +74,18 @@ int gitsrc_read(struct gitsrc *g, const char *commit, struct source **out,
 int gitsrc_load(struct source **out, const struct gitsrc_opts *o,
 		struct diag_list *diags);
 
-/* The URL as shown in messages: userinfo replaced by "***". Caller frees. */
+/* One shot: open, fetch, resolve o->ref to a full commit id in out (41
+ * bytes), e.g. for `apply --plan` to check that the plan's commit is still
+ * what the ref points at. Returns 0, or -1 with a diag. */
+int gitsrc_resolve_ref(const struct gitsrc_opts *o, char out[41],
+		       struct diag_list *diags);
+
+/* True when ref pins commit: ref is a hex prefix (4..40 digits) of the full
+ * id commit, so a moving branch cannot change what it names. */
+bool gitsrc_ref_pins(const char *ref, const char *commit);
+
+/* The URL as shown in messages: userinfo replaced by "***" (except a bare
+ * ssh:// user name such as git@). Caller frees. */
 char *gitsrc_display_url(const char *url);
 
 /* Checks a host key against a known_hosts file (plain "host,host" and

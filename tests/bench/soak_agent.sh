@@ -99,7 +99,7 @@ agent_stop
 echo "cycles: $N in $((T1 - T0)) s after warm-up; errors_total $ERRS; changes_applied_total $APPLIED"
 echo "RSS after 1st cycle: ${RSS1}; after 10: ${RSS10}; after $N: ${RSSN} (anon growth since 10: $((ANONN - ANON10)) KiB)"
 echo "agent exit status after SIGTERM: $AGENT_RC (0 = clean, no leak reported)"
-[ "${VALGRIND:-0}" = 1 ] && grep -E "definitely|indirectly|ERROR SUMMARY" "$SCRATCH/valgrind.log"
+[ "${VALGRIND:-0}" = 1 ] && grep -E "in use at exit|All heap blocks|definitely|indirectly|ERROR SUMMARY" "$SCRATCH/valgrind.log"
 [ "$AGENT_RC" = 0 ] || fail "agent exit status $AGENT_RC"
 [ "$ERRS" = 0 ] || fail "errors during the soak"
 

@@ -226,6 +226,30 @@ static void test_errors_name_repo_and_failure(void **state_)
 	expect_error(&o, "file:///nonexistent/repo: fetch failed:");
 }
 
+static void test_resolve_ref_and_pins(void **state_)
+{
+	(void)state_;
+	char id[41], got[41];
+	struct diag_list d = {0};
+	head_id(id);
+	struct gitsrc_opts o = opts(repo, "main", NULL);
+	assert_int_equal(gitsrc_resolve_ref(&o, got, &d), 0);
+	assert_string_equal(got, id);
+	o = opts(repo, "nope", NULL);
+	assert_int_equal(gitsrc_resolve_ref(&o, got, &d), -1);
+	assert_int_equal(d.len, 1);
+	diag_list_clear(&d);
+
+	assert_true(gitsrc_ref_pins(id, id));
+	char short_id[8];
+	snprintf(short_id, sizeof(short_id), "%.7s", id);
+	assert_true(gitsrc_ref_pins(short_id, id));
+	assert_false(gitsrc_ref_pins("main", id));
+	assert_false(gitsrc_ref_pins("abc", id));
+	assert_false(gitsrc_ref_pins("0000000", id[0] == '0' ? "1111111" : id));
+	assert_false(gitsrc_ref_pins(NULL, id));
+}
+
 static void test_display_url_hides_userinfo(void **state_)
 {
 	(void)state_;
@@ -235,6 +259,15 @@ static void test_display_url_hides_userinfo(void **state_)
 	free(s);
 	s = gitsrc_display_url("https://git.example.com/a@b.git");
 	assert_string_equal(s, "https://git.example.com/a@b.git");
+	free(s);
+	s = gitsrc_display_url("https://TOKEN@git.example.com/a.git");
+	assert_string_equal(s, "https://***@git.example.com/a.git");
+	free(s);
+	s = gitsrc_display_url("ssh://git@git.example.com:2222/a.git");
+	assert_string_equal(s, "ssh://git@git.example.com:2222/a.git");
+	free(s);
+	s = gitsrc_display_url("ssh://git:pw@git.example.com/a.git");
+	assert_string_equal(s, "ssh://***@git.example.com/a.git");
 	free(s);
 	s = gitsrc_display_url("/srv/repo");
 	assert_string_equal(s, "/srv/repo");
@@ -334,6 +367,7 @@ int main(void)
 	    cmocka_unit_test(test_file_url_single_file_and_refs),
 	    cmocka_unit_test(test_incremental_fetch_sees_new_commit),
 	    cmocka_unit_test(test_errors_name_repo_and_failure),
+	    cmocka_unit_test(test_resolve_ref_and_pins),
 	    cmocka_unit_test(test_display_url_hides_userinfo),
 	    cmocka_unit_test(test_known_hosts),
 	};
