@@ -583,9 +583,22 @@ static long backoff_ms(struct api_client *c, int attempt)
 	return (long)(next_rand(c) % (uint64_t)(ceil + 1));
 }
 
+/* A redirect is never followed (the key would go along): say where to. */
+static char *redirect_message(const struct xfer *x)
+{
+	char *where = NULL, buf[600];
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &where);
+	snprintf(buf, sizeof(buf),
+		 "redirected to %.500s, not followed (check the API URL)",
+		 where ? where : "(no Location)");
+	return strdup(buf);
+}
+
 /* The server's message for a failed HTTP answer (allocated). */
 static char *server_message(const struct xfer *x)
 {
+	if (x->status >= 300 && x->status < 400)
+		return redirect_message(x);
 	char *msg = x->resp_len ? api_parse_error(x->resp, x->resp_len) : NULL;
 	if (!msg && x->resp_len) {
 		/* not JSON: a proxy's page; keep a short text, never HTML */

@@ -39,6 +39,7 @@ struct fake_reply {
 	int status;
 	char body[16384];
 	char retry_after[16];
+	char location[128];
 	int delay_ms;
 	bool drop; /* close the connection without answering */
 };
@@ -106,6 +107,8 @@ static enum MHD_Result answer(struct fake *f, struct MHD_Connection *conn,
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	if (rp->retry_after[0])
 		MHD_add_response_header(r, "Retry-After", rp->retry_after);
+	if (rp->location[0])
+		MHD_add_response_header(r, "Location", rp->location);
 	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)rp->status, r);
 	MHD_destroy_response(r);
 	(void)f;
@@ -1234,6 +1237,32 @@ static void test_bad_config(void **state)
 	diag_list_clear(&d);
 }
 
+static void script_redirect(struct fake *f, const struct fake_req *rq,
+			    struct fake_reply *rp)
+{
+	(void)f;
+	(void)rq;
+	rp->status = 301;
+	snprintf(rp->location, sizeof(rp->location),
+		 "http://elsewhere.example/api/sip");
+}
+
+static void test_redirect_not_followed(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_redirect);
+	struct api_client *c = client_for(f, 3, 2);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_diag(&d, "GET /api/sip: 301: redirected to "
+			"http://elsewhere.example/api/sip, not followed");
+	assert_int_equal(api_client_stats(c)->requests, 2); /* sip + page */
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
 static void test_parse_error_render(void **state)
 {
 	(void)state;
@@ -1274,6 +1303,7 @@ int main(void)
 	    cmocka_unit_test(test_log_hook),
 	    cmocka_unit_test(test_tls_verified),
 	    cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test(test_redirect_not_followed),
 	    cmocka_unit_test(test_parse_error_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
