@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define QUOTE_MAX 120 /* bytes of a user part or pattern shown in a message */
+#define QUOTE_MAX 200 /* bytes of a user part or pattern shown in a message */
 
 static char *xvasprintf(const char *fmt, va_list ap)
     __attribute__((format(printf, 1, 0)));

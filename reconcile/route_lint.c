@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define QUOTE_MAX 120
+#define QUOTE_MAX 200
 
 /* Reading the pattern text */
 

@@ -87,6 +87,8 @@ static void test_user_part(void **state)
 	user_is("sip:%2B1555%20x@acme", "+1555 x");
 	user_is("tel:+1-555-1234;phone-context=example.com", "+1-555-1234");
 	user_is("sip:acme.sip.ultravox.ai", "");
+	/* ;params before the @ belong to the user part (RFC 3261) */
+	user_is("sip:+1555;npdi@carrier;user=phone", "+1555;npdi");
 	/* a bare user is literal: no percent-decoding */
 	user_is("50%off", "50%off");
 	user_fails("", "empty");
