@@ -295,6 +295,54 @@ static int write_port_file(const char *path, const char *url)
 	return 0;
 }
 
+/* SIGTERM/SIGINT write a byte here; main waits on the other end. A
+ * handler (not only a blocked mask and sigwait) so that a stop signal is
+ * never fatal, whichever thread it lands on. */
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop(int sig)
+{
+	int saved = errno;
+	ssize_t n = write(stop_pipe[1], "x", 1);
+
+	(void)sig;
+	(void)n;
+	errno = saved;
+}
+
+static int install_stop_handler(sigset_t *set)
+{
+	struct sigaction sa;
+
+	if (pipe(stop_pipe) != 0)
+		return -1;
+	fcntl(stop_pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(stop_pipe[1], F_SETFD, FD_CLOEXEC);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	if (sigaction(SIGTERM, &sa, NULL) != 0 ||
+	    sigaction(SIGINT, &sa, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	/* blocked while the server's threads start, so they inherit the
+	 * mask and the handler runs on the main thread */
+	return pthread_sigmask(SIG_BLOCK, set, NULL) == 0 ? 0 : -1;
+}
+
+static void wait_for_stop(const sigset_t *set)
+{
+	char c;
+
+	pthread_sigmask(SIG_UNBLOCK, set, NULL);
+	while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
 static int serve(const struct opts *o, struct sim_state *st,
 		 struct sim_control *ctl)
 {
@@ -303,14 +351,11 @@ static int serve(const struct opts *o, struct sim_state *st,
 	struct sim_http *srv = NULL;
 	sigset_t set;
 	char err[256];
-	int sig = 0;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	/* blocked before the server's threads start, so they inherit it */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if (install_stop_handler(&set) != 0) {
+		errorf("cannot install signal handlers: %s", strerror(errno));
+		return -1;
+	}
 	if (sim_http_start(&srv, &cfg, st, ctl, err, sizeof(err)) != 0) {
 		errorf("%s", err);
 		return -1;
@@ -322,7 +367,7 @@ static int serve(const struct opts *o, struct sim_state *st,
 		sim_http_stop(srv);
 		return -1;
 	}
-	sigwait(&set, &sig);
+	wait_for_stop(&set);
 	sim_http_stop(srv);
 	sim_state_lock(st);
 	sim_state_save(st);
@@ -357,5 +402,9 @@ out:
 	sim_state_free(st);
 	free(o.api_key);
 	free(o.host);
+	if (stop_pipe[0] >= 0) {
+		close(stop_pipe[0]);
+		close(stop_pipe[1]);
+	}
 	return rc;
 }
