@@ -70,26 +70,42 @@ static bool capped(struct loader *L)
 	return true;
 }
 
-/* A path too long for the buffer ends in "..." rather than silently. */
-static void path_mark_cut(char *buf, int n)
+/* Paths are built for every field, so without printf. A path too long
+ * for the buffer ends in "..." rather than silently. */
+static size_t path_put(char *buf, size_t at, const char *s, size_t n)
 {
-	if (n >= PATH_MAX_LEN)
+	if (at + n >= PATH_MAX_LEN) {
 		memcpy(buf + PATH_MAX_LEN - 4, "...", 4);
+		return PATH_MAX_LEN - 1;
+	}
+	memcpy(buf + at, s, n);
+	buf[at + n] = '\0';
+	return at + n;
 }
 
 static void path_key(char *buf, const char *parent, const char *key)
 {
-	int n;
-	if (parent && *parent)
-		n = snprintf(buf, PATH_MAX_LEN, "%s.%s", parent, key);
-	else
-		n = snprintf(buf, PATH_MAX_LEN, "%s", key);
-	path_mark_cut(buf, n);
+	size_t at = 0;
+	buf[0] = '\0';
+	if (parent && *parent) {
+		at = path_put(buf, at, parent, strlen(parent));
+		at = path_put(buf, at, ".", 1);
+	}
+	path_put(buf, at, key, strlen(key));
 }
 
 static void path_index(char *buf, const char *parent, size_t i)
 {
-	path_mark_cut(buf, snprintf(buf, PATH_MAX_LEN, "%s[%zu]", parent, i));
+	char num[24];
+	size_t n = sizeof(num);
+	num[--n] = ']';
+	do {
+		num[--n] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	num[--n] = '[';
+	size_t at = path_put(buf, 0, parent, strlen(parent));
+	path_put(buf, at, num + n, sizeof(num) - n);
 }
 
 static void place_str(char *buf, size_t n, const struct pos *p)

@@ -165,7 +165,12 @@ static enum yamldoc_type resolve_plain(const char *s, size_t len)
 	static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
 	static const char *const bools[] = {"true",  "True",  "TRUE",
 					    "false", "False", "FALSE", NULL};
-	if (len == 0 || is_one_of(s, nulls))
+	if (len == 0)
+		return YAMLDOC_NULL;
+	/* most scalars are text: skip the checks when no type can match */
+	if (!strchr("~nNtTfF0123456789+-.", s[0]))
+		return YAMLDOC_STR;
+	if (is_one_of(s, nulls))
 		return YAMLDOC_NULL;
 	if (is_one_of(s, bools))
 		return YAMLDOC_BOOL;
