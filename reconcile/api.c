@@ -203,10 +203,11 @@ static void add_http_diag(const struct api_client *c, struct diag_list *d,
 			  enum api_method m, const char *path, long status,
 			  const char *msg)
 {
-	char *clean = clean_message(c, msg);
-	diag_add_http(d, api_method_name(m), path, status, "%s",
+	char *clean = clean_message(c, msg), *cpath = clean_message(c, path);
+	diag_add_http(d, api_method_name(m), cpath ? cpath : "?", status, "%s",
 		      clean ? clean : "(out of memory)");
 	free(clean);
+	free(cpath);
 }
 
 /* ---- client ---- */
@@ -478,6 +479,8 @@ static void xfer_free(struct xfer *x)
 		curl_easy_cleanup(x->easy);
 	free(x->url);
 	free(x->path);
+	if (x->resp) /* answers may carry fallback secrets */
+		explicit_bzero(x->resp, x->resp_cap);
 	free(x->resp);
 	free(x->error);
 	free(x);
@@ -661,9 +664,10 @@ static void log_attempt(struct api_client *c, const struct xfer *x, CURLcode cc,
 	    .error = NULL,
 	    .text = line,
 	};
-	char *err = NULL;
-	if (!c->log)
+	char *err = NULL, *path = NULL;
+	if (!c->log || !(path = clean_message(c, x->path)))
 		return;
+	ev.path = path;
 	if (cc != CURLE_OK)
 		ev.error = err = clean_message(
 		    c, x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc));
@@ -672,13 +676,14 @@ static void log_attempt(struct api_client *c, const struct xfer *x, CURLcode cc,
 			 x->attempts + 1, c->max_attempts, retry_in);
 	if (cc == CURLE_OK)
 		snprintf(line, sizeof(line), "%s %s \u2192 %ld in %ld ms%s",
-			 ev.method, x->path, x->status, elapsed, retry);
+			 ev.method, path, x->status, elapsed, retry);
 	else
 		snprintf(line, sizeof(line), "%s %s \u2192 %s in %ld ms%s",
-			 ev.method, x->path, ev.error ? ev.error : "error",
+			 ev.method, path, ev.error ? ev.error : "error",
 			 elapsed, retry);
 	c->log(c->log_ctx, &ev);
 	free(err);
+	free(path);
 }
 
 enum verdict { V_OK, V_RETRY, V_FAIL, V_UNKNOWN };
@@ -959,6 +964,9 @@ static int sip_result(struct api_client *c, struct xfer *x,
 		free(why);
 		return -1;
 	}
+	/* a later error message must not echo a live secret either */
+	for (size_t i = 0; i < sip->fallback.n_secrets; i++)
+		api_redact_add(c, sip->fallback.secrets[i].value);
 	return 0;
 }
 

@@ -343,6 +343,12 @@ static void script_pages(struct fake *f, const struct fake_req *rq,
 		snprintf(rp->body, sizeof(rp->body), SIP_OK);
 		return;
 	}
+	if (strncmp(rq->path, "/api/agents/", 12) == 0) {
+		rp->status = 400;
+		snprintf(rp->body, sizeof(rp->body), "{\"detail\": \"bad %s\"}",
+			 rq->path + 12);
+		return;
+	}
 	const char *cur = rq->cursor ? rq->cursor : "";
 	int page = strcmp(cur, "p2") == 0 ? 2 : strcmp(cur, "p3") == 0 ? 3 : 1;
 	char next[160];
@@ -404,10 +410,14 @@ static void test_read_live_pages(void **state)
 	assert_int_equal(ls->regs[1].successful, -1);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 3);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
+	/* the live fallback secret is redacted from later messages */
+	assert_int_equal(api_agent_exists(c, "s3cr3t", &d), -1);
+	assert_diag(&d, "GET /api/agents/<redacted>: 400: bad <redacted>");
+	diag_list_clear(&d);
 
 	const struct api_stats *st = api_client_stats(c);
-	assert_int_equal(st->requests, 4);
-	assert_int_equal(st->by_method[API_GET], 4);
+	assert_int_equal(st->requests, 5);
+	assert_int_equal(st->by_method[API_GET], 5);
 	assert_int_equal(st->retries, 0);
 	/* keep-alive: sequential pages share connections */
 	assert_true(f->connections <= 2);
