@@ -224,7 +224,7 @@ static int open_cache(struct gitsrc *g, const char *root,
 static int dup_opt(char **dst, const char *src)
 {
 	*dst = NULL;
-	if (!src)
+	if (!src || !*src) /* an empty option (e.g. VAR= in the env) is unset */
 		return 0;
 	*dst = strdup(src);
 	return *dst ? 0 : -1;
@@ -253,8 +253,8 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o,
 		path = "";
 	if (!(g->url = normalize_url(o->url)) ||
 	    !(g->shown_url = gitsrc_display_url(o->url)) ||
-	    dup_opt(&g->ref, o->ref ? o->ref : GITSRC_DEFAULT_REF) ||
-	    dup_opt(&g->path, path) || dup_opt(&g->token, o->token) ||
+	    dup_opt(&g->ref, o->ref && *o->ref ? o->ref : GITSRC_DEFAULT_REF) ||
+	    !(g->path = strdup(path)) || dup_opt(&g->token, o->token) ||
 	    dup_opt(&g->ssh_key, o->ssh_key) ||
 	    dup_opt(&g->known_hosts, o->known_hosts)) {
 		diag_add(diags, DIAG_ERROR, NULL, NULL, "git: out of memory");

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libcurl4-openssl-dev libyaml-dev libjansson-dev libpcre2-dev
       libgit2-dev libmicrohttpd-dev libcmocka-dev libssl-dev
-      curl git ca-certificates valgrind nodejs npm python3)
+      curl git ca-certificates valgrind nodejs npm python3
+      openssh-server openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
