@@ -11,7 +11,8 @@ char *apply_label(const struct plan_item *it)
 	const char *m = it->action == PLAN_CREATE   ? "+"
 			: it->action == PLAN_DELETE ? "-"
 						    : "~";
-	size_t n = strlen(it->title) + (it->reason ? strlen(it->reason) : 0) + 16;
+	size_t n =
+	    strlen(it->title) + (it->reason ? strlen(it->reason) : 0) + 16;
 	char *s = malloc(n);
 	if (!s)
 		return NULL;
@@ -33,11 +34,11 @@ static void on_write(void *ctx, const struct api_write *w)
 	if (!pc->fn)
 		return;
 	struct reconcile_step st = {
-		.label = w->label,
-		.ok = w->result == 1,
-		.status = w->status,
-		.attempted = w->result != 0,
-		.error = w->result == 1 ? NULL : "failed",
+	    .label = w->label,
+	    .ok = w->result == 1,
+	    .status = w->status,
+	    .attempted = w->result != 0,
+	    .error = w->result == 1 ? NULL : "failed",
 	};
 	pc->fn(pc->ctx, &st);
 }
@@ -51,9 +52,9 @@ static int write_fill(struct api_write *w, const struct plan_item *it)
 	w->create_key = it->create_key ? strdup(it->create_key) : NULL;
 	w->label = apply_label(it);
 	return w->path && w->label && (!it->body || w->body) &&
-			       (!it->create_key || w->create_key)
-		       ? 0
-		       : -1;
+		       (!it->create_key || w->create_key)
+		   ? 0
+		   : -1;
 }
 
 static void record(struct state_file *st, const struct plan_item *it)
@@ -80,7 +81,8 @@ static int run_batch(struct api_client *api, const struct plan *p,
 	}
 	for (size_t i = 0; i < n; i++)
 		if (write_fill(&w[i], &p->items[idx[i]])) {
-			diag_add(d, DIAG_ERROR, NULL, NULL, "apply: out of memory");
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "apply: out of memory");
 			goto out;
 		}
 	rc = api_execute(api, w, n, on_write, pc, d);
@@ -107,10 +109,10 @@ static void report_skipped(const struct plan *p, const size_t *idx, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		char *label = apply_label(&p->items[idx[i]]);
 		struct reconcile_step st = {
-			.label = label ? label : "?",
-			.ok = false,
-			.attempted = false,
-			.error = "not attempted: an earlier step failed",
+		    .label = label ? label : "?",
+		    .ok = false,
+		    .attempted = false,
+		    .error = "not attempted: an earlier step failed",
 		};
 		if (pc->fn)
 			pc->fn(pc->ctx, &st);

@@ -22,9 +22,9 @@
 struct state_file;
 
 struct apply_report {
-	size_t total;   /* writes in the plan */
-	size_t done;    /* succeeded */
-	size_t failed;  /* sent and failed */
+	size_t total;	/* writes in the plan */
+	size_t done;	/* succeeded */
+	size_t failed;	/* sent and failed */
 	size_t skipped; /* not attempted (an earlier step failed) */
 };
 

@@ -57,11 +57,11 @@ static void emit(struct em *m, yaml_event_t *ev, int ok)
 
 static bool special_word(const char *s)
 {
-	static const char *const words[] = {"null", "Null", "NULL", "~", "true",
-					    "True", "TRUE", "false", "False",
-					    "FALSE", "yes", "Yes", "YES", "no",
-					    "No", "NO", "on", "On", "ON", "off",
-					    "Off", "OFF", "y", "Y", "n", "N"};
+	static const char *const words[] = {
+	    "null",  "Null",  "NULL",  "~",   "true", "True", "TRUE",
+	    "false", "False", "FALSE", "yes", "Yes",  "YES",  "no",
+	    "No",    "NO",    "on",    "On",  "ON",   "off",  "Off",
+	    "OFF",   "y",     "Y",     "n",   "N"};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcmp(s, words[i]) == 0)
 			return true;
@@ -76,7 +76,8 @@ static bool plain_safe(const char *s)
 	const char *why;
 	if (format_cidr_parse(s, &c, &why) == 0)
 		return true;
-	if (!*s || special_word(s) || !(isalpha((unsigned char)*s) || *s == '_'))
+	if (!*s || special_word(s) ||
+	    !(isalpha((unsigned char)*s) || *s == '_'))
 		return false;
 	for (const char *p = s; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("._@/+-", *p))
@@ -87,21 +88,23 @@ static bool plain_safe(const char *s)
 static void scalar(struct em *m, const char *s)
 {
 	yaml_event_t ev;
-	yaml_scalar_style_t style = plain_safe(s) ? YAML_PLAIN_SCALAR_STYLE
-						  : YAML_SINGLE_QUOTED_SCALAR_STYLE;
-	emit(m, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
-						  (yaml_char_t *)(uintptr_t)s,
-						  (int)strlen(s), 1, 1, style));
+	yaml_scalar_style_t style = plain_safe(s)
+					? YAML_PLAIN_SCALAR_STYLE
+					: YAML_SINGLE_QUOTED_SCALAR_STYLE;
+	emit(m, &ev,
+	     yaml_scalar_event_initialize(&ev, NULL, NULL,
+					  (yaml_char_t *)(uintptr_t)s,
+					  (int)strlen(s), 1, 1, style));
 }
 
 /* A literal null / true / false / number (plain, resolved by the reader). */
 static void literal(struct em *m, const char *s)
 {
 	yaml_event_t ev;
-	emit(m, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
-						  (yaml_char_t *)(uintptr_t)s,
-						  (int)strlen(s), 1, 0,
-						  YAML_PLAIN_SCALAR_STYLE));
+	emit(m, &ev,
+	     yaml_scalar_event_initialize(
+		 &ev, NULL, NULL, (yaml_char_t *)(uintptr_t)s, (int)strlen(s),
+		 1, 0, YAML_PLAIN_SCALAR_STYLE));
 }
 
 static void str_or_null(struct em *m, const char *s)
@@ -115,9 +118,10 @@ static void str_or_null(struct em *m, const char *s)
 static void map_start(struct em *m, bool flow)
 {
 	yaml_event_t ev;
-	emit(m, &ev, yaml_mapping_start_event_initialize(
-			     &ev, NULL, NULL, 1,
-			     flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
+	emit(m, &ev,
+	     yaml_mapping_start_event_initialize(
+		 &ev, NULL, NULL, 1,
+		 flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
 }
 
 static void map_end(struct em *m)
@@ -129,9 +133,10 @@ static void map_end(struct em *m)
 static void seq_start(struct em *m, bool flow)
 {
 	yaml_event_t ev;
-	emit(m, &ev, yaml_sequence_start_event_initialize(
-			     &ev, NULL, NULL, 1,
-			     flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
+	emit(m, &ev,
+	     yaml_sequence_start_event_initialize(
+		 &ev, NULL, NULL, 1,
+		 flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
 }
 
 static void seq_end(struct em *m)
@@ -167,14 +172,16 @@ static void emit_sip(struct em *m, const struct sip_config *s)
 		map_start(m, false);
 		scalar(m, "agentId");
 		scalar(m, a->agent_id);
-		if (a->to_user_pattern && (!def || strcmp(def, a->to_user_pattern) != 0)) {
+		if (a->to_user_pattern &&
+		    (!def || strcmp(def, a->to_user_pattern) != 0)) {
 			scalar(m, "toUserPattern");
 			yaml_event_t ev;
-			emit(m, &ev, yaml_scalar_event_initialize(
-					     &ev, NULL, NULL,
-					     (yaml_char_t *)a->to_user_pattern,
-					     (int)strlen(a->to_user_pattern), 1, 1,
-					     YAML_SINGLE_QUOTED_SCALAR_STYLE));
+			emit(m, &ev,
+			     yaml_scalar_event_initialize(
+				 &ev, NULL, NULL,
+				 (yaml_char_t *)a->to_user_pattern,
+				 (int)strlen(a->to_user_pattern), 1, 1,
+				 YAML_SINGLE_QUOTED_SCALAR_STYLE));
 		}
 		map_end(m);
 		free(def);
@@ -192,7 +199,8 @@ static void emit_sip(struct em *m, const struct sip_config *s)
 			seq_start(m, false);
 			for (size_t i = 0; i < s->fallback.n_secrets; i++) {
 				char name[64];
-				snprintf(name, sizeof(name), "SIPSYNC_FALLBACK_SECRET_%zu", i + 1);
+				snprintf(name, sizeof(name),
+					 "SIPSYNC_FALLBACK_SECRET_%zu", i + 1);
 				env_ref(m, name);
 			}
 			seq_end(m);
@@ -209,7 +217,9 @@ static char *password_env(const struct registration *r, char **used, size_t n)
 	char base[96];
 	size_t k = (size_t)snprintf(base, sizeof(base), "SIPSYNC_PASSWORD_");
 	for (const char *p = r->username; *p && k < 80; p++)
-		base[k++] = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+		base[k++] = isalnum((unsigned char)*p)
+				? (char)toupper((unsigned char)*p)
+				: '_';
 	base[k] = '\0';
 	char name[112];
 	snprintf(name, sizeof(name), "%s", base);
@@ -276,8 +286,10 @@ static void emit_document(struct em *m, const struct live_state *live,
 			  char **env, bool *skip)
 {
 	yaml_event_t ev;
-	emit(m, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
-	emit(m, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+	emit(m, &ev,
+	     yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	emit(m, &ev,
+	     yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	map_start(m, false);
 	scalar(m, "version");
 	literal(m, "1");
@@ -299,14 +311,18 @@ static void header(struct out_buf *b, const struct live_state *live, char **env,
 	char line[512];
 	snprintf(line, sizeof(line),
 		 "# The live SIP configuration of %s, exported by sipsync.\n"
-		 "# Secret values are never exported. Set these environment variables\n"
-		 "# to the real values before plan/apply (passwords are write-only):\n",
+		 "# Secret values are never exported. Set these environment "
+		 "variables\n"
+		 "# to the real values before plan/apply (passwords are "
+		 "write-only):\n",
 		 live->sip.domain ? live->sip.domain : "(unknown domain)");
 	append(b, line);
 	for (size_t i = 0; i < live->sip.fallback.n_secrets &&
-			   live->sip.fallback_state == FIELD_SET; i++) {
+			   live->sip.fallback_state == FIELD_SET;
+	     i++) {
 		snprintf(line, sizeof(line),
-			 "#   SIPSYNC_FALLBACK_SECRET_%zu  fallbackHandler.secrets[%zu]\n",
+			 "#   SIPSYNC_FALLBACK_SECRET_%zu  "
+			 "fallbackHandler.secrets[%zu]\n",
 			 i + 1, i);
 		append(b, line);
 	}
@@ -314,10 +330,12 @@ static void header(struct out_buf *b, const struct live_state *live, char **env,
 		const struct registration *r = &live->regs[i];
 		if (skip[i])
 			snprintf(line, sizeof(line),
-				 "#   (registration %s of %s@%s is a duplicate; not exported)\n",
+				 "#   (registration %s of %s@%s is a "
+				 "duplicate; not exported)\n",
 				 r->id ? r->id : "?", r->username, r->proxy);
 		else
-			snprintf(line, sizeof(line), "#   %s  password of %s@%s\n", env[i],
+			snprintf(line, sizeof(line),
+				 "#   %s  password of %s@%s\n", env[i],
 				 r->username, r->proxy);
 		append(b, line);
 	}
@@ -358,7 +376,8 @@ int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
 	rc = 0;
 out:
 	if (rc != 0)
-		diag_add(d, DIAG_ERROR, NULL, NULL, "export: cannot write the YAML document");
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "export: cannot write the YAML document");
 	for (size_t i = 0; env && i < live->n_regs; i++)
 		free(env[i]);
 	free(env);

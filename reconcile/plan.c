@@ -17,7 +17,8 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *str_printf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static char *str_printf(const char *fmt, ...)
 {
@@ -87,7 +88,8 @@ static char *path_escape(const char *s)
 	if (!out)
 		return NULL;
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (isalnum(*c) || *c == '-' || *c == '_' || *c == '.' || *c == '~')
+		if (isalnum(*c) || *c == '-' || *c == '_' || *c == '.' ||
+		    *c == '~')
 			*o++ = (char)*c;
 		else
 			o += snprintf(o, 4, "%%%02X", *c);
@@ -101,7 +103,7 @@ static char *path_escape(const char *s)
 static struct plan_item *item_add(struct plan *p)
 {
 	struct plan_item *items =
-		realloc(p->items, (p->n_items + 1) * sizeof(*items));
+	    realloc(p->items, (p->n_items + 1) * sizeof(*items));
 	if (!items)
 		return NULL;
 	p->items = items;
@@ -114,7 +116,7 @@ static struct plan_change *change_add(struct plan_item *it, enum plan_op op,
 				      const char *field)
 {
 	struct plan_change *c =
-		realloc(it->changes, (it->n_changes + 1) * sizeof(*c));
+	    realloc(it->changes, (it->n_changes + 1) * sizeof(*c));
 	if (!c)
 		return NULL;
 	it->changes = c;
@@ -144,7 +146,7 @@ static int note_add(struct plan *p, const char *subject, const char *field,
 static int secret_add(struct plan_item *it, const char *key, const char *fp)
 {
 	struct plan_secret *s =
-		realloc(it->secrets, (it->n_secrets + 1) * sizeof(*s));
+	    realloc(it->secrets, (it->n_secrets + 1) * sizeof(*s));
 	if (!s)
 		return -1;
 	it->secrets = s;
@@ -166,7 +168,8 @@ static int change_set(struct plan_item *it, const char *field, char *old_json,
 	}
 	c->old_json = old_json;
 	c->new_json = new_json;
-	c->text = str_printf("%s %s \xe2\x86\x92 %s", field, old_json, new_json);
+	c->text =
+	    str_printf("%s %s \xe2\x86\x92 %s", field, old_json, new_json);
 	return c->text ? 0 : -1;
 }
 
@@ -207,7 +210,8 @@ static int secrets_fingerprint(const char *api_key, const struct secret_ref *s,
 	json_t *a = json_array();
 	int rc = -1;
 	for (size_t i = 0; a && i < n; i++)
-		if (!s[i].value || json_array_append_new(a, json_string(s[i].value)))
+		if (!s[i].value ||
+		    json_array_append_new(a, json_string(s[i].value)))
 			goto out;
 	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
 	if (text) {
@@ -291,7 +295,8 @@ static int diff_cidrs(struct sip_ctx *x)
 	if (!d || !l)
 		goto out;
 	for (size_t i = 0; i < nd; i++)
-		if (!str_in(l, nl, d[i]) && cidr_change(&x->it, PLAN_OP_ADD, d[i]))
+		if (!str_in(l, nl, d[i]) &&
+		    cidr_change(&x->it, PLAN_OP_ADD, d[i]))
 			goto out;
 	for (size_t i = 0; i < nl; i++)
 		if (!str_in(d, nd, l[i]) &&
@@ -325,8 +330,8 @@ static int diff_allow_all(struct sip_ctx *x)
 
 /* live index matched to desired entry i, -1 when none: the n-th occurrence
  * of an agent id in the desired list pairs with its n-th occurrence live. */
-static void match_agents(const struct sip_config *ds, const struct sip_config *ls,
-			 long *match, bool *used)
+static void match_agents(const struct sip_config *ds,
+			 const struct sip_config *ls, long *match, bool *used)
 {
 	for (size_t j = 0; j < ls->n_agents; j++)
 		used[j] = false;
@@ -353,12 +358,14 @@ static bool pattern_equal(const struct agent_allowance *a,
 	return eq;
 }
 
-static bool agents_equal(const struct sip_config *ds, const struct sip_config *ls)
+static bool agents_equal(const struct sip_config *ds,
+			 const struct sip_config *ls)
 {
 	if (ds->n_agents != ls->n_agents)
 		return false;
 	for (size_t i = 0; i < ds->n_agents; i++)
-		if (strcasecmp(ds->agents[i].agent_id, ls->agents[i].agent_id) != 0 ||
+		if (strcasecmp(ds->agents[i].agent_id,
+			       ls->agents[i].agent_id) != 0 ||
 		    !pattern_equal(&ds->agents[i], &ls->agents[i]))
 			return false;
 	return true;
@@ -399,8 +406,8 @@ static char *agent_pattern_text(const struct agent_allowance *a)
 	return json_text_str(a->to_user_pattern);
 }
 
-static int agent_add_change(struct plan_item *it, const struct agent_allowance *a,
-			    size_t i)
+static int agent_add_change(struct plan_item *it,
+			    const struct agent_allowance *a, size_t i)
 {
 	char field[32];
 	snprintf(field, sizeof(field), "allowedAgents[%zu]", i);
@@ -412,21 +419,23 @@ static int agent_add_change(struct plan_item *it, const struct agent_allowance *
 	c->index = (long)i;
 	c->new_json = a->to_user_pattern ? json_text_str(a->to_user_pattern)
 					 : strdup("null");
-	c->text = sid && pat ? str_printf("%s + %s  %s", field, sid, pat) : NULL;
+	c->text =
+	    sid && pat ? str_printf("%s + %s  %s", field, sid, pat) : NULL;
 	free(sid);
 	free(pat);
 	return c->agent_id && c->new_json && c->text ? 0 : -1;
 }
 
 static int agent_other_change(struct plan_item *it, enum plan_op op,
-			      const struct agent_allowance *a, long i, long from,
-			      const struct agent_allowance *old)
+			      const struct agent_allowance *a, long i,
+			      long from, const struct agent_allowance *old)
 {
 	char field[48];
 	if (op == PLAN_OP_REMOVE)
 		snprintf(field, sizeof(field), "allowedAgents");
 	else if (op == PLAN_OP_SET)
-		snprintf(field, sizeof(field), "allowedAgents[%ld].toUserPattern", i);
+		snprintf(field, sizeof(field),
+			 "allowedAgents[%ld].toUserPattern", i);
 	else
 		snprintf(field, sizeof(field), "allowedAgents[%ld]", i);
 	struct plan_change *c = change_add(it, op, field);
@@ -442,16 +451,18 @@ static int agent_other_change(struct plan_item *it, enum plan_op op,
 		c->old_json = json_text_str(op_json);
 		c->new_json = json_text_str(np);
 		if (c->old_json && c->new_json)
-			c->text = str_printf("allowedAgents[%ld] %s: toUserPattern %s \xe2\x86\x92 %s",
+			c->text = str_printf("allowedAgents[%ld] %s: "
+					     "toUserPattern %s \xe2\x86\x92 %s",
 					     i, sid, c->old_json, c->new_json);
 	} else if (op == PLAN_OP_MOVE) {
-		c->text = str_printf("allowedAgents[%ld] %s: moved from [%ld]", i,
-				     sid, from);
+		c->text = str_printf("allowedAgents[%ld] %s: moved from [%ld]",
+				     i, sid, from);
 	} else {
 		c->old_json = json_text_str(np);
 		if (c->old_json)
-			c->text = str_printf("allowedAgents - %s  %s (was [%ld])",
-					     sid, c->old_json, from);
+			c->text =
+			    str_printf("allowedAgents - %s  %s (was [%ld])",
+				       sid, c->old_json, from);
 	}
 	free(sid);
 	free(op_json);
@@ -464,10 +475,12 @@ static json_t *agents_body(const struct sip_config *ds)
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < ds->n_agents; i++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "agentId", json_string(ds->agents[i].agent_id));
+		json_object_set_new(o, "agentId",
+				    json_string(ds->agents[i].agent_id));
 		if (ds->agents[i].to_user_pattern)
-			json_object_set_new(o, "toUserPattern",
-					    json_string(ds->agents[i].to_user_pattern));
+			json_object_set_new(
+			    o, "toUserPattern",
+			    json_string(ds->agents[i].to_user_pattern));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -482,7 +495,8 @@ static int diff_agents(struct sip_ctx *x)
 		return 0;
 	/* The API caps the list at 20; the validator says so. Refuse rather
 	 * than overrun the scratch arrays with a hand-built model. */
-	if (ds->n_agents > MODEL_MAX_AGENTS * 4 || ls->n_agents > MODEL_MAX_AGENTS * 4)
+	if (ds->n_agents > MODEL_MAX_AGENTS * 4 ||
+	    ls->n_agents > MODEL_MAX_AGENTS * 4)
 		return -1;
 	match_agents(ds, ls, match, used);
 	stable_entries(match, ds->n_agents, stable);
@@ -492,10 +506,12 @@ static int diff_agents(struct sip_ctx *x)
 		if (match[i] < 0) {
 			rc = agent_add_change(&x->it, a, i);
 		} else {
-			const struct agent_allowance *old = &ls->agents[match[i]];
+			const struct agent_allowance *old =
+			    &ls->agents[match[i]];
 			if (!stable[i])
-				rc = agent_other_change(&x->it, PLAN_OP_MOVE, a,
-							(long)i, match[i], NULL);
+				rc =
+				    agent_other_change(&x->it, PLAN_OP_MOVE, a,
+						       (long)i, match[i], NULL);
 			if (!rc && !pattern_equal(a, old))
 				rc = agent_other_change(&x->it, PLAN_OP_SET, a,
 							(long)i, match[i], old);
@@ -504,8 +520,9 @@ static int diff_agents(struct sip_ctx *x)
 			return -1;
 	}
 	for (size_t j = 0; j < ls->n_agents; j++)
-		if (!used[j] && agent_other_change(&x->it, PLAN_OP_REMOVE,
-						   &ls->agents[j], -1, (long)j, NULL))
+		if (!used[j] &&
+		    agent_other_change(&x->it, PLAN_OP_REMOVE, &ls->agents[j],
+				       -1, (long)j, NULL))
 			return -1;
 	json_t *body = agents_body(ds);
 	json_object_set(x->body, "allowedAgents", body);
@@ -553,20 +570,24 @@ static int diff_fallback_secrets(struct sip_ctx *x, const char *fp, bool *send)
 	if (live_secrets_known(ls)) {
 		*send = !secrets_equal(&ds->fallback, &ls->fallback);
 		return *send ? change_sensitive(&x->it, field,
-						"(sensitive value changed)") : 0;
+						"(sensitive value changed)")
+			     : 0;
 	}
-	const char *rec = x->in->state ? state_get(x->in->state,
-						   PLAN_FALLBACK_SECRETS_KEY) : NULL;
+	const char *rec =
+	    x->in->state ? state_get(x->in->state, PLAN_FALLBACK_SECRETS_KEY)
+			 : NULL;
 	if (!rec) {
 		if (!x->in->sync_secrets)
 			return note_add(x->p, x->subject, field,
 					"unknown (write-only)");
 		*send = true;
-		return change_sensitive(&x->it, field,
-					"(sensitive value unknown, sent: --sync-secrets)");
+		return change_sensitive(
+		    &x->it, field,
+		    "(sensitive value unknown, sent: --sync-secrets)");
 	}
 	*send = !crypto_equal(rec, fp);
-	return *send ? change_sensitive(&x->it, field, "(sensitive value changed)")
+	return *send ? change_sensitive(&x->it, field,
+					"(sensitive value changed)")
 		     : 0;
 }
 
@@ -574,8 +595,8 @@ static json_t *secrets_json(const struct fallback_handler *f, bool redact)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < f->n_secrets; i++)
-		json_array_append_new(a, json_string(redact ? REDACTED
-							    : f->secrets[i].value));
+		json_array_append_new(
+		    a, json_string(redact ? REDACTED : f->secrets[i].value));
 	return a;
 }
 
@@ -614,7 +635,8 @@ static int diff_fallback(struct sip_ctx *x)
 		json_object_set_new(x->body, "fallbackHandler", json_null());
 		json_object_set_new(x->red, "fallbackHandler", json_null());
 		return change_set(&x->it, "fallbackHandler",
-				  json_text_str(ls->fallback.url), strdup("null"));
+				  json_text_str(ls->fallback.url),
+				  strdup("null"));
 	}
 	char fp[65] = "";
 	if (ds->fallback.secrets_state == FIELD_SET &&
@@ -636,7 +658,8 @@ static int diff_fallback(struct sip_ctx *x)
 	return fallback_body(x, send, fp);
 }
 
-static bool secrets_resolved(const struct desired_state *ds, struct diag_list *d)
+static bool secrets_resolved(const struct desired_state *ds,
+			     struct diag_list *d)
 {
 	const struct fallback_handler *f = &ds->sip.fallback;
 	bool ok = true;
@@ -737,8 +760,8 @@ static void opt_json(json_t *o, const char *name, enum field_state st,
 {
 	if (st == FIELD_UNSET)
 		return;
-	json_object_set_new(o, name, st == FIELD_NULL || !v ? json_null()
-							    : json_string(v));
+	json_object_set_new(
+	    o, name, st == FIELD_NULL || !v ? json_null() : json_string(v));
 }
 
 static char *password_key(const char *identity)
@@ -767,16 +790,20 @@ static int reg_create(struct plan *p, const struct plan_input *in,
 	json_object_set_new(red, "proxy", json_string(r->proxy));
 	if (r->has_password) {
 		char fp[65], *pk = password_key(key);
-		json_object_set_new(b, "password", json_string(r->password.value));
+		json_object_set_new(b, "password",
+				    json_string(r->password.value));
 		json_object_set_new(red, "password", json_string(REDACTED));
-		int bad = !pk || fingerprint(in->api_key, r->password.value, fp) ||
+		int bad = !pk ||
+			  fingerprint(in->api_key, r->password.value, fp) ||
 			  secret_add(it, pk, fp);
 		free(pk);
 		if (bad)
 			return -1;
 	}
-	opt_json(b, "outboundProxy", r->outbound_proxy_state, r->outbound_proxy);
-	opt_json(red, "outboundProxy", r->outbound_proxy_state, r->outbound_proxy);
+	opt_json(b, "outboundProxy", r->outbound_proxy_state,
+		 r->outbound_proxy);
+	opt_json(red, "outboundProxy", r->outbound_proxy_state,
+		 r->outbound_proxy);
 	opt_json(b, "authUser", r->auth_user_state, r->auth_user);
 	opt_json(red, "authUser", r->auth_user_state, r->auth_user);
 	p->creates++;
@@ -818,9 +845,10 @@ static int reg_password(struct plan *p, const struct plan_input *in,
 	}
 	json_object_set_new(b, "password", json_string(r->password.value));
 	json_object_set_new(red, "password", json_string(REDACTED));
-	rc = change_sensitive(it, "password",
-			      rec ? "(sensitive value changed)"
-				  : "(sensitive value unknown, sent: --sync-secrets)");
+	rc = change_sensitive(
+	    it, "password",
+	    rec ? "(sensitive value changed)"
+		: "(sensitive value unknown, sent: --sync-secrets)");
 	if (!rc)
 		rc = secret_add(it, pk, fp);
 out:
@@ -829,8 +857,8 @@ out:
 }
 
 static int reg_update(struct plan *p, const struct plan_input *in,
-		      const struct registration *r, const struct registration *l,
-		      const char *key)
+		      const struct registration *r,
+		      const struct registration *l, const char *key)
 {
 	struct plan_item it = {0};
 	json_t *b = json_object(), *red = json_object();
@@ -886,7 +914,8 @@ static int reg_delete(struct plan *p, const struct registration *l,
 	it->key = strdup(key);
 	it->id = dup_or_null(l->id);
 	it->reason = reason;
-	it->title = str_printf("registration %s (%s)", key, l->id ? l->id : "?");
+	it->title =
+	    str_printf("registration %s (%s)", key, l->id ? l->id : "?");
 	it->method = API_DELETE;
 	it->path = esc ? str_printf("/api/sip/registrations/%s", esc) : NULL;
 	if (strcmp(reason, "prune") == 0)
@@ -913,7 +942,10 @@ static int dup_note(struct plan *p, const struct live_key *lk, size_t lo,
 {
 	size_t cap = 64;
 	for (size_t k = lo; k < hi; k++)
-		cap += strlen(live->regs[lk[k].index].id ? live->regs[lk[k].index].id : "?") + 2;
+		cap += strlen(live->regs[lk[k].index].id
+				  ? live->regs[lk[k].index].id
+				  : "?") +
+		       2;
 	char *ids = calloc(1, cap), *subject = NULL, *text = NULL;
 	int rc = -1;
 	if (!ids)
@@ -921,12 +953,14 @@ static int dup_note(struct plan *p, const struct live_key *lk, size_t lo,
 	for (size_t k = lo; k < hi; k++) {
 		size_t len = strlen(ids);
 		snprintf(ids + len, cap - len, "%s%s", k > lo ? ", " : "",
-			 live->regs[lk[k].index].id ? live->regs[lk[k].index].id : "?");
+			 live->regs[lk[k].index].id ? live->regs[lk[k].index].id
+						    : "?");
 	}
 	subject = str_printf("registration %s", lk[lo].key);
-	text = str_printf("%zu live registrations share this identity (%s); the "
-			  "extra ones are deleted only with registrations.prune: true",
-			  hi - lo, ids);
+	text = str_printf(
+	    "%zu live registrations share this identity (%s); the "
+	    "extra ones are deleted only with registrations.prune: true",
+	    hi - lo, ids);
 	if (subject && text)
 		rc = note_add(p, subject, NULL, text);
 	free(ids);
@@ -1054,13 +1088,15 @@ static void compute_lockout(struct plan *p, const struct plan_input *in)
 	bool managed = in->ds->has_sip;
 	size_t cidrs = managed && ds->cidrs_state != FIELD_UNSET ? ds->n_cidrs
 								 : ls->n_cidrs;
-	size_t agents = managed && ds->agents_state != FIELD_UNSET ? ds->n_agents
-								   : ls->n_agents;
-	bool all = managed && ds->allow_all_state != FIELD_UNSET ? ds->allow_all
-								 : ls->allow_all;
+	size_t agents = managed && ds->agents_state != FIELD_UNSET
+			    ? ds->n_agents
+			    : ls->n_agents;
+	bool all = managed && ds->allow_all_state != FIELD_UNSET
+		       ? ds->allow_all
+		       : ls->allow_all;
 	size_t regs = in->live->n_regs - p->reg_deletes + p->creates;
-	bool before = ls->n_cidrs || ls->n_agents || ls->allow_all ||
-		      in->live->n_regs;
+	bool before =
+	    ls->n_cidrs || ls->n_agents || ls->allow_all || in->live->n_regs;
 	bool after = cidrs || agents || all || regs;
 	p->lockout = before && !after;
 }
@@ -1072,10 +1108,10 @@ static int copy_source(struct source_info *dst, const struct source_info *src)
 	dst->commit = dup_or_null(src->commit);
 	dst->path = dup_or_null(src->path);
 	return (!src->repo || dst->repo) && (!src->ref || dst->ref) &&
-			       (!src->commit || dst->commit) &&
-			       (!src->path || dst->path)
-		       ? 0
-		       : -1;
+		       (!src->commit || dst->commit) &&
+		       (!src->path || dst->path)
+		   ? 0
+		   : -1;
 }
 
 int plan_build(struct plan **out, const struct plan_input *in,
@@ -1092,7 +1128,8 @@ int plan_build(struct plan **out, const struct plan_input *in,
 	}
 	p->format_version = PLAN_FORMAT_VERSION;
 	p->sync_secrets = in->sync_secrets;
-	p->live_domain = strdup(in->live->sip.domain ? in->live->sip.domain : "");
+	p->live_domain =
+	    strdup(in->live->sip.domain ? in->live->sip.domain : "");
 	p->desired_domain = dup_or_null(in->ds->domain);
 	p->desired_domain_pos = in->ds->domain_pos;
 	p->has_desired = in->ds->has_sip || in->ds->has_registrations;
@@ -1115,7 +1152,8 @@ oom:
 	return -1;
 }
 
-/* ---- live fingerprint ----------------------------------------------------- */
+/* ---- live fingerprint -----------------------------------------------------
+ */
 
 static int str_cmp(const void *a, const void *b)
 {
@@ -1124,7 +1162,8 @@ static int str_cmp(const void *a, const void *b)
 
 static json_t *canon_sip(const struct sip_config *ls, const char *api_key)
 {
-	json_t *o = json_object(), *cidrs = json_array(), *agents = json_array();
+	json_t *o = json_object(), *cidrs = json_array(),
+	       *agents = json_array();
 	size_t n = 0;
 	char **c = canon_list(ls->cidrs, ls->n_cidrs, &n);
 	if (!o || !cidrs || !agents || !c) {
@@ -1143,8 +1182,9 @@ static json_t *canon_sip(const struct sip_config *ls, const char *api_key)
 		char *id = strdup(ls->agents[i].agent_id);
 		for (char *q = id; q && *q; q++)
 			*q = (char)tolower((unsigned char)*q);
-		json_array_append_new(agents, json_pack("{s:s?,s:s?}", "agentId", id,
-							"toUserPattern", pat));
+		json_array_append_new(agents,
+				      json_pack("{s:s?,s:s?}", "agentId", id,
+						"toUserPattern", pat));
 		free(pat);
 		free(id);
 	}
@@ -1157,8 +1197,9 @@ static json_t *canon_sip(const struct sip_config *ls, const char *api_key)
 	}
 	json_t *f = json_object();
 	char fp[65];
-	json_object_set_new(f, "url", ls->fallback.url ? json_string(ls->fallback.url)
-						       : json_null());
+	json_object_set_new(f, "url",
+			    ls->fallback.url ? json_string(ls->fallback.url)
+					     : json_null());
 	if (live_secrets_known(ls) &&
 	    secrets_fingerprint(api_key, ls->fallback.secrets,
 				ls->fallback.n_secrets, fp) == 0)
@@ -1190,10 +1231,11 @@ static json_t *canon_regs(const struct live_state *live)
 	qsort(v, live->n_regs, sizeof(*v), reg_id_cmp);
 	for (size_t i = 0; i < live->n_regs; i++)
 		json_array_append_new(
-			a, json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?}", "registrationId",
-				     v[i]->id, "username", v[i]->username, "proxy",
-				     v[i]->proxy, "outboundProxy", v[i]->outbound_proxy,
-				     "authUser", v[i]->auth_user));
+		    a, json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?}", "registrationId",
+				 v[i]->id, "username", v[i]->username, "proxy",
+				 v[i]->proxy, "outboundProxy",
+				 v[i]->outbound_proxy, "authUser",
+				 v[i]->auth_user));
 	free(v);
 	return a;
 }
@@ -1206,9 +1248,10 @@ char *plan_live_canonical_json(const struct live_state *live,
 	json_t *regs = canon_regs(live);
 	char *text = NULL;
 	if (root && sip && regs) {
-		json_object_set_new(root, "domain", live->sip.domain
-							    ? json_string(live->sip.domain)
-							    : json_null());
+		json_object_set_new(root, "domain",
+				    live->sip.domain
+					? json_string(live->sip.domain)
+					: json_null());
 		json_object_set(root, "sip", sip);
 		json_object_set(root, "registrations", regs);
 		text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
@@ -1235,7 +1278,8 @@ bool plan_has_changes(const struct plan *p)
 	return p && (p->creates + p->updates + p->deletes) > 0;
 }
 
-/* ---- freeing -------------------------------------------------------------- */
+/* ---- freeing --------------------------------------------------------------
+ */
 
 static void item_release(struct plan_item *it)
 {

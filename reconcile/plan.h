@@ -40,26 +40,26 @@ enum plan_action { PLAN_CREATE, PLAN_UPDATE, PLAN_DELETE };
 enum plan_resource { PLAN_SIP, PLAN_REGISTRATION };
 
 enum plan_op {
-	PLAN_OP_SET,       /* field old → new */
-	PLAN_OP_ADD,       /* list entry added */
-	PLAN_OP_REMOVE,    /* list entry removed */
-	PLAN_OP_MOVE,      /* allowedAgents entry moved */
+	PLAN_OP_SET,	   /* field old → new */
+	PLAN_OP_ADD,	   /* list entry added */
+	PLAN_OP_REMOVE,	   /* list entry removed */
+	PLAN_OP_MOVE,	   /* allowedAgents entry moved */
 	PLAN_OP_SENSITIVE, /* a secret changes; no value shown */
 };
 
 struct plan_change {
 	enum plan_op op;
-	char *field;    /* JSON-ish path: allowedCidrRanges, allowAllAgents,
-			   allowedAgents[1], allowedAgents[0].toUserPattern,
-			   fallbackHandler, fallbackHandler.url,
-			   fallbackHandler.secrets, outboundProxy, authUser,
-			   password */
-	char *agent_id; /* allowedAgents entries, else NULL */
-	char *old_json; /* SET/REMOVE: the old value as JSON text, or NULL */
-	char *new_json; /* SET/ADD: the new value as JSON text, or NULL */
-	long index;      /* allowedAgents: desired index, -1 otherwise */
+	char *field;	 /* JSON-ish path: allowedCidrRanges, allowAllAgents,
+			    allowedAgents[1], allowedAgents[0].toUserPattern,
+			    fallbackHandler, fallbackHandler.url,
+			    fallbackHandler.secrets, outboundProxy, authUser,
+			    password */
+	char *agent_id;	 /* allowedAgents entries, else NULL */
+	char *old_json;	 /* SET/REMOVE: the old value as JSON text, or NULL */
+	char *new_json;	 /* SET/ADD: the new value as JSON text, or NULL */
+	long index;	 /* allowedAgents: desired index, -1 otherwise */
 	long from_index; /* allowedAgents MOVE/REMOVE: live index, else -1 */
-	char *text;     /* the line as printed (no marker, no colour) */
+	char *text;	 /* the line as printed (no marker, no colour) */
 };
 
 /* A write-only value a request sends: its state key and keyed fingerprint
@@ -72,11 +72,11 @@ struct plan_secret {
 struct plan_item {
 	enum plan_action action;
 	enum plan_resource resource;
-	char *key;          /* registration identity, or the domain for sip */
-	char *id;           /* live registrationId, NULL otherwise */
-	char *title;        /* "sip config (acme...)", "registration k (id)" */
+	char *key;	    /* registration identity, or the domain for sip */
+	char *id;	    /* live registrationId, NULL otherwise */
+	char *title;	    /* "sip config (acme...)", "registration k (id)" */
 	const char *reason; /* deletes: "prune" or "duplicate"; else NULL */
-	struct pos pos;     /* desired place, when there is one */
+	struct pos pos;	    /* desired place, when there is one */
 
 	struct plan_change *changes;
 	size_t n_changes;
@@ -84,12 +84,12 @@ struct plan_item {
 	/* the request apply sends */
 	enum api_method method;
 	char *path;
-	char *body;          /* JSON with real secrets (never print), or NULL */
+	char *body;	     /* JSON with real secrets (never print), or NULL */
 	char *body_redacted; /* same with every secret as "<redacted>" */
 	char *create_key;    /* POST: identity for the lost-response check */
 	struct plan_secret *secrets;
 	size_t n_secrets;
-	char *forget_key;    /* state key to remove once deleted, or NULL */
+	char *forget_key; /* state key to remove once deleted, or NULL */
 };
 
 /* Something worth saying that is not a change (no write, no exit code 2). */
@@ -114,19 +114,19 @@ struct plan {
 	bool sync_secrets; /* built with --sync-secrets (kept in saved plans) */
 
 	/* inputs of the guards (reconcile_guards) */
-	char *desired_domain;    /* account.domain, or NULL */
+	char *desired_domain; /* account.domain, or NULL */
 	struct pos desired_domain_pos;
-	bool has_desired;        /* the source holds sip: or registrations: */
-	size_t live_regs;        /* live registrations before apply */
+	bool has_desired; /* the source holds sip: or registrations: */
+	size_t live_regs; /* live registrations before apply */
 	size_t reg_updates, reg_deletes;
-	bool lockout;            /* accepted calls before, none after */
+	bool lockout; /* accepted calls before, none after */
 };
 
 struct plan_input {
 	const struct desired_state *ds; /* secrets resolved */
 	const struct live_state *live;
 	const struct state_file *state; /* recorded fingerprints, may be NULL */
-	const char *api_key;            /* fingerprint key */
+	const char *api_key;		/* fingerprint key */
 	bool sync_secrets;
 };
 

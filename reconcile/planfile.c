@@ -29,16 +29,19 @@ int planfile_parse(struct saved_plan **out, const char *name, const char *text,
 	json_t *root = json_loads(text, 0, &err);
 	*out = NULL;
 	if (!root) {
-		diag_add(d, DIAG_ERROR, NULL, NULL, "%s:%d:%d: not a plan file: %s",
-			 name, err.line, err.column, err.text);
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s:%d:%d: not a plan file: %s", name, err.line,
+			 err.column, err.text);
 		return -1;
 	}
 	json_t *fv = json_object_get(root, "format_version");
 	json_t *live = json_object_get(root, "live");
 	json_t *src = json_object_get(root, "source");
-	if (!json_is_integer(fv) || json_integer_value(fv) != PLAN_FORMAT_VERSION) {
+	if (!json_is_integer(fv) ||
+	    json_integer_value(fv) != PLAN_FORMAT_VERSION) {
 		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "%s: unsupported plan format_version (this sipsync reads %d)",
+			 "%s: unsupported plan format_version (this sipsync "
+			 "reads %d)",
 			 name, PLAN_FORMAT_VERSION);
 		goto fail;
 	}
@@ -52,13 +55,15 @@ int planfile_parse(struct saved_plan **out, const char *name, const char *text,
 	sp->source.ref = opt_str(src, "ref");
 	sp->source.commit = opt_str(src, "commit");
 	sp->source.path = opt_str(src, "path");
-	sp->sync_secrets = json_is_true(json_object_get(
-		json_object_get(root, "options"), "sync_secrets"));
+	sp->sync_secrets = json_is_true(
+	    json_object_get(json_object_get(root, "options"), "sync_secrets"));
 	sp->requests = canon_requests(root);
 	if (!sp->live_domain || !sp->live_fingerprint || !sp->requests) {
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "%s: not a plan file: live.domain, live.fingerprint or "
-			 "requests missing", name);
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL,
+		    "%s: not a plan file: live.domain, live.fingerprint or "
+		    "requests missing",
+		    name);
 		goto fail;
 	}
 	json_decref(root);
@@ -77,8 +82,8 @@ int planfile_read(struct saved_plan **out, const char *path,
 	*out = NULL;
 	json_t *root = json_load_file(path, 0, &err);
 	if (!root) {
-		diag_add(d, DIAG_ERROR, NULL, NULL, "%s: cannot read the plan: %s",
-			 path, err.text);
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s: cannot read the plan: %s", path, err.text);
 		return -1;
 	}
 	char *text = json_dumps(root, JSON_COMPACT);
@@ -95,13 +100,15 @@ int planfile_check(const struct saved_plan *sp, const struct plan *fresh,
 {
 	if (strcmp(sp->live_domain, fresh->live_domain) != 0) {
 		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "the plan was made for account %s but the API key belongs to %s",
+			 "the plan was made for account %s but the API key "
+			 "belongs to %s",
 			 sp->live_domain, fresh->live_domain);
 		return -1;
 	}
 	if (strcmp(sp->live_fingerprint, fresh->live_fingerprint) != 0) {
 		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "the account changed since the plan was made; run plan again");
+			 "the account changed since the plan was made; run "
+			 "plan again");
 		return -1;
 	}
 	char *json = render_json(fresh);
@@ -109,9 +116,10 @@ int planfile_check(const struct saved_plan *sp, const struct plan *fresh,
 	char *req = root ? canon_requests(root) : NULL;
 	int rc = 0;
 	if (!req || strcmp(req, sp->requests) != 0) {
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "the desired state or a secret changed since the plan was "
-			 "made (the requests differ); run plan again");
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL,
+		    "the desired state or a secret changed since the plan was "
+		    "made (the requests differ); run plan again");
 		rc = -1;
 	}
 	free(req);

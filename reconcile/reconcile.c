@@ -18,7 +18,8 @@ void reconcile_opts_init(struct reconcile_opts *o)
 
 /* Every desired secret value is registered with the client so that no
  * error message can ever echo it. */
-static int redact_secrets(struct api_client *api, const struct desired_state *ds)
+static int redact_secrets(struct api_client *api,
+			  const struct desired_state *ds)
 {
 	int rc = 0;
 	const struct fallback_handler *f = &ds->sip.fallback;
@@ -65,10 +66,13 @@ static int check_agents(struct api_client *api, const struct desired_state *ds,
 		if (exists[k] != 0)
 			continue;
 		char path[64];
-		snprintf(path, sizeof(path), "sip.allowedAgents[%zu].agentId", where[k]);
+		snprintf(path, sizeof(path), "sip.allowedAgents[%zu].agentId",
+			 where[k]);
 		const struct agent_allowance *a = &s->agents[where[k]];
-		diag_add(d, DIAG_ERROR, a->id_pos.file ? &a->id_pos : &a->pos, path,
-			 "agent %s does not exist in this account (GET /api/agents/%s: 404)",
+		diag_add(d, DIAG_ERROR, a->id_pos.file ? &a->id_pos : &a->pos,
+			 path,
+			 "agent %s does not exist in this account (GET "
+			 "/api/agents/%s: 404)",
 			 a->agent_id, a->agent_id);
 		rc = -1;
 	}
@@ -94,16 +98,17 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 			 "GET /api/sip: the response carries no domain");
 		goto out;
 	}
-	if (o->state_dir && state_load(&st, o->state_dir, live->sip.domain, d) != 0)
+	if (o->state_dir &&
+	    state_load(&st, o->state_dir, live->sip.domain, d) != 0)
 		goto out;
 	if (check_agents(api, ds, live, d) != 0)
 		goto out;
 	struct plan_input in = {
-		.ds = ds,
-		.live = live,
-		.state = st,
-		.api_key = o->api_key,
-		.sync_secrets = o->sync_secrets,
+	    .ds = ds,
+	    .live = live,
+	    .state = st,
+	    .api_key = o->api_key,
+	    .sync_secrets = o->sync_secrets,
 	};
 	rc = plan_build(out, &in, d);
 out:
@@ -124,7 +129,8 @@ static bool guard_fails(const char *name, const char **guard, bool force)
 static bool domain_guard(const struct plan *p, const struct reconcile_opts *o,
 			 const char **guard, struct diag_list *d)
 {
-	if (!p->desired_domain || strcasecmp(p->desired_domain, p->live_domain) == 0 ||
+	if (!p->desired_domain ||
+	    strcasecmp(p->desired_domain, p->live_domain) == 0 ||
 	    !guard_fails("domain", guard, o->force))
 		return false;
 	diag_add(d, DIAG_ERROR, &p->desired_domain_pos, "account.domain",
@@ -146,40 +152,47 @@ int reconcile_guards(const struct plan *p, const struct reconcile_opts *o,
 {
 	*guard = NULL;
 	if (!p->has_desired && guard_fails("empty-source", guard, false))
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "refusing to apply: the source holds no desired state (no "
-			 "sip: and no registrations:), which is never read as "
-			 "\"delete everything\"");
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL,
+		    "refusing to apply: the source holds no desired state (no "
+		    "sip: and no registrations:), which is never read as "
+		    "\"delete everything\"");
 	domain_guard(p, o, guard, d);
 	if (o->max_deletes >= 0 && p->deletes > (size_t)o->max_deletes &&
 	    guard_fails("max-deletes", guard, o->force))
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "refusing to apply: the plan deletes %zu registration%s, "
-			 "more than --max-deletes %ld (--force overrides)",
-			 p->deletes, p->deletes == 1 ? "" : "s", o->max_deletes);
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL,
+		    "refusing to apply: the plan deletes %zu registration%s, "
+		    "more than --max-deletes %ld (--force overrides)",
+		    p->deletes, p->deletes == 1 ? "" : "s", o->max_deletes);
 	size_t touched = p->reg_updates + p->reg_deletes;
 	if (p->live_regs >= 10 && touched * 10 > p->live_regs * 3 &&
 	    guard_fails("registrations-share", guard, o->force))
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "refusing to apply: the plan updates or deletes %zu of %zu "
-			 "existing registrations, more than 30%% (--force overrides)",
-			 touched, p->live_regs);
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL,
+		    "refusing to apply: the plan updates or deletes %zu of %zu "
+		    "existing registrations, more than 30%% (--force "
+		    "overrides)",
+		    touched, p->live_regs);
 	if (p->lockout && guard_fails("lockout", guard, o->force))
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "refusing to apply: the plan leaves the account accepting no "
-			 "incoming call at all (no CIDR, no agent allowance, no "
-			 "registration) (--force overrides)");
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL,
+		    "refusing to apply: the plan leaves the account accepting "
+		    "no "
+		    "incoming call at all (no CIDR, no agent allowance, no "
+		    "registration) (--force overrides)");
 	return *guard ? -1 : 0;
 }
 
 int reconcile_apply(struct api_client *api, const struct plan *p,
-		    const struct reconcile_opts *o,
-		    struct reconcile_result *r, struct diag_list *d)
+		    const struct reconcile_opts *o, struct reconcile_result *r,
+		    struct diag_list *d)
 {
 	struct state_file *st = NULL;
 	struct apply_report rep = {0};
 	int rc = -1;
-	if (o->state_dir && state_load(&st, o->state_dir, p->live_domain, d) != 0)
+	if (o->state_dir &&
+	    state_load(&st, o->state_dir, p->live_domain, d) != 0)
 		return -1;
 	rc = apply_plan(api, p, st, o->progress, o->progress_ctx, &rep, d);
 	/* record what was sent even after a partial failure: the next run
@@ -195,8 +208,7 @@ int reconcile_apply(struct api_client *api, const struct plan *p,
 	return rc;
 }
 
-int reconcile_result_from_plan(struct reconcile_result *r,
-			       const struct plan *p)
+int reconcile_result_from_plan(struct reconcile_result *r, const struct plan *p)
 {
 	r->creates = p->creates;
 	r->updates = p->updates;

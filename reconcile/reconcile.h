@@ -36,7 +36,7 @@ struct plan; /* reconcile/plan.h; rendered with reconcile/render.h */
 struct reconcile_step {
 	const char *label;
 	bool ok;
-	long status; /* last HTTP status, 0 when none */
+	long status;	/* last HTTP status, 0 when none */
 	bool attempted; /* false: not sent because an earlier step failed */
 	const char *error;
 };
@@ -50,8 +50,8 @@ struct reconcile_opts {
 				  state (write-only values all unknown,
 				  nothing recorded) */
 	const char *api_key;   /* keys the secret fingerprints (required) */
-	bool apply;            /* reconcile_once: false = plan only */
-	bool force;            /* override the guards for this run */
+	bool apply;	       /* reconcile_once: false = plan only */
+	bool force;	       /* override the guards for this run */
 	bool sync_secrets;     /* send write-only values that have no record */
 	long max_deletes;      /* -1 = no limit */
 	reconcile_progress_fn progress; /* apply steps; may be NULL */
@@ -62,37 +62,37 @@ struct reconcile_opts {
 void reconcile_opts_init(struct reconcile_opts *o);
 
 enum reconcile_outcome {
-	RECONCILE_ERROR = 0,    /* could not plan (load/API/unknown agent) */
-	RECONCILE_NO_CHANGES,   /* live matches desired (notes allowed) */
-	RECONCILE_PLANNED,      /* changes found, not applied (plan only) */
-	RECONCILE_REFUSED,      /* a guard refused; nothing was sent */
-	RECONCILE_APPLIED,      /* every write of the plan succeeded */
-	RECONCILE_PARTIAL,      /* some writes failed; see writes_* */
+	RECONCILE_ERROR = 0,  /* could not plan (load/API/unknown agent) */
+	RECONCILE_NO_CHANGES, /* live matches desired (notes allowed) */
+	RECONCILE_PLANNED,    /* changes found, not applied (plan only) */
+	RECONCILE_REFUSED,    /* a guard refused; nothing was sent */
+	RECONCILE_APPLIED,    /* every write of the plan succeeded */
+	RECONCILE_PARTIAL,    /* some writes failed; see writes_* */
 };
 
 struct reconcile_result {
 	enum reconcile_outcome outcome;
 
 	size_t creates, updates, deletes; /* counts of the plan */
-	size_t notes;     /* notes only (e.g. "password: unknown
-			     (write-only)"); never make `changes` true */
-	bool changes;     /* creates + updates + deletes > 0 */
-	bool applied;     /* apply ran and every write succeeded (also true
-			     when there was nothing to write) */
+	size_t notes;			  /* notes only (e.g. "password: unknown
+					     (write-only)"); never make `changes` true */
+	bool changes;			  /* creates + updates + deletes > 0 */
+	bool applied; /* apply ran and every write succeeded (also true
+			 when there was nothing to write) */
 
 	size_t writes_total, writes_done, writes_failed;
 
-	char *live_domain;      /* the account's domain (owned) */
+	char *live_domain;	/* the account's domain (owned) */
 	char *live_fingerprint; /* sha256 hex of the canonical live state */
-	char *plan_text;        /* the plan as plain text (no colour), ending
+	char *plan_text;	/* the plan as plain text (no colour), ending
 				   in the "Plan: ..." / "No changes." line;
 				   NULL when outcome is RECONCILE_ERROR */
-	const char *guard;      /* the guard that refused (static string:
+	const char *guard;	/* the guard that refused (static string:
 				   "domain", "max-deletes", "registrations-
 				   share", "lockout", "empty-source"), or NULL */
 
-	struct plan *plan;      /* the full plan for render_* (owned), NULL
-				   on RECONCILE_ERROR */
+	struct plan *plan; /* the full plan for render_* (owned), NULL
+			      on RECONCILE_ERROR */
 };
 
 /* Reads the live account (api_read_live), the state file, checks that every
@@ -123,8 +123,8 @@ int reconcile_domain_guard(const struct plan *p, const struct reconcile_opts *o,
  * r. Returns 0 when every write succeeded, -1 otherwise (diags say which
  * failed; r says how many were done). Does NOT check the guards. */
 int reconcile_apply(struct api_client *api, const struct plan *p,
-		    const struct reconcile_opts *o,
-		    struct reconcile_result *r, struct diag_list *d);
+		    const struct reconcile_opts *o, struct reconcile_result *r,
+		    struct diag_list *d);
 
 /* Fills the count fields, plan_text, live_domain and live_fingerprint of r
  * from p (p stays owned by the caller). Returns 0, or -1 when out of

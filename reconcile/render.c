@@ -22,7 +22,7 @@ struct buf {
 };
 
 static void buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void buf_printf(struct buf *b, const char *fmt, ...)
 {
@@ -63,15 +63,18 @@ static char *buf_take(struct buf *b)
 	return b->s;
 }
 
-/* ---- text ------------------------------------------------------------------ */
+/* ---- text ------------------------------------------------------------------
+ */
 
 char *render_summary(const struct plan *p)
 {
 	struct buf b = {0};
 	if (!plan_has_changes(p))
-		buf_printf(&b, "No changes. The live SIP configuration matches the desired state.");
+		buf_printf(&b, "No changes. The live SIP configuration matches "
+			       "the desired state.");
 	else
-		buf_printf(&b, "Plan: %zu to create, %zu to update, %zu to delete.",
+		buf_printf(&b,
+			   "Plan: %zu to create, %zu to update, %zu to delete.",
 			   p->creates, p->updates, p->deletes);
 	return buf_take(&b);
 }
@@ -88,14 +91,17 @@ static const char *action_color(enum plan_action a)
 
 static const char *op_color(enum plan_op op)
 {
-	return op == PLAN_OP_ADD ? C_GREEN : op == PLAN_OP_REMOVE ? C_RED : C_YELLOW;
+	return op == PLAN_OP_ADD      ? C_GREEN
+	       : op == PLAN_OP_REMOVE ? C_RED
+				      : C_YELLOW;
 }
 
 static void text_change(struct buf *b, const struct plan_change *c,
 			const char *indent, bool color)
 {
 	if (color)
-		buf_printf(b, "%s%s%s" C_RESET "\n", indent, op_color(c->op), c->text);
+		buf_printf(b, "%s%s%s" C_RESET "\n", indent, op_color(c->op),
+			   c->text);
 	else
 		buf_printf(b, "%s%s\n", indent, c->text);
 }
@@ -125,7 +131,8 @@ static void text_item(struct buf *b, const struct plan_item *it, bool color)
 		buf_printf(b, "%s %s", m, it->title);
 	if (it->reason)
 		buf_printf(b, "  [%s]", it->reason);
-	bool inline_one = it->resource == PLAN_REGISTRATION && it->n_changes == 1;
+	bool inline_one =
+	    it->resource == PLAN_REGISTRATION && it->n_changes == 1;
 	if (inline_one) {
 		buf_printf(b, ": %s\n", it->changes[0].text);
 		return;
@@ -146,15 +153,18 @@ static void text_notes(struct buf *b, const struct plan *p, bool color)
 {
 	if (!p->n_notes)
 		return;
-	buf_printf(b, "%sNotes:%s\n", color ? C_BOLD : "", color ? C_RESET : "");
+	buf_printf(b, "%sNotes:%s\n", color ? C_BOLD : "",
+		   color ? C_RESET : "");
 	for (size_t i = 0; i < p->n_notes; i++) {
 		const struct plan_note *n = &p->notes[i];
-		buf_printf(b, "  %s: %s%s%s\n", n->subject, n->field ? n->field : "",
-			   n->field ? ": " : "", n->text);
+		buf_printf(b, "  %s: %s%s%s\n", n->subject,
+			   n->field ? n->field : "", n->field ? ": " : "",
+			   n->text);
 	}
 	if (has_unknown_note(p))
-		buf_printf(b, "  (a write-only value with no record is not compared; "
-			      "apply --sync-secrets sends it)\n");
+		buf_printf(
+		    b, "  (a write-only value with no record is not compared; "
+		       "apply --sync-secrets sends it)\n");
 	buf_printf(b, "\n");
 }
 
@@ -177,7 +187,8 @@ char *render_text(const struct plan *p, bool color)
 	return buf_take(&b);
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ------------------------------------------------------------------
+ */
 
 static json_t *str_or_null(const char *s)
 {
@@ -186,7 +197,9 @@ static json_t *str_or_null(const char *s)
 
 static const char *action_name(enum plan_action a)
 {
-	return a == PLAN_CREATE ? "create" : a == PLAN_DELETE ? "delete" : "update";
+	return a == PLAN_CREATE	  ? "create"
+	       : a == PLAN_DELETE ? "delete"
+				  : "update";
 }
 
 static const char *op_name(enum plan_op op)
@@ -238,9 +251,9 @@ static json_t *json_item(const struct plan_item *it)
 {
 	json_t *o = json_object(), *fields = json_array();
 	json_object_set_new(o, "action", json_string(action_name(it->action)));
-	json_object_set_new(o, "resource", json_string(it->resource == PLAN_SIP
-								? "sip"
-								: "registration"));
+	json_object_set_new(
+	    o, "resource",
+	    json_string(it->resource == PLAN_SIP ? "sip" : "registration"));
 	json_object_set_new(o, "key", json_string(it->key));
 	json_object_set_new(o, "id", str_or_null(it->id));
 	json_object_set_new(o, "title", json_string(it->title));
@@ -254,16 +267,19 @@ static json_t *json_item(const struct plan_item *it)
 static json_t *json_request(const struct plan_item *it)
 {
 	json_t *o = json_object(), *secrets = json_array();
-	json_object_set_new(o, "method", json_string(api_method_name(it->method)));
+	json_object_set_new(o, "method",
+			    json_string(api_method_name(it->method)));
 	json_object_set_new(o, "path", json_string(it->path));
 	json_t *body = json_value(it->body_redacted);
 	json_object_set_new(o, "body", body ? body : json_null());
 	if (it->create_key)
-		json_object_set_new(o, "create_key", json_string(it->create_key));
+		json_object_set_new(o, "create_key",
+				    json_string(it->create_key));
 	for (size_t i = 0; i < it->n_secrets; i++)
-		json_array_append_new(secrets,
-				      json_pack("{s:s,s:s}", "key", it->secrets[i].key,
-						"fingerprint", it->secrets[i].fingerprint));
+		json_array_append_new(
+		    secrets,
+		    json_pack("{s:s,s:s}", "key", it->secrets[i].key,
+			      "fingerprint", it->secrets[i].fingerprint));
 	json_object_set_new(o, "secrets", secrets);
 	return o;
 }
@@ -272,18 +288,22 @@ static json_t *json_notes(const struct plan *p)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < p->n_notes; i++)
-		json_array_append_new(a, json_pack("{s:s,s:o,s:s}", "subject",
-						   p->notes[i].subject, "field",
-						   str_or_null(p->notes[i].field),
-						   "text", p->notes[i].text));
+		json_array_append_new(a,
+				      json_pack("{s:s,s:o,s:s}", "subject",
+						p->notes[i].subject, "field",
+						str_or_null(p->notes[i].field),
+						"text", p->notes[i].text));
 	return a;
 }
 
 static json_t *json_plan(const struct plan *p)
 {
-	json_t *root = json_object(), *changes = json_array(), *reqs = json_array();
-	json_object_set_new(root, "format_version", json_integer(p->format_version));
-	json_object_set_new(root, "sipsync_version", json_string(SIPSYNC_VERSION));
+	json_t *root = json_object(), *changes = json_array(),
+	       *reqs = json_array();
+	json_object_set_new(root, "format_version",
+			    json_integer(p->format_version));
+	json_object_set_new(root, "sipsync_version",
+			    json_string(SIPSYNC_VERSION));
 	json_object_set_new(root, "source",
 			    json_pack("{s:o,s:o,s:o,s:o}", "repo",
 				      str_or_null(p->source.repo), "ref",
@@ -293,15 +313,15 @@ static json_t *json_plan(const struct plan *p)
 	json_object_set_new(root, "live",
 			    json_pack("{s:s,s:s}", "domain", p->live_domain,
 				      "fingerprint", p->live_fingerprint));
-	json_object_set_new(root, "options",
-			    json_pack("{s:b}", "sync_secrets", p->sync_secrets));
-	json_object_set_new(root, "summary",
-			    json_pack("{s:I,s:I,s:I,s:I,s:b}", "create",
-				      (json_int_t)p->creates, "update",
-				      (json_int_t)p->updates, "delete",
-				      (json_int_t)p->deletes, "notes",
-				      (json_int_t)p->n_notes, "changes",
-				      plan_has_changes(p)));
+	json_object_set_new(
+	    root, "options",
+	    json_pack("{s:b}", "sync_secrets", p->sync_secrets));
+	json_object_set_new(
+	    root, "summary",
+	    json_pack("{s:I,s:I,s:I,s:I,s:b}", "create", (json_int_t)p->creates,
+		      "update", (json_int_t)p->updates, "delete",
+		      (json_int_t)p->deletes, "notes", (json_int_t)p->n_notes,
+		      "changes", plan_has_changes(p)));
 	for (size_t i = 0; i < p->n_items; i++) {
 		json_array_append_new(changes, json_item(&p->items[i]));
 		json_array_append_new(reqs, json_request(&p->items[i]));
@@ -315,7 +335,8 @@ static json_t *json_plan(const struct plan *p)
 char *render_json(const struct plan *p)
 {
 	json_t *root = json_plan(p);
-	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char *text =
+	    root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	if (!text)
 		return NULL;
@@ -330,7 +351,8 @@ char *render_json(const struct plan *p)
 	return out;
 }
 
-/* ---- markdown --------------------------------------------------------------- */
+/* ---- markdown ---------------------------------------------------------------
+ */
 
 static void md_head(struct buf *b, const struct plan *p)
 {
@@ -339,10 +361,12 @@ static void md_head(struct buf *b, const struct plan *p)
 		   sum ? sum : "");
 	free(sum);
 	if (p->n_notes)
-		buf_printf(b, " (%zu note%s)", p->n_notes, p->n_notes == 1 ? "" : "s");
+		buf_printf(b, " (%zu note%s)", p->n_notes,
+			   p->n_notes == 1 ? "" : "s");
 	buf_printf(b, "\n\n");
 	if (p->source.path || p->source.commit) {
-		buf_printf(b, "Source: `%s`", p->source.path ? p->source.path : ".");
+		buf_printf(b, "Source: `%s`",
+			   p->source.path ? p->source.path : ".");
 		if (p->source.commit)
 			buf_printf(b, " at `%.12s`", p->source.commit);
 		buf_printf(b, "\n\n");
@@ -359,10 +383,12 @@ static size_t count_lines(const char *s)
 
 char *render_markdown(const struct plan *p, size_t limit)
 {
-	static const char open[] = "<details><summary>Details</summary>\n\n````diff\n";
+	static const char open[] =
+	    "<details><summary>Details</summary>\n\n````diff\n";
 	static const char close[] = "````\n\n</details>\n";
-	static const char cut[] = "\u2026 truncated: %zu more lines not shown; run "
-				  "`sipsync plan` to see the whole plan\n";
+	static const char cut[] =
+	    "\u2026 truncated: %zu more lines not shown; run "
+	    "`sipsync plan` to see the whole plan\n";
 	struct buf b = {0};
 	char *text = render_text(p, false);
 	if (!limit)
@@ -373,9 +399,11 @@ char *render_markdown(const struct plan *p, size_t limit)
 		free(b.s);
 		return NULL;
 	}
-	size_t room = limit > b.len + sizeof(open) + sizeof(close) + sizeof(cut) + 32
-			      ? limit - b.len - sizeof(open) - sizeof(close) - sizeof(cut) - 32
-			      : 0;
+	size_t room =
+	    limit > b.len + sizeof(open) + sizeof(close) + sizeof(cut) + 32
+		? limit - b.len - sizeof(open) - sizeof(close) - sizeof(cut) -
+		      32
+		: 0;
 	size_t keep = strlen(text);
 	if (keep > room) {
 		keep = room;

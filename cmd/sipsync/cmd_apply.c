@@ -13,27 +13,30 @@
 #include "reconcile/render.h"
 
 static const char apply_usage[] =
-	"usage: sipsync apply [SOURCE | --plan PLAN.json] [--auto-approve]\n"
-	"                     [--max-deletes N] [--force] [--sync-secrets]\n"
-	"                     [--parallelism N]\n"
-	"\n"
-	"Makes the live SIP configuration match the desired state in SOURCE\n"
-	"(default .) or git (--repo/--ref/--path), sending only what differs.\n"
-	"\n"
-	"Options:\n"
-	"      --plan FILE           apply a plan saved by 'plan --out'; refused\n"
-	"                            when the account, the desired state or a\n"
-	"                            secret changed since\n"
-	"      --auto-approve        do not ask for confirmation (required when\n"
-	"                            stdin is not a terminal)\n"
-	"      --max-deletes N       refuse plans deleting more than N registrations\n"
-	"      --force               override the guards (domain, deletes, share of\n"
-	"                            registrations, lock-out) for this run\n"
-	"      --sync-secrets        send write-only values that have no record\n"
-	"      --parallelism N       registration writes in flight (default 8)\n"
-	"\n"
-	"Exit codes: 0 applied (or nothing to do), 1 failure or refused, 64 usage.\n"
-	"\n";
+    "usage: sipsync apply [SOURCE | --plan PLAN.json] [--auto-approve]\n"
+    "                     [--max-deletes N] [--force] [--sync-secrets]\n"
+    "                     [--parallelism N]\n"
+    "\n"
+    "Makes the live SIP configuration match the desired state in SOURCE\n"
+    "(default .) or git (--repo/--ref/--path), sending only what differs.\n"
+    "\n"
+    "Options:\n"
+    "      --plan FILE           apply a plan saved by 'plan --out'; refused\n"
+    "                            when the account, the desired state or a\n"
+    "                            secret changed since\n"
+    "      --auto-approve        do not ask for confirmation (required when\n"
+    "                            stdin is not a terminal)\n"
+    "      --max-deletes N       refuse plans deleting more than N "
+    "registrations\n"
+    "      --force               override the guards (domain, deletes, share "
+    "of\n"
+    "                            registrations, lock-out) for this run\n"
+    "      --sync-secrets        send write-only values that have no record\n"
+    "      --parallelism N       registration writes in flight (default 8)\n"
+    "\n"
+    "Exit codes: 0 applied (or nothing to do), 1 failure or refused, 64 "
+    "usage.\n"
+    "\n";
 
 enum { OPT_PLAN = 2000, OPT_AUTO, OPT_MAXDEL, OPT_SYNC, OPT_PAR };
 
@@ -62,7 +65,8 @@ static int parse_opt(struct apply_args *a, int opt, const char *arg)
 		a->sync_secrets = true;
 		return 0;
 	case OPT_PAR:
-		if (pc_parse_long("--parallelism", arg, &v) != 0 || v < 1 || v > 64) {
+		if (pc_parse_long("--parallelism", arg, &v) != 0 || v < 1 ||
+		    v > 64) {
 			cli_errorf("--parallelism: expected 1..64");
 			return -1;
 		}
@@ -76,13 +80,13 @@ static int parse_opt(struct apply_args *a, int opt, const char *arg)
 static int parse_args(struct apply_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"plan", required_argument, NULL, OPT_PLAN},
-		{"auto-approve", no_argument, NULL, OPT_AUTO},
-		{"max-deletes", required_argument, NULL, OPT_MAXDEL},
-		{"sync-secrets", no_argument, NULL, OPT_SYNC},
-		{"parallelism", required_argument, NULL, OPT_PAR},
-		CLI_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"plan", required_argument, NULL, OPT_PLAN},
+	    {"auto-approve", no_argument, NULL, OPT_AUTO},
+	    {"max-deletes", required_argument, NULL, OPT_MAXDEL},
+	    {"sync-secrets", no_argument, NULL, OPT_SYNC},
+	    {"parallelism", required_argument, NULL, OPT_PAR},
+	    CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	bool help = false;
 	int opt;
@@ -96,11 +100,13 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 		if (rc > 0)
 			continue;
 		if (opt == ':') {
-			cli_errorf("apply: option '%s' needs a value", argv[optind - 1]);
+			cli_errorf("apply: option '%s' needs a value",
+				   argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 		if (opt == '?' || opt < 2000) {
-			cli_errorf("apply: unknown option '%s' (see 'sipsync apply --help')",
+			cli_errorf("apply: unknown option '%s' (see 'sipsync "
+				   "apply --help')",
 				   argv[optind - 1]);
 			return EXIT_USAGE;
 		}
@@ -116,7 +122,8 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	if (cli_positional(&a->s.common, argc, argv, 1) != 0)
 		return EXIT_USAGE;
 	if (a->plan_file && (a->source_given || a->s.common.repo)) {
-		cli_errorf("apply: give either SOURCE (or --repo) or --plan, not both");
+		cli_errorf("apply: give either SOURCE (or --repo) or --plan, "
+			   "not both");
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -133,7 +140,8 @@ static int use_saved_source(struct apply_args *a, const struct saved_plan *sp)
 		return 0;
 	}
 	if (!sp->source.path) {
-		cli_errorf("%s: the plan does not say where its desired state came from",
+		cli_errorf("%s: the plan does not say where its desired state "
+			   "came from",
 			   a->plan_file);
 		return -1;
 	}
@@ -142,13 +150,16 @@ static int use_saved_source(struct apply_args *a, const struct saved_plan *sp)
 }
 
 /* A plan from git must be applied to the commit it was made from. */
-static int check_commit(const struct saved_plan *sp, const struct desired_state *ds)
+static int check_commit(const struct saved_plan *sp,
+			const struct desired_state *ds)
 {
 	if (!sp->source.commit)
 		return 0;
-	if (ds->source.commit && strcmp(ds->source.commit, sp->source.commit) == 0)
+	if (ds->source.commit &&
+	    strcmp(ds->source.commit, sp->source.commit) == 0)
 		return 0;
-	cli_errorf("the ref %s moved since the plan was made (plan: %.12s, now: %.12s); "
+	cli_errorf("the ref %s moved since the plan was made (plan: %.12s, "
+		   "now: %.12s); "
 		   "run plan again",
 		   sp->source.ref ? sp->source.ref : "?", sp->source.commit,
 		   ds->source.commit ? ds->source.commit : "none");
@@ -161,7 +172,8 @@ static void on_step(void *ctx, const struct reconcile_step *st)
 	if (st->ok)
 		printf("  done    %s\n", st->label);
 	else if (!st->attempted)
-		printf("  skipped %s (%s)\n", st->label, st->error ? st->error : "");
+		printf("  skipped %s (%s)\n", st->label,
+		       st->error ? st->error : "");
 	else
 		printf("  FAILED  %s%s\n", st->label,
 		       st->status ? "" : " (no response)");
@@ -173,8 +185,9 @@ static bool confirm(struct apply_args *a)
 	if (a->auto_approve)
 		return true;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		cli_errorf("refusing to apply without confirmation: not a terminal "
-			   "(pass --auto-approve to apply unattended)");
+		cli_errorf(
+		    "refusing to apply without confirmation: not a terminal "
+		    "(pass --auto-approve to apply unattended)");
 		return false;
 	}
 	printf("\nApply these changes? Only 'yes' is accepted: ");
@@ -192,8 +205,8 @@ static bool confirm(struct apply_args *a)
 static void summary(const struct reconcile_result *r)
 {
 	if (r->writes_failed == 0) {
-		printf("\nApply complete: %zu of %zu changes made.\n", r->writes_done,
-		       r->writes_total);
+		printf("\nApply complete: %zu of %zu changes made.\n",
+		       r->writes_done, r->writes_total);
 		return;
 	}
 	printf("\nApply incomplete: %zu of %zu changes made, %zu not made (see "

@@ -11,27 +11,28 @@
 #include "reconcile/export.h"
 
 static const char export_usage[] =
-	"usage: sipsync export [--out FILE]\n"
-	"\n"
-	"Writes the live SIP configuration as a desired-state YAML file (on\n"
-	"stdout, or atomically to FILE). Secret values are never written:\n"
-	"passwords and fallback secrets become {env: NAME} placeholders, listed\n"
-	"in the file's header comment.\n"
-	"\n"
-	"Options:\n"
-	"      --out FILE            write to FILE (atomically) instead of stdout\n"
-	"\n"
-	"Exit codes: 0 ok, 1 failure, 64 usage error.\n"
-	"\n";
+    "usage: sipsync export [--out FILE]\n"
+    "\n"
+    "Writes the live SIP configuration as a desired-state YAML file (on\n"
+    "stdout, or atomically to FILE). Secret values are never written:\n"
+    "passwords and fallback secrets become {env: NAME} placeholders, listed\n"
+    "in the file's header comment.\n"
+    "\n"
+    "Options:\n"
+    "      --out FILE            write to FILE (atomically) instead of stdout\n"
+    "\n"
+    "Exit codes: 0 ok, 1 failure, 64 usage error.\n"
+    "\n";
 
 enum { OPT_OUT = 2000 };
 
-static int parse_args(struct pc_session *s, const char **out, int argc, char **argv)
+static int parse_args(struct pc_session *s, const char **out, int argc,
+		      char **argv)
 {
 	static const struct option longopts[] = {
-		{"out", required_argument, NULL, OPT_OUT},
-		CLI_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"out", required_argument, NULL, OPT_OUT},
+	    CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	bool help = false;
 	int opt;
@@ -46,10 +47,12 @@ static int parse_args(struct pc_session *s, const char **out, int argc, char **a
 		if (opt == OPT_OUT) {
 			*out = optarg;
 		} else if (opt == ':') {
-			cli_errorf("export: option '%s' needs a value", argv[optind - 1]);
+			cli_errorf("export: option '%s' needs a value",
+				   argv[optind - 1]);
 			return EXIT_USAGE;
 		} else {
-			cli_errorf("export: unknown option '%s' (see 'sipsync export --help')",
+			cli_errorf("export: unknown option '%s' (see 'sipsync "
+				   "export --help')",
 				   argv[optind - 1]);
 			return EXIT_USAGE;
 		}

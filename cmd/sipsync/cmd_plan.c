@@ -12,24 +12,27 @@
 #include "reconcile/render.h"
 
 static const char plan_usage[] =
-	"usage: sipsync plan [SOURCE] [--format text|json|markdown] [--out PLAN.json]\n"
-	"                    [--detailed-exitcode] [--sync-secrets]\n"
-	"\n"
-	"Reads the live SIP configuration, compares it with the desired state in\n"
-	"SOURCE (default .) or git (--repo/--ref/--path), and prints the changes\n"
-	"apply would make. Nothing is changed.\n"
-	"\n"
-	"Options:\n"
-	"      --format FORMAT       text (default), json (the saved-plan format)\n"
-	"                            or markdown (a pull request comment)\n"
-	"      --out FILE            also save the plan as JSON for 'apply --plan'\n"
-	"      --detailed-exitcode   exit 2 when there are changes, 0 when none\n"
-	"      --sync-secrets        plan to send write-only values with no record\n"
-	"      --force               plan even when account.domain does not match\n"
-	"\n"
-	"Exit codes: 0 ok (no changes with --detailed-exitcode), 1 failure,\n"
-	"2 changes present (only with --detailed-exitcode), 64 usage error.\n"
-	"\n";
+    "usage: sipsync plan [SOURCE] [--format text|json|markdown] [--out "
+    "PLAN.json]\n"
+    "                    [--detailed-exitcode] [--sync-secrets]\n"
+    "\n"
+    "Reads the live SIP configuration, compares it with the desired state in\n"
+    "SOURCE (default .) or git (--repo/--ref/--path), and prints the changes\n"
+    "apply would make. Nothing is changed.\n"
+    "\n"
+    "Options:\n"
+    "      --format FORMAT       text (default), json (the saved-plan format)\n"
+    "                            or markdown (a pull request comment)\n"
+    "      --out FILE            also save the plan as JSON for 'apply "
+    "--plan'\n"
+    "      --detailed-exitcode   exit 2 when there are changes, 0 when none\n"
+    "      --sync-secrets        plan to send write-only values with no "
+    "record\n"
+    "      --force               plan even when account.domain does not match\n"
+    "\n"
+    "Exit codes: 0 ok (no changes with --detailed-exitcode), 1 failure,\n"
+    "2 changes present (only with --detailed-exitcode), 64 usage error.\n"
+    "\n";
 
 enum pformat { PF_TEXT, PF_JSON, PF_MARKDOWN };
 
@@ -52,7 +55,8 @@ static int parse_format(const char *arg, enum pformat *f)
 	else if (strcmp(arg, "markdown") == 0)
 		*f = PF_MARKDOWN;
 	else {
-		cli_errorf("--format: expected text, json or markdown, got '%s'", arg);
+		cli_errorf(
+		    "--format: expected text, json or markdown, got '%s'", arg);
 		return -1;
 	}
 	return 0;
@@ -62,12 +66,12 @@ static int parse_format(const char *arg, enum pformat *f)
 static int parse_args(struct plan_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"out", required_argument, NULL, OPT_OUT},
-		{"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
-		{"sync-secrets", no_argument, NULL, OPT_SYNC},
-		CLI_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"out", required_argument, NULL, OPT_OUT},
+	    {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
+	    {"sync-secrets", no_argument, NULL, OPT_SYNC},
+	    CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	bool help = false;
 	int opt;
@@ -94,10 +98,12 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 			a->sync_secrets = true;
 			break;
 		case ':':
-			cli_errorf("plan: option '%s' needs a value", argv[optind - 1]);
+			cli_errorf("plan: option '%s' needs a value",
+				   argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			cli_errorf("plan: unknown option '%s' (see 'sipsync plan --help')",
+			cli_errorf("plan: unknown option '%s' (see 'sipsync "
+				   "plan --help')",
 				   argv[optind - 1]);
 			return EXIT_USAGE;
 		}

@@ -23,10 +23,10 @@ int pc_open_api(struct pc_session *s)
 		return -1;
 	s->state_dir = cli_state_dir(&s->common);
 	struct api_config cfg = {
-		.base_url = cli_api_url(&s->common),
-		.api_key = s->api_key,
-		.ca_cert = s->common.ca_cert,
-		.parallelism = s->parallelism,
+	    .base_url = cli_api_url(&s->common),
+	    .api_key = s->api_key,
+	    .ca_cert = s->common.ca_cert,
+	    .parallelism = s->parallelism,
 	};
 	if (!s->state_dir || api_client_new(&s->api, &cfg, &d) != 0) {
 		cli_print_diags(stderr, &d);
@@ -135,7 +135,8 @@ int pc_parse_long(const char *flag, const char *arg, long *out)
 	errno = 0;
 	long v = strtol(arg, &end, 10);
 	if (errno || !end || *end || end == arg || v < 0) {
-		cli_errorf("%s: expected a non-negative number, got '%s'", flag, arg);
+		cli_errorf("%s: expected a non-negative number, got '%s'", flag,
+			   arg);
 		return -1;
 	}
 	*out = v;

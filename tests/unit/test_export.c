@@ -19,7 +19,10 @@
 
 #define FB "fallback-secret-value-1"
 
-static char *xdup(const char *s) { return s ? strdup(s) : NULL; }
+static char *xdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
 
 static void add_reg(struct live_state *ls, const char *id, const char *user,
 		    const char *proxy, const char *outbound, const char *auth)
@@ -52,7 +55,8 @@ static struct live_state *sample_live(void)
 	s->agents[0].agent_id = strdup("0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14");
 	s->agents[0].to_user_pattern = strdup("^it's: #1 \"quoted\"$");
 	s->agents[1].agent_id = strdup("7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f");
-	s->agents[1].to_user_pattern = strdup("^agent_7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f$");
+	s->agents[1].to_user_pattern =
+	    strdup("^agent_7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f$");
 	s->agents[2].agent_id = strdup("11111111-2222-4333-8444-555555555555");
 	s->n_agents = 3;
 	s->fallback_state = FIELD_SET;
@@ -62,7 +66,8 @@ static struct live_state *sample_live(void)
 	s->fallback.secrets[0].value = strdup(FB);
 	s->fallback.n_secrets = 1;
 	add_reg(ls, "r1", "true", "null.example.com", NULL, NULL);
-	add_reg(ls, "r2", "bob", "pbx.example.com", "out.example.com", "bob auth: x");
+	add_reg(ls, "r2", "bob", "pbx.example.com", "out.example.com",
+		"bob auth: x");
 	add_reg(ls, "r3", "bob", "PBX.example.com", NULL, NULL); /* duplicate */
 	add_reg(ls, "r4", "b.o-b", "pbx.example.com", NULL, "123");
 	return ls;
@@ -78,8 +83,10 @@ static void test_round_trip(void **st)
 	assert_null(strstr(yaml, FB));
 	assert_non_null(strstr(yaml, "password: {env: SIPSYNC_PASSWORD_TRUE}"));
 	assert_non_null(strstr(yaml, "password: {env: SIPSYNC_PASSWORD_BOB}"));
-	assert_non_null(strstr(yaml, "password: {env: SIPSYNC_PASSWORD_B_O_B}"));
-	assert_non_null(strstr(yaml, "(registration r3 of bob@PBX.example.com is a duplicate; not exported)"));
+	assert_non_null(
+	    strstr(yaml, "password: {env: SIPSYNC_PASSWORD_B_O_B}"));
+	assert_non_null(strstr(yaml, "(registration r3 of bob@PBX.example.com "
+				     "is a duplicate; not exported)"));
 	assert_non_null(strstr(yaml, "{env: SIPSYNC_FALLBACK_SECRET_1}"));
 	/* the default pattern written out is left out */
 	assert_null(strstr(yaml, "^agent_7d1e2f30"));
@@ -89,7 +96,8 @@ static void test_round_trip(void **st)
 	setenv("SIPSYNC_PASSWORD_B_O_B", "p3", 1);
 	setenv("SIPSYNC_FALLBACK_SECRET_1", FB, 1);
 	struct source *src = source_new();
-	assert_int_equal(source_add(src, "export.yaml", NULL, yaml, strlen(yaml)), 0);
+	assert_int_equal(
+	    source_add(src, "export.yaml", NULL, yaml, strlen(yaml)), 0);
 	struct desired_state *ds = NULL;
 	struct load_opts lo = {0};
 	int rc = load_desired(&ds, src, &lo, &d);
@@ -135,8 +143,8 @@ static void test_empty_account(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_empty_account),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_empty_account),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

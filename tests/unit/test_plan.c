@@ -45,7 +45,8 @@ static void add_agent(struct sip_config *s, const char *id, const char *pat)
 	s->agents_state = FIELD_SET;
 }
 
-static void set_fallback(struct sip_config *s, const char *url, const char *secret)
+static void set_fallback(struct sip_config *s, const char *url,
+			 const char *secret)
 {
 	s->fallback_state = FIELD_SET;
 	s->fallback.url = strdup(url);
@@ -97,7 +98,8 @@ static struct live_state *live_new(void)
 	return ls;
 }
 
-/* ---- harness --------------------------------------------------------------- */
+/* ---- harness ---------------------------------------------------------------
+ */
 
 struct fx {
 	struct desired_state *ds;
@@ -116,7 +118,8 @@ static int setup(void **st)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_plan.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	struct diag_list d = {0};
-	assert_int_equal(state_load(&f->state, f->dir, "acme.sip.ultravox.ai", &d), 0);
+	assert_int_equal(
+	    state_load(&f->state, f->dir, "acme.sip.ultravox.ai", &d), 0);
 	*st = f;
 	return 0;
 }
@@ -202,7 +205,8 @@ static const struct plan_item *find_item(const struct plan *p, const char *key,
 					 enum plan_action a)
 {
 	for (size_t i = 0; i < p->n_items; i++)
-		if (strcmp(p->items[i].key, key) == 0 && p->items[i].action == a)
+		if (strcmp(p->items[i].key, key) == 0 &&
+		    p->items[i].action == a)
 			return &p->items[i];
 	return NULL;
 }
@@ -215,7 +219,8 @@ static void record_password(struct fx *f, const char *identity, const char *pw)
 	assert_int_equal(state_set(f->state, key, fp), 0);
 }
 
-/* ---- cases ------------------------------------------------------------------- */
+/* ---- cases
+ * ------------------------------------------------------------------- */
 
 /* The DESIGN §3 sample: every kind of change at once. */
 static void test_design_sample(void **st)
@@ -227,11 +232,14 @@ static void test_design_sample(void **st)
 	add_cidr(&ds->sip, "203.0.113.0/24");
 	add_agent(&ds->sip, AG1, "^(sales|support)$");
 	add_agent(&ds->sip, AG2, NULL);
-	set_fallback(&ds->sip, "https://hooks.example.com/ultravox/sip", FB_SECRET);
+	set_fallback(&ds->sip, "https://hooks.example.com/ultravox/sip",
+		     FB_SECRET);
 	ds->has_registrations = true;
 	ds->prune = true;
-	add_reg(&ds->regs, &ds->n_regs, NULL, "ultravox-sales", "pbx.example.com", PW_ALICE);
-	struct registration *bob = add_reg(&ds->regs, &ds->n_regs, NULL, "bob", "pbx.example.com", NULL);
+	add_reg(&ds->regs, &ds->n_regs, NULL, "ultravox-sales",
+		"pbx.example.com", PW_ALICE);
+	struct registration *bob = add_reg(&ds->regs, &ds->n_regs, NULL, "bob",
+					   "pbx.example.com", NULL);
 	bob->outbound_proxy_state = FIELD_SET;
 	bob->outbound_proxy = strdup("proxy.trunk.com");
 
@@ -239,9 +247,12 @@ static void test_design_sample(void **st)
 	add_cidr(&ls->sip, "91.200.160.14/32");
 	add_cidr(&ls->sip, "198.51.100.0/24");
 	add_agent(&ls->sip, AG1, "^sales$");
-	set_fallback(&ls->sip, "https://hooks.example.com/ultravox/sip", "old-secret");
-	add_reg(&ls->regs, &ls->n_regs, "reg_4f2a", "bob", "PBX.example.com", NULL);
-	add_reg(&ls->regs, &ls->n_regs, "reg_91c0", "old", "pbx.example.com", NULL);
+	set_fallback(&ls->sip, "https://hooks.example.com/ultravox/sip",
+		     "old-secret");
+	add_reg(&ls->regs, &ls->n_regs, "reg_4f2a", "bob", "PBX.example.com",
+		NULL);
+	add_reg(&ls->regs, &ls->n_regs, "reg_91c0", "old", "pbx.example.com",
+		NULL);
 
 	build(f);
 	golden(f, "design_sample");
@@ -249,26 +260,36 @@ static void test_design_sample(void **st)
 	assert_int_equal(f->plan->updates, 2);
 	assert_int_equal(f->plan->deletes, 1);
 
-	const struct plan_item *sip = find_item(f->plan, "acme.sip.ultravox.ai", PLAN_UPDATE);
+	const struct plan_item *sip =
+	    find_item(f->plan, "acme.sip.ultravox.ai", PLAN_UPDATE);
 	assert_non_null(sip);
 	assert_string_equal(sip->path, "/api/sip");
 	assert_non_null(strstr(sip->body, FB_SECRET));
 	assert_null(strstr(sip->body_redacted, FB_SECRET));
 	assert_string_equal(
-		sip->body_redacted,
-		"{\"allowedAgents\":[{\"agentId\":\"" AG1 "\",\"toUserPattern\":\"^(sales|support)$\"},"
-		"{\"agentId\":\"" AG2 "\"}],\"allowedCidrRanges\":[\"91.200.160.14/32\",\"203.0.113.0/24\"],"
-		"\"fallbackHandler\":{\"secrets\":[\"<redacted>\"],\"url\":\"https://hooks.example.com/ultravox/sip\"}}");
-	const struct plan_item *b = find_item(f->plan, "bob@pbx.example.com", PLAN_UPDATE);
+	    sip->body_redacted,
+	    "{\"allowedAgents\":[{\"agentId\":\"" AG1
+	    "\",\"toUserPattern\":\"^(sales|support)$\"},"
+	    "{\"agentId\":\"" AG2 "\"}],\"allowedCidrRanges\":[\"91.200.160.14/"
+	    "32\",\"203.0.113.0/24\"],"
+	    "\"fallbackHandler\":{\"secrets\":[\"<redacted>\"],\"url\":\"https:"
+	    "//hooks.example.com/ultravox/sip\"}}");
+	const struct plan_item *b =
+	    find_item(f->plan, "bob@pbx.example.com", PLAN_UPDATE);
 	assert_non_null(b);
 	assert_string_equal(b->path, "/api/sip/registrations/reg_4f2a");
-	assert_string_equal(b->body_redacted, "{\"outboundProxy\":\"proxy.trunk.com\"}");
-	const struct plan_item *c = find_item(f->plan, "ultravox-sales@pbx.example.com", PLAN_CREATE);
+	assert_string_equal(b->body_redacted,
+			    "{\"outboundProxy\":\"proxy.trunk.com\"}");
+	const struct plan_item *c =
+	    find_item(f->plan, "ultravox-sales@pbx.example.com", PLAN_CREATE);
 	assert_non_null(c);
 	assert_int_equal(c->n_secrets, 1);
-	assert_string_equal(c->secrets[0].key, "registration/ultravox-sales@pbx.example.com/password");
+	assert_string_equal(
+	    c->secrets[0].key,
+	    "registration/ultravox-sales@pbx.example.com/password");
 	assert_string_equal(c->create_key, "ultravox-sales@pbx.example.com");
-	const struct plan_item *del = find_item(f->plan, "old@pbx.example.com", PLAN_DELETE);
+	const struct plan_item *del =
+	    find_item(f->plan, "old@pbx.example.com", PLAN_DELETE);
 	assert_non_null(del);
 	assert_string_equal(del->reason, "prune");
 	assert_string_equal(del->path, "/api/sip/registrations/reg_91c0");
@@ -306,10 +327,13 @@ static void test_password_fingerprints(void **st)
 	struct fx *f = *st;
 	struct desired_state *ds = f->ds;
 	ds->has_registrations = true;
-	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com", PW_ALICE);
+	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com",
+		PW_ALICE);
 	add_reg(&ds->regs, &ds->n_regs, NULL, "bob", "pbx.example.com", PW_BOB);
-	add_reg(&f->live->regs, &f->live->n_regs, "reg_a", "alice", "pbx.example.com", NULL);
-	add_reg(&f->live->regs, &f->live->n_regs, "reg_b", "bob", "pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_a", "alice",
+		"pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_b", "bob",
+		"pbx.example.com", NULL);
 
 	build(f);
 	assert_false(plan_has_changes(f->plan));
@@ -321,7 +345,8 @@ static void test_password_fingerprints(void **st)
 	build(f);
 	assert_int_equal(f->plan->updates, 1);
 	assert_int_equal(f->plan->n_notes, 0);
-	const struct plan_item *b = find_item(f->plan, "bob@pbx.example.com", PLAN_UPDATE);
+	const struct plan_item *b =
+	    find_item(f->plan, "bob@pbx.example.com", PLAN_UPDATE);
 	assert_non_null(b);
 	assert_string_equal(b->body_redacted, "{\"password\":\"<redacted>\"}");
 	assert_non_null(strstr(b->body, PW_BOB));
@@ -358,17 +383,22 @@ static void test_duplicates(void **st)
 	struct desired_state *ds = f->ds;
 	ds->has_registrations = true;
 	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com", NULL);
-	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice", "pbx.example.com", NULL);
-	struct registration *ok = add_reg(&f->live->regs, &f->live->n_regs, "reg_2", "alice", "PBX.EXAMPLE.COM", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice",
+		"pbx.example.com", NULL);
+	struct registration *ok =
+	    add_reg(&f->live->regs, &f->live->n_regs, "reg_2", "alice",
+		    "PBX.EXAMPLE.COM", NULL);
 	ok->successful = 1;
-	add_reg(&f->live->regs, &f->live->n_regs, "reg_3", "stray", "pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_3", "stray",
+		"pbx.example.com", NULL);
 	build(f);
 	assert_false(plan_has_changes(f->plan));
 	golden(f, "duplicates_noted");
 	ds->prune = true;
 	build(f);
 	assert_int_equal(f->plan->deletes, 2);
-	const struct plan_item *dup = find_item(f->plan, "alice@pbx.example.com", PLAN_DELETE);
+	const struct plan_item *dup =
+	    find_item(f->plan, "alice@pbx.example.com", PLAN_DELETE);
 	assert_non_null(dup);
 	assert_string_equal(dup->id, "reg_1");
 	assert_string_equal(dup->reason, "duplicate");
@@ -388,8 +418,9 @@ static void test_minimal_body(void **st)
 	add_cidr(&f->live->sip, "10.0.0.0/8");
 	build(f);
 	assert_int_equal(f->plan->n_items, 1);
-	assert_string_equal(f->plan->items[0].body,
-			    "{\"allowedCidrRanges\":[\"10.0.0.0/8\",\"192.0.2.1/32\"]}");
+	assert_string_equal(
+	    f->plan->items[0].body,
+	    "{\"allowedCidrRanges\":[\"10.0.0.0/8\",\"192.0.2.1/32\"]}");
 	golden(f, "one_cidr");
 }
 
@@ -406,7 +437,8 @@ static void test_fallback_and_lockout(void **st)
 	const struct plan_item *it = &f->plan->items[0];
 	assert_non_null(strstr(it->body, FB_SECRET));
 	assert_string_equal(it->body_redacted,
-			    "{\"fallbackHandler\":{\"secrets\":[\"<redacted>\"],\"url\":\"https://new.example.com/hook\"}}");
+			    "{\"fallbackHandler\":{\"secrets\":[\"<redacted>\"]"
+			    ",\"url\":\"https://new.example.com/hook\"}}");
 	assert_false(f->plan->lockout);
 	golden(f, "fallback_url");
 
@@ -416,8 +448,9 @@ static void test_fallback_and_lockout(void **st)
 	add_cidr(&f->live->sip, "10.0.0.0/8");
 	build(f);
 	assert_true(f->plan->lockout);
-	assert_string_equal(f->plan->items[0].body_redacted,
-			    "{\"allowedCidrRanges\":[],\"fallbackHandler\":null}");
+	assert_string_equal(
+	    f->plan->items[0].body_redacted,
+	    "{\"allowedCidrRanges\":[],\"fallbackHandler\":null}");
 	golden(f, "fallback_removed");
 }
 
@@ -455,13 +488,15 @@ static void test_markdown_truncation(void **st)
 	for (int i = 0; i < 3000; i++) {
 		char u[32];
 		snprintf(u, sizeof(u), "user%04d", i);
-		add_reg(&ds->regs, &ds->n_regs, NULL, u, "pbx.example.com", NULL);
+		add_reg(&ds->regs, &ds->n_regs, NULL, u, "pbx.example.com",
+			NULL);
 	}
 	build(f);
 	char *md = render_markdown(f->plan, 0);
 	assert_true(strlen(md) <= RENDER_MARKDOWN_LIMIT);
 	assert_non_null(strstr(md, "truncated"));
-	assert_non_null(strstr(md, "Plan: 3000 to create, 0 to update, 0 to delete."));
+	assert_non_null(
+	    strstr(md, "Plan: 3000 to create, 0 to update, 0 to delete."));
 	assert_non_null(strstr(md, "</details>"));
 	free(md);
 	char *small = render_markdown(f->plan, 100000000);
@@ -472,15 +507,20 @@ static void test_markdown_truncation(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_design_sample, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_changes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_password_fingerprints, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_agents_move, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_minimal_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fallback_and_lockout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_live_fingerprint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_markdown_truncation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_design_sample, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_no_changes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_password_fingerprints, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_agents_move, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_minimal_body, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fallback_and_lockout, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_live_fingerprint, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_markdown_truncation, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

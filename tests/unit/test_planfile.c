@@ -23,7 +23,8 @@
 static struct live_state *live_new(const char *cidr)
 {
 	struct live_state *ls = calloc(1, sizeof(*ls));
-	ls->sip.cidrs_state = ls->sip.allow_all_state = ls->sip.agents_state = FIELD_SET;
+	ls->sip.cidrs_state = ls->sip.allow_all_state = ls->sip.agents_state =
+	    FIELD_SET;
 	ls->sip.fallback_state = FIELD_NULL;
 	ls->sip.domain = strdup("a.sip.ultravox.ai");
 	ls->sip.cidrs = calloc(1, sizeof(char *));
@@ -110,10 +111,14 @@ static void test_changes_refused(void **st)
 	struct saved_plan *sp = save_and_parse(p);
 	struct plan *live_moved = make("10.0.0.0/8", "198.51.100.0/24", PW);
 	struct plan *desired_moved = make("172.16.0.0/12", "192.0.2.0/24", PW);
-	struct plan *secret_moved = make("10.0.0.0/8", "192.0.2.0/24", "another");
-	expect_refusal(sp, live_moved, "the account changed since the plan was made");
-	expect_refusal(sp, desired_moved, "the desired state or a secret changed");
-	expect_refusal(sp, secret_moved, "the desired state or a secret changed");
+	struct plan *secret_moved =
+	    make("10.0.0.0/8", "192.0.2.0/24", "another");
+	expect_refusal(sp, live_moved,
+		       "the account changed since the plan was made");
+	expect_refusal(sp, desired_moved,
+		       "the desired state or a secret changed");
+	expect_refusal(sp, secret_moved,
+		       "the desired state or a secret changed");
 	planfile_free(sp);
 	plan_free(p);
 	plan_free(live_moved);
@@ -129,10 +134,13 @@ static void test_malformed(void **st)
 	assert_int_equal(planfile_parse(&sp, "x.json", "{not json", &d), -1);
 	assert_non_null(strstr(d.items[0].message, "x.json:1:"));
 	diag_list_clear(&d);
-	assert_int_equal(planfile_parse(&sp, "x.json", "{\"format_version\": 2}", &d), -1);
-	assert_non_null(strstr(d.items[0].message, "unsupported plan format_version"));
+	assert_int_equal(
+	    planfile_parse(&sp, "x.json", "{\"format_version\": 2}", &d), -1);
+	assert_non_null(
+	    strstr(d.items[0].message, "unsupported plan format_version"));
 	diag_list_clear(&d);
-	assert_int_equal(planfile_parse(&sp, "x.json", "{\"format_version\": 1}", &d), -1);
+	assert_int_equal(
+	    planfile_parse(&sp, "x.json", "{\"format_version\": 1}", &d), -1);
 	assert_non_null(strstr(d.items[0].message, "not a plan file"));
 	diag_list_clear(&d);
 	assert_int_equal(planfile_read(&sp, "/nonexistent/plan.json", &d), -1);
@@ -152,11 +160,13 @@ static void test_render_colour_and_json(void **st)
 	assert_non_null(strstr(col, "\033[31m- 192.0.2.0/24"));
 	assert_non_null(strstr(json, "\"format_version\": 1"));
 	assert_non_null(strstr(json, "\"password\": \"<redacted>\""));
-	assert_non_null(strstr(json, "\"key\": \"registration/u@p.example.com/password\""));
+	assert_non_null(
+	    strstr(json, "\"key\": \"registration/u@p.example.com/password\""));
 	assert_null(strstr(json, PW));
 	assert_null(strstr(plain, PW));
 	char *sum = render_summary(p);
-	assert_string_equal(sum, "Plan: 1 to create, 1 to update, 0 to delete.");
+	assert_string_equal(sum,
+			    "Plan: 1 to create, 1 to update, 0 to delete.");
 	free(sum);
 	free(plain);
 	free(col);
@@ -167,10 +177,10 @@ static void test_render_colour_and_json(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_plan_accepted),
-		cmocka_unit_test(test_changes_refused),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_render_colour_and_json),
+	    cmocka_unit_test(test_same_plan_accepted),
+	    cmocka_unit_test(test_changes_refused),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_render_colour_and_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
