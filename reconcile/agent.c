@@ -109,11 +109,16 @@ static void log_diags(struct agent *a, struct diag_list *d)
 {
 	for (size_t i = 0; i < d->len; i++) {
 		char *text = diag_format(&d->items[i]);
+		const char *shown = text ? text : "out of memory";
+		const char *sev = diag_severity_name(d->items[i].severity);
+		size_t sl = strlen(sev);
+		if (!strncmp(shown, sev, sl) && !strncmp(shown + sl, ": ", 2))
+			shown += sl + 2;
 		enum log_level lv =
 		    d->items[i].severity == DIAG_ERROR	   ? LOG_ERROR
 		    : d->items[i].severity == DIAG_WARNING ? LOG_WARN
 							   : LOG_INFO;
-		log_line(a, lv, "%s", text ? text : "out of memory");
+		log_line(a, lv, "%s", shown);
 		free(text);
 	}
 	diag_list_clear(d);
@@ -454,9 +459,16 @@ static long next_delay(const struct agent *a)
 	return d > base ? d : base;
 }
 
-/* Waits until deadline (monotonic ms) or an event. Returns 'w' (webhook),
- * 'h' (reload), 't' (stop) or 0 (deadline). */
-static char wait_event(struct agent *a, long deadline)
+/* Events waiting in the self-pipe, coalesced: many webhooks during a
+ * cycle make one more cycle, not many. */
+struct events {
+	bool stop, reload, webhook;
+};
+
+/* Waits until deadline (monotonic ms) or until an event arrives, then
+ * takes every byte waiting. Returns true when an event arrived, false at
+ * the deadline. */
+static bool wait_events(struct agent *a, long deadline, struct events *ev)
 {
 	/* the pipe is looked at even when the deadline has passed, so an
 	 * --interval 0 loop still sees signals */
@@ -466,13 +478,21 @@ static char wait_event(struct agent *a, long deadline)
 			left = 0;
 		struct pollfd p = {.fd = a->pipe_rd, .events = POLLIN};
 		int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-		if (n < 0 && errno != EINTR)
-			return 't';
-		char c;
-		if (n > 0 && read(a->pipe_rd, &c, 1) == 1)
-			return c;
+		if (n < 0 && errno != EINTR) {
+			ev->stop = true;
+			return true;
+		}
+		char buf[64];
+		ssize_t got = n > 0 ? read(a->pipe_rd, buf, sizeof(buf)) : 0;
+		for (ssize_t i = 0; i < got; i++) {
+			ev->stop |= buf[i] == 't';
+			ev->reload |= buf[i] == 'h';
+			ev->webhook |= buf[i] == 'w';
+		}
+		if (got > 0)
+			return true;
 		if (left == 0)
-			return 0;
+			return false;
 	}
 }
 
@@ -495,22 +515,27 @@ static int loop(struct agent *a)
 		if (cycles_done(a))
 			return 0;
 		long deadline = now_ms() + next_delay(a);
-		for (;;) {
-			char ev = wait_event(a, deadline);
-			if (ev == 't') {
-				log_line(a, LOG_INFO, "stopping");
-				return 0;
-			}
-			if (ev == 'h') {
+		struct events ev = {0};
+		while (wait_events(a, deadline, &ev) && !ev.stop &&
+		       !ev.webhook) {
+			if (ev.reload) {
 				log_line(a, LOG_INFO,
 					 "SIGHUP: re-reading secret files");
 				load_secrets(a);
-				continue;
+				ev.reload = false;
 			}
-			if (ev == 'w')
-				log_line(a, LOG_INFO, "webhook: fetching now");
-			break; /* deadline or webhook */
 		}
+		if (ev.reload && !ev.stop) {
+			log_line(a, LOG_INFO,
+				 "SIGHUP: re-reading secret files");
+			load_secrets(a);
+		}
+		if (ev.stop) {
+			log_line(a, LOG_INFO, "stopping");
+			return 0;
+		}
+		if (ev.webhook)
+			log_line(a, LOG_INFO, "webhook: fetching now");
 	}
 }
 
