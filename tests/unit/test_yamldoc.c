@@ -1,0 +1,218 @@
+/* yamldoc: YAML → node tree with positions, core-schema types, guards. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "schema/yamldoc.h"
+
+static struct yamldoc *parse_ok(const char *text)
+{
+	struct yamldoc *doc = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(yamldoc_parse(&doc, "t.yaml", text, strlen(text), &d),
+			 0);
+	assert_int_equal(d.len, 0);
+	diag_list_clear(&d);
+	return doc;
+}
+
+/* Parses text expecting failure; returns the one formatted error. */
+static char *parse_err(const char *text, size_t len)
+{
+	struct yamldoc *doc = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(yamldoc_parse(&doc, "t.yaml", text, len, &d), -1);
+	assert_null(doc);
+	assert_int_equal(d.len, 1);
+	char *line = diag_format(&d.items[0]);
+	diag_list_clear(&d);
+	return line;
+}
+
+static void type_is(const char *scalar, enum yamldoc_type want)
+{
+	char text[128];
+	snprintf(text, sizeof(text), "k: %s\n", scalar);
+	struct yamldoc *doc = parse_ok(text);
+	const struct yamldoc_node *v = yamldoc_map_get(doc->roots[0], "k");
+	assert_non_null(v);
+	if (v->type != want)
+		fail_msg("%s: type %d, want %d", scalar, v->type, want);
+	yamldoc_free(doc);
+}
+
+static void test_core_schema_types(void **state)
+{
+	(void)state;
+	type_is("", YAMLDOC_NULL);
+	type_is("~", YAMLDOC_NULL);
+	type_is("null", YAMLDOC_NULL);
+	type_is("NULL", YAMLDOC_NULL);
+	type_is("nULL", YAMLDOC_STR);
+	type_is("true", YAMLDOC_BOOL);
+	type_is("False", YAMLDOC_BOOL);
+	type_is("yes", YAMLDOC_STR); /* YAML 1.1 only */
+	type_is("on", YAMLDOC_STR);
+	type_is("1", YAMLDOC_INT);
+	type_is("-12", YAMLDOC_INT);
+	type_is("0x1F", YAMLDOC_INT);
+	type_is("0o17", YAMLDOC_INT);
+	type_is("1_000", YAMLDOC_STR);
+	type_is("1.5", YAMLDOC_FLOAT);
+	type_is("1e3", YAMLDOC_FLOAT);
+	type_is(".inf", YAMLDOC_FLOAT);
+	type_is(".NaN", YAMLDOC_FLOAT);
+	type_is("1.2.3.4/32", YAMLDOC_STR);
+	type_is("'1'", YAMLDOC_STR);
+	type_is("\"true\"", YAMLDOC_STR);
+	type_is("!!str 1", YAMLDOC_STR);
+	type_is("!!int 7", YAMLDOC_INT);
+	type_is("|\n  null", YAMLDOC_STR);
+}
+
+static void test_positions_and_shape(void **state)
+{
+	(void)state;
+	struct yamldoc *doc = parse_ok("a:\n  - x\n  - {b: \"é\"}\n---\n- 1\n");
+	assert_int_equal(doc->n_roots, 2);
+	const struct yamldoc_node *a = yamldoc_map_get(doc->roots[0], "a");
+	assert_int_equal(a->kind, YAMLDOC_SEQ);
+	assert_int_equal(a->n_items, 2);
+	assert_int_equal(a->pos.line, 2);
+	assert_int_equal(a->pos.col, 3);
+	const struct yamldoc_node *b = yamldoc_map_get(a->items[1], "b");
+	assert_string_equal(b->value, "é");
+	assert_int_equal(b->pos.line, 3);
+	assert_int_equal(b->pos.col, 9);
+	assert_string_equal(b->pos.file, "t.yaml");
+	assert_null(yamldoc_map_get(a, "b"));
+	assert_int_equal(doc->roots[1]->kind, YAMLDOC_SEQ);
+	assert_string_equal(yamldoc_type_name(doc->roots[1]), "a list");
+	yamldoc_free(doc);
+}
+
+static void test_aliases_share_and_count(void **state)
+{
+	(void)state;
+	struct yamldoc *doc = parse_ok("a: &x [1, 2, 3]\nb: *x\nc: *x\n");
+	const struct yamldoc_node *a = yamldoc_map_get(doc->roots[0], "a");
+	assert_ptr_equal(yamldoc_map_get(doc->roots[0], "b"), a);
+	assert_int_equal(a->size, 4);
+	/* root + 3 keys + 3 expanded lists of 4 */
+	assert_int_equal(doc->roots[0]->size, 1 + 3 + 3 * 4);
+	yamldoc_free(doc);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	char *e = parse_err("a: [1\n", 6);
+	assert_string_equal(e, "t.yaml:2:1: error: invalid YAML: did not find "
+			       "expected ',' or ']' while parsing a flow "
+			       "sequence at line 1, column 4");
+	free(e);
+	e = parse_err("a: *nope\n", 9);
+	assert_string_equal(e, "t.yaml:1:4: error: undefined alias");
+	free(e);
+	/* an anchor is bound when its node is complete: no cycles */
+	e = parse_err("a: &x [*x]\n", 11);
+	assert_string_equal(e, "t.yaml:1:8: error: undefined alias");
+	free(e);
+	e = parse_err("a: !custom 1\n", 13);
+	assert_string_equal(e, "t.yaml:1:4: error: unsupported YAML tag");
+	free(e);
+	e = parse_err("ok: 1\nb: \"\xe2\x82\"\n", 14);
+	assert_string_equal(e, "t.yaml:2:5: error: invalid UTF-8 (byte 0xe2 at "
+			       "offset 10)");
+	free(e);
+	e = parse_err("a: \"\xed\xa0\x80\"\n", 8); /* a UTF-16 surrogate */
+	assert_string_equal(e, "t.yaml:1:5: error: invalid UTF-8 (byte 0xed at "
+			       "offset 4)");
+	free(e);
+	e = parse_err("a: \"\xc0\xaf\"\n", 7); /* overlong */
+	assert_string_equal(e, "t.yaml:1:5: error: invalid UTF-8 (byte 0xc0 at "
+			       "offset 4)");
+	free(e);
+	e = parse_err("a: 1\x01\n", 6);
+	assert_string_equal(e, "t.yaml:1:5: error: invalid YAML: control "
+			       "characters are not allowed");
+	free(e);
+}
+
+static void test_depth_limit(void **state)
+{
+	(void)state;
+	char deep[2 * YAMLDOC_MAX_DEPTH + 8];
+	size_t n = 0;
+	for (int i = 0; i < YAMLDOC_MAX_DEPTH; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < YAMLDOC_MAX_DEPTH; i++)
+		deep[n++] = ']';
+	deep[n] = '\0';
+	struct yamldoc *doc = parse_ok(deep); /* exactly the limit */
+	yamldoc_free(doc);
+	memmove(deep + 1, deep, n + 1);
+	deep[0] = '[';
+	deep[n + 1] = ']';
+	deep[n + 2] = '\0';
+	char *e = parse_err(deep, n + 2);
+	assert_string_equal(e, "t.yaml:1:65: error: nesting deeper than 64 "
+			       "levels");
+	free(e);
+}
+
+static void test_node_limit(void **state)
+{
+	(void)state;
+	/* a flat list of YAMLDOC_MAX_NODES items is one node too many */
+	size_t n = YAMLDOC_MAX_NODES;
+	char *big = malloc(2 * n + 4);
+	size_t o = 0;
+	big[o++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		big[o++] = '1';
+		big[o++] = ',';
+	}
+	big[o - 1] = ']';
+	char *e = parse_err(big, o);
+	assert_string_equal(e, "t.yaml:1:1: error: document too large: more "
+			       "than 200000 nodes after alias expansion");
+	free(e);
+	free(big);
+}
+
+static void test_empty_and_nul(void **state)
+{
+	(void)state;
+	struct yamldoc *doc = parse_ok("");
+	assert_int_equal(doc->n_roots, 0);
+	yamldoc_free(doc);
+	doc = parse_ok("# only a comment\n");
+	assert_int_equal(doc->n_roots, 0);
+	yamldoc_free(doc);
+	doc = parse_ok("a: \"x\\0y\"\n");
+	const struct yamldoc_node *a = yamldoc_map_get(doc->roots[0], "a");
+	assert_int_equal(a->len, 3);
+	assert_int_equal(strlen(a->value), 1);
+	yamldoc_free(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_core_schema_types),
+		cmocka_unit_test(test_positions_and_shape),
+		cmocka_unit_test(test_aliases_share_and_count),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_node_limit),
+		cmocka_unit_test(test_empty_and_nul),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
