@@ -556,7 +556,8 @@ static bool secrets_equal(const struct fallback_handler *a,
 
 /* Decides whether the desired fallback secrets must be sent. Sets *send and
  * adds the sensitive change or the note. */
-static int diff_fallback_secrets(struct sip_ctx *x, const char *fp, bool *send)
+static int diff_fallback_secrets(struct sip_ctx *x, const char *fp,
+				 bool url_changed, bool *send)
 {
 	const struct sip_config *ds = &x->in->ds->sip, *ls = &x->in->live->sip;
 	const char *field = "fallbackHandler.secrets";
@@ -576,6 +577,12 @@ static int diff_fallback_secrets(struct sip_ctx *x, const char *fp, bool *send)
 	const char *rec =
 	    x->in->state ? state_get(x->in->state, PLAN_FALLBACK_SECRETS_KEY)
 			 : NULL;
+	if (!rec && url_changed) {
+		/* the handler object is replaced whole: its secrets go along */
+		*send = true;
+		return change_sensitive(&x->it, field,
+					"(sensitive value, sent with the url)");
+	}
 	if (!rec) {
 		if (!x->in->sync_secrets)
 			return note_add(x->p, x->subject, field,
@@ -651,7 +658,7 @@ static int diff_fallback(struct sip_ctx *x)
 		       json_text_str(ds->fallback.url)))
 		return -1;
 	bool send = false;
-	if (diff_fallback_secrets(x, fp, &send))
+	if (diff_fallback_secrets(x, fp, url_changed, &send))
 		return -1;
 	if (!url_changed && !send)
 		return 0;

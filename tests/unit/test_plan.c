@@ -454,6 +454,52 @@ static void test_fallback_and_lockout(void **st)
 	golden(f, "fallback_removed");
 }
 
+/* Fallback secrets the live state does not return: compared through the
+ * recorded fingerprint; no record is a note unless the url changes too
+ * (the handler object is sent whole). */
+static void test_fallback_write_only(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_sip = true;
+	set_fallback(&ds->sip, "https://h.example.com/a", FB_SECRET);
+	set_fallback(&f->live->sip, "https://h.example.com/a", NULL);
+	f->live->sip.fallback.secrets_state = FIELD_UNSET;
+	build(f);
+	assert_false(plan_has_changes(f->plan));
+	assert_int_equal(f->plan->n_notes, 1);
+	assert_string_equal(f->plan->notes[0].text, "unknown (write-only)");
+	golden(f, "fallback_unknown");
+
+	const struct plan_item *it = NULL;
+	free(f->live->sip.fallback.url);
+	f->live->sip.fallback.url = strdup("https://h.example.com/old");
+	build(f);
+	assert_int_equal(f->plan->n_notes, 0);
+	it = &f->plan->items[0];
+	assert_int_equal(it->n_secrets, 1);
+	assert_non_null(strstr(it->body, FB_SECRET));
+	golden(f, "fallback_unknown_url");
+
+	char fp[65];
+	assert_int_equal(state_fingerprint(KEY, "[\"" FB_SECRET "\"]", fp), 0);
+	assert_int_equal(state_set(f->state, PLAN_FALLBACK_SECRETS_KEY, fp), 0);
+	free(f->live->sip.fallback.url);
+	f->live->sip.fallback.url = strdup("https://h.example.com/a");
+	build(f);
+	assert_false(plan_has_changes(f->plan));
+	assert_int_equal(f->plan->n_notes, 0);
+	assert_int_equal(state_set(f->state, PLAN_FALLBACK_SECRETS_KEY,
+				   "0000000000000000000000000000000000000000000"
+				   "000000000000000000000"),
+			 0);
+	build(f);
+	assert_int_equal(f->plan->updates, 1);
+	assert_string_equal(
+	    f->plan->items[0].changes[0].text,
+	    "fallbackHandler.secrets: (sensitive value changed)");
+}
+
 /* The live fingerprint ignores volatile fields and order of CIDRs but not
  * a changed value. */
 static void test_live_fingerprint(void **st)
@@ -516,6 +562,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_minimal_body, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fallback_and_lockout, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fallback_write_only, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_live_fingerprint, setup,
 					    teardown),
