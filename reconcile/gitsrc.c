@@ -197,12 +197,15 @@ static int open_cache(struct gitsrc *g, const char *root,
 	}
 	struct stat st;
 	if (stat(dir, &st) == 0) {
-		if (git_repository_open_bare(&g->repo, dir) == 0)
+		/* an empty directory (a first run cut short) is initialised */
+		if (git_repository_open_bare(&g->repo, dir) == 0 ||
+		    git_repository_init(&g->repo, dir, 1) == 0)
 			return 0;
 		git_message(g, msg, sizeof(msg));
 		diag_add(diags, DIAG_ERROR, NULL, NULL,
-			 "git: %s: cannot open cache %s: %s", g->shown_url, dir,
-			 msg);
+			 "git: %s: cannot open cache %s: %s (remove the "
+			 "directory to start afresh)",
+			 g->shown_url, dir, msg);
 		return -1;
 	}
 	if (mkdir_p(dir, 0700) != 0) {

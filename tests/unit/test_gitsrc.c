@@ -208,6 +208,21 @@ static void test_incremental_fetch_sees_new_commit(void **state_)
 	assert_int_equal(d.len, 0);
 	gitsrc_free(g);
 
+	/* a branch deleted upstream is pruned from the cache */
+	assert_int_equal(sh("git -C %s branch gone", repo), 0);
+	struct gitsrc_opts og = opts(repo, "gone", "prod");
+	struct gitsrc *g2 = NULL;
+	char gone[41];
+	assert_int_equal(gitsrc_open(&g2, &og, &d), 0);
+	assert_int_equal(gitsrc_fetch(g2, NULL, &d), 0);
+	assert_int_equal(gitsrc_resolve(g2, gone, &d), 0);
+	assert_int_equal(sh("git -C %s branch -q -D gone", repo), 0);
+	assert_int_equal(gitsrc_fetch(g2, NULL, &d), 0);
+	assert_int_equal(gitsrc_resolve(g2, gone, &d), -1);
+	assert_int_equal(d.len, 1);
+	diag_list_clear(&d);
+	gitsrc_free(g2);
+
 	/* the earlier test made this repo's cache: it was reused */
 	assert_true(n_before >= 1);
 	assert_int_equal(count_caches(), n_before);
@@ -248,6 +263,34 @@ static void test_resolve_ref_and_pins(void **state_)
 	assert_false(gitsrc_ref_pins("abc", id));
 	assert_false(gitsrc_ref_pins("0000000", id[0] == '0' ? "1111111" : id));
 	assert_false(gitsrc_ref_pins(NULL, id));
+}
+
+static void test_empty_cache_dir_is_initialised(void **state_)
+{
+	(void)state_;
+	char root[600], dir[700];
+	snprintf(root, sizeof(root), "%s/state2", scratch);
+	struct gitsrc_opts o = opts(repo, "main", "prod");
+	o.cache_root = root;
+	struct diag_list d = {0};
+	struct source *src = NULL;
+	assert_int_equal(gitsrc_load(&src, &o, &d), 0);
+	source_free(src);
+	/* empty the cache directory, as if a first run had been cut short */
+	snprintf(dir, sizeof(dir), "%s/git", root);
+	assert_int_equal(sh("for d in %s/*; do rm -rf \"$d\" && mkdir "
+			    "\"$d\"; done",
+			    dir),
+			 0);
+	assert_int_equal(gitsrc_load(&src, &o, &d), 0);
+	assert_int_equal(src->n_files, 2);
+	source_free(src);
+	/* a cache that is a file cannot be used: one clear error */
+	assert_int_equal(sh("for d in %s/*; do rm -rf \"$d\" && echo x > "
+			    "\"$d\"; done",
+			    dir),
+			 0);
+	expect_error(&o, "cannot open cache");
 }
 
 static void test_display_url_hides_userinfo(void **state_)
@@ -368,6 +411,7 @@ int main(void)
 	    cmocka_unit_test(test_incremental_fetch_sees_new_commit),
 	    cmocka_unit_test(test_errors_name_repo_and_failure),
 	    cmocka_unit_test(test_resolve_ref_and_pins),
+	    cmocka_unit_test(test_empty_cache_dir_is_initialised),
 	    cmocka_unit_test(test_display_url_hides_userinfo),
 	    cmocka_unit_test(test_known_hosts),
 	};
