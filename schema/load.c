@@ -26,6 +26,11 @@
 /* Stop walking after this many diagnostics: hostile input must not make
  * millions of lines. */
 #define LOAD_MAX_DIAGS 500
+/* Bound on the alias-expanded nodes of all documents together (each one is
+ * bounded by YAMLDOC_MAX_NODES): many small documents each expanding an
+ * alias into a big list must not add up to gigabytes. A maximal real
+ * desired state has some 15,000 nodes. */
+#define LOAD_MAX_NODES 1000000
 #define PATH_MAX_LEN 256
 
 struct loader {
@@ -36,6 +41,7 @@ struct loader {
 	const char *file; /* interned in ds->files */
 	bool capped;
 	size_t content_docs;
+	size_t nodes; /* alias-expanded nodes of every document so far */
 	bool sip_seen, account_seen, prune_seen;
 	struct pos sip_at, account_at, prune_at;
 	size_t regs_cap, tests_cap;
@@ -207,6 +213,11 @@ static bool walk_map(struct loader *L, const struct yamldoc_node *map,
 			report(L, DIAG_ERROR, &k->pos, path,
 			       "keys must be strings, got %s",
 			       yamldoc_type_name(k));
+			continue;
+		}
+		if (strlen(k->value) != k->len) {
+			report(L, DIAG_ERROR, &k->pos, path,
+			       "key contains a NUL character");
 			continue;
 		}
 		size_t i = 0;
@@ -783,8 +794,18 @@ static void load_file(struct loader *L, const struct source_file *sf)
 	if (yamldoc_parse(&doc, L->file, sf->data, sf->len, L->diags) != 0)
 		return;
 	size_t before = L->content_docs;
-	for (size_t i = 0; i < doc->n_roots && !capped(L); i++)
+	for (size_t i = 0; i < doc->n_roots && !capped(L); i++) {
+		L->nodes += doc->roots[i]->size;
+		if (L->nodes > LOAD_MAX_NODES) {
+			report(L, DIAG_ERROR, &doc->roots[i]->pos, NULL,
+			       "desired state too large: more than %d nodes "
+			       "after alias expansion in all documents",
+			       LOAD_MAX_NODES);
+			L->capped = true;
+			break;
+		}
 		load_document(L, doc->roots[i], i, doc->n_roots);
+	}
 	if (L->content_docs == before) {
 		struct pos at = {L->file, 1, 1};
 		report(L, DIAG_WARNING, &at, NULL,

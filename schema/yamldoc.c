@@ -82,33 +82,44 @@ static struct pos mark_pos(const char *file, yaml_mark_t m)
 	return p;
 }
 
-static struct yamldoc_node *node_new(struct builder *b,
-				     enum yamldoc_kind kind, yaml_mark_t m)
-{
-	struct yamldoc *doc = b->doc;
-	if (doc->n_all == doc->cap_all) {
-		size_t cap = doc->cap_all ? doc->cap_all * 2 : 64;
-		struct yamldoc_node **all = realloc(doc->all, cap * sizeof(*all));
-		if (!all)
-			return NULL;
-		doc->all = all;
-		doc->cap_all = cap;
-	}
-	struct yamldoc_node *n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
-	n->kind = kind;
-	n->size = 1;
-	n->pos = mark_pos(b->file, m);
-	doc->all[doc->n_all++] = n;
-	return n;
-}
-
 static int oom(struct builder *b)
 {
 	diag_add(b->diags, DIAG_ERROR, NULL, NULL, "%s: out of memory",
 		 b->file);
 	return -1;
+}
+
+static struct yamldoc_node *node_new(struct builder *b,
+				     enum yamldoc_kind kind, yaml_mark_t m)
+{
+	struct yamldoc *doc = b->doc;
+	if (doc->n_all == YAMLDOC_MAX_NODES) {
+		struct pos p = mark_pos(b->file, m);
+		diag_add(b->diags, DIAG_ERROR, &p, NULL,
+			 "file too large: more than %u YAML nodes",
+			 (unsigned)YAMLDOC_MAX_NODES);
+		return NULL;
+	}
+	if (doc->n_all == doc->cap_all) {
+		size_t cap = doc->cap_all ? doc->cap_all * 2 : 64;
+		struct yamldoc_node **all = realloc(doc->all, cap * sizeof(*all));
+		if (!all) {
+			oom(b);
+			return NULL;
+		}
+		doc->all = all;
+		doc->cap_all = cap;
+	}
+	struct yamldoc_node *n = calloc(1, sizeof(*n));
+	if (!n) {
+		oom(b);
+		return NULL;
+	}
+	n->kind = kind;
+	n->size = 1;
+	n->pos = mark_pos(b->file, m);
+	doc->all[doc->n_all++] = n;
+	return n;
 }
 
 static bool all_in(const char *s, size_t len, const char *set)
@@ -284,7 +295,7 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 {
 	struct yamldoc_node *n = node_new(b, YAMLDOC_SCALAR, ev->start_mark);
 	if (!n)
-		return oom(b);
+		return -1;
 	n->len = ev->data.scalar.length;
 	n->value = malloc(n->len + 1);
 	if (!n->value)
@@ -306,7 +317,7 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
 					    : ev->data.mapping_start.anchor;
 	struct yamldoc_node *n = node_new(b, kind, ev->start_mark);
 	if (!n)
-		return oom(b);
+		return -1;
 	if (b->depth == YAMLDOC_MAX_DEPTH) {
 		diag_add(b->diags, DIAG_ERROR, &n->pos, NULL,
 			 "nesting deeper than %d levels",

@@ -2,7 +2,8 @@
  * yamldoc: one YAML buffer → a tree of nodes, each with its 1-based
  * line:col, using libyaml's event parser. Guards against hostile input:
  * invalid UTF-8, nesting deeper than YAMLDOC_MAX_DEPTH, and alias bombs
- * (a document whose alias-expanded size exceeds YAMLDOC_MAX_NODES).
+ * (a document whose alias-expanded size exceeds YAMLDOC_MAX_NODES), and
+ * files of more than YAMLDOC_MAX_NODES nodes in all their documents.
  * Keys are kept as nodes; the loader checks them (duplicates, non-scalar
  * keys) because it knows the field paths to name.
  *

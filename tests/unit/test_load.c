@@ -425,6 +425,39 @@ static void test_alias_bomb(void **state)
 	run_done(&r);
 }
 
+static void test_many_documents_bounded(void **state)
+{
+	(void)state;
+	/* each document stays under the per-document bound (1,000 nodes
+	 * aliased 190 times), together they pass the bound of the load */
+	size_t cap = 6 * 8000, o = 0;
+	char *text = malloc(cap);
+	for (int d = 0; d < 6; d++) {
+		o += (size_t)snprintf(text + o, cap - o, "%sversion: 1\nx: &a [",
+				      d ? "---\n" : "");
+		for (int i = 0; i < 1000; i++)
+			o += (size_t)snprintf(text + o, cap - o, "1,");
+		o += (size_t)snprintf(text + o, cap - o, "1]\ny: [");
+		for (int i = 0; i < 190; i++)
+			o += (size_t)snprintf(text + o, cap - o, "*a,");
+		o += (size_t)snprintf(text + o, cap - o, "*a]\n");
+	}
+	struct run r;
+	run_str(&r, "n.yaml", text, true);
+	free(text);
+	assert_int_equal(r.rc, -1);
+	bool found = false;
+	for (size_t i = 0; i < r.diags.len; i++) {
+		char *line = diag_format(&r.diags.items[i]);
+		found |= strstr(line, "error: desired state too large: more than "
+				      "1000000 nodes after alias expansion in "
+				      "all documents") != NULL;
+		free(line);
+	}
+	assert_true(found);
+	run_done(&r);
+}
+
 static void test_anchors_work(void **state)
 {
 	(void)state;
@@ -623,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_alias_bomb),
 		cmocka_unit_test(test_anchors_work),
+		cmocka_unit_test(test_many_documents_bounded),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_huge_scalar),
 		cmocka_unit_test(test_multi_document),

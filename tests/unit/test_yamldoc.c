@@ -181,7 +181,23 @@ static void test_node_limit(void **state)
 	}
 	big[o - 1] = ']';
 	char *e = parse_err(big, o);
-	assert_string_equal(e, "t.yaml:1:1: error: document too large: more "
+	assert_string_equal(e, "t.yaml:1:400000: error: file too large: more "
+			       "than 200000 YAML nodes");
+	free(e);
+	free(big);
+	/* few real nodes, many after alias expansion */
+	const char *head = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: [";
+	size_t len = strlen(head);
+	big = malloc(len + 4 * 20000 + 4);
+	memcpy(big, head, len);
+	o = len;
+	for (size_t i = 0; i < 20000; i++) {
+		memcpy(big + o, "*a, ", 4);
+		o += 4;
+	}
+	memcpy(big + o - 2, "]\n", 3);
+	e = parse_err(big, o);
+	assert_string_equal(e, "t.yaml:2:4: error: document too large: more "
 			       "than 200000 nodes after alias expansion");
 	free(e);
 	free(big);
