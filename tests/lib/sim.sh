@@ -100,8 +100,9 @@ sim_start()
 	[ -n "${SIPSYNC_SIM:-}" ] || fail "SIPSYNC_SIM is not set"
 	[ -x "$SIPSYNC_SIM" ] || fail "simulator not found: $SIPSYNC_SIM"
 	rm -f "$SCRATCH/sim.port" "$SCRATCH/sim.out"
-	"$SIPSYNC_SIM" --listen 127.0.0.1:0 --api-key "$SIM_KEY" --control \
-		--port-file "$SCRATCH/sim.port" "$@" \
+	# the key goes through the environment, not argv (ps shows argv)
+	SIPSYNC_SIM_API_KEY="$SIM_KEY" "$SIPSYNC_SIM" --listen 127.0.0.1:0 \
+		--control --port-file "$SCRATCH/sim.port" "$@" \
 		>"$SCRATCH/sim.out" 2>"$SCRATCH/sim.err" &
 	SIM_PID=$!
 	trap _sim_on_exit EXIT
