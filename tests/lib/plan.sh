@@ -11,6 +11,8 @@
 
 : "${STATE_DIR:=$SCRATCH/state}"
 export STATE_DIR
+# every run starts from nothing: no fingerprints, no git cache, no output
+rm -rf "$STATE_DIR" "$SCRATCH/all-output"
 RC=0
 
 ss()
