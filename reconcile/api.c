@@ -158,8 +158,17 @@ int api_redact_add(struct api_client *c, const char *value)
 	if (!grown)
 		return -1;
 	c->redact = grown;
-	if (!(c->redact[c->n_redact] = strdup(value)))
+	char *copy = strdup(value);
+	if (!copy)
 		return -1;
+	/* longest first, so a secret inside another cannot leave a part of
+	 * the longer one behind */
+	size_t at = c->n_redact, len = strlen(copy);
+	while (at > 0 && strlen(c->redact[at - 1]) < len) {
+		c->redact[at] = c->redact[at - 1];
+		at--;
+	}
+	c->redact[at] = copy;
 	c->n_redact++;
 	return 0;
 }
@@ -169,33 +178,50 @@ static void redact_cb(void *ctx, const char *secret)
 	api_redact_add(ctx, secret);
 }
 
-/* Replaces every registered secret by REDACTED, longest first not needed:
- * each pass rescans the rewritten text. Control characters become '?'.
- * Returns an allocated string (NULL when out of memory). */
+/* The longest registered secret starting at p (its length), or 0. */
+static size_t secret_at(const struct api_client *c, const char *p)
+{
+	for (size_t i = 0; i < c->n_redact; i++) {
+		size_t n = strlen(c->redact[i]);
+		if (strncmp(p, c->redact[i], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
+/* One pass over msg: every registered secret (longest first) becomes
+ * REDACTED, control characters become '?'; idempotent. Returns an
+ * allocated string (NULL when out of memory). */
 static char *clean_message(const struct api_client *c, const char *msg)
 {
-	char *out = strdup(msg ? msg : "");
-	for (size_t i = 0; out && i < c->n_redact; i++) {
-		const char *s = c->redact[i];
-		size_t sl = strlen(s), rl = strlen(REDACTED);
-		char *hit;
-		while (out && (hit = strstr(out, s))) {
-			size_t pre = (size_t)(hit - out), len = strlen(out);
-			char *n = malloc(len - sl + rl + 1);
-			if (n) {
-				memcpy(n, out, pre);
-				memcpy(n + pre, REDACTED, rl);
-				memcpy(n + pre + rl, hit + sl,
-				       len - pre - sl + 1);
-			}
-			explicit_bzero(out, len);
+	const char *in = msg ? msg : "";
+	size_t rl = strlen(REDACTED), cap = strlen(in) + 1, len = 0;
+	char *out = malloc(cap);
+	while (out && *in) {
+		size_t hit = secret_at(c, in);
+		if (len + rl + 2 > cap) {
+			char *grown = malloc(cap * 2 + rl);
+			if (grown)
+				memcpy(grown, out, len);
+			explicit_bzero(out, cap);
 			free(out);
-			out = n;
+			out = grown;
+			cap = cap * 2 + rl;
+			if (!out)
+				break;
 		}
+		if (hit || strncmp(in, REDACTED, rl) == 0) {
+			/* an earlier pass's REDACTED stays as it is */
+			memcpy(out + len, REDACTED, rl);
+			len += rl;
+			in += hit ? hit : rl;
+			continue;
+		}
+		unsigned char ch = (unsigned char)*in++;
+		out[len++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
 	}
-	for (char *p = out; p && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	if (out)
+		out[len] = '\0';
 	return out;
 }
 

@@ -1105,6 +1105,19 @@ static void test_redact_add(void **state)
 	assert_int_equal(api_agent_exists(c, "a1", &d), -1);
 	assert_diag(&d, "GET /api/agents/a1: 400: value <redacted> is bad");
 	diag_list_clear(&d);
+	/* a secret inside another, and secrets inside "<redacted>" itself */
+	g_err_body = "{\"detail\": \"abcdef and abc, red\"}";
+	assert_int_equal(api_redact_add(c, "abc"), 0);
+	assert_int_equal(api_redact_add(c, "abcdef"), 0);
+	assert_int_equal(api_redact_add(c, "red"), 0);
+	assert_int_equal(api_redact_add(c, "d"), 0);
+	assert_int_equal(api_agent_exists(c, "a1", &d), -1);
+	char *s = first_diag(&d);
+	assert_null(strstr(s, "def"));
+	assert_non_null(
+	    strstr(s, ": 400: <redacted> an<redacted> <redacted>, <redacted>"));
+	free(s);
+	diag_list_clear(&d);
 	api_client_free(c);
 	fake_stop(f);
 }
