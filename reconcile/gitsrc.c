@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 /* Refuse absurd blobs before copying them (same limit as local files). */
 #define GITSRC_MAX_FILE_SIZE (16u * 1024 * 1024)
 #define GITSRC_DEFAULT_REF "main"
+#define GITSRC_DEFAULT_TIMEOUT_MS (5L * 60 * 1000)
 
 struct gitsrc {
 	git_repository *repo;
@@ -29,6 +33,7 @@ struct gitsrc {
 	char *token, *ssh_key, *known_hosts;
 	char *ssh_host;
 	int ssh_port;
+	long timeout_ms; /* whole fetch; <= 0: no limit (in process) */
 
 	/* set by the callbacks during one fetch */
 	int cred_attempts;
@@ -268,6 +273,8 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o,
 	while (plen > 0 && g->path[plen - 1] == '/')
 		g->path[--plen] = '\0';
 	parse_ssh_target(g);
+	g->timeout_ms =
+	    o->timeout_ms ? o->timeout_ms : GITSRC_DEFAULT_TIMEOUT_MS;
 	if (open_cache(g, o->cache_root, diags) != 0) {
 		gitsrc_free(g);
 		return -1;
@@ -392,7 +399,7 @@ static void fetch_failed(struct gitsrc *g, struct diag_list *diags)
 			 "git: %s: fetch failed: %s", g->shown_url, msg);
 }
 
-int gitsrc_fetch(struct gitsrc *g, double *seconds, struct diag_list *diags)
+static int fetch_direct(struct gitsrc *g, struct diag_list *diags)
 {
 	git_remote *remote = NULL;
 	static char heads[] = "+refs/heads/*:refs/remotes/origin/*";
@@ -401,7 +408,6 @@ int gitsrc_fetch(struct gitsrc *g, double *seconds, struct diag_list *diags)
 	const git_strarray refspecs = {specs, 2};
 	git_fetch_options fo;
 	int rc = -1;
-	double t0 = now_seconds();
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	g->cred_attempts = 0;
 	g->auth_failed = g->no_creds = g->hostkey_refused = g->cert_refused =
@@ -429,6 +435,107 @@ int gitsrc_fetch(struct gitsrc *g, double *seconds, struct diag_list *diags)
 	rc = 0;
 out:
 	git_remote_free(remote);
+	return rc;
+}
+
+/* The child of fetch_in_child: fetches into the cache on disk and reports
+ * a failure as one message on fd. Never returns. */
+static void fetch_child(struct gitsrc *g, int fd)
+{
+	struct diag_list d = {0};
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	int rc = fetch_direct(g, &d);
+	if (rc != 0 && d.len) {
+		ssize_t n =
+		    write(fd, d.items[0].message, strlen(d.items[0].message));
+		(void)n;
+	}
+	_exit(rc == 0 ? 0 : 1);
+}
+
+/* Reads the child's message until EOF or the deadline. Returns 0 at EOF,
+ * -1 at the deadline. */
+static int read_until(int fd, char *buf, size_t size, double deadline)
+{
+	size_t len = 0;
+	for (;;) {
+		double left = deadline - now_seconds();
+		if (left <= 0)
+			return -1;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int n = poll(&p, 1, left > 1 ? 1000 : (int)(left * 1000) + 1);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n <= 0)
+			continue;
+		ssize_t got = read(fd, buf + len, size - 1 - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		if (len == size - 1)
+			break;
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
+/* libgit2 1.5 has no network timeout, and a server that stops answering
+ * would hang the caller for ever. The fetch runs in a child process
+ * (writing to the cache on disk, which this process then reads) that is
+ * killed at the deadline. */
+static int fetch_in_child(struct gitsrc *g, struct diag_list *diags)
+{
+	int fds[2];
+	char msg[1024];
+	if (pipe(fds) != 0)
+		return fetch_direct(g, diags);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return fetch_direct(g, diags);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		fetch_child(g, fds[1]);
+	}
+	close(fds[1]);
+	double deadline = now_seconds() + (double)g->timeout_ms / 1000.0;
+	bool timed_out = read_until(fds[0], msg, sizeof(msg), deadline) != 0;
+	close(fds[0]);
+	if (timed_out)
+		kill(pid, SIGKILL);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "git: %s: fetch failed: no answer within %ld s "
+			 "(timed out)",
+			 g->shown_url, (g->timeout_ms + 999) / 1000);
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (msg[0])
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "%s", msg);
+	else
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "git: %s: fetch failed: the fetch process ended "
+			 "abnormally",
+			 g->shown_url);
+	return -1;
+}
+
+int gitsrc_fetch(struct gitsrc *g, double *seconds, struct diag_list *diags)
+{
+	double t0 = now_seconds();
+	int rc = g->timeout_ms > 0 ? fetch_in_child(g, diags)
+				   : fetch_direct(g, diags);
 	if (seconds)
 		*seconds = now_seconds() - t0;
 	return rc;

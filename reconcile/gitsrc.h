@@ -39,6 +39,10 @@ struct gitsrc_opts {
 	const char *token;	 /* http(s) token or NULL (copied, wiped) */
 	const char *ssh_key;	 /* private key file for ssh, or NULL */
 	const char *known_hosts; /* NULL: $HOME/.ssh/known_hosts */
+	long timeout_ms;	 /* a whole fetch; 0: 5 minutes; < 0: none.
+				    With a limit the fetch runs in a child
+				    process killed at the deadline (libgit2
+				    has no network timeout of its own) */
 };
 
 struct gitsrc;
@@ -55,8 +59,8 @@ void gitsrc_free(struct gitsrc *g);
 int gitsrc_set_token(struct gitsrc *g, const char *token);
 
 /* Fetches every branch and tag from the remote into the cache (pruning
- * deleted branches). Returns 0, or -1 with a diag. *seconds (may be NULL)
- * receives the time the fetch took. */
+ * deleted branches), within the timeout. Returns 0, or -1 with a diag.
+ * *seconds (may be NULL) receives the time the fetch took. */
 int gitsrc_fetch(struct gitsrc *g, double *seconds, struct diag_list *diags);
 
 /* Resolves the configured ref in the cache to a commit: full hex id into

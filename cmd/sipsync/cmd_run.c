@@ -28,6 +28,7 @@ static const char run_usage[] =
     "      --git-token-file FILE https token (else env SIPSYNC_GIT_TOKEN)\n"
     "      --ssh-key FILE        private key for ssh URLs\n"
     "      --known-hosts FILE    ssh host keys (default ~/.ssh/known_hosts)\n"
+    "      --git-timeout DURATION  limit of one fetch (default 5m)\n"
     "      --once                run one cycle and exit (0 ok, 1 failed)\n"
     "      --max-cycles N        stop after N cycles (soak tests)\n"
     "\n"
@@ -45,6 +46,7 @@ enum {
 	OPT_KNOWN_HOSTS,
 	OPT_ONCE,
 	OPT_MAX_CYCLES,
+	OPT_GIT_TIMEOUT,
 };
 
 static const struct option run_options[] = {
@@ -58,6 +60,7 @@ static const struct option run_options[] = {
     {"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
     {"once", no_argument, NULL, OPT_ONCE},
     {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
+    {"git-timeout", required_argument, NULL, OPT_GIT_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 
@@ -114,6 +117,15 @@ static int run_option(struct agent_config *ac, int opt, const char *arg)
 		return 0;
 	case OPT_KNOWN_HOSTS:
 		ac->git.known_hosts = arg;
+		return 0;
+	case OPT_GIT_TIMEOUT:
+		if (agent_parse_duration(arg, &ac->git.timeout_ms) != 0 ||
+		    ac->git.timeout_ms == 0) {
+			cli_errorf("--git-timeout: expected a duration such as "
+				   "30s or 5m, got '%s'",
+				   arg);
+			return -1;
+		}
 		return 0;
 	case OPT_ONCE:
 		ac->once = true;
