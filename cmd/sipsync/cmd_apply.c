@@ -166,9 +166,15 @@ static int check_commit(const struct saved_plan *sp,
 	return -1;
 }
 
+/* The labels of the steps not done, for the final report. */
+struct step_log {
+	char **not_done;
+	size_t n;
+};
+
 static void on_step(void *ctx, const struct reconcile_step *st)
 {
-	(void)ctx;
+	struct step_log *log = ctx;
 	if (st->ok)
 		printf("  done    %s\n", st->label);
 	else if (!st->attempted)
@@ -176,8 +182,17 @@ static void on_step(void *ctx, const struct reconcile_step *st)
 		       st->error ? st->error : "");
 	else
 		printf("  FAILED  %s%s\n", st->label,
-		       st->status ? "" : " (no response)");
+		       st->status ? "" : " (no response: outcome unknown)");
 	fflush(stdout);
+	if (st->ok || !log)
+		return;
+	char **v = realloc(log->not_done, (log->n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	log->not_done = v;
+	v[log->n] = strdup(st->label);
+	if (v[log->n])
+		log->n++;
 }
 
 static bool confirm(struct apply_args *a)
@@ -202,16 +217,19 @@ static bool confirm(struct apply_args *a)
 	return false;
 }
 
-static void summary(const struct reconcile_result *r)
+static void summary(const struct reconcile_result *r, struct step_log *log)
 {
 	if (r->writes_failed == 0) {
 		printf("\nApply complete: %zu of %zu changes made.\n",
 		       r->writes_done, r->writes_total);
 		return;
 	}
-	printf("\nApply incomplete: %zu of %zu changes made, %zu not made (see "
-	       "above). Running apply again retries what is missing.\n",
+	printf("\nApply incomplete: %zu of %zu changes made, %zu not made:\n",
 	       r->writes_done, r->writes_total, r->writes_failed);
+	for (size_t i = 0; i < log->n; i++)
+		printf("  not made: %s\n", log->not_done[i]);
+	printf(
+	    "Running apply again makes what is missing (the errors follow).\n");
 }
 
 static int load_plan_source(struct apply_args *a, struct saved_plan **sp)
@@ -233,6 +251,7 @@ static int run(struct apply_args *a)
 	struct reconcile_result r = {0};
 	struct saved_plan *sp = NULL;
 	struct plan *p = NULL;
+	struct step_log log = {0};
 	int rc = EXIT_FAILURE_;
 	if (a->plan_file && load_plan_source(a, &sp) != 0)
 		goto out;
@@ -243,6 +262,7 @@ static int run(struct apply_args *a)
 	o.sync_secrets = a->sync_secrets;
 	o.max_deletes = a->max_deletes;
 	o.progress = on_step;
+	o.progress_ctx = &log;
 	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
 	    (sp && planfile_check(sp, p, &d) != 0))
 		goto out;
@@ -257,7 +277,7 @@ static int run(struct apply_args *a)
 		goto out;
 	printf("\n");
 	int ar = reconcile_apply(a->s.api, p, &o, &r, &d);
-	summary(&r);
+	summary(&r, &log);
 	rc = ar == 0 ? EXIT_OK : EXIT_FAILURE_;
 out:
 	diag_list_sort(&d);
@@ -265,6 +285,9 @@ out:
 	diag_list_clear(&d);
 	plan_free(p);
 	planfile_free(sp);
+	for (size_t i = 0; i < log.n; i++)
+		free(log.not_done[i]);
+	free(log.not_done);
 	return rc;
 }
 

@@ -48,7 +48,8 @@ ss apply "$cfg" --auto-approve
 assert_rc 1 "apply with one failing write"
 assert_contains "$(out)" "  FAILED  ~ sip config (sim.sip.ultravox.ai)" "failed step reported"
 assert_contains "$(out)" "  done    + registration f@pbx.example.com" "done step reported"
-assert_contains "$(out)" "Apply incomplete: 1 of 2 changes made, 1 not made" "partial report"
+assert_contains "$(out)" "Apply incomplete: 1 of 2 changes made, 1 not made:" "partial report"
+assert_contains "$(out)" "  not made: ~ sip config (sim.sip.ultravox.ai)" "what was not made"
 assert_contains "$(err)" "PATCH /api/sip" "the error names method and path"
 sim_ctl POST /_sim/faults '{}' >/dev/null
 ss apply "$cfg" --auto-approve
