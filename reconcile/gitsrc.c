@@ -534,8 +534,10 @@ static int fetch_in_child(struct gitsrc *g, struct diag_list *diags)
 int gitsrc_fetch(struct gitsrc *g, double *seconds, struct diag_list *diags)
 {
 	double t0 = now_seconds();
-	int rc = g->timeout_ms > 0 ? fetch_in_child(g, diags)
-				   : fetch_direct(g, diags);
+	/* local repositories cannot stall on a network: no child needed */
+	bool local = strncmp(g->url, "file://", 7) == 0 || g->url[0] == '/';
+	int rc = g->timeout_ms > 0 && !local ? fetch_in_child(g, diags)
+					     : fetch_direct(g, diags);
 	if (seconds)
 		*seconds = now_seconds() - t0;
 	return rc;

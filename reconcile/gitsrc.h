@@ -40,9 +40,10 @@ struct gitsrc_opts {
 	const char *ssh_key;	 /* private key file for ssh, or NULL */
 	const char *known_hosts; /* NULL: $HOME/.ssh/known_hosts */
 	long timeout_ms;	 /* a whole fetch; 0: 5 minutes; < 0: none.
-				    With a limit the fetch runs in a child
-				    process killed at the deadline (libgit2
-				    has no network timeout of its own) */
+				    With a limit a network fetch runs in a
+				    child process killed at the deadline
+				    (libgit2 has no network timeout of its
+				    own); local paths and file:// have none */
 };
 
 struct gitsrc;

@@ -79,6 +79,7 @@ assert_not_contains "$OUT" "s3cret" "password from the URL in libgit2's message"
 
 # A server that accepts and never answers: the fetch is cut at the timeout
 # (libgit2 has none of its own) and the agent's --once cycle fails cleanly.
+rm -f "$SCRATCH/silent.port"
 python3 -c '
 import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
