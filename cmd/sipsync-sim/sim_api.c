@@ -471,8 +471,9 @@ static void regs_create(struct sim_state *st, const struct sim_request *rq,
 	sim_state_lock(st);
 	json_array_append(json_object_get(st->doc, "registrations"), reg);
 	sim_state_save(st);
-	sim_state_unlock(st);
+	/* under the lock: from now on another request may change reg */
 	reply(rsp, 201, reg_view(reg));
+	sim_state_unlock(st);
 	json_decref(reg);
 }
 

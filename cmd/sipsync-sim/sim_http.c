@@ -32,6 +32,7 @@ struct upload {
 	char *buf;
 	size_t len, cap;
 	bool too_big;
+	bool answered; /* a response is queued; ignore the rest */
 };
 
 static void upload_add(struct upload *u, const char *data, size_t n, size_t max)
@@ -58,6 +59,20 @@ static void upload_add(struct upload *u, const char *data, size_t n, size_t max)
 	memcpy(u->buf + u->len, data, n);
 	u->len += n;
 	u->buf[u->len] = '\0';
+}
+
+static bool declared_too_big(struct MHD_Connection *con, size_t max)
+{
+	const char *cl = MHD_lookup_connection_value(
+	    con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (!cl)
+		return false;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	return errno == ERANGE || (end != cl && !*end && n > max);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
@@ -167,9 +182,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *con,
 	return ret;
 }
 
-static void fill_request(const struct sim_http *srv, struct MHD_Connection *con,
-			 const char *url, const char *method,
-			 const struct upload *u, struct sim_request *rq)
+static void fill_request(struct MHD_Connection *con, const char *url,
+			 const char *method, const struct upload *u,
+			 struct sim_request *rq)
 {
 	memset(rq, 0, sizeof(*rq));
 	rq->method = method;
@@ -184,7 +199,6 @@ static void fill_request(const struct sim_http *srv, struct MHD_Connection *con,
 	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "pageSize");
 	rq->body = u->buf;
 	rq->body_len = u->len;
-	(void)srv;
 }
 
 /* The /api part: 413, 404, faults, then the API itself. */
@@ -249,14 +263,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
 		if (!u)
 			return MHD_NO;
 		*req_cls = u;
+		u->too_big = declared_too_big(con, srv->cfg.max_body);
+		if (!u->too_big)
+			return MHD_YES;
+		/* answer 413 now, without reading a body we would drop */
+	} else if (u->answered) {
+		*data_size = 0;
 		return MHD_YES;
-	}
-	if (*data_size) {
+	} else if (*data_size) {
 		upload_add(u, data, *data_size, srv->cfg.max_body);
 		*data_size = 0;
 		return MHD_YES;
 	}
-	fill_request(srv, con, url, method, u, &rq);
+	u->answered = true;
+	fill_request(con, url, method, u, &rq);
 	MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, query_add, &q);
 	rq.query = q.buf;
 	base_url(srv, con, base, sizeof(base));
