@@ -276,6 +276,7 @@ static void set_failed(struct agent *a)
 {
 	pthread_mutex_lock(&a->lock);
 	a->m.ready = false;
+	a->m.last_success = false; /* a cycle that could not reconcile */
 	a->m.errors++;
 	pthread_mutex_unlock(&a->lock);
 }

@@ -82,6 +82,8 @@ applied '["203.0.113.0/24", "198.51.100.0/24"]' || fail "invalid commit changed 
 LOG=$(sim_ctl GET /_sim/log)
 assert_not_contains "$LOG" '"method":"PATCH"' "invalid commit sent a write"
 [ "$(metric sipsync_errors_total)" -ge 1 ] || fail "errors counter not increased"
+assert_eq "$(metric sipsync_last_reconcile_success)" 0 "last reconcile success after an invalid commit"
+assert_eq "$(metric "sipsync_applied_commit_info{commit=\"$C2\"}")" 1 "applied commit stays the last good one"
 
 # Fixed commit: ready again.
 cidrs 192.0.2.0/24
