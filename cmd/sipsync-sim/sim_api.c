@@ -417,7 +417,10 @@ static void regs_list(const struct sim_api_config *cfg, struct sim_state *st,
 	for (i = 0; i < n; i++)
 		sorted[i] = json_array_get(regs, i);
 	qsort(sorted, n, sizeof(*sorted), reg_cmp);
-	if (page_layout(sorted, n, rq->cursor, size, &pg) != 0) {
+	/* DRF reads an empty ?cursor= as the first page */
+	if (page_layout(sorted, n,
+			rq->cursor && *rq->cursor ? rq->cursor : NULL, size,
+			&pg) != 0) {
 		sim_api_detail(rsp, 404, "Invalid cursor");
 		goto out;
 	}

@@ -157,6 +157,8 @@ out=$(curl -sS -H "X-API-Key: $SIM_KEY" "$prev")
 assert_eq "$(json_get '[r["username"] for r in d["results"]]' <<<"$out")" '["acme-main","u1"]' "previous page"
 out=$(sim_api GET '/api/sip/registrations?pageSize=1')
 assert_eq "$(json_get 'len(d["results"])' <<<"$out")" 1 "pageSize=1"
+out=$(sim_api GET '/api/sip/registrations?cursor=')
+assert_eq "$(sim_status) $(json_get '[r["username"] for r in d["results"]]' <<<"$out")" '200 ["acme-main","u1"]' "empty cursor is the first page"
 out=$(sim_api GET '/api/sip/registrations?cursor=bogus')
 assert_eq "$(sim_status) $out" '404 {"detail":"Invalid cursor"}' "bad cursor"
 
