@@ -25,6 +25,9 @@ const char cli_common_help[] =
 	"  -h, --help                show this help\n";
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "sipsync: %s", kind);
 	vfprintf(stderr, fmt, ap);
