@@ -86,8 +86,8 @@ static void test_metrics_text(void **state)
 	    "sipsync_last_reconcile_timestamp_seconds 1700000000.500\n",
 	    "sipsync_last_reconcile_success 1\n",
 	    "sipsync_drift 0\n",
-	    "sipsync_applied_commit_info{commit="
-	    "\"1a2b3c4d5e6f708192a3b4c5d6e7f80912a3b4c5\"} 1\n",
+	    ("sipsync_applied_commit_info{commit="
+	     "\"1a2b3c4d5e6f708192a3b4c5d6e7f80912a3b4c5\"} 1\n"),
 	    "sipsync_reconcile_cycles_total 12\n",
 	    "sipsync_changes_applied_total 3\n",
 	    "sipsync_errors_total 2\n",
