@@ -272,6 +272,17 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o,
 	size_t plen = strlen(g->path);
 	while (plen > 0 && g->path[plen - 1] == '/')
 		g->path[--plen] = '\0';
+	if (o->ca_cert && *o->ca_cert &&
+	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_cert,
+			     NULL) != 0) {
+		char msg[512];
+		git_message(g, msg, sizeof(msg));
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "git: %s: CA bundle %s: %s", g->shown_url, o->ca_cert,
+			 msg);
+		gitsrc_free(g);
+		return -1;
+	}
 	parse_ssh_target(g);
 	g->timeout_ms =
 	    o->timeout_ms ? o->timeout_ms : GITSRC_DEFAULT_TIMEOUT_MS;

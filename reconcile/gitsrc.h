@@ -39,6 +39,9 @@ struct gitsrc_opts {
 	const char *token;	 /* http(s) token or NULL (copied, wiped) */
 	const char *ssh_key;	 /* private key file for ssh, or NULL */
 	const char *known_hosts; /* NULL: $HOME/.ssh/known_hosts */
+	const char *ca_cert;	 /* CA bundle for https instead of the system
+				    store, or NULL. libgit2 keeps it process-
+				    wide: the last one set wins */
 	long timeout_ms;	 /* a whole fetch; 0: 5 minutes; < 0: none.
 				    With a limit a network fetch runs in a
 				    child process killed at the deadline

@@ -29,6 +29,7 @@ static const char run_usage[] =
     "      --ssh-key FILE        private key for ssh URLs\n"
     "      --known-hosts FILE    ssh host keys (default ~/.ssh/known_hosts)\n"
     "      --git-timeout DURATION  limit of one fetch (default 5m)\n"
+    "      --git-ca-cert FILE    CA bundle for an https repository\n"
     "      --once                run one cycle and exit (0 ok, 1 failed)\n"
     "      --max-cycles N        stop after N cycles (soak tests)\n"
     "\n"
@@ -47,6 +48,7 @@ enum {
 	OPT_ONCE,
 	OPT_MAX_CYCLES,
 	OPT_GIT_TIMEOUT,
+	OPT_GIT_CA_CERT,
 };
 
 static const struct option run_options[] = {
@@ -61,6 +63,7 @@ static const struct option run_options[] = {
     {"once", no_argument, NULL, OPT_ONCE},
     {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
     {"git-timeout", required_argument, NULL, OPT_GIT_TIMEOUT},
+    {"git-ca-cert", required_argument, NULL, OPT_GIT_CA_CERT},
     {NULL, 0, NULL, 0},
 };
 
@@ -117,6 +120,9 @@ static int run_option(struct agent_config *ac, int opt, const char *arg)
 		return 0;
 	case OPT_KNOWN_HOSTS:
 		ac->git.known_hosts = arg;
+		return 0;
+	case OPT_GIT_CA_CERT:
+		ac->git.ca_cert = arg;
 		return 0;
 	case OPT_GIT_TIMEOUT:
 		if (agent_parse_duration(arg, &ac->git.timeout_ms) != 0 ||

@@ -1,17 +1,18 @@
 """A small smart-HTTP git server for tests: `git http-backend` behind HTTP
 basic auth, on loopback.
 
-usage: git_http_server.py ROOT TOKEN_FILE PORT_FILE
+usage: git_http_server.py ROOT TOKEN_FILE PORT_FILE [CERT KEY]
 
 Serves every repository under ROOT. Every request must carry basic auth
 x-access-token:TOKEN, TOKEN being the content of TOKEN_FILE (re-read on
 every request, so tests can rotate it), else 401 with WWW-Authenticate. Writes the port it
 listens on to PORT_FILE. Logs one line per request (never the token) to
-stderr.
+stderr. With CERT and KEY (PEM) it speaks https.
 """
 import base64
 import http.server
 import os
+import ssl
 import subprocess
 import sys
 
@@ -81,6 +82,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 5:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
 with open(PORT_FILE + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(PORT_FILE + ".tmp", PORT_FILE)
