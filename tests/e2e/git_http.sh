@@ -2,8 +2,8 @@
 # Python server on loopback that demands basic auth x-access-token:TOKEN.
 # The token comes from SIPSYNC_GIT_TOKEN (one-shot commands) or
 # --git-token-file (the agent); no token and a wrong token each give one
-# clear line; the token never appears in any output or log. (Plain HTTP:
-# TLS verification of https:// is libgit2's and is not covered here.)
+# clear line; the token never appears in any output or log. (Plain HTTP;
+# TLS is tests/e2e/git_https.sh.)
 set -u
 source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/lib/agent.sh"
