@@ -122,8 +122,9 @@ static void place_str(char *buf, size_t n, const struct pos *p)
 static bool type_error(struct loader *L, const struct yamldoc_node *n,
 		       const char *path, const char *want)
 {
-	bool scalar_like = n->kind == YAMLDOC_SCALAR && n->type != YAMLDOC_STR &&
-			   n->type != YAMLDOC_NULL && strcmp(want, "a string") == 0;
+	bool scalar_like = n->kind == YAMLDOC_SCALAR &&
+			   n->type != YAMLDOC_STR && n->type != YAMLDOC_NULL &&
+			   strcmp(want, "a string") == 0;
 	report(L, DIAG_ERROR, &n->pos, path, "expected %s, got %s%s", want,
 	       yamldoc_type_name(n),
 	       scalar_like ? " (quote it to use it as text)" : "");
@@ -184,7 +185,8 @@ static void unknown_key(struct loader *L, const struct yamldoc_node *k,
 	size_t o = 0;
 	for (size_t i = 0; i < nf && i < 15; i++) {
 		names[i] = f[i].name;
-		o += (size_t)snprintf(list + o, o < sizeof(list) ? sizeof(list) - o : 0,
+		o += (size_t)snprintf(list + o,
+				      o < sizeof(list) ? sizeof(list) - o : 0,
 				      "%s%s", i ? ", " : "", f[i].name);
 	}
 	names[nf < 15 ? nf : 15] = NULL;
@@ -367,7 +369,8 @@ out:
 static void load_agent(struct loader *L, const struct yamldoc_node *n,
 		       const char *path, struct agent_allowance *a)
 {
-	struct field f[] = {{"agentId", NULL, NULL}, {"toUserPattern", NULL, NULL}};
+	struct field f[] = {{"agentId", NULL, NULL},
+			    {"toUserPattern", NULL, NULL}};
 	a->pos = n->pos;
 	if (!walk_map(L, n, path, f, 2))
 		return;
@@ -485,18 +488,18 @@ static void load_sip(struct loader *L, const struct yamldoc_node *n,
 		     struct sip_config *sip)
 {
 	struct field f[] = {
-		{"allowedCidrRanges", NULL, NULL},
-		{"allowAllAgents", NULL, NULL},
-		{"allowedAgents", NULL, NULL},
-		{"fallbackHandler", NULL, NULL},
+	    {"allowedCidrRanges", NULL, NULL},
+	    {"allowAllAgents", NULL, NULL},
+	    {"allowedAgents", NULL, NULL},
+	    {"fallbackHandler", NULL, NULL},
 	};
 	sip->pos = n->pos;
 	if (!walk_map(L, n, "sip", f, 4))
 		return;
 	if (f[0].val)
 		load_cidrs(L, f[0].val, "sip.allowedCidrRanges", sip);
-	if (f[1].val && want_bool(L, f[1].val, "sip.allowAllAgents",
-				  &sip->allow_all))
+	if (f[1].val &&
+	    want_bool(L, f[1].val, "sip.allowAllAgents", &sip->allow_all))
 		sip->allow_all_state = FIELD_SET;
 	if (f[2].val)
 		load_agents(L, f[2].val, "sip.allowedAgents", sip);
@@ -528,8 +531,7 @@ static bool first_place(struct loader *L, const struct yamldoc_node *key,
 	char where[512];
 	place_str(where, sizeof(where), at);
 	report(L, DIAG_ERROR, &key->pos, key->value,
-	       "already defined at %s; it may appear in one file only",
-	       where);
+	       "already defined at %s; it may appear in one file only", where);
 	return false;
 }
 
@@ -573,9 +575,9 @@ static void load_registration(struct loader *L, const struct yamldoc_node *n,
 			      const char *path, struct registration *r)
 {
 	struct field f[] = {
-		{"username", NULL, NULL},      {"password", NULL, NULL},
-		{"proxy", NULL, NULL},	       {"outboundProxy", NULL, NULL},
-		{"authUser", NULL, NULL},
+	    {"username", NULL, NULL}, {"password", NULL, NULL},
+	    {"proxy", NULL, NULL},    {"outboundProxy", NULL, NULL},
+	    {"authUser", NULL, NULL},
 	};
 	r->pos = n->pos;
 	r->successful = -1;
@@ -651,8 +653,8 @@ static void load_registrations(struct loader *L, const struct yamldoc_node *n)
 static void load_route_test(struct loader *L, const struct yamldoc_node *n,
 			    const char *path, struct route_test *t)
 {
-	struct field f[] = {{"name", NULL, NULL}, {"to", NULL, NULL},
-			    {"expect", NULL, NULL}};
+	struct field f[] = {
+	    {"name", NULL, NULL}, {"to", NULL, NULL}, {"expect", NULL, NULL}};
 	t->pos = n->pos;
 	if (!walk_map(L, n, path, f, 3))
 		return;
@@ -694,7 +696,7 @@ static void load_route_tests(struct loader *L, const struct yamldoc_node *n)
 		if (ds->n_route_tests == L->tests_cap) {
 			size_t cap = L->tests_cap ? L->tests_cap * 2 : 8;
 			struct route_test *t =
-				realloc(ds->route_tests, cap * sizeof(*t));
+			    realloc(ds->route_tests, cap * sizeof(*t));
 			if (!t)
 				return;
 			ds->route_tests = t;
@@ -721,8 +723,9 @@ static void check_version(struct loader *L, const struct yamldoc_node *root,
 			       "of a multi-document file needs version: 1)",
 			       doc + 1);
 		else
-			report(L, DIAG_ERROR, &root->pos, NULL,
-			       "missing required key 'version' (add version: 1)");
+			report(
+			    L, DIAG_ERROR, &root->pos, NULL,
+			    "missing required key 'version' (add version: 1)");
 		return;
 	}
 	const struct yamldoc_node *v = f->val;
@@ -743,9 +746,9 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 			  size_t doc, size_t n_docs)
 {
 	struct field f[] = {
-		{"version", NULL, NULL},       {"account", NULL, NULL},
-		{"sip", NULL, NULL},	       {"registrations", NULL, NULL},
-		{"routeTests", NULL, NULL},
+	    {"version", NULL, NULL},	{"account", NULL, NULL},
+	    {"sip", NULL, NULL},	{"registrations", NULL, NULL},
+	    {"routeTests", NULL, NULL},
 	};
 	if (is_null(root))
 		return;
@@ -763,8 +766,8 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 	}
 	walk_map(L, root, NULL, f, 5);
 	check_version(L, root, &f[0], doc, n_docs);
-	if (f[1].val && first_place(L, f[1].key, &L->account_seen,
-				    &L->account_at))
+	if (f[1].val &&
+	    first_place(L, f[1].key, &L->account_seen, &L->account_at))
 		load_account(L, f[1].val, L->ds);
 	if (f[2].val) {
 		if (first_place(L, f[2].key, &L->sip_seen, &L->sip_at)) {
@@ -816,7 +819,8 @@ static void load_file(struct loader *L, const struct source_file *sf)
 
 static int copy_info(struct source_info *dst, const struct source_info *src)
 {
-	const char *const from[] = {src->repo, src->ref, src->commit, src->path};
+	const char *const from[] = {src->repo, src->ref, src->commit,
+				    src->path};
 	char **to[] = {&dst->repo, &dst->ref, &dst->commit, &dst->path};
 	for (size_t i = 0; i < 4; i++) {
 		if (from[i] && !(*to[i] = strdup(from[i])))

@@ -13,8 +13,8 @@
 #include "schema/source.h"
 
 struct load_opts {
-	bool offline;       /* do not resolve secret references */
-	bool strict;        /* lint warnings become errors */
+	bool offline; /* do not resolve secret references */
+	bool strict;  /* lint warnings become errors */
 };
 
 /* Loads every file of src into one desired state, validates it, and (unless

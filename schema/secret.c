@@ -107,8 +107,7 @@ out:
 	return rc;
 }
 
-static int resolve_file(struct secret_ref *s, const char *base_dir,
-			char **why)
+static int resolve_file(struct secret_ref *s, const char *base_dir, char **why)
 {
 	char *full = join_path(base_dir, s->ref);
 	if (!full) {

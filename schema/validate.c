@@ -49,8 +49,8 @@ int validate_max_len(struct diag_list *d, const struct pos *at,
 	return -1;
 }
 
-int validate_uuid(struct diag_list *d, const struct pos *at,
-		  const char *path, const char *s)
+int validate_uuid(struct diag_list *d, const struct pos *at, const char *path,
+		  const char *s)
 {
 	if (format_uuid_valid(s))
 		return 0;
@@ -62,8 +62,8 @@ int validate_uuid(struct diag_list *d, const struct pos *at,
 	return -1;
 }
 
-int validate_cidr(struct diag_list *d, const struct pos *at,
-		  const char *path, const char *s, char out_network[19])
+int validate_cidr(struct diag_list *d, const struct pos *at, const char *path,
+		  const char *s, char out_network[19])
 {
 	struct cidr c;
 	const char *why = NULL;
@@ -203,8 +203,10 @@ static void cidr_report(struct diag_list *d, const void *ctx, size_t first,
 {
 	const struct cidr_ctx *c = ctx;
 	char where[512];
-	const struct pos *fp = c->sip->cidr_pos ? &c->sip->cidr_pos[first] : NULL;
-	const struct pos *ap = c->sip->cidr_pos ? &c->sip->cidr_pos[again] : NULL;
+	const struct pos *fp =
+	    c->sip->cidr_pos ? &c->sip->cidr_pos[first] : NULL;
+	const struct pos *ap =
+	    c->sip->cidr_pos ? &c->sip->cidr_pos[again] : NULL;
 	place_str(where, sizeof(where), fp ? fp : &c->sip->pos);
 	diag_add(d, DIAG_ERROR, ap, c->paths ? c->paths[again] : NULL,
 		 "duplicate CIDR range %s; first defined at %s",
@@ -232,12 +234,14 @@ static void agent_report(struct diag_list *d, const void *ctx, size_t first,
 	place_str(where, sizeof(where), &c->sip->agents[first].pos);
 	if (a->to_user_pattern) {
 		validate_quote(q, sizeof(q), a->to_user_pattern);
-		diag_add(d, DIAG_ERROR, &a->pos, c->paths ? c->paths[again] : NULL,
+		diag_add(d, DIAG_ERROR, &a->pos,
+			 c->paths ? c->paths[again] : NULL,
 			 "duplicate allowance for agent %s with pattern '%s'; "
 			 "first defined at %s",
 			 a->agent_id, q, where);
 	} else {
-		diag_add(d, DIAG_ERROR, &a->pos, c->paths ? c->paths[again] : NULL,
+		diag_add(d, DIAG_ERROR, &a->pos,
+			 c->paths ? c->paths[again] : NULL,
 			 "duplicate allowance for agent %s (default pattern); "
 			 "first defined at %s",
 			 a->agent_id, where);

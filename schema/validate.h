@@ -24,14 +24,14 @@ int validate_max_len(struct diag_list *d, const struct pos *at,
 		     const char *path, const char *s, size_t max);
 
 /* Error unless s is a canonical 8-4-4-4-12 hexadecimal uuid. */
-int validate_uuid(struct diag_list *d, const struct pos *at,
-		  const char *path, const char *s);
+int validate_uuid(struct diag_list *d, const struct pos *at, const char *path,
+		  const char *s);
 
 /* Error unless s is a strict ipv4-cidr; warning when host bits are set
  * (naming the network). On success fills *out_network with the canonical
  * network (host bits cleared). */
-int validate_cidr(struct diag_list *d, const struct pos *at,
-		  const char *path, const char *s, char out_network[19]);
+int validate_cidr(struct diag_list *d, const struct pos *at, const char *path,
+		  const char *s, char out_network[19]);
 
 /* Error unless the PCRE2 pattern s compiles (message names PCRE2's error
  * and the offset). */

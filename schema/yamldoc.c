@@ -25,8 +25,8 @@ struct builder {
 };
 
 /* Position of a byte offset: 1-based line, column in characters. */
-static struct pos pos_of_offset(const char *file, const char *data,
-				size_t len, size_t off)
+static struct pos pos_of_offset(const char *file, const char *data, size_t len,
+				size_t off)
 {
 	struct pos p = {file, 1, 1};
 	for (size_t i = 0; i < off && i < len; i++) {
@@ -89,8 +89,8 @@ static int oom(struct builder *b)
 	return -1;
 }
 
-static struct yamldoc_node *node_new(struct builder *b,
-				     enum yamldoc_kind kind, yaml_mark_t m)
+static struct yamldoc_node *node_new(struct builder *b, enum yamldoc_kind kind,
+				     yaml_mark_t m)
 {
 	struct yamldoc *doc = b->doc;
 	if (doc->n_all == YAMLDOC_MAX_NODES) {
@@ -102,7 +102,8 @@ static struct yamldoc_node *node_new(struct builder *b,
 	}
 	if (doc->n_all == doc->cap_all) {
 		size_t cap = doc->cap_all ? doc->cap_all * 2 : 64;
-		struct yamldoc_node **all = realloc(doc->all, cap * sizeof(*all));
+		struct yamldoc_node **all =
+		    realloc(doc->all, cap * sizeof(*all));
 		if (!all) {
 			oom(b);
 			return NULL;
@@ -141,8 +142,8 @@ static bool is_one_of(const char *s, const char *const *list)
 static bool is_core_float(const char *s, size_t len)
 {
 	static const char *const special[] = {
-		".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
-		"-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL};
+	    ".inf",  ".Inf",  ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+	    "-.Inf", "-.INF", ".nan", ".NaN",  ".NAN",	NULL};
 	if (is_one_of(s, special))
 		return true;
 	size_t i = 0, digits = 0;
@@ -174,8 +175,8 @@ static bool is_core_float(const char *s, size_t len)
 static enum yamldoc_type resolve_plain(const char *s, size_t len)
 {
 	static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
-	static const char *const bools[] = {"true",  "True",  "TRUE",
-					    "false", "False", "FALSE", NULL};
+	static const char *const bools[] = {"true",  "True",  "TRUE", "false",
+					    "False", "FALSE", NULL};
 	if (len == 0)
 		return YAMLDOC_NULL;
 	/* most scalars are text: skip the checks when no type can match */
@@ -207,8 +208,8 @@ static int scalar_type(struct builder *b, const yaml_event_t *ev,
 	const char *tag = (const char *)ev->data.scalar.tag;
 	if (tag && strcmp(tag, "!") != 0) {
 		const char *t = strncmp(tag, CORE_TAG, strlen(CORE_TAG)) == 0
-					? tag + strlen(CORE_TAG)
-					: NULL;
+				    ? tag + strlen(CORE_TAG)
+				    : NULL;
 		if (t && strcmp(t, "str") == 0) {
 			n->type = YAMLDOC_STR;
 			return 0;
@@ -234,7 +235,7 @@ static int add_child(struct builder *b, struct yamldoc_node *child)
 	if (b->depth == 0) {
 		struct yamldoc *doc = b->doc;
 		struct yamldoc_node **r =
-			realloc(doc->roots, (doc->n_roots + 1) * sizeof(*r));
+		    realloc(doc->roots, (doc->n_roots + 1) * sizeof(*r));
 		if (!r)
 			return oom(b);
 		doc->roots = r;
@@ -245,7 +246,7 @@ static int add_child(struct builder *b, struct yamldoc_node *child)
 	if (p->n_items == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 4;
 		struct yamldoc_node **items =
-			realloc(p->items, cap * sizeof(*items));
+		    realloc(p->items, cap * sizeof(*items));
 		if (!items)
 			return oom(b);
 		p->items = items;
@@ -313,15 +314,14 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
 		    enum yamldoc_kind kind)
 {
 	const yaml_char_t *anchor = kind == YAMLDOC_SEQ
-					    ? ev->data.sequence_start.anchor
-					    : ev->data.mapping_start.anchor;
+					? ev->data.sequence_start.anchor
+					: ev->data.mapping_start.anchor;
 	struct yamldoc_node *n = node_new(b, kind, ev->start_mark);
 	if (!n)
 		return -1;
 	if (b->depth == YAMLDOC_MAX_DEPTH) {
 		diag_add(b->diags, DIAG_ERROR, &n->pos, NULL,
-			 "nesting deeper than %d levels",
-			 YAMLDOC_MAX_DEPTH);
+			 "nesting deeper than %d levels", YAMLDOC_MAX_DEPTH);
 		return -1;
 	}
 	char *name = anchor ? strdup((const char *)anchor) : NULL;

@@ -37,11 +37,11 @@ enum yamldoc_type {
 
 struct yamldoc_node {
 	enum yamldoc_kind kind;
-	enum yamldoc_type type; /* scalars only */
-	char *value;            /* scalars: NUL-terminated */
-	size_t len;             /* scalars: length (may hold a NUL byte) */
+	enum yamldoc_type type;	     /* scalars only */
+	char *value;		     /* scalars: NUL-terminated */
+	size_t len;		     /* scalars: length (may hold a NUL byte) */
 	struct yamldoc_node **items; /* seq: items; map: key, value, key, ... */
-	size_t n_items;              /* seq: items; map: pairs * 2 */
+	size_t n_items;		     /* seq: items; map: pairs * 2 */
 	size_t cap;
 	size_t size; /* alias-expanded node count of this subtree */
 	struct pos pos;

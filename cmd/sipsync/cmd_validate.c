@@ -13,23 +13,23 @@
 #include "schema/source.h"
 
 static const char validate_usage[] =
-	"usage: sipsync validate [SOURCE] [--offline] [--strict]\n"
-	"                        [--format text|json|github]\n"
-	"\n"
-	"Checks the desired state in SOURCE (a file or a directory of *.yaml /\n"
-	"*.yml files; default .) or in git (--repo/--ref/--path): YAML syntax,\n"
-	"keys, types, formats, lengths, duplicates, regexes, route lint, and\n"
-	"that every secret reference resolves.\n"
-	"\n"
-	"Options:\n"
-	"      --offline             do not resolve secret references\n"
-	"      --strict              treat warnings as errors\n"
-	"      --format FORMAT       text (default; problems on stderr), json\n"
-	"                            (a report on stdout) or github (workflow\n"
-	"                            annotations on stdout)\n"
-	"\n"
-	"Exit codes: 0 valid (warnings allowed), 1 invalid, 64 usage error.\n"
-	"\n";
+    "usage: sipsync validate [SOURCE] [--offline] [--strict]\n"
+    "                        [--format text|json|github]\n"
+    "\n"
+    "Checks the desired state in SOURCE (a file or a directory of *.yaml /\n"
+    "*.yml files; default .) or in git (--repo/--ref/--path): YAML syntax,\n"
+    "keys, types, formats, lengths, duplicates, regexes, route lint, and\n"
+    "that every secret reference resolves.\n"
+    "\n"
+    "Options:\n"
+    "      --offline             do not resolve secret references\n"
+    "      --strict              treat warnings as errors\n"
+    "      --format FORMAT       text (default; problems on stderr), json\n"
+    "                            (a report on stdout) or github (workflow\n"
+    "                            annotations on stdout)\n"
+    "\n"
+    "Exit codes: 0 valid (warnings allowed), 1 invalid, 64 usage error.\n"
+    "\n";
 
 enum vformat { VF_TEXT, VF_JSON, VF_GITHUB };
 
@@ -61,11 +61,11 @@ static int parse_format(const char *arg, enum vformat *out)
 static int parse_args(struct validate_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"offline", no_argument, NULL, OPT_OFFLINE},
-		{"strict", no_argument, NULL, OPT_STRICT},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		CLI_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"offline", no_argument, NULL, OPT_OFFLINE},
+	    {"strict", no_argument, NULL, OPT_STRICT},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    CLI_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	bool help = false;
 	int opt;
@@ -93,9 +93,10 @@ static int parse_args(struct validate_args *a, int argc, char **argv)
 				   argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			cli_errorf("validate: unknown option '%s' (see 'sipsync "
-				   "validate --help')",
-				   argv[optind - 1]);
+			cli_errorf(
+			    "validate: unknown option '%s' (see 'sipsync "
+			    "validate --help')",
+			    argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
@@ -179,12 +180,12 @@ static void print_json(const struct diag_list *diags, size_t n_files)
 	json_object_set_new(root, "valid",
 			    json_boolean(!diag_list_has_errors(diags)));
 	json_object_set_new(root, "files", json_integer((json_int_t)n_files));
-	json_object_set_new(root, "errors",
-			    json_integer((json_int_t)diag_list_count(
-				    diags, DIAG_ERROR)));
-	json_object_set_new(root, "warnings",
-			    json_integer((json_int_t)diag_list_count(
-				    diags, DIAG_WARNING)));
+	json_object_set_new(
+	    root, "errors",
+	    json_integer((json_int_t)diag_list_count(diags, DIAG_ERROR)));
+	json_object_set_new(
+	    root, "warnings",
+	    json_integer((json_int_t)diag_list_count(diags, DIAG_WARNING)));
 	json_object_set_new(root, "diagnostics", list);
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
@@ -201,8 +202,8 @@ static void print_summary(FILE *fp, const struct diag_list *diags,
 		e == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
 
-static void report(const struct validate_args *a,
-		   const struct diag_list *diags, size_t n_files)
+static void report(const struct validate_args *a, const struct diag_list *diags,
+		   size_t n_files)
 {
 	switch (a->format) {
 	case VF_JSON:

@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 		struct load_opts o = {0};
 		if (source_from_path(&src, argv[1], &d) != 0 ||
 		    load_desired(&ds, src, &o, &d) != 0) {
-			fprintf(stderr, "bench_load: %s does not load\n", argv[1]);
+			fprintf(stderr, "bench_load: %s does not load\n",
+				argv[1]);
 			return 1;
 		}
 		model_desired_free(ds);

@@ -243,12 +243,13 @@ static void test_literal_secret_warns_without_value(void **state)
 {
 	(void)state;
 	struct run r;
-	run_str(&r, "l.yaml",
-		"version: 1\n"
-		"registrations:\n"
-		"  items:\n"
-		"    - {username: a, proxy: p.example.com, password: hunter2}\n",
-		false);
+	run_str(
+	    &r, "l.yaml",
+	    "version: 1\n"
+	    "registrations:\n"
+	    "  items:\n"
+	    "    - {username: a, proxy: p.example.com, password: hunter2}\n",
+	    false);
 	assert_int_equal(r.rc, 0);
 	counts(&r, 0, 1);
 	has_line(&r, "l.yaml:4:53: warning: registrations.items[0].password: "
@@ -263,9 +264,11 @@ static void test_literal_secret_warns_without_value(void **state)
 static void test_strict_promotes_warnings(void **state)
 {
 	(void)state;
-	const char *yaml = "version: 1\nsip:\n  allowedCidrRanges: [10.0.0.1/8]\n";
+	const char *yaml =
+	    "version: 1\nsip:\n  allowedCidrRanges: [10.0.0.1/8]\n";
 	struct source *src = source_new();
-	assert_int_equal(source_add(src, "h.yaml", NULL, yaml, strlen(yaml)), 0);
+	assert_int_equal(source_add(src, "h.yaml", NULL, yaml, strlen(yaml)),
+			 0);
 	struct run r;
 	run_source(&r, src, true, true);
 	assert_int_equal(r.rc, -1);
@@ -289,9 +292,10 @@ static void test_unknown_key_did_you_mean(void **state)
 	counts(&r, 3, 0);
 	has_line(&r, "u.yaml:3:3: error: sip: unknown key 'allowedCidrRange'; "
 		     "did you mean 'allowedCidrRanges'?");
-	has_line(&r, "u.yaml:4:3: error: sip: unknown key 'bogus'; expected "
-		     "one of: allowedCidrRanges, allowAllAgents, allowedAgents, "
-		     "fallbackHandler");
+	has_line(&r,
+		 "u.yaml:4:3: error: sip: unknown key 'bogus'; expected "
+		 "one of: allowedCidrRanges, allowAllAgents, allowedAgents, "
+		 "fallbackHandler");
 	has_line(&r, "u.yaml:5:1: error: unknown key 'registration'; did you "
 		     "mean 'registrations'?");
 	run_done(&r);
@@ -325,7 +329,8 @@ static void test_types(void **state)
 		"  allowedCidrRanges: 10.0.0.0/8\n"
 		"registrations:\n"
 		"  items:\n"
-		"    - {username: 1001, proxy: pbx.example.com, password: {env: X}}\n",
+		"    - {username: 1001, proxy: pbx.example.com, password: "
+		"{env: X}}\n",
 		true);
 	assert_int_equal(r.rc, -1);
 	counts(&r, 3, 0);
@@ -376,10 +381,12 @@ static void test_required_keys(void **state)
 		"    - username: a\n",
 		true);
 	assert_int_equal(r.rc, -1);
-	has_line(&r, "q.yaml:4:7: error: sip.allowedAgents[0]: missing required "
-		     "key 'agentId'");
-	has_line(&r, "q.yaml:5:20: error: sip.fallbackHandler: missing required "
-		     "key 'url'");
+	has_line(&r,
+		 "q.yaml:4:7: error: sip.allowedAgents[0]: missing required "
+		 "key 'agentId'");
+	has_line(&r,
+		 "q.yaml:5:20: error: sip.fallbackHandler: missing required "
+		 "key 'url'");
 	has_line(&r, "q.yaml:8:7: error: registrations.items[0]: missing "
 		     "required key 'password'");
 	has_line(&r, "q.yaml:8:7: error: registrations.items[0]: missing "
@@ -395,9 +402,10 @@ static void test_yaml_syntax_error(void **state)
 	run_str(&r, "y.yaml", "version: 1\nsip:\n  a: [1, 2\n  b: 3\n", true);
 	assert_int_equal(r.rc, -1);
 	counts(&r, 1, 0);
-	has_line(&r, "y.yaml:4:4: error: invalid YAML: did not find expected "
-		     "',' or ']' while parsing a flow sequence at line 3, column "
-		     "6");
+	has_line(&r,
+		 "y.yaml:4:4: error: invalid YAML: did not find expected "
+		 "',' or ']' while parsing a flow sequence at line 3, column "
+		 "6");
 	run_done(&r);
 }
 
@@ -409,7 +417,7 @@ static void test_invalid_utf8(void **state)
 	assert_int_equal(r.rc, -1);
 	counts(&r, 1, 0);
 	has_line(&r, FX "/invalid_utf8.yaml:3:16: error: invalid UTF-8 (byte "
-		     "0xff at offset 35)");
+			"0xff at offset 35)");
 	run_done(&r);
 }
 
@@ -421,7 +429,7 @@ static void test_alias_bomb(void **state)
 	assert_int_equal(r.rc, -1);
 	counts(&r, 1, 0);
 	has_line(&r, FX "/alias_bomb.yaml:8:4: error: document too large: more "
-		     "than 200000 nodes after alias expansion");
+			"than 200000 nodes after alias expansion");
 	run_done(&r);
 }
 
@@ -433,8 +441,9 @@ static void test_many_documents_bounded(void **state)
 	size_t cap = 6 * 8000, o = 0;
 	char *text = malloc(cap);
 	for (int d = 0; d < 6; d++) {
-		o += (size_t)snprintf(text + o, cap - o, "%sversion: 1\nx: &a [",
-				      d ? "---\n" : "");
+		o +=
+		    (size_t)snprintf(text + o, cap - o, "%sversion: 1\nx: &a [",
+				     d ? "---\n" : "");
 		for (int i = 0; i < 1000; i++)
 			o += (size_t)snprintf(text + o, cap - o, "1,");
 		o += (size_t)snprintf(text + o, cap - o, "1]\ny: [");
@@ -449,9 +458,10 @@ static void test_many_documents_bounded(void **state)
 	bool found = false;
 	for (size_t i = 0; i < r.diags.len; i++) {
 		char *line = diag_format(&r.diags.items[i]);
-		found |= strstr(line, "error: desired state too large: more than "
-				      "1000000 nodes after alias expansion in "
-				      "all documents") != NULL;
+		found |=
+		    strstr(line, "error: desired state too large: more than "
+				 "1000000 nodes after alias expansion in "
+				 "all documents") != NULL;
 		free(line);
 	}
 	assert_true(found);
@@ -468,13 +478,14 @@ static void test_anchors_work(void **state)
 	assert_string_equal(r.ds->regs[1].auth_user, "proxy.example.com");
 	run_done(&r);
 	/* an alias of a whole registration is a duplicate identity */
-	run_str(&r, "al.yaml",
-		"version: 1\n"
-		"registrations:\n"
-		"  items:\n"
-		"    - &r {username: a, proxy: p.example.com, password: {env: X}}\n"
-		"    - *r\n",
-		true);
+	run_str(
+	    &r, "al.yaml",
+	    "version: 1\n"
+	    "registrations:\n"
+	    "  items:\n"
+	    "    - &r {username: a, proxy: p.example.com, password: {env: X}}\n"
+	    "    - *r\n",
+	    true);
 	assert_int_equal(r.rc, -1);
 	has_line(&r, "al.yaml:4:7: error: registrations.items[1]: duplicate "
 		     "registration a@p.example.com; first defined at "
@@ -492,8 +503,9 @@ static void test_deep_nesting(void **state)
 	run_path(&r, FX "/deep_nesting.yaml", true);
 	assert_int_equal(r.rc, -1);
 	counts(&r, 1, 0);
-	has_line(&r, FX "/deep_nesting.yaml:3:84: error: nesting deeper than 64 "
-		     "levels");
+	has_line(&r,
+		 FX "/deep_nesting.yaml:3:84: error: nesting deeper than 64 "
+		    "levels");
 	run_done(&r);
 }
 
@@ -505,8 +517,8 @@ static void test_huge_scalar(void **state)
 	assert_int_equal(r.rc, -1);
 	counts(&r, 1, 0);
 	has_line(&r, FX "/huge_scalar.yaml:4:17: error: "
-		     "registrations.items[0].username: too long: 100000 "
-		     "characters (at most 60)");
+			"registrations.items[0].username: too long: 100000 "
+			"characters (at most 60)");
 	run_done(&r);
 }
 
@@ -523,10 +535,11 @@ static void test_multi_document(void **state)
 	run_path(&r, FX "/multi_document_foreign.yaml", true);
 	assert_int_equal(r.rc, -1);
 	counts(&r, 1, 0);
-	has_line(&r, FX "/multi_document_foreign.yaml:5:1: error: document 2 is "
-		     "not a sipsync document: missing required key 'version' "
-		     "(every document of a multi-document file needs version: "
-		     "1)");
+	has_line(&r,
+		 FX "/multi_document_foreign.yaml:5:1: error: document 2 is "
+		    "not a sipsync document: missing required key 'version' "
+		    "(every document of a multi-document file needs version: "
+		    "1)");
 	run_done(&r);
 }
 
@@ -538,8 +551,8 @@ static void test_directory_duplicate_registration(void **state)
 	assert_int_equal(r.rc, -1);
 	counts(&r, 1, 0);
 	has_line(&r, FX "/dup_regs/b.yaml:7:7: error: registrations.items[1]: "
-		     "duplicate registration alice@pbx.example.com; first "
-		     "defined at " FX "/dup_regs/a.yaml:4:7");
+			"duplicate registration alice@pbx.example.com; first "
+			"defined at " FX "/dup_regs/a.yaml:4:7");
 	run_done(&r);
 }
 
@@ -550,8 +563,9 @@ static void test_directory_sip_twice(void **state)
 	run_path(&r, FX "/two_sip", true);
 	assert_int_equal(r.rc, -1);
 	counts(&r, 1, 0);
-	has_line(&r, FX "/two_sip/b.yaml:4:1: error: sip: already defined at " FX
-		     "/two_sip/a.yaml:2:1; it may appear in one file only");
+	has_line(&r,
+		 FX "/two_sip/b.yaml:4:1: error: sip: already defined at " FX
+		    "/two_sip/a.yaml:2:1; it may appear in one file only");
 	run_done(&r);
 }
 
@@ -578,7 +592,8 @@ static void test_prune_conflict(void **state)
 	(void)state;
 	struct source *src = source_new();
 	const char *a = "version: 1\nregistrations: {prune: true}\n";
-	const char *b = "version: 1\nregistrations: {prune: false, items: []}\n";
+	const char *b =
+	    "version: 1\nregistrations: {prune: false, items: []}\n";
 	const char *c = "version: 1\nregistrations: {prune: true}\n";
 	assert_int_equal(source_add(src, "b.yaml", NULL, b, strlen(b)), 0);
 	assert_int_equal(source_add(src, "a.yaml", NULL, a, strlen(a)), 0);
@@ -598,7 +613,8 @@ static void test_empty_source(void **state)
 	struct run r;
 	run_source(&r, source_new(), true, false);
 	assert_int_equal(r.rc, -1);
-	has_line(&r, "error: source: no desired state: no *.yaml or *.yml file");
+	has_line(&r,
+		 "error: source: no desired state: no *.yaml or *.yml file");
 	run_done(&r);
 	run_str(&r, "e.yaml", "# nothing here\n", true);
 	assert_int_equal(r.rc, -1);
@@ -641,32 +657,32 @@ static void test_suggest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minimal_states),
-		cmocka_unit_test(test_full_fill),
-		cmocka_unit_test(test_offline_leaves_secrets),
-		cmocka_unit_test(test_secret_file_relative),
-		cmocka_unit_test(test_literal_secret_warns_without_value),
-		cmocka_unit_test(test_strict_promotes_warnings),
-		cmocka_unit_test(test_unknown_key_did_you_mean),
-		cmocka_unit_test(test_duplicate_key),
-		cmocka_unit_test(test_types),
-		cmocka_unit_test(test_version),
-		cmocka_unit_test(test_required_keys),
-		cmocka_unit_test(test_yaml_syntax_error),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_alias_bomb),
-		cmocka_unit_test(test_anchors_work),
-		cmocka_unit_test(test_many_documents_bounded),
-		cmocka_unit_test(test_deep_nesting),
-		cmocka_unit_test(test_huge_scalar),
-		cmocka_unit_test(test_multi_document),
-		cmocka_unit_test(test_directory_duplicate_registration),
-		cmocka_unit_test(test_directory_sip_twice),
-		cmocka_unit_test(test_directory_merge),
-		cmocka_unit_test(test_prune_conflict),
-		cmocka_unit_test(test_empty_source),
-		cmocka_unit_test(test_route_tests),
-		cmocka_unit_test(test_suggest),
+	    cmocka_unit_test(test_minimal_states),
+	    cmocka_unit_test(test_full_fill),
+	    cmocka_unit_test(test_offline_leaves_secrets),
+	    cmocka_unit_test(test_secret_file_relative),
+	    cmocka_unit_test(test_literal_secret_warns_without_value),
+	    cmocka_unit_test(test_strict_promotes_warnings),
+	    cmocka_unit_test(test_unknown_key_did_you_mean),
+	    cmocka_unit_test(test_duplicate_key),
+	    cmocka_unit_test(test_types),
+	    cmocka_unit_test(test_version),
+	    cmocka_unit_test(test_required_keys),
+	    cmocka_unit_test(test_yaml_syntax_error),
+	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_alias_bomb),
+	    cmocka_unit_test(test_anchors_work),
+	    cmocka_unit_test(test_many_documents_bounded),
+	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_huge_scalar),
+	    cmocka_unit_test(test_multi_document),
+	    cmocka_unit_test(test_directory_duplicate_registration),
+	    cmocka_unit_test(test_directory_sip_twice),
+	    cmocka_unit_test(test_directory_merge),
+	    cmocka_unit_test(test_prune_conflict),
+	    cmocka_unit_test(test_empty_source),
+	    cmocka_unit_test(test_route_tests),
+	    cmocka_unit_test(test_suggest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

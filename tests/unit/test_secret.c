@@ -71,7 +71,8 @@ static void test_env(void **state)
 	free(v);
 	setenv("SIPSYNC_T_SECRET", "", 1);
 	assert_null(resolve(SECRET_ENV, "SIPSYNC_T_SECRET", NULL, &why));
-	assert_string_equal(why, "environment variable SIPSYNC_T_SECRET is empty");
+	assert_string_equal(why,
+			    "environment variable SIPSYNC_T_SECRET is empty");
 	free(why);
 	unsetenv("SIPSYNC_T_SECRET");
 	assert_null(resolve(SECRET_ENV, "SIPSYNC_T_SECRET", NULL, &why));
@@ -127,8 +128,9 @@ static void test_file_errors(void **state)
 	assert_string_equal(why, "secret file sub is not a regular file");
 	free(why);
 	assert_null(resolve(SECRET_FILE, "missing", dir, &why));
-	assert_string_equal(why, "cannot read secret file missing: No such file "
-				 "or directory");
+	assert_string_equal(why,
+			    "cannot read secret file missing: No such file "
+			    "or directory");
 	free(why);
 }
 
@@ -145,10 +147,10 @@ static void test_literal_untouched(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_env),
-		cmocka_unit_test(test_file),
-		cmocka_unit_test(test_file_errors),
-		cmocka_unit_test(test_literal_untouched),
+	    cmocka_unit_test(test_env),
+	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_file_errors),
+	    cmocka_unit_test(test_literal_untouched),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

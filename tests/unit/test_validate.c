@@ -24,7 +24,8 @@ static void run_yaml(struct run *r, const char *yaml)
 	struct source *src = source_new();
 	struct load_opts o = {.offline = true};
 	assert_non_null(src);
-	assert_int_equal(source_add(src, "v.yaml", NULL, yaml, strlen(yaml)), 0);
+	assert_int_equal(source_add(src, "v.yaml", NULL, yaml, strlen(yaml)),
+			 0);
 	memset(r, 0, sizeof(*r));
 	r->rc = load_desired(&r->ds, src, &o, &r->diags);
 	source_free(src);
@@ -78,25 +79,29 @@ static void test_cidr(void **state)
 	(void)state;
 	cidr_case("1.2.3.4/32", 0, "");
 	cidr_case("0.0.0.0/0", 0, "");
-	cidr_case("1.2.3.4/33", -1,
-		  "v.yaml:4:7: error: sip.allowedCidrRanges[0]: '1.2.3.4/33' is "
-		  "not an ipv4-cidr: prefix out of range 0-32\n");
+	cidr_case(
+	    "1.2.3.4/33", -1,
+	    "v.yaml:4:7: error: sip.allowedCidrRanges[0]: '1.2.3.4/33' is "
+	    "not an ipv4-cidr: prefix out of range 0-32\n");
 	cidr_case("256.0.0.1/8", -1,
 		  "v.yaml:4:7: error: sip.allowedCidrRanges[0]: '256.0.0.1/8' "
 		  "is not an ipv4-cidr: octet out of range 0-255\n");
-	cidr_case("01.2.3.4/8", -1,
-		  "v.yaml:4:7: error: sip.allowedCidrRanges[0]: '01.2.3.4/8' is "
-		  "not an ipv4-cidr: octet with a leading zero\n");
-	cidr_case("1.2.3.4", -1,
-		  "v.yaml:4:7: error: sip.allowedCidrRanges[0]: '1.2.3.4' is not "
-		  "an ipv4-cidr: missing /prefix (write a.b.c.d/32 for one "
-		  "address)\n");
+	cidr_case(
+	    "01.2.3.4/8", -1,
+	    "v.yaml:4:7: error: sip.allowedCidrRanges[0]: '01.2.3.4/8' is "
+	    "not an ipv4-cidr: octet with a leading zero\n");
+	cidr_case(
+	    "1.2.3.4", -1,
+	    "v.yaml:4:7: error: sip.allowedCidrRanges[0]: '1.2.3.4' is not "
+	    "an ipv4-cidr: missing /prefix (write a.b.c.d/32 for one "
+	    "address)\n");
 	cidr_case("1.2.3.4/", -1,
 		  "v.yaml:4:7: error: sip.allowedCidrRanges[0]: '1.2.3.4/' is "
 		  "not an ipv4-cidr: missing prefix length after /\n");
-	cidr_case("203.0.113.7/24", 0,
-		  "v.yaml:4:7: warning: sip.allowedCidrRanges[0]: 203.0.113.7/24 "
-		  "has host bits set; the network is 203.0.113.0/24\n");
+	cidr_case(
+	    "203.0.113.7/24", 0,
+	    "v.yaml:4:7: warning: sip.allowedCidrRanges[0]: 203.0.113.7/24 "
+	    "has host bits set; the network is 203.0.113.0/24\n");
 }
 
 static void test_cidr_duplicates(void **state)
@@ -120,7 +125,8 @@ static void uuid_case(const char *id, int rc, const char *want)
 	char yaml[256];
 	struct run r;
 	snprintf(yaml, sizeof(yaml),
-		 "version: 1\nsip:\n  allowedAgents:\n    - agentId: '%s'\n", id);
+		 "version: 1\nsip:\n  allowedAgents:\n    - agentId: '%s'\n",
+		 id);
 	run_yaml(&r, yaml);
 	expect(&r, rc, want);
 }
@@ -130,10 +136,11 @@ static void test_uuid(void **state)
 	(void)state;
 	uuid_case("0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14", 0, "");
 	uuid_case("0B6F3C1E-8D2A-4C55-9A71-3E5F0C2D9B14", 0, "");
-	uuid_case("0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b1", -1,
-		  "v.yaml:4:16: error: sip.allowedAgents[0].agentId: "
-		  "'0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b1' is not a uuid (expected "
-		  "8-4-4-4-12 hexadecimal digits)\n");
+	uuid_case(
+	    "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b1", -1,
+	    "v.yaml:4:16: error: sip.allowedAgents[0].agentId: "
+	    "'0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b1' is not a uuid (expected "
+	    "8-4-4-4-12 hexadecimal digits)\n");
 	uuid_case("0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b145", -1,
 		  "v.yaml:4:16: error: sip.allowedAgents[0].agentId: "
 		  "'0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b145' is not a uuid "
@@ -155,8 +162,8 @@ static void agents_case(size_t n, int rc, const char *want)
 {
 	size_t sz = 64 + n * 80;
 	char *yaml = malloc(sz);
-	size_t o = (size_t)snprintf(yaml, sz,
-				    "version: 1\nsip:\n  allowedAgents:\n");
+	size_t o =
+	    (size_t)snprintf(yaml, sz, "version: 1\nsip:\n  allowedAgents:\n");
 	for (size_t i = 0; i < n; i++)
 		o += (size_t)snprintf(yaml + o, 80,
 				      "    - agentId: 0b6f3c1e-8d2a-4c55-9a71-"
@@ -174,9 +181,10 @@ static void test_max_allowances(void **state)
 {
 	(void)state;
 	agents_case(20, 0, "");
-	agents_case(21, -1,
-		    "v.yaml:4:5: error: sip.allowedAgents: too many allowances: "
-		    "21 (at most 20)\n");
+	agents_case(
+	    21, -1,
+	    "v.yaml:4:5: error: sip.allowedAgents: too many allowances: "
+	    "21 (at most 20)\n");
 }
 
 static void test_duplicate_allowances(void **state)
@@ -233,27 +241,27 @@ static void len_case(const char *tmpl, const char *ch, size_t n, int rc,
 	expect(&r, rc, want);
 }
 
-#define REG_USER                                                             \
-	"version: 1\nregistrations:\n  items:\n"                             \
-	"    - username: '%s'\n      proxy: p.example.com\n"                \
+#define REG_USER                                                               \
+	"version: 1\nregistrations:\n  items:\n"                               \
+	"    - username: '%s'\n      proxy: p.example.com\n"                   \
 	"      password: {env: X}\n"
-#define REG_PROXY                                                            \
-	"version: 1\nregistrations:\n  items:\n"                             \
+#define REG_PROXY                                                              \
+	"version: 1\nregistrations:\n  items:\n"                               \
 	"    - username: u\n      proxy: '%s'\n      password: {env: X}\n"
-#define REG_OUTBOUND                                                         \
-	"version: 1\nregistrations:\n  items:\n"                             \
-	"    - username: u\n      proxy: p\n      password: {env: X}\n"       \
+#define REG_OUTBOUND                                                           \
+	"version: 1\nregistrations:\n  items:\n"                               \
+	"    - username: u\n      proxy: p\n      password: {env: X}\n"        \
 	"      outboundProxy: '%s'\n"
-#define REG_AUTH                                                             \
-	"version: 1\nregistrations:\n  items:\n"                             \
-	"    - username: u\n      proxy: p\n      password: {env: X}\n"       \
+#define REG_AUTH                                                               \
+	"version: 1\nregistrations:\n  items:\n"                               \
+	"    - username: u\n      proxy: p\n      password: {env: X}\n"        \
 	"      authUser: '%s'\n"
-#define PATTERN                                                              \
-	"version: 1\nsip:\n  allowedAgents:\n"                               \
-	"    - agentId: 0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14\n"              \
+#define PATTERN                                                                \
+	"version: 1\nsip:\n  allowedAgents:\n"                                 \
+	"    - agentId: 0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14\n"                \
 	"      toUserPattern: '%s'\n"
-#define SECRET                                                               \
-	"version: 1\nsip:\n  fallbackHandler:\n"                             \
+#define SECRET                                                                 \
+	"version: 1\nsip:\n  fallbackHandler:\n"                               \
 	"    url: https://h.example.com/\n    secrets: ['%s']\n"
 
 static void test_max_lengths_in_characters(void **state)
@@ -269,9 +277,10 @@ static void test_max_lengths_in_characters(void **state)
 		 "v.yaml:5:14: error: registrations.items[0].proxy: too long: "
 		 "101 characters (at most 100)\n");
 	len_case(REG_OUTBOUND, "𝄞", 100, 0, "");
-	len_case(REG_OUTBOUND, "𝄞", 101, -1,
-		 "v.yaml:7:22: error: registrations.items[0].outboundProxy: too "
-		 "long: 101 characters (at most 100)\n");
+	len_case(
+	    REG_OUTBOUND, "𝄞", 101, -1,
+	    "v.yaml:7:22: error: registrations.items[0].outboundProxy: too "
+	    "long: 101 characters (at most 100)\n");
 	len_case(REG_AUTH, "ß", 60, 0, "");
 	len_case(REG_AUTH, "ß", 61, -1,
 		 "v.yaml:7:17: error: registrations.items[0].authUser: too "
@@ -280,15 +289,17 @@ static void test_max_lengths_in_characters(void **state)
 	len_case(PATTERN, "é", 201, -1,
 		 "v.yaml:5:22: error: sip.allowedAgents[0].toUserPattern: too "
 		 "long: 201 characters (at most 200)\n");
-	const char *lit = "v.yaml:5:15: warning: sip.fallbackHandler.secrets[0]: "
-			  "literal secret; use {env: NAME} or {file: PATH}\n";
+	const char *lit =
+	    "v.yaml:5:15: warning: sip.fallbackHandler.secrets[0]: "
+	    "literal secret; use {env: NAME} or {file: PATH}\n";
 	len_case(SECRET, "ß", 120, 0, lit);
 	char want[512];
-	snprintf(want, sizeof(want),
-		 "v.yaml:5:15: warning: sip.fallbackHandler.secrets[0]: literal "
-		 "secret; use {env: NAME} or {file: PATH}\n"
-		 "v.yaml:5:15: error: sip.fallbackHandler.secrets[0]: too long: "
-		 "121 characters (at most 120)\n");
+	snprintf(
+	    want, sizeof(want),
+	    "v.yaml:5:15: warning: sip.fallbackHandler.secrets[0]: literal "
+	    "secret; use {env: NAME} or {file: PATH}\n"
+	    "v.yaml:5:15: error: sip.fallbackHandler.secrets[0]: too long: "
+	    "121 characters (at most 120)\n");
 	len_case(SECRET, "ß", 121, -1, want);
 }
 
@@ -335,15 +346,17 @@ static void secrets_case(size_t n, int rc, const char *want)
 static void test_secret_counts(void **state)
 {
 	(void)state;
-	secrets_case(0, -1,
-		     "v.yaml:5:14: error: sip.fallbackHandler.secrets: at least "
-		     "1 secret required (omit secrets to let the server "
-		     "generate one)\n");
+	secrets_case(
+	    0, -1,
+	    "v.yaml:5:14: error: sip.fallbackHandler.secrets: at least "
+	    "1 secret required (omit secrets to let the server "
+	    "generate one)\n");
 	secrets_case(1, 0, "");
 	secrets_case(10, 0, "");
-	secrets_case(11, -1,
-		     "v.yaml:5:14: error: sip.fallbackHandler.secrets: too many "
-		     "secrets: 11 (at most 10)\n");
+	secrets_case(
+	    11, -1,
+	    "v.yaml:5:14: error: sip.fallbackHandler.secrets: too many "
+	    "secrets: 11 (at most 10)\n");
 }
 
 static void test_secret_shapes(void **state)
@@ -395,9 +408,10 @@ static void test_url(void **state)
 	url_case("https:///nohost", -1,
 		 "v.yaml:4:10: error: sip.fallbackHandler.url: "
 		 "'https:///nohost' is not an absolute http(s) URL\n");
-	url_case("https://h.example.com/a b", -1,
-		 "v.yaml:4:10: error: sip.fallbackHandler.url: "
-		 "'https://h.example.com/a b' is not an absolute http(s) URL\n");
+	url_case(
+	    "https://h.example.com/a b", -1,
+	    "v.yaml:4:10: error: sip.fallbackHandler.url: "
+	    "'https://h.example.com/a b' is not an absolute http(s) URL\n");
 }
 
 static void test_every_error_sorted(void **state)
@@ -435,18 +449,18 @@ static void test_quote(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cidr),
-		cmocka_unit_test(test_cidr_duplicates),
-		cmocka_unit_test(test_uuid),
-		cmocka_unit_test(test_max_allowances),
-		cmocka_unit_test(test_duplicate_allowances),
-		cmocka_unit_test(test_max_lengths_in_characters),
-		cmocka_unit_test(test_regex),
-		cmocka_unit_test(test_secret_counts),
-		cmocka_unit_test(test_secret_shapes),
-		cmocka_unit_test(test_url),
-		cmocka_unit_test(test_every_error_sorted),
-		cmocka_unit_test(test_quote),
+	    cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_cidr_duplicates),
+	    cmocka_unit_test(test_uuid),
+	    cmocka_unit_test(test_max_allowances),
+	    cmocka_unit_test(test_duplicate_allowances),
+	    cmocka_unit_test(test_max_lengths_in_characters),
+	    cmocka_unit_test(test_regex),
+	    cmocka_unit_test(test_secret_counts),
+	    cmocka_unit_test(test_secret_shapes),
+	    cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_every_error_sorted),
+	    cmocka_unit_test(test_quote),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -222,13 +222,13 @@ static void test_empty_and_nul(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_core_schema_types),
-		cmocka_unit_test(test_positions_and_shape),
-		cmocka_unit_test(test_aliases_share_and_count),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_depth_limit),
-		cmocka_unit_test(test_node_limit),
-		cmocka_unit_test(test_empty_and_nul),
+	    cmocka_unit_test(test_core_schema_types),
+	    cmocka_unit_test(test_positions_and_shape),
+	    cmocka_unit_test(test_aliases_share_and_count),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_depth_limit),
+	    cmocka_unit_test(test_node_limit),
+	    cmocka_unit_test(test_empty_and_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
