@@ -81,6 +81,8 @@ static bool capped(struct loader *L)
 static size_t path_put(char *buf, size_t at, const char *s, size_t n)
 {
 	if (at + n >= PATH_MAX_LEN) {
+		if (at < PATH_MAX_LEN - 4)
+			memcpy(buf + at, s, PATH_MAX_LEN - 4 - at);
 		memcpy(buf + PATH_MAX_LEN - 4, "...", 4);
 		return PATH_MAX_LEN - 1;
 	}
@@ -309,6 +311,10 @@ static void load_secret(struct loader *L, const struct yamldoc_node *n,
 			return;
 		out->kind = which == 0 ? SECRET_ENV : SECRET_FILE;
 		out->ref = strdup(ref);
+		if (!out->ref) {
+			report(L, DIAG_ERROR, &n->pos, path, "out of memory");
+			return;
+		}
 		secret_resolve_at(L, out, path);
 	} else {
 		type_error(L, n, path, "{env: NAME}, {file: PATH} or a string");

@@ -14,11 +14,15 @@
 
 struct load_opts {
 	bool offline; /* do not resolve secret references */
-	bool strict;  /* lint warnings become errors */
+	bool strict;  /* every warning becomes an error */
 };
 
 /* Loads every file of src into one desired state, validates it, and (unless
- * opts->offline) resolves secrets. Every problem found is appended to diags
+ * opts->offline) resolves secrets. Every document of every file needs
+ * `version: 1`; account and sip may appear in one document only;
+ * registrations.items and routeTests are concatenated in file order (see
+ * schema/load.c). An empty source is an error. opts may be NULL (online,
+ * not strict). Every problem found is appended to diags
  * (errors and warnings), sorted by place.
  * Returns 0 when no error was found (warnings allowed) and sets *out (free
  * with model_desired_free); returns -1 when any error was found, and *out

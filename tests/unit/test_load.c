@@ -641,6 +641,25 @@ static void test_route_tests(void **state)
 	run_done(&r);
 }
 
+static void test_long_unknown_key(void **state)
+{
+	(void)state;
+	char yaml[1200];
+	char key[1000];
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	snprintf(yaml, sizeof(yaml), "version: 1\n%s: 1\n", key);
+	struct run r;
+	run_str(&r, "k.yaml", yaml, true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r,
+		 "k.yaml:2:1: error: unknown key "
+		 "'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+		 "...'; expected one of: version, account, sip, "
+		 "registrations, routeTests");
+	run_done(&r);
+}
+
 static void test_suggest(void **state)
 {
 	(void)state;
@@ -682,6 +701,7 @@ int main(void)
 	    cmocka_unit_test(test_prune_conflict),
 	    cmocka_unit_test(test_empty_source),
 	    cmocka_unit_test(test_route_tests),
+	    cmocka_unit_test(test_long_unknown_key),
 	    cmocka_unit_test(test_suggest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
