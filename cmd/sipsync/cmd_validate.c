@@ -192,6 +192,37 @@ static void print_json(const struct diag_list *diags, size_t n_files)
 	json_decref(root);
 }
 
+/* Text lines with the severity word in colour (bold red / bold yellow). */
+static void print_colored(FILE *fp, const struct diag_list *diags)
+{
+	for (size_t i = 0; i < diags->len; i++) {
+		const struct diag *d = &diags->items[i];
+		char *line = diag_format(d);
+		if (!line)
+			continue;
+		const char *sev = diag_severity_name(d->severity);
+		const char *color = d->severity == DIAG_ERROR	  ? "\033[1;31m"
+				    : d->severity == DIAG_WARNING ? "\033[1;33m"
+								  : "\033[1m";
+		/* the severity word is the first one followed by ": " */
+		size_t skip = 0;
+		if (d->file) {
+			char place[64];
+			snprintf(place, sizeof(place), ":%u:%u: ", d->line,
+				 d->col);
+			skip = strlen(d->file) + strlen(place);
+		}
+		size_t n = strlen(sev);
+		if (strlen(line) >= skip + n &&
+		    strncmp(line + skip, sev, n) == 0)
+			fprintf(fp, "%.*s%s%s\033[0m%s\n", (int)skip, line,
+				color, sev, line + skip + n);
+		else
+			fprintf(fp, "%s\n", line);
+		free(line);
+	}
+}
+
 static void print_summary(FILE *fp, const struct diag_list *diags,
 			  size_t n_files)
 {
@@ -215,7 +246,10 @@ static void report(const struct validate_args *a, const struct diag_list *diags,
 			print_summary(stderr, diags, n_files);
 		break;
 	case VF_TEXT:
-		cli_print_diags(stderr, diags);
+		if (cli_use_color(&a->common, stderr))
+			print_colored(stderr, diags);
+		else
+			cli_print_diags(stderr, diags);
 		if (a->common.verbosity >= 0)
 			print_summary(stdout, diags, n_files);
 		break;

@@ -63,4 +63,9 @@ same "$(node -e 'const r=JSON.parse(require("fs").readFileSync("out","utf8"));co
 run 1 validate --offline --format json missing.yaml
 same "$(node -e 'const r=JSON.parse(require("fs").readFileSync("out","utf8"));console.log(r.valid,r.files,r.diagnostics[0].message)')" \
   "false 0 missing.yaml: No such file or directory" "json missing"
+# colour only when asked (or on a terminal): the severity word alone
+run 1 validate --offline --color always f.yaml
+same "$(sed -n 2p err)" $'f.yaml:3:35: \e[1;31merror\e[0m: sip.allowedCidrRanges[1]: \'300.1.1.1/8\' is not an ipv4-cidr: octet out of range 0-255' "colour"
+run 1 validate --offline f.yaml
+! grep -q $'\e' err || fail "colour without a terminal"
 echo "validate_formats: ok"
