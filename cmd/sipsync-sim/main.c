@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -334,12 +335,15 @@ static int install_stop_handler(sigset_t *set)
 	return pthread_sigmask(SIG_BLOCK, set, NULL) == 0 ? 0 : -1;
 }
 
+/* Polls with a timeout rather than blocking for good: tools that defer
+ * signal handlers to the next intercepted call (ThreadSanitizer) then still
+ * see the stop. */
 static void wait_for_stop(const sigset_t *set)
 {
-	char c;
+	struct pollfd p = {.fd = stop_pipe[0], .events = POLLIN};
 
 	pthread_sigmask(SIG_UNBLOCK, set, NULL);
-	while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
+	while (poll(&p, 1, 250) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
 		;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sim_api.h"
 
@@ -316,26 +317,60 @@ static int bind_address(const char *host, unsigned port,
 	return -1;
 }
 
+/* Binds and listens ourselves, so the port (and the URL the handlers use)
+ * is known before the first request can arrive. Returns the socket or -1
+ * with a message in err. */
+static int listen_socket(const struct sim_http_config *cfg, bool *v6,
+			 unsigned *port, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd, one = 1;
+
+	if (bind_address(cfg->host, cfg->port, &ss, v6) != 0) {
+		snprintf(err, errlen, "'%s': not a numeric IP address",
+			 cfg->host);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&ss,
+		 *v6 ? sizeof(struct sockaddr_in6)
+		     : sizeof(struct sockaddr_in)) != 0 ||
+	    listen(fd, 128) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+		snprintf(err, errlen, "cannot listen on %s port %u: %s",
+			 cfg->host, cfg->port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(*v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			  : ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
 int sim_http_start(struct sim_http **out, const struct sim_http_config *cfg,
 		   struct sim_state *st, struct sim_control *ctl, char *err,
 		   size_t errlen)
 {
 	struct sim_http *srv;
-	struct sockaddr_storage ss;
-	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	unsigned port = 0;
 	bool v6 = false;
+	int fd;
 
 	*out = NULL;
-	if (bind_address(cfg->host, cfg->port, &ss, &v6) != 0) {
-		snprintf(err, errlen, "'%s': not a numeric IP address",
-			 cfg->host);
-		return -1;
-	}
 	srv = calloc(1, sizeof(*srv));
 	if (!srv) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fd = listen_socket(cfg, &v6, &port, err, errlen);
+	if (fd < 0) {
+		free(srv);
 		return -1;
 	}
 	srv->cfg = *cfg;
@@ -343,23 +378,22 @@ int sim_http_start(struct sim_http **out, const struct sim_http_config *cfg,
 	srv->api.page_size = cfg->page_size;
 	srv->st = st;
 	srv->ctl = ctl;
+	snprintf(srv->url, sizeof(srv->url),
+		 v6 ? "http://[%s]:%u" : "http://%s:%u", cfg->host, port);
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	    srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_END);
 	if (!srv->daemon) {
-		snprintf(err, errlen, "cannot listen on %s port %u: %s",
-			 cfg->host, cfg->port, strerror(errno));
+		snprintf(err, errlen, "cannot start the HTTP server on %s",
+			 srv->url);
+		close(fd);
 		free(srv);
 		return -1;
 	}
-	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(srv->url, sizeof(srv->url),
-		 v6 ? "http://[%s]:%u" : "http://%s:%u", cfg->host,
-		 info ? (unsigned)info->port : cfg->port);
 	*out = srv;
 	return 0;
 }
