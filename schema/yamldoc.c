@@ -1,5 +1,6 @@
 #include "schema/yamldoc.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,37 +90,82 @@ static int oom(struct builder *b)
 	return -1;
 }
 
+/* Nodes and scalar texts live in chunks (one allocation for many), which
+ * makes loading and freeing a large file several times cheaper than one
+ * malloc per node. */
+#define NODES_PER_CHUNK 256
+#define TEXT_CHUNK_SIZE 16384
+
+struct yamldoc_chunk {
+	struct yamldoc_chunk *next;
+	size_t used, cap;
+	max_align_t align[]; /* nodes or bytes */
+};
+
+static size_t aligned(size_t size)
+{
+	return (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+}
+
+static void *chunk_take(struct yamldoc_chunk **head, size_t size,
+			size_t chunk_cap)
+{
+	struct yamldoc_chunk *c = *head;
+	size = aligned(size);
+	if (!c || c->cap - c->used < size) {
+		size_t cap = size > chunk_cap ? size : chunk_cap;
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		if (*head && size > chunk_cap) {
+			/* a big one goes behind the current chunk, which
+			 * keeps serving small requests */
+			c->next = (*head)->next;
+			(*head)->next = c;
+		} else {
+			c->next = *head;
+			*head = c;
+		}
+	}
+	void *p = (char *)c->align + c->used;
+	c->used += size;
+	return p;
+}
+
+static void chunks_free(struct yamldoc_chunk *c)
+{
+	while (c) {
+		struct yamldoc_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+}
+
 static struct yamldoc_node *node_new(struct builder *b, enum yamldoc_kind kind,
 				     yaml_mark_t m)
 {
 	struct yamldoc *doc = b->doc;
-	if (doc->n_all == YAMLDOC_MAX_NODES) {
+	if (doc->n_nodes == YAMLDOC_MAX_NODES) {
 		struct pos p = mark_pos(b->file, m);
 		diag_add(b->diags, DIAG_ERROR, &p, NULL,
 			 "file too large: more than %u YAML nodes",
 			 (unsigned)YAMLDOC_MAX_NODES);
 		return NULL;
 	}
-	if (doc->n_all == doc->cap_all) {
-		size_t cap = doc->cap_all ? doc->cap_all * 2 : 64;
-		struct yamldoc_node **all =
-		    realloc(doc->all, cap * sizeof(*all));
-		if (!all) {
-			oom(b);
-			return NULL;
-		}
-		doc->all = all;
-		doc->cap_all = cap;
-	}
-	struct yamldoc_node *n = calloc(1, sizeof(*n));
+	struct yamldoc_node *n =
+	    chunk_take(&doc->nodes, sizeof(*n),
+		       NODES_PER_CHUNK * aligned(sizeof(struct yamldoc_node)));
 	if (!n) {
 		oom(b);
 		return NULL;
 	}
+	memset(n, 0, sizeof(*n));
 	n->kind = kind;
 	n->size = 1;
 	n->pos = mark_pos(b->file, m);
-	doc->all[doc->n_all++] = n;
+	doc->n_nodes++;
 	return n;
 }
 
@@ -298,7 +344,7 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 	if (!n)
 		return -1;
 	n->len = ev->data.scalar.length;
-	n->value = malloc(n->len + 1);
+	n->value = chunk_take(&b->doc->text, n->len + 1, TEXT_CHUNK_SIZE);
 	if (!n->value)
 		return oom(b);
 	memcpy(n->value, ev->data.scalar.value, n->len);
@@ -491,12 +537,16 @@ void yamldoc_free(struct yamldoc *doc)
 {
 	if (!doc)
 		return;
-	for (size_t i = 0; i < doc->n_all; i++) {
-		free(doc->all[i]->value);
-		free(doc->all[i]->items);
-		free(doc->all[i]);
+	size_t stride = aligned(sizeof(struct yamldoc_node));
+	for (struct yamldoc_chunk *c = doc->nodes; c; c = c->next) {
+		for (size_t at = 0; at < c->used; at += stride) {
+			struct yamldoc_node *n =
+			    (struct yamldoc_node *)((char *)c->align + at);
+			free(n->items);
+		}
 	}
-	free(doc->all);
+	chunks_free(doc->nodes);
+	chunks_free(doc->text);
 	free(doc->roots);
 	free(doc);
 }

@@ -47,11 +47,14 @@ struct yamldoc_node {
 	struct pos pos;
 };
 
+struct yamldoc_chunk; /* node and text storage, private to yamldoc.c */
+
 struct yamldoc {
 	struct yamldoc_node **roots; /* one per document */
 	size_t n_roots;
-	struct yamldoc_node **all; /* every node, for freeing */
-	size_t n_all, cap_all;
+	size_t n_nodes;		     /* nodes stored (aliases not counted) */
+	struct yamldoc_chunk *nodes; /* nodes, YAMLDOC_CHUNK_NODES a chunk */
+	struct yamldoc_chunk *text;  /* scalar values */
 };
 
 /* Parses data[0..len) of the file named file (a pointer that must outlive
