@@ -13,7 +13,8 @@
 /* HMAC-SHA256(key, data) as lowercase hex into out (at least 65 bytes).
  * Returns 0, or -1 on failure. */
 int crypto_hmac_sha256_hex(const void *key, size_t key_len, const void *data,
-			   size_t data_len, char out[CRYPTO_SHA256_HEX_LEN + 1]);
+			   size_t data_len,
+			   char out[CRYPTO_SHA256_HEX_LEN + 1]);
 
 /* SHA-256(data) as lowercase hex into out (at least 65 bytes). */
 int crypto_sha256_hex(const void *data, size_t len,

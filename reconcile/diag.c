@@ -10,7 +10,7 @@ static char *dup_or_null(const char *s)
 }
 
 __attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt,
-							      va_list ap)
+							   va_list ap)
 {
 	va_list cp;
 	va_copy(cp, ap);

@@ -28,11 +28,11 @@ struct diag {
 	enum diag_severity severity;
 	char *file; /* owned copy, NULL when there is no place */
 	unsigned line, col;
-	char *path;     /* field path, NULL when none */
-	char *method;   /* HTTP method of a failed request, NULL when none */
+	char *path;	/* field path, NULL when none */
+	char *method;	/* HTTP method of a failed request, NULL when none */
 	char *url_path; /* request path, e.g. /api/sip */
-	long status;    /* HTTP status, 0 when none */
-	char *message;  /* never NULL */
+	long status;	/* HTTP status, 0 when none */
+	char *message;	/* never NULL */
 };
 
 struct diag_list {
@@ -44,7 +44,7 @@ struct diag_list {
  * -1 when out of memory (the list is left as it was). */
 int diag_add(struct diag_list *list, enum diag_severity sev,
 	     const struct pos *place, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 int diag_addv(struct diag_list *list, enum diag_severity sev,
 	      const struct pos *place, const char *path, const char *fmt,
 	      va_list ap) __attribute__((format(printf, 5, 0)));
@@ -52,7 +52,7 @@ int diag_addv(struct diag_list *list, enum diag_severity sev,
 /* Appends an API failure: "METHOD PATH: STATUS: message". */
 int diag_add_http(struct diag_list *list, const char *method,
 		  const char *url_path, long status, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 /* Moves every item of src to the end of dst; src is left empty. */
 int diag_list_move(struct diag_list *dst, struct diag_list *src);

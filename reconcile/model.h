@@ -40,7 +40,7 @@ enum secret_kind { SECRET_LITERAL, SECRET_ENV, SECRET_FILE };
  * API are SECRET_LITERAL with ref NULL. */
 struct secret_ref {
 	enum secret_kind kind;
-	char *ref;   /* env var name or file path as written; NULL for literal */
+	char *ref; /* env var name or file path as written; NULL for literal */
 	char *value; /* resolved value or NULL */
 	struct pos pos;
 };
@@ -48,13 +48,14 @@ struct secret_ref {
 struct agent_allowance {
 	char *agent_id;
 	char *to_user_pattern; /* NULL: the API default ^agent_<agentId>$ */
-	struct pos pos;        /* the list item */
+	struct pos pos;	       /* the list item */
 	struct pos id_pos, pattern_pos;
 };
 
 struct fallback_handler {
 	char *url;
-	enum field_state secrets_state; /* UNSET: secrets not named (server generates) */
+	enum field_state
+	    secrets_state; /* UNSET: secrets not named (server generates) */
 	struct secret_ref *secrets;
 	size_t n_secrets;
 	struct pos pos, url_pos;
@@ -62,7 +63,7 @@ struct fallback_handler {
 
 struct sip_config {
 	enum field_state cidrs_state;
-	char **cidrs; /* as written (desired) or as returned (live) */
+	char **cidrs;	      /* as written (desired) or as returned (live) */
 	struct pos *cidr_pos; /* desired only, one per cidr; may be NULL */
 	size_t n_cidrs;
 
@@ -129,7 +130,8 @@ struct desired_state {
 	struct route_test *route_tests;
 	size_t n_route_tests;
 
-	char **files; /* display names of every file read; pos.file points here */
+	char *
+	    *files; /* display names of every file read; pos.file points here */
 	size_t n_files;
 
 	struct source_info source;

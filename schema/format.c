@@ -96,8 +96,8 @@ bool format_uuid_valid(const char *s)
 	for (int g = 0; g < 5; g++) {
 		for (int i = 0; i < groups[g]; i++, s++) {
 			char c = *s;
-			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			      (c >= 'A' && c <= 'F')))
+			if (!((c >= '0' && c <= '9') ||
+			      (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
 				return false;
 		}
 		if (g < 4 && *s++ != '-')

@@ -25,7 +25,7 @@ int source_add(struct source *src, const char *name, const char *base_dir,
 	       const char *data, size_t len)
 {
 	struct source_file *files =
-		realloc(src->files, (src->n_files + 1) * sizeof(*files));
+	    realloc(src->files, (src->n_files + 1) * sizeof(*files));
 	if (!files)
 		return -1;
 	src->files = files;

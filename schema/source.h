@@ -12,17 +12,17 @@
 #include "reconcile/model.h"
 
 struct source_file {
-	char *name;     /* display name used in messages (path or PATH@SHORTSHA) */
+	char *name; /* display name used in messages (path or PATH@SHORTSHA) */
 	char *base_dir; /* directory that relative {file: PATH} secrets resolve
 			   against; NULL means the current directory */
-	char *data;     /* file contents, NUL-terminated for convenience */
-	size_t len;     /* length without the terminating NUL */
+	char *data;	/* file contents, NUL-terminated for convenience */
+	size_t len;	/* length without the terminating NUL */
 };
 
 struct source {
 	struct source_file *files; /* sorted by name */
 	size_t n_files;
-	struct source_info info;   /* where it came from (owned) */
+	struct source_info info; /* where it came from (owned) */
 };
 
 /* Reads PATH: a single file, or every *.yaml / *.yml directly in a

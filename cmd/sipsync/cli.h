@@ -25,12 +25,13 @@ enum cli_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 enum cli_log_format { LOG_TEXT, LOG_JSON };
 
 struct cli_common {
-	const char *api_url;      /* --api-url, else $ULTRAVOX_API_URL, else default */
-	const char *api_key_file; /* --api-key-file */
-	const char *state_dir;    /* --state-dir */
-	const char *ca_cert;      /* --ca-cert */
+	const char
+	    *api_url; /* --api-url, else $ULTRAVOX_API_URL, else default */
+	const char *api_key_file;	   /* --api-key-file */
+	const char *state_dir;		   /* --state-dir */
+	const char *ca_cert;		   /* --ca-cert */
 	const char *repo, *ref, *git_path; /* --repo --ref --path */
-	const char *source;       /* positional SOURCE, default "." */
+	const char *source;		   /* positional SOURCE, default "." */
 	enum cli_color color;
 	enum cli_log_format log_format;
 	int verbosity; /* -v +1, -q -1 */
@@ -54,20 +55,22 @@ enum {
 	CLI_OPT_FORCE,
 };
 
-#define CLI_COMMON_LONGOPTS                                                   \
-	{"api-url", required_argument, NULL, CLI_OPT_API_URL},               \
-	{"api-key-file", required_argument, NULL, CLI_OPT_API_KEY_FILE},     \
-	{"state-dir", required_argument, NULL, CLI_OPT_STATE_DIR},           \
-	{"ca-cert", required_argument, NULL, CLI_OPT_CA_CERT},               \
-	{"repo", required_argument, NULL, CLI_OPT_REPO},                     \
-	{"ref", required_argument, NULL, CLI_OPT_REF},                       \
-	{"path", required_argument, NULL, CLI_OPT_PATH},                     \
-	{"color", required_argument, NULL, CLI_OPT_COLOR},                   \
-	{"log-format", required_argument, NULL, CLI_OPT_LOG_FORMAT},         \
-	{"help", no_argument, NULL, CLI_OPT_HELP},                           \
-	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE},                     \
-	{"quiet", no_argument, NULL, CLI_OPT_QUIET},                         \
-	{"force", no_argument, NULL, CLI_OPT_FORCE}
+#define CLI_COMMON_LONGOPTS                                                    \
+	{"api-url", required_argument, NULL, CLI_OPT_API_URL},                 \
+	    {"api-key-file", required_argument, NULL, CLI_OPT_API_KEY_FILE},   \
+	    {"state-dir", required_argument, NULL, CLI_OPT_STATE_DIR},         \
+	    {"ca-cert", required_argument, NULL, CLI_OPT_CA_CERT},             \
+	    {"repo", required_argument, NULL, CLI_OPT_REPO},                   \
+	    {"ref", required_argument, NULL, CLI_OPT_REF},                     \
+	    {"path", required_argument, NULL, CLI_OPT_PATH},                   \
+	    {"color", required_argument, NULL, CLI_OPT_COLOR},                 \
+	    {"log-format", required_argument, NULL, CLI_OPT_LOG_FORMAT},       \
+	    {"help", no_argument, NULL, CLI_OPT_HELP},                         \
+	    {"verbose", no_argument, NULL, CLI_OPT_VERBOSE},                   \
+	    {"quiet", no_argument, NULL, CLI_OPT_QUIET},                       \
+	{                                                                      \
+		"force", no_argument, NULL, CLI_OPT_FORCE                      \
+	}
 
 /* Short options every command accepts, for getopt_long's optstring. */
 #define CLI_COMMON_SHORTOPTS "+hvq"
@@ -91,7 +94,7 @@ int cli_positional(struct cli_common *c, int argc, char **argv,
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_infof(const struct cli_common *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Prints every diagnostic of the list, one line each, to fp. */
 void cli_print_diags(FILE *fp, const struct diag_list *diags);

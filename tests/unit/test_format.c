@@ -55,7 +55,8 @@ static void test_uuid(void **state)
 	assert_true(format_uuid_valid("0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14"));
 	assert_true(format_uuid_valid("0B6F3C1E-8D2A-4C55-9A71-3E5F0C2D9B14"));
 	assert_false(format_uuid_valid("0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b1"));
-	assert_false(format_uuid_valid("0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b145"));
+	assert_false(
+	    format_uuid_valid("0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b145"));
 	assert_false(format_uuid_valid("0b6f3c1e8d2a-4c55-9a71-3e5f0c2d9b14-"));
 	assert_false(format_uuid_valid("0b6f3c1g-8d2a-4c55-9a71-3e5f0c2d9b14"));
 	assert_false(format_uuid_valid(""));
@@ -69,16 +70,16 @@ static void test_utf8(void **state)
 	assert_true(format_utf8_valid("\xc3\xa9", 2));
 	assert_false(format_utf8_valid("\xc3", 1));
 	assert_false(format_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
-	assert_false(format_utf8_valid("\xc0\xaf", 2));     /* overlong */
+	assert_false(format_utf8_valid("\xc0\xaf", 2));	    /* overlong */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cidr_invalid),
-		cmocka_unit_test(test_cidr_valid),
-		cmocka_unit_test(test_uuid),
-		cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_cidr_invalid),
+	    cmocka_unit_test(test_cidr_valid),
+	    cmocka_unit_test(test_uuid),
+	    cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
