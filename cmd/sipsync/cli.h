@@ -55,22 +55,22 @@ enum {
 	CLI_OPT_FORCE,
 };
 
-#define CLI_COMMON_LONGOPTS                                                    \
-	{"api-url", required_argument, NULL, CLI_OPT_API_URL},                 \
-	    {"api-key-file", required_argument, NULL, CLI_OPT_API_KEY_FILE},   \
-	    {"state-dir", required_argument, NULL, CLI_OPT_STATE_DIR},         \
-	    {"ca-cert", required_argument, NULL, CLI_OPT_CA_CERT},             \
-	    {"repo", required_argument, NULL, CLI_OPT_REPO},                   \
-	    {"ref", required_argument, NULL, CLI_OPT_REF},                     \
-	    {"path", required_argument, NULL, CLI_OPT_PATH},                   \
-	    {"color", required_argument, NULL, CLI_OPT_COLOR},                 \
-	    {"log-format", required_argument, NULL, CLI_OPT_LOG_FORMAT},       \
-	    {"help", no_argument, NULL, CLI_OPT_HELP},                         \
-	    {"verbose", no_argument, NULL, CLI_OPT_VERBOSE},                   \
-	    {"quiet", no_argument, NULL, CLI_OPT_QUIET},                       \
-	{                                                                      \
-		"force", no_argument, NULL, CLI_OPT_FORCE                      \
-	}
+/* clang-format off */
+#define CLI_COMMON_LONGOPTS \
+	{"api-url", required_argument, NULL, CLI_OPT_API_URL}, \
+	{"api-key-file", required_argument, NULL, CLI_OPT_API_KEY_FILE}, \
+	{"state-dir", required_argument, NULL, CLI_OPT_STATE_DIR}, \
+	{"ca-cert", required_argument, NULL, CLI_OPT_CA_CERT}, \
+	{"repo", required_argument, NULL, CLI_OPT_REPO}, \
+	{"ref", required_argument, NULL, CLI_OPT_REF}, \
+	{"path", required_argument, NULL, CLI_OPT_PATH}, \
+	{"color", required_argument, NULL, CLI_OPT_COLOR}, \
+	{"log-format", required_argument, NULL, CLI_OPT_LOG_FORMAT}, \
+	{"help", no_argument, NULL, CLI_OPT_HELP}, \
+	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE}, \
+	{"quiet", no_argument, NULL, CLI_OPT_QUIET}, \
+	{"force", no_argument, NULL, CLI_OPT_FORCE}
+/* clang-format on */
 
 /* Short options every command accepts, for getopt_long's optstring. */
 #define CLI_COMMON_SHORTOPTS "+hvq"
