@@ -15,10 +15,6 @@ if [ ! -x "$SSHD" ] || [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-# libgit2 1.5 leaks 56 bytes per ssh connection (see the file); only this
-# test suppresses it, every other test checks libgit2 leaks in full.
-export LSAN_OPTIONS="suppressions=$SRC_DIR/tests/lib/lsan-libgit2-ssh.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-
 sim_start
 agent_trap
 
