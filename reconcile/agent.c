@@ -16,6 +16,7 @@
 #include "reconcile/agent_http.h"
 #include "reconcile/api.h"
 #include "reconcile/reconcile.h"
+#include "reconcile/str.h"
 
 #define AGENT_MAX_BACKOFF_MS (3600L * 1000)
 #define AGENT_SECRET_MAX 4096
@@ -43,16 +44,6 @@ struct agent {
 	pthread_mutex_t lock; /* guards m */
 	struct agent_metrics m;
 };
-
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *p = s;
-	while (*p)
-		*p++ = '\0';
-	free(s);
-}
 
 static long now_ms(void)
 {
@@ -232,7 +223,7 @@ static int load_secrets(struct agent *a)
 			agent_http_set_secret(a->http, s);
 		else
 			rc = -1;
-		wipe_free(s);
+		str_wipe_free(s);
 	}
 	if (cfg->git_token_file) {
 		char *s =
@@ -241,12 +232,12 @@ static int load_secrets(struct agent *a)
 			gitsrc_set_token(a->git, s);
 		else
 			rc = -1;
-		wipe_free(s);
+		str_wipe_free(s);
 	}
 	if (cfg->api_key_file) {
 		char *s = read_secret(a, "--api-key-file", cfg->api_key_file);
 		if (s && (!a->api_key || strcmp(s, a->api_key) != 0)) {
-			wipe_free(a->api_key);
+			str_wipe_free(a->api_key);
 			a->api_key = s;
 			s = NULL;
 			if (a->api) { /* the next cycle makes a new client */
@@ -263,7 +254,7 @@ static int load_secrets(struct agent *a)
 		} else if (!s) {
 			rc = -1;
 		}
-		wipe_free(s);
+		str_wipe_free(s);
 	} else if (!a->api_key && cfg->api_key) {
 		a->api_key = strdup(cfg->api_key);
 	}
@@ -614,7 +605,7 @@ out:
 	agent_http_stop(a.http);
 	gitsrc_free(a.git);
 	api_client_free(a.api);
-	wipe_free(a.api_key);
+	str_wipe_free(a.api_key);
 	if (a.pipe_rd >= 0)
 		close(a.pipe_rd);
 	if (a.pipe_wr >= 0)

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "reconcile/crypto.h"
+#include "reconcile/str.h"
 
 #define HOOK_MAX_BODY (1024 * 1024)
 
@@ -30,16 +31,6 @@ struct request {
 	size_t len;
 	bool too_large;
 };
-
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *p = s;
-	while (*p)
-		*p++ = '\0';
-	free(s);
-}
 
 static const char *method_label[4] = {"GET", "POST", "PATCH", "DELETE"};
 
@@ -370,7 +361,7 @@ int agent_http_set_secret(struct agent_http *h, const char *secret)
 	char *old = h->secret;
 	h->secret = copy;
 	pthread_mutex_unlock(&h->lock);
-	wipe_free(old);
+	str_wipe_free(old);
 	return 0;
 }
 
@@ -380,7 +371,7 @@ void agent_http_stop(struct agent_http *h)
 		return;
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
-	wipe_free(h->secret);
+	str_wipe_free(h->secret);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

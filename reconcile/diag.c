@@ -1,28 +1,9 @@
 #include "reconcile/diag.h"
+#include "reconcile/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt,
-							   va_list ap)
-{
-	va_list cp;
-	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
-	va_end(cp);
-	if (n < 0)
-		return NULL;
-	char *buf = malloc((size_t)n + 1);
-	if (buf)
-		vsnprintf(buf, (size_t)n + 1, fmt, ap);
-	return buf;
-}
 
 static struct diag *diag_push(struct diag_list *list)
 {
@@ -56,8 +37,8 @@ int diag_addv(struct diag_list *list, enum diag_severity sev,
 	if (!d)
 		return -1;
 	d->severity = sev;
-	d->message = vformat(fmt, ap);
-	d->path = dup_or_null(path);
+	d->message = str_vprintf(fmt, ap);
+	d->path = str_dup(path);
 	if (place && place->file) {
 		d->file = strdup(place->file);
 		d->line = place->line;
@@ -92,8 +73,8 @@ int diag_add_http(struct diag_list *list, const char *method,
 	if (rc < 0)
 		return rc;
 	struct diag *d = &list->items[list->len - 1];
-	d->method = dup_or_null(method);
-	d->url_path = dup_or_null(url_path);
+	d->method = str_dup(method);
+	d->url_path = str_dup(url_path);
 	d->status = status;
 	if ((method && !d->method) || (url_path && !d->url_path)) {
 		diag_release(d);

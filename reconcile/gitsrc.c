@@ -19,6 +19,7 @@
 #include <openssl/hmac.h>
 
 #include "reconcile/crypto.h"
+#include "reconcile/str.h"
 
 /* Refuse absurd blobs before copying them (same limit as local files). */
 #define GITSRC_MAX_FILE_SIZE (16u * 1024 * 1024)
@@ -39,16 +40,6 @@ struct gitsrc {
 	int cred_attempts;
 	bool auth_failed, no_creds, hostkey_refused, cert_refused;
 };
-
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *p = s;
-	while (*p)
-		*p++ = '\0';
-	free(s);
-}
 
 static double now_seconds(void)
 {
@@ -303,7 +294,7 @@ void gitsrc_free(struct gitsrc *g)
 	free(g->shown_url);
 	free(g->ref);
 	free(g->path);
-	wipe_free(g->token);
+	str_wipe_free(g->token);
 	free(g->ssh_key);
 	free(g->known_hosts);
 	free(g->ssh_host);
@@ -316,7 +307,7 @@ int gitsrc_set_token(struct gitsrc *g, const char *token)
 	char *copy = NULL;
 	if (token && !(copy = strdup(token)))
 		return -1;
-	wipe_free(g->token);
+	str_wipe_free(g->token);
 	g->token = copy;
 	return 0;
 }

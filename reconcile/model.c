@@ -1,4 +1,5 @@
 #include "reconcile/model.h"
+#include "reconcile/str.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -55,13 +56,7 @@ void model_secret_release(struct secret_ref *s)
 {
 	if (!s)
 		return;
-	if (s->value) {
-		/* volatile so the wipe is not optimised away */
-		volatile char *v = s->value;
-		while (*v)
-			*v++ = 0;
-	}
-	free(s->value);
+	str_wipe_free(s->value);
 	free(s->ref);
 	memset(s, 0, sizeof(*s));
 }

@@ -12,35 +12,11 @@
 #include "reconcile/crypto.h"
 #include "reconcile/state.h"
 #include "schema/format.h"
+#include "reconcile/str.h"
 
 #define REDACTED "<redacted>"
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static char *str_printf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *str_printf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	char *s = malloc((size_t)n + 1);
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
 
 /* JSON text of a string or null (for display and the JSON plan). */
 static char *json_text_str(const char *s)
@@ -51,16 +27,6 @@ static char *json_text_str(const char *s)
 	char *t = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
 	json_decref(j);
 	return t;
-}
-
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *v = s;
-	while (*v)
-		*v++ = '\0';
-	free(s);
 }
 
 /* "0b6f3c1e…" — the first 8 characters of an agent id and an ellipsis. */
@@ -138,7 +104,7 @@ static int note_add(struct plan *p, const char *subject, const char *field,
 	p->notes = n;
 	n = &n[p->n_notes++];
 	n->subject = strdup(subject);
-	n->field = dup_or_null(field);
+	n->field = str_dup(field);
 	n->text = strdup(text);
 	return n->subject && n->text && (n->field || !field) ? 0 : -1;
 }
@@ -216,7 +182,7 @@ static int secrets_fingerprint(const char *api_key, const struct secret_ref *s,
 	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
 	if (text) {
 		rc = fingerprint(api_key, text, out);
-		wipe_free(text);
+		str_wipe_free(text);
 	}
 out:
 	json_decref(a);
@@ -873,7 +839,7 @@ static int reg_update(struct plan *p, const struct plan_input *in,
 	it.action = PLAN_UPDATE;
 	it.resource = PLAN_REGISTRATION;
 	it.key = strdup(key);
-	it.id = dup_or_null(l->id);
+	it.id = str_dup(l->id);
 	it.title = str_printf("registration %s (%s)", key, l->id ? l->id : "?");
 	it.pos = r->pos;
 	if (!it.key || !it.title || !b || !red)
@@ -919,7 +885,7 @@ static int reg_delete(struct plan *p, const struct registration *l,
 	it->action = PLAN_DELETE;
 	it->resource = PLAN_REGISTRATION;
 	it->key = strdup(key);
-	it->id = dup_or_null(l->id);
+	it->id = str_dup(l->id);
 	it->reason = reason;
 	it->title =
 	    str_printf("registration %s (%s)", key, l->id ? l->id : "?");
@@ -1110,10 +1076,10 @@ static void compute_lockout(struct plan *p, const struct plan_input *in)
 
 static int copy_source(struct source_info *dst, const struct source_info *src)
 {
-	dst->repo = dup_or_null(src->repo);
-	dst->ref = dup_or_null(src->ref);
-	dst->commit = dup_or_null(src->commit);
-	dst->path = dup_or_null(src->path);
+	dst->repo = str_dup(src->repo);
+	dst->ref = str_dup(src->ref);
+	dst->commit = str_dup(src->commit);
+	dst->path = str_dup(src->path);
 	return (!src->repo || dst->repo) && (!src->ref || dst->ref) &&
 		       (!src->commit || dst->commit) &&
 		       (!src->path || dst->path)
@@ -1137,7 +1103,7 @@ int plan_build(struct plan **out, const struct plan_input *in,
 	p->sync_secrets = in->sync_secrets;
 	p->live_domain =
 	    strdup(in->live->sip.domain ? in->live->sip.domain : "");
-	p->desired_domain = dup_or_null(in->ds->domain);
+	p->desired_domain = str_dup(in->ds->domain);
 	p->desired_domain_pos = in->ds->domain_pos;
 	p->has_desired = in->ds->has_sip || in->ds->has_registrations;
 	p->live_regs = in->live->n_regs;
@@ -1306,7 +1272,7 @@ static void item_release(struct plan_item *it)
 	free(it->id);
 	free(it->title);
 	free(it->path);
-	wipe_free(it->body);
+	str_wipe_free(it->body);
 	free(it->body_redacted);
 	free(it->create_key);
 	free(it->forget_key);

@@ -6,6 +6,7 @@
 #include <pcre2.h>
 
 #include "reconcile/route.h"
+#include "reconcile/str.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -15,33 +16,6 @@
 #include <strings.h>
 
 #define QUOTE_MAX 200 /* bytes of a user part or pattern shown in a message */
-
-static char *xvasprintf(const char *fmt, va_list ap)
-    __attribute__((format(printf, 1, 0)));
-static char *xvasprintf(const char *fmt, va_list ap)
-{
-	va_list ap2;
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		return NULL;
-	char *s = malloc((size_t)n + 1);
-	if (s)
-		vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
-static char *xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
 
 /* Length of the valid UTF-8 sequence at s (n bytes available), 0 when
  * the bytes there are not one. */
@@ -123,8 +97,8 @@ static pcre2_code *rx_compile(const char *pattern, char **err)
 		PCRE2_UCHAR buf[256];
 		if (pcre2_get_error_message(ec, buf, sizeof(buf)) < 0)
 			snprintf((char *)buf, sizeof(buf), "error %d", ec);
-		*err = xasprintf("regex does not compile: %s at offset %zu",
-				 (const char *)buf, (size_t)off);
+		*err = str_printf("regex does not compile: %s at offset %zu",
+				  (const char *)buf, (size_t)off);
 	}
 	return code;
 }
@@ -136,7 +110,7 @@ static int rx_match(const pcre2_code *code, const char *subject, char **err)
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
 	int ret = -1;
 	if (!mc || !md) {
-		*err = xasprintf("out of memory");
+		*err = str_printf("out of memory");
 		goto out;
 	}
 	pcre2_set_match_limit(mc, ROUTE_MATCH_LIMIT);
@@ -150,13 +124,13 @@ static int rx_match(const pcre2_code *code, const char *subject, char **err)
 	} else if (rc == PCRE2_ERROR_MATCHLIMIT ||
 		   rc == PCRE2_ERROR_DEPTHLIMIT ||
 		   rc == PCRE2_ERROR_HEAPLIMIT) {
-		*err = xasprintf("exceeded the match limit (%u steps)",
-				 ROUTE_MATCH_LIMIT);
+		*err = str_printf("exceeded the match limit (%u steps)",
+				  ROUTE_MATCH_LIMIT);
 	} else {
 		PCRE2_UCHAR buf[256];
 		if (pcre2_get_error_message(rc, buf, sizeof(buf)) < 0)
 			snprintf((char *)buf, sizeof(buf), "error %d", rc);
-		*err = xasprintf("match failed: %s", (const char *)buf);
+		*err = str_printf("match failed: %s", (const char *)buf);
 	}
 out:
 	pcre2_match_data_free(md);
@@ -537,21 +511,23 @@ char *route_decision_describe(const struct route_decision *dec)
 		goto out;
 	switch (dec->kind) {
 	case ROUTE_AGENT:
-		s = xasprintf("agent %s (allowedAgents[%zu], %spattern %s)",
-			      dec->agent_id, dec->index,
-			      dec->default_pattern ? "default " : "", qp);
+		s = str_printf("agent %s (allowedAgents[%zu], %spattern %s)",
+			       dec->agent_id, dec->index,
+			       dec->default_pattern ? "default " : "", qp);
 		break;
 	case ROUTE_IMPLICIT_AGENT:
-		s = xasprintf("agent %s (allowAllAgents, implicit pattern %s)",
-			      dec->agent_id, qp);
+		s = str_printf("agent %s (allowAllAgents, implicit pattern %s)",
+			       dec->agent_id, qp);
 		break;
 	case ROUTE_FALLBACK:
-		s = xasprintf("fallback handler (no allowance matched %s)", qu);
+		s = str_printf("fallback handler (no allowance matched %s)",
+			       qu);
 		break;
 	case ROUTE_REJECT:
-		s = xasprintf("reject (no allowance matched %s and there is no "
-			      "fallback handler)",
-			      qu);
+		s = str_printf(
+		    "reject (no allowance matched %s and there is no "
+		    "fallback handler)",
+		    qu);
 		break;
 	}
 out:
@@ -577,9 +553,9 @@ static bool uuid_shaped(const char *s)
 char *route_test_label(const struct route_test_result *r)
 {
 	if (!r->test->name)
-		return xasprintf("routeTests[%zu]", r->index);
+		return str_printf("routeTests[%zu]", r->index);
 	char *q = route_quote(r->test->name, QUOTE_MAX);
-	char *s = q ? xasprintf("routeTests[%zu] %s", r->index, q) : NULL;
+	char *s = q ? str_printf("routeTests[%zu] %s", r->index, q) : NULL;
 	free(q);
 	return s;
 }
@@ -592,7 +568,7 @@ static char *first_error(const struct diag_list *d)
 		if (g->severity != DIAG_ERROR)
 			continue;
 		if (g->path)
-			return xasprintf("%s: %s", g->path, g->message);
+			return str_printf("%s: %s", g->path, g->message);
 		return strdup(g->message);
 	}
 	return strdup("routing failed");
@@ -618,9 +594,9 @@ static void run_one(const struct route_table *t, struct route_test_result *r)
 		char *q = route_quote(expect, QUOTE_MAX);
 		r->status = ROUTE_TEST_ERROR;
 		r->message =
-		    xasprintf("expect must be an agent id, \"fallback\" "
-			      "or \"reject\", not %s",
-			      q ? q : "");
+		    str_printf("expect must be an agent id, \"fallback\" "
+			       "or \"reject\", not %s",
+			       q ? q : "");
 		free(q);
 		return;
 	}
@@ -638,7 +614,7 @@ static void run_one(const struct route_table *t, struct route_test_result *r)
 	char *got = route_decision_describe(&r->got);
 	bool agent = uuid_shaped(expect);
 	r->status = ROUTE_TEST_FAIL;
-	r->message = xasprintf(
+	r->message = str_printf(
 	    "expected %s%s, got %s", agent ? "agent " : "",
 	    strcmp(expect, "fallback") == 0 ? "fallback handler" : expect,
 	    got ? got : "?");

@@ -1,4 +1,5 @@
 #include "schema/secret.h"
+#include "reconcile/str.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,30 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-__attribute__((format(printf, 1, 2))) static char *msg(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	char *buf = malloc((size_t)n + 1);
-	if (!buf)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(buf, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
 static void wipe_free(char *p, size_t n)
 {
-	if (!p)
-		return;
-	volatile char *v = p;
-	while (n--)
-		*v++ = 0;
+	str_wipe(p, n);
 	free(p);
 }
 
@@ -38,11 +18,11 @@ static int resolve_env(struct secret_ref *s, char **why)
 {
 	const char *v = getenv(s->ref);
 	if (!v) {
-		*why = msg("environment variable %s is not set", s->ref);
+		*why = str_printf("environment variable %s is not set", s->ref);
 		return -1;
 	}
 	if (!*v) {
-		*why = msg("environment variable %s is empty", s->ref);
+		*why = str_printf("environment variable %s is empty", s->ref);
 		return -1;
 	}
 	s->value = strdup(v);
@@ -70,20 +50,21 @@ static int read_secret_file(const char *full, const char *shown, char **out,
 {
 	FILE *fp = fopen(full, "rb");
 	if (!fp) {
-		*why = msg("cannot read secret file %s: %s", shown,
-			   strerror(errno));
+		*why = str_printf("cannot read secret file %s: %s", shown,
+				  strerror(errno));
 		return -1;
 	}
 	int rc = -1;
 	struct stat st;
 	char *buf = NULL;
 	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-		*why = msg("secret file %s is not a regular file", shown);
+		*why =
+		    str_printf("secret file %s is not a regular file", shown);
 		goto out;
 	}
 	if (st.st_size > SECRET_MAX_FILE_SIZE) {
-		*why = msg("secret file %s is larger than %d bytes", shown,
-			   SECRET_MAX_FILE_SIZE);
+		*why = str_printf("secret file %s is larger than %d bytes",
+				  shown, SECRET_MAX_FILE_SIZE);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -93,8 +74,8 @@ static int read_secret_file(const char *full, const char *shown, char **out,
 	}
 	*len = fread(buf, 1, (size_t)st.st_size, fp);
 	if (ferror(fp)) {
-		*why = msg("cannot read secret file %s: %s", shown,
-			   strerror(errno));
+		*why = str_printf("cannot read secret file %s: %s", shown,
+				  strerror(errno));
 		goto out;
 	}
 	buf[*len] = '\0';
@@ -126,12 +107,12 @@ static int resolve_file(struct secret_ref *s, const char *base_dir, char **why)
 			buf[--len] = '\0';
 	}
 	if (memchr(buf, '\0', len)) {
-		*why = msg("secret file %s contains a NUL byte", s->ref);
+		*why = str_printf("secret file %s contains a NUL byte", s->ref);
 		wipe_free(buf, len);
 		return -1;
 	}
 	if (len == 0) {
-		*why = msg("secret file %s is empty", s->ref);
+		*why = str_printf("secret file %s is empty", s->ref);
 		wipe_free(buf, len);
 		return -1;
 	}

@@ -10,22 +10,24 @@
 #include "schema/source.h"
 
 const char cli_common_help[] =
-	"Common options:\n"
-	"      --api-url URL         Ultravox API base URL (env ULTRAVOX_API_URL,\n"
-	"                            default https://api.ultravox.ai)\n"
-	"      --api-key-file FILE   read the API key from FILE (else env\n"
-	"                            ULTRAVOX_API_KEY; never given on the command line)\n"
-	"      --ca-cert FILE        trust this CA bundle for the API\n"
-	"      --repo URL --ref REF --path DIR\n"
-	"                            read the desired state from a git repository\n"
-	"      --state-dir DIR       state directory (default $XDG_STATE_HOME/sipsync)\n"
-	"      --color auto|always|never\n"
-	"      --log-format text|json\n"
-	"  -v, --verbose / -q, --quiet\n"
-	"  -h, --help                show this help\n";
+    "Common options:\n"
+    "      --api-url URL         Ultravox API base URL (env ULTRAVOX_API_URL,\n"
+    "                            default https://api.ultravox.ai)\n"
+    "      --api-key-file FILE   read the API key from FILE (else env\n"
+    "                            ULTRAVOX_API_KEY; never given on the command "
+    "line)\n"
+    "      --ca-cert FILE        trust this CA bundle for the API\n"
+    "      --repo URL --ref REF --path DIR\n"
+    "                            read the desired state from a git repository\n"
+    "      --state-dir DIR       state directory (default "
+    "$XDG_STATE_HOME/sipsync)\n"
+    "      --color auto|always|never\n"
+    "      --log-format text|json\n"
+    "  -v, --verbose / -q, --quiet\n"
+    "  -h, --help                show this help\n";
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
@@ -93,7 +95,9 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		else if (strcmp(arg, "never") == 0)
 			c->color = COLOR_NEVER;
 		else {
-			cli_errorf("--color: expected auto, always or never, got '%s'", arg);
+			cli_errorf(
+			    "--color: expected auto, always or never, got '%s'",
+			    arg);
 			return -1;
 		}
 		return 1;
@@ -103,7 +107,9 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		else if (strcmp(arg, "json") == 0)
 			c->log_format = LOG_JSON;
 		else {
-			cli_errorf("--log-format: expected text or json, got '%s'", arg);
+			cli_errorf(
+			    "--log-format: expected text or json, got '%s'",
+			    arg);
 			return -1;
 		}
 		return 1;
@@ -127,12 +133,24 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 	}
 }
 
+int cli_option_error(const char *cmd, int opt, char **argv)
+{
+	if (opt == ':')
+		cli_errorf("%s: option '%s' needs a value", cmd,
+			   argv[optind - 1]);
+	else
+		cli_errorf("%s: unknown option '%s' (see 'sipsync %s --help')",
+			   cmd, argv[optind - 1], cmd);
+	return EXIT_USAGE;
+}
+
 int cli_positional(struct cli_common *c, int argc, char **argv,
 		   int max_positional)
 {
 	int n = argc - optind;
 	if (n > max_positional) {
-		cli_errorf("unexpected argument '%s'", argv[optind + max_positional]);
+		cli_errorf("unexpected argument '%s'",
+			   argv[optind + max_positional]);
 		return -1;
 	}
 	if (n > 0 && max_positional > 0)
@@ -201,7 +219,8 @@ int cli_api_key(const struct cli_common *c, char **out)
 	}
 	const char *env = getenv("ULTRAVOX_API_KEY");
 	if (!env || !*env) {
-		cli_errorf("no API key: set ULTRAVOX_API_KEY or pass --api-key-file FILE");
+		cli_errorf("no API key: set ULTRAVOX_API_KEY or pass "
+			   "--api-key-file FILE");
 		return -1;
 	}
 	*out = strdup(env);
@@ -228,14 +247,17 @@ int cli_open_source(const struct cli_common *c, struct source **out,
 {
 	*out = NULL;
 	if (!c->repo)
-		return source_from_path(out, c->source ? c->source : ".", diags);
+		return source_from_path(out, c->source ? c->source : ".",
+					diags);
 	char *state_dir = cli_state_dir(c);
 	struct gitsrc_opts go = {
-		.url = c->repo, .ref = c->ref, .path = c->git_path,
-		.cache_root = state_dir,
-		.token = getenv("SIPSYNC_GIT_TOKEN"),
-		.ssh_key = getenv("SIPSYNC_SSH_KEY"),
-		.known_hosts = getenv("SIPSYNC_KNOWN_HOSTS"),
+	    .url = c->repo,
+	    .ref = c->ref,
+	    .path = c->git_path,
+	    .cache_root = state_dir,
+	    .token = getenv("SIPSYNC_GIT_TOKEN"),
+	    .ssh_key = getenv("SIPSYNC_SSH_KEY"),
+	    .known_hosts = getenv("SIPSYNC_KNOWN_HOSTS"),
 	};
 	int grc = state_dir ? gitsrc_load(out, &go, diags) : -1;
 	free(state_dir);

@@ -84,6 +84,10 @@ extern const char cli_common_help[];
 int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		      bool *want_help);
 
+/* Reports an option getopt_long could not take (opt ':' for a missing
+ * value, anything else unknown) for command cmd, and returns EXIT_USAGE. */
+int cli_option_error(const char *cmd, int opt, char **argv);
+
 /* Takes at most max_positional positional arguments after getopt; the
  * first becomes c->source. Returns 0, or -1 (message printed) when there
  * are too many. */

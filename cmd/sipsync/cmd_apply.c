@@ -99,17 +99,8 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 			return EXIT_USAGE;
 		if (rc > 0)
 			continue;
-		if (opt == ':') {
-			cli_errorf("apply: option '%s' needs a value",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-		if (opt == '?' || opt < 2000) {
-			cli_errorf("apply: unknown option '%s' (see 'sipsync "
-				   "apply --help')",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
-		}
+		if (opt == ':' || opt == '?' || opt < 2000)
+			return cli_option_error("apply", opt, argv);
 		if (parse_opt(a, opt, optarg) != 0)
 			return EXIT_USAGE;
 	}

@@ -46,15 +46,8 @@ static int parse_args(struct pc_session *s, const char **out, int argc,
 			continue;
 		if (opt == OPT_OUT) {
 			*out = optarg;
-		} else if (opt == ':') {
-			cli_errorf("export: option '%s' needs a value",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
 		} else {
-			cli_errorf("export: unknown option '%s' (see 'sipsync "
-				   "export --help')",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
+			return cli_option_error("export", opt, argv);
 		}
 	}
 	if (help) {

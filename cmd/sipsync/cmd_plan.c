@@ -97,15 +97,8 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 		case OPT_SYNC:
 			a->sync_secrets = true;
 			break;
-		case ':':
-			cli_errorf("plan: option '%s' needs a value",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
 		default:
-			cli_errorf("plan: unknown option '%s' (see 'sipsync "
-				   "plan --help')",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
+			return cli_option_error("plan", opt, argv);
 		}
 	}
 	if (help) {

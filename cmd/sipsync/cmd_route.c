@@ -41,14 +41,7 @@ static int parse_args(struct cli_common *c, const char **to, int argc,
 			return EXIT_USAGE;
 		if (rc > 0)
 			continue;
-		if (opt == ':')
-			cli_errorf("route: option '%s' needs a value",
-				   argv[optind - 1]);
-		else
-			cli_errorf("route: unknown option '%s' (see 'sipsync "
-				   "route --help')",
-				   argv[optind - 1]);
-		return EXIT_USAGE;
+		return cli_option_error("route", opt, argv);
 	}
 	if (help) {
 		fputs(route_usage, stdout);

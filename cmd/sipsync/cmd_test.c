@@ -76,15 +76,8 @@ static int parse_args(struct test_args *a, int argc, char **argv)
 		if (opt == OPT_FORMAT) {
 			if (parse_format(optarg, &a->format) != 0)
 				return EXIT_USAGE;
-		} else if (opt == ':') {
-			cli_errorf("test: option '%s' needs a value",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
 		} else {
-			cli_errorf("test: unknown option '%s' (see 'sipsync "
-				   "test --help')",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
+			return cli_option_error("test", opt, argv);
 		}
 	}
 	if (help) {

@@ -88,16 +88,8 @@ static int parse_args(struct validate_args *a, int argc, char **argv)
 			if (parse_format(optarg, &a->format) != 0)
 				return EXIT_USAGE;
 			break;
-		case ':':
-			cli_errorf("validate: option '%s' needs a value",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
 		default:
-			cli_errorf(
-			    "validate: unknown option '%s' (see 'sipsync "
-			    "validate --help')",
-			    argv[optind - 1]);
-			return EXIT_USAGE;
+			return cli_option_error("validate", opt, argv);
 		}
 	}
 	if (help) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "reconcile/render.h"
+#include "reconcile/str.h"
 
 /* -v: one line per HTTP request on stderr (no bodies; redacted). */
 static void log_request(void *ctx, const struct api_event *ev)
@@ -58,12 +59,7 @@ void pc_close(struct pc_session *s)
 {
 	api_client_free(s->api);
 	model_desired_free(s->ds);
-	if (s->api_key) {
-		volatile char *v = s->api_key;
-		while (*v)
-			*v++ = '\0';
-		free(s->api_key);
-	}
+	str_wipe_free(s->api_key);
 	free(s->state_dir);
 	s->api = NULL;
 	s->ds = NULL;
