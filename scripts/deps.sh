@@ -6,12 +6,15 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libcurl4-openssl-dev libyaml-dev libjansson-dev libpcre2-dev
       libgit2-dev libmicrohttpd-dev libcmocka-dev libssl-dev
-      curl git ca-certificates valgrind nodejs npm python3
-      openssh-server openssh-client)
+      curl git ca-certificates valgrind openssh-server openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and Python may come from elsewhere (nodesource, pyenv): a working
+# command is enough, and Debian's npm would conflict with nodesource's node.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
