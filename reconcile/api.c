@@ -772,10 +772,10 @@ static void xfer_finished(struct api_client *c, struct xfer *x, CURLcode cc)
 	enum verdict v = classify(x, cc, pre > 0, &ra_ms);
 	if (v == V_RETRY) {
 		delay = backoff_ms(c, x->attempts);
+		/* Never earlier than the server asked: a Retry-After longer
+		 * than what is left of the budget fails the request now. */
 		if (ra_ms >= 0)
-			delay = (ra_ms > c->max_delay_ms ? c->max_delay_ms
-							 : ra_ms) +
-				delay / 4;
+			delay = ra_ms + delay / 4;
 		if (x->attempts >= c->max_attempts ||
 		    x->waited_ms + delay > c->max_retry_ms)
 			delay = -1;

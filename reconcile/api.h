@@ -32,8 +32,9 @@ struct api_config {
 	int page_size;	    /* registrations per page asked, 0: 100 */
 	long retry_base_ms; /* backoff ceiling of the first retry (doubled
 			       each time, full jitter), 0: default 250 ms */
-	long retry_max_delay_ms; /* ceiling of one wait, Retry-After included,
-				    0: default 20 s */
+	long retry_max_delay_ms; /* ceiling of one backoff wait, 0: default
+				    20 s; a Retry-After is honoured in full
+				    within max_retry_ms */
 };
 
 enum api_method { API_GET, API_POST, API_PATCH, API_DELETE };

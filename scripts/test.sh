@@ -16,6 +16,6 @@ bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DSIPSYNC_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j"$jobs"
 
-echo "== fuzz (short fixed run; longer by hand: tests/fuzz/README)"
+echo "== fuzz (short fixed run; longer by hand: tests/fuzz/README.md)"
 CC=clang bash scripts/build.sh build/fuzz -DCMAKE_BUILD_TYPE=Debug -DSIPSYNC_FUZZ=ON
 bash tests/fuzz/run.sh build/fuzz "${FUZZ_SECONDS:-20}"

@@ -598,6 +598,33 @@ static void set_faults(const char *path, int n, int status,
 	g_fail_body = body;
 }
 
+/* The backoff ceiling bounds sipsync's own waits, never the server's: a
+ * Retry-After longer than the ceiling is still honoured in full. */
+static void test_retry_after_beyond_backoff_cap(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	struct api_config cfg = {
+	    .base_url = f->base,
+	    .api_key = KEY,
+	    .retry_base_ms = 5,
+	    .retry_max_delay_ms = 100,
+	    .timeout_ms = 5000,
+	};
+	struct api_client *c = NULL;
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	set_faults("/api/sip", 1, 429, "1", NULL);
+	long long t0 = mono_ms();
+	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	assert_true(mono_ms() - t0 >= 950);
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 2);
+	model_live_free(ls);
+	api_client_free(c);
+	fake_stop(f);
+}
+
 static void test_429_retry_after(void **state)
 {
 	(void)state;
@@ -1308,6 +1335,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_shape),
 	    cmocka_unit_test(test_next_refused),
 	    cmocka_unit_test(test_429_retry_after),
+	    cmocka_unit_test(test_retry_after_beyond_backoff_cap),
 	    cmocka_unit_test(test_503_burst),
 	    cmocka_unit_test(test_500_not_retried),
 	    cmocka_unit_test(test_max_attempts),
