@@ -62,9 +62,15 @@ void cli_infof(const struct cli_common *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* In the order of enum cli_color and enum cli_log_format. */
+static const char *const colors[] = {"auto", "always", "never", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
+
 int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		      bool *want_help)
 {
+	int choice;
+
 	switch (opt) {
 	case CLI_OPT_API_URL:
 		c->api_url = arg;
@@ -88,30 +94,16 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		c->git_path = arg;
 		return 1;
 	case CLI_OPT_COLOR:
-		if (strcmp(arg, "auto") == 0)
-			c->color = COLOR_AUTO;
-		else if (strcmp(arg, "always") == 0)
-			c->color = COLOR_ALWAYS;
-		else if (strcmp(arg, "never") == 0)
-			c->color = COLOR_NEVER;
-		else {
-			cli_errorf(
-			    "--color: expected auto, always or never, got '%s'",
-			    arg);
+		choice = cli_parse_choice("--color", arg, colors);
+		if (choice < 0)
 			return -1;
-		}
+		c->color = (enum cli_color)choice;
 		return 1;
 	case CLI_OPT_LOG_FORMAT:
-		if (strcmp(arg, "text") == 0)
-			c->log_format = LOG_TEXT;
-		else if (strcmp(arg, "json") == 0)
-			c->log_format = LOG_JSON;
-		else {
-			cli_errorf(
-			    "--log-format: expected text or json, got '%s'",
-			    arg);
+		choice = cli_parse_choice("--log-format", arg, log_formats);
+		if (choice < 0)
 			return -1;
-		}
+		c->log_format = (enum cli_log_format)choice;
 		return 1;
 	case 'h':
 	case CLI_OPT_HELP:
@@ -131,6 +123,54 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 	default:
 		return 0;
 	}
+}
+
+int cli_next_option(struct cli_common *c, int argc, char **argv,
+		    const struct option *longopts, bool *started,
+		    bool *want_help)
+{
+	if (!*started) {
+		*started = true;
+		opterr = 0; /* errors are reported by cli_option_error */
+		optind = 1;
+	}
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
+		int rc = cli_common_option(c, opt, optarg, want_help);
+		if (rc < 0)
+			return -2;
+		if (rc == 0)
+			return opt;
+	}
+	return -1;
+}
+
+int cli_print_help(const char *usage)
+{
+	fputs(usage, stdout);
+	fputs(cli_common_help, stdout);
+	return EXIT_OK;
+}
+
+int cli_parse_choice(const char *flag, const char *arg,
+		     const char *const names[])
+{
+	size_t n = 0;
+	for (; names[n]; n++)
+		if (strcmp(arg, names[n]) == 0)
+			return (int)n;
+	char expected[256] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < sizeof(expected); i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+		int w = snprintf(expected + len, sizeof(expected) - len, "%s%s",
+				 sep, names[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	cli_errorf("%s: expected %s, got '%s'", flag, expected, arg);
+	return -1;
 }
 
 int cli_option_error(const char *cmd, int opt, char **argv)

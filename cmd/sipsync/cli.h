@@ -84,6 +84,24 @@ extern const char cli_common_help[];
 int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		      bool *want_help);
 
+/* Walks argv with getopt_long, taking the common options itself. Returns
+ * the next option of the command's own, ':' or '?' for one getopt could
+ * not take (hand it to cli_option_error), -1 at the end, or -2 after a
+ * usage error in a common option (message printed). Starts over at
+ * argv[1] when called with *started false, and sets it. */
+int cli_next_option(struct cli_common *c, int argc, char **argv,
+		    const struct option *longopts, bool *started,
+		    bool *want_help);
+
+/* Prints a command's usage text and the common options on stdout; returns
+ * EXIT_OK (for "--help"). */
+int cli_print_help(const char *usage);
+
+/* Which of names (NULL-terminated) arg is, as its index; -1 after printing
+ * "FLAG: expected a, b or c, got 'arg'". */
+int cli_parse_choice(const char *flag, const char *arg,
+		     const char *const names[]);
+
 /* Reports an option getopt_long could not take (opt ':' for a missing
  * value, anything else unknown) for command cmd, and returns EXIT_USAGE. */
 int cli_option_error(const char *cmd, int opt, char **argv);

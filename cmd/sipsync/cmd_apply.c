@@ -88,27 +88,20 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false;
+	bool help = false, started = false;
 	int opt;
-	opterr = 0;
-	optind = 1;
 	a->max_deletes = -1;
-	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
-		int rc = cli_common_option(&a->s.common, opt, optarg, &help);
-		if (rc < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
+	while ((opt = cli_next_option(&a->s.common, argc, argv, longopts,
+				      &started, &help)) >= 0) {
 		if (opt == ':' || opt == '?' || opt < 2000)
 			return cli_option_error("apply", opt, argv);
 		if (parse_opt(a, opt, optarg) != 0)
 			return EXIT_USAGE;
 	}
-	if (help) {
-		fputs(apply_usage, stdout);
-		fputs(cli_common_help, stdout);
-		return EXIT_OK;
-	}
+	if (opt == -2)
+		return EXIT_USAGE;
+	if (help)
+		return cli_print_help(apply_usage);
 	a->source_given = optind < argc;
 	if (cli_positional(&a->s.common, argc, argv, 1) != 0)
 		return EXIT_USAGE;

@@ -34,27 +34,20 @@ static int parse_args(struct pc_session *s, const char **out, int argc,
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false;
+	bool help = false, started = false;
 	int opt;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
-		int rc = cli_common_option(&s->common, opt, optarg, &help);
-		if (rc < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
+	while ((opt = cli_next_option(&s->common, argc, argv, longopts,
+				      &started, &help)) >= 0) {
 		if (opt == OPT_OUT) {
 			*out = optarg;
 		} else {
 			return cli_option_error("export", opt, argv);
 		}
 	}
-	if (help) {
-		fputs(export_usage, stdout);
-		fputs(cli_common_help, stdout);
-		return EXIT_OK;
-	}
+	if (opt == -2)
+		return EXIT_USAGE;
+	if (help)
+		return cli_print_help(export_usage);
 	if (cli_positional(&s->common, argc, argv, 0) != 0)
 		return EXIT_USAGE;
 	return -1;

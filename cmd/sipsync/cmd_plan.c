@@ -35,6 +35,7 @@ static const char plan_usage[] =
     "\n";
 
 enum pformat { PF_TEXT, PF_JSON, PF_MARKDOWN };
+static const char *const format_names[] = {"text", "json", "markdown", NULL};
 
 enum { OPT_FORMAT = 2000, OPT_OUT, OPT_DETAILED, OPT_SYNC };
 
@@ -45,22 +46,6 @@ struct plan_args {
 	bool detailed;
 	bool sync_secrets;
 };
-
-static int parse_format(const char *arg, enum pformat *f)
-{
-	if (strcmp(arg, "text") == 0)
-		*f = PF_TEXT;
-	else if (strcmp(arg, "json") == 0)
-		*f = PF_JSON;
-	else if (strcmp(arg, "markdown") == 0)
-		*f = PF_MARKDOWN;
-	else {
-		cli_errorf(
-		    "--format: expected text, json or markdown, got '%s'", arg);
-		return -1;
-	}
-	return 0;
-}
 
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct plan_args *a, int argc, char **argv)
@@ -73,20 +58,17 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false;
-	int opt;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
-		int rc = cli_common_option(&a->s.common, opt, optarg, &help);
-		if (rc < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
+	bool help = false, started = false;
+	int opt, choice;
+	while ((opt = cli_next_option(&a->s.common, argc, argv, longopts,
+				      &started, &help)) >= 0) {
 		switch (opt) {
 		case OPT_FORMAT:
-			if (parse_format(optarg, &a->format) != 0)
+			choice =
+			    cli_parse_choice("--format", optarg, format_names);
+			if (choice < 0)
 				return EXIT_USAGE;
+			a->format = (enum pformat)choice;
 			break;
 		case OPT_OUT:
 			a->out = optarg;
@@ -101,11 +83,10 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 			return cli_option_error("plan", opt, argv);
 		}
 	}
-	if (help) {
-		fputs(plan_usage, stdout);
-		fputs(cli_common_help, stdout);
-		return EXIT_OK;
-	}
+	if (opt == -2)
+		return EXIT_USAGE;
+	if (help)
+		return cli_print_help(plan_usage);
 	if (cli_positional(&a->s.common, argc, argv, 1) != 0)
 		return EXIT_USAGE;
 	return -1;

@@ -31,23 +31,16 @@ static int parse_args(struct cli_common *c, const char **to, int argc,
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false;
+	bool help = false, started = false;
 	int opt;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
-		int rc = cli_common_option(c, opt, optarg, &help);
-		if (rc < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
+	while ((opt = cli_next_option(c, argc, argv, longopts, &started,
+				      &help)) >= 0) {
 		return cli_option_error("route", opt, argv);
 	}
-	if (help) {
-		fputs(route_usage, stdout);
-		fputs(cli_common_help, stdout);
-		return EXIT_OK;
-	}
+	if (opt == -2)
+		return EXIT_USAGE;
+	if (help)
+		return cli_print_help(route_usage);
 	if (optind >= argc) {
 		cli_errorf("route: missing TO (see 'sipsync route --help')");
 		return EXIT_USAGE;

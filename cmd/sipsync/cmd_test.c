@@ -31,6 +31,7 @@ static const char test_usage[] =
     "\n";
 
 enum tformat { TF_TEXT, TF_JSON, TF_JUNIT };
+static const char *const format_names[] = {"text", "json", "junit", NULL};
 
 enum { OPT_FORMAT = 2000 };
 
@@ -38,22 +39,6 @@ struct test_args {
 	struct cli_common common;
 	enum tformat format;
 };
-
-static int parse_format(const char *arg, enum tformat *out)
-{
-	if (strcmp(arg, "text") == 0)
-		*out = TF_TEXT;
-	else if (strcmp(arg, "json") == 0)
-		*out = TF_JSON;
-	else if (strcmp(arg, "junit") == 0)
-		*out = TF_JUNIT;
-	else {
-		cli_errorf("--format: expected text, json or junit, got '%s'",
-			   arg);
-		return -1;
-	}
-	return 0;
-}
 
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct test_args *a, int argc, char **argv)
@@ -63,28 +48,24 @@ static int parse_args(struct test_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false;
-	int opt;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
-		int rc = cli_common_option(&a->common, opt, optarg, &help);
-		if (rc < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
+	bool help = false, started = false;
+	int opt, choice;
+	while ((opt = cli_next_option(&a->common, argc, argv, longopts,
+				      &started, &help)) >= 0) {
 		if (opt == OPT_FORMAT) {
-			if (parse_format(optarg, &a->format) != 0)
+			choice =
+			    cli_parse_choice("--format", optarg, format_names);
+			if (choice < 0)
 				return EXIT_USAGE;
+			a->format = (enum tformat)choice;
 		} else {
 			return cli_option_error("test", opt, argv);
 		}
 	}
-	if (help) {
-		fputs(test_usage, stdout);
-		fputs(cli_common_help, stdout);
-		return EXIT_OK;
-	}
+	if (opt == -2)
+		return EXIT_USAGE;
+	if (help)
+		return cli_print_help(test_usage);
 	if (cli_positional(&a->common, argc, argv, 1) != 0)
 		return EXIT_USAGE;
 	return -1;

@@ -32,6 +32,7 @@ static const char validate_usage[] =
     "\n";
 
 enum vformat { VF_TEXT, VF_JSON, VF_GITHUB };
+static const char *const format_names[] = {"text", "json", "github", NULL};
 
 enum { OPT_OFFLINE = 2000, OPT_STRICT, OPT_FORMAT };
 
@@ -40,22 +41,6 @@ struct validate_args {
 	struct load_opts load;
 	enum vformat format;
 };
-
-static int parse_format(const char *arg, enum vformat *out)
-{
-	if (strcmp(arg, "text") == 0)
-		*out = VF_TEXT;
-	else if (strcmp(arg, "json") == 0)
-		*out = VF_JSON;
-	else if (strcmp(arg, "github") == 0)
-		*out = VF_GITHUB;
-	else {
-		cli_errorf("--format: expected text, json or github, got '%s'",
-			   arg);
-		return -1;
-	}
-	return 0;
-}
 
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct validate_args *a, int argc, char **argv)
@@ -67,16 +52,10 @@ static int parse_args(struct validate_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false;
-	int opt;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
-		int rc = cli_common_option(&a->common, opt, optarg, &help);
-		if (rc < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
+	bool help = false, started = false;
+	int opt, choice;
+	while ((opt = cli_next_option(&a->common, argc, argv, longopts,
+				      &started, &help)) >= 0) {
 		switch (opt) {
 		case OPT_OFFLINE:
 			a->load.offline = true;
@@ -85,18 +64,20 @@ static int parse_args(struct validate_args *a, int argc, char **argv)
 			a->load.strict = true;
 			break;
 		case OPT_FORMAT:
-			if (parse_format(optarg, &a->format) != 0)
+			choice =
+			    cli_parse_choice("--format", optarg, format_names);
+			if (choice < 0)
 				return EXIT_USAGE;
+			a->format = (enum vformat)choice;
 			break;
 		default:
 			return cli_option_error("validate", opt, argv);
 		}
 	}
-	if (help) {
-		fputs(validate_usage, stdout);
-		fputs(cli_common_help, stdout);
-		return EXIT_OK;
-	}
+	if (opt == -2)
+		return EXIT_USAGE;
+	if (help)
+		return cli_print_help(validate_usage);
 	if (cli_positional(&a->common, argc, argv, 1) != 0)
 		return EXIT_USAGE;
 	return -1;
