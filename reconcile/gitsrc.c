@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,7 +33,11 @@ struct gitsrc {
 	char *shown_url; /* for messages: userinfo hidden */
 	char *ref, *path;
 	char *token, *ssh_key, *known_hosts;
+	char *ca_cert;	   /* re-applied in a fetch child (libgit2 re-init) */
+	char *secrets_dir; /* base_dir of every file read, or NULL */
+	char *cache_path;  /* the bare cache repository */
 	char *ssh_host;
+	int cancel_fd; /* readable: abandon a fetch in a child; -1: none */
 	int ssh_port;
 	long timeout_ms; /* whole fetch; <= 0: no limit (in process) */
 
@@ -191,6 +196,10 @@ static int open_cache(struct gitsrc *g, const char *root,
 			 "git: %s: cache path too long", g->shown_url);
 		return -1;
 	}
+	if (!(g->cache_path = strdup(dir))) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "git: out of memory");
+		return -1;
+	}
 	struct stat st;
 	if (stat(dir, &st) == 0) {
 		/* an empty directory (a first run cut short) is initialised */
@@ -245,6 +254,7 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o,
 		git_libgit2_shutdown();
 		return -1;
 	}
+	g->cancel_fd = -1;
 	const char *path = o->path;
 	while (path && path[0] == '.' && path[1] == '/')
 		path += 2;
@@ -255,7 +265,9 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o,
 	    dup_opt(&g->ref, o->ref && *o->ref ? o->ref : GITSRC_DEFAULT_REF) ||
 	    !(g->path = strdup(path)) || dup_opt(&g->token, o->token) ||
 	    dup_opt(&g->ssh_key, o->ssh_key) ||
-	    dup_opt(&g->known_hosts, o->known_hosts)) {
+	    dup_opt(&g->known_hosts, o->known_hosts) ||
+	    dup_opt(&g->ca_cert, o->ca_cert) ||
+	    dup_opt(&g->secrets_dir, o->secrets_dir)) {
 		diag_add(diags, DIAG_ERROR, NULL, NULL, "git: out of memory");
 		gitsrc_free(g);
 		return -1;
@@ -297,6 +309,9 @@ void gitsrc_free(struct gitsrc *g)
 	str_wipe_free(g->token);
 	free(g->ssh_key);
 	free(g->known_hosts);
+	free(g->ca_cert);
+	free(g->secrets_dir);
+	free(g->cache_path);
 	free(g->ssh_host);
 	free(g);
 	git_libgit2_shutdown();
@@ -310,6 +325,11 @@ int gitsrc_set_token(struct gitsrc *g, const char *token)
 	str_wipe_free(g->token);
 	g->token = copy;
 	return 0;
+}
+
+void gitsrc_set_cancel_fd(struct gitsrc *g, int fd)
+{
+	g->cancel_fd = fd;
 }
 
 static int file_exists(const char *path)
@@ -440,15 +460,48 @@ out:
 	return rc;
 }
 
+/* In the fetch child: libgit2 (and mbedTLS under it) was initialised in
+ * the parent, and fork copied its random generator, so every child would
+ * draw the same TLS randoms (the same key material on every fetch). Shut
+ * libgit2 down completely and start it afresh (reseeding from the system),
+ * then reopen the cache by path. The parent's repository object belongs
+ * to the old state: it is dropped, not freed (the child only _exits). */
+static int child_reinit(struct gitsrc *g, struct diag_list *d)
+{
+	char msg[512];
+	g->repo = NULL;
+	while (git_libgit2_shutdown() > 0)
+		;
+	if (git_libgit2_init() < 0)
+		goto fail;
+	if (g->ca_cert && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS,
+					   g->ca_cert, NULL) != 0)
+		goto fail;
+	if (git_repository_open_bare(&g->repo, g->cache_path) != 0)
+		goto fail;
+	return 0;
+fail:
+	git_message(g, msg, sizeof(msg));
+	diag_add(d, DIAG_ERROR, NULL, NULL,
+		 "git: %s: fetch failed: cannot set up the fetch process: %s",
+		 g->shown_url, msg);
+	return -1;
+}
+
 /* The child of fetch_in_child: fetches into the cache on disk and reports
- * a failure as one message on fd. Never returns. */
-static void fetch_child(struct gitsrc *g, int fd)
+ * a failure as one message on fd. Never outlives its parent (death signal)
+ * nor the timeout (an alarm a second after it). Never returns. */
+static void fetch_child(struct gitsrc *g, int fd, pid_t parent)
 {
 	struct diag_list d = {0};
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
-	int rc = fetch_direct(g, &d);
+	signal(SIGALRM, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(1); /* the parent is already gone */
+	alarm((unsigned)((g->timeout_ms + 999) / 1000) + 1);
+	int rc = child_reinit(g, &d) == 0 ? fetch_direct(g, &d) : -1;
 	if (rc != 0 && d.len) {
 		ssize_t n =
 		    write(fd, d.items[0].message, strlen(d.items[0].message));
@@ -457,20 +510,29 @@ static void fetch_child(struct gitsrc *g, int fd)
 	_exit(rc == 0 ? 0 : 1);
 }
 
-/* Reads the child's message until EOF or the deadline. Returns 0 at EOF,
- * -1 at the deadline. */
-static int read_until(int fd, char *buf, size_t size, double deadline)
+enum wait_end { WAIT_EOF, WAIT_TIMEOUT, WAIT_CANCEL };
+
+/* Reads the child's message until EOF, the deadline, or cancel_fd turning
+ * readable. */
+static enum wait_end read_until(int fd, int cancel_fd, char *buf, size_t size,
+				double deadline)
 {
 	size_t len = 0;
 	for (;;) {
 		double left = deadline - now_seconds();
 		if (left <= 0)
-			return -1;
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int n = poll(&p, 1, left > 1 ? 1000 : (int)(left * 1000) + 1);
+			return WAIT_TIMEOUT;
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = cancel_fd, .events = POLLIN}};
+		int n = poll(p, cancel_fd >= 0 ? 2 : 1,
+			     left > 1 ? 1000 : (int)(left * 1000) + 1);
 		if (n < 0 && errno != EINTR)
-			return -1;
+			return WAIT_TIMEOUT;
 		if (n <= 0)
+			continue;
+		if (cancel_fd >= 0 && p[1].revents)
+			return WAIT_CANCEL;
+		if (!p[0].revents)
 			continue;
 		ssize_t got = read(fd, buf + len, size - 1 - len);
 		if (got < 0 && errno == EINTR)
@@ -482,19 +544,20 @@ static int read_until(int fd, char *buf, size_t size, double deadline)
 			break;
 	}
 	buf[len] = '\0';
-	return 0;
+	return WAIT_EOF;
 }
 
 /* libgit2 1.5 has no network timeout, and a server that stops answering
  * would hang the caller for ever. The fetch runs in a child process
  * (writing to the cache on disk, which this process then reads) that is
- * killed at the deadline. */
+ * killed at the deadline, or at once when the cancel fd turns readable. */
 static int fetch_in_child(struct gitsrc *g, struct diag_list *diags)
 {
 	int fds[2];
-	char msg[1024];
+	char msg[1024] = "";
 	if (pipe(fds) != 0)
 		return fetch_direct(g, diags);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
@@ -503,18 +566,24 @@ static int fetch_in_child(struct gitsrc *g, struct diag_list *diags)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		fetch_child(g, fds[1]);
+		fetch_child(g, fds[1], parent);
 	}
 	close(fds[1]);
 	double deadline = now_seconds() + (double)g->timeout_ms / 1000.0;
-	bool timed_out = read_until(fds[0], msg, sizeof(msg), deadline) != 0;
+	enum wait_end end =
+	    read_until(fds[0], g->cancel_fd, msg, sizeof(msg), deadline);
 	close(fds[0]);
-	if (timed_out)
+	if (end != WAIT_EOF)
 		kill(pid, SIGKILL);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (timed_out) {
+	if (end == WAIT_CANCEL) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "git: %s: fetch cancelled (stopping)", g->shown_url);
+		return -1;
+	}
+	if (end == WAIT_TIMEOUT) {
 		diag_add(diags, DIAG_ERROR, NULL, NULL,
 			 "git: %s: fetch failed: no answer within %ld s "
 			 "(timed out)",
@@ -666,8 +735,8 @@ static int add_blob(struct read_ctx *c, const git_oid *id, const char *name)
 		goto out;
 	}
 	snprintf(display, n, "%s@%s", name, c->short_id);
-	if (source_add(c->src, display, NULL, git_blob_rawcontent(blob),
-		       (size_t)size) != 0) {
+	if (source_add(c->src, display, c->g->secrets_dir,
+		       git_blob_rawcontent(blob), (size_t)size) != 0) {
 		diag_add(c->diags, DIAG_ERROR, NULL, NULL,
 			 "git: out of memory");
 		goto out;

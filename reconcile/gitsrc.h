@@ -42,6 +42,10 @@ struct gitsrc_opts {
 	const char *ca_cert;	 /* CA bundle for https instead of the system
 				    store, or NULL. libgit2 keeps it process-
 				    wide: the last one set wins */
+	const char *secrets_dir; /* {file: PATH} secrets of this source
+				    resolve inside this directory (the
+				    base_dir of every file read); NULL:
+				    the loader refuses them */
 	long timeout_ms;	 /* a whole fetch; 0: 5 minutes; < 0: none.
 				    With a limit a network fetch runs in a
 				    child process killed at the deadline
@@ -61,6 +65,11 @@ void gitsrc_free(struct gitsrc *g);
 
 /* Replaces the https token (NULL clears it), e.g. after SIGHUP. 0 or -1. */
 int gitsrc_set_token(struct gitsrc *g, const char *token);
+
+/* A fetch running in a child process is abandoned (the child killed, -1
+ * with a "fetch cancelled" diag) as soon as fd is readable, e.g. the read
+ * end of a pipe a stop signal writes to. -1 (the default): none. */
+void gitsrc_set_cancel_fd(struct gitsrc *g, int fd);
 
 /* Fetches every branch and tag from the remote into the cache (pruning
  * deleted branches), within the timeout. Returns 0, or -1 with a diag.

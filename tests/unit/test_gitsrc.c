@@ -3,12 +3,19 @@
  * the known_hosts check and URL redaction. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -403,6 +410,173 @@ static void test_known_hosts(void **state_)
 	    -1);
 }
 
+/* ---- a loopback listener that records what fetches send ---- */
+
+struct listener {
+	int fd, port;
+	int n_conns; /* connections to take */
+	bool answer; /* false: hold each connection open, never reply */
+	unsigned char hello[2][64]; /* first bytes of each connection */
+	size_t hello_len[2];
+	int accepted;
+	int stop[2]; /* pipe: the test ends the listener */
+};
+
+static void *listener_main(void *arg)
+{
+	struct listener *l = arg;
+	for (int i = 0; i < l->n_conns; i++) {
+		struct pollfd p[2] = {{.fd = l->fd, .events = POLLIN},
+				      {.fd = l->stop[0], .events = POLLIN}};
+		if (poll(p, 2, 30000) <= 0 || p[1].revents)
+			break;
+		int c = accept(l->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		__atomic_store_n(&l->accepted, i + 1, __ATOMIC_SEQ_CST);
+		/* a TLS ClientHello: record header (5), handshake header (4),
+		 * version (2), then the 32-byte client random */
+		size_t len = 0;
+		while (len < 43) {
+			struct pollfd q = {.fd = c, .events = POLLIN};
+			if (poll(&q, 1, 10000) <= 0)
+				break;
+			ssize_t n = read(c, l->hello[i] + len, 43 - len);
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+		}
+		l->hello_len[i] = len;
+		if (!l->answer) { /* stall until the test is done */
+			struct pollfd q = {.fd = l->stop[0], .events = POLLIN};
+			poll(&q, 1, 30000);
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+static void listener_start(struct listener *l, pthread_t *t, int n_conns,
+			   bool answer)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	memset(l, 0, sizeof(*l));
+	l->n_conns = n_conns;
+	l->answer = answer;
+	assert_int_equal(pipe(l->stop), 0);
+	l->fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(l->fd >= 0);
+	assert_int_equal(bind(l->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l->fd, 4), 0);
+	assert_int_equal(getsockname(l->fd, (struct sockaddr *)&a, &alen), 0);
+	l->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(t, NULL, listener_main, l), 0);
+}
+
+static void listener_stop(struct listener *l, pthread_t t)
+{
+	ssize_t n = write(l->stop[1], "x", 1);
+	(void)n;
+	pthread_join(t, NULL);
+	close(l->fd);
+	close(l->stop[0]);
+	close(l->stop[1]);
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Every fetch over https draws fresh TLS randoms: the fetch child must not
+ * reuse the random generator state it inherited from its parent. Two
+ * fetches to a loopback listener; the 32-byte ClientHello randoms differ. */
+static void test_fetch_children_draw_fresh_tls_randoms(void **state_)
+{
+	(void)state_;
+	struct listener l;
+	pthread_t t;
+	listener_start(&l, &t, 2, true);
+	char url[128];
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/r.git", l.port);
+	struct gitsrc_opts o = opts(url, NULL, NULL);
+	o.timeout_ms = 20000;
+	struct gitsrc *g = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(gitsrc_open(&g, &o, &d), 0);
+	assert_int_equal(gitsrc_fetch(g, NULL, &d), -1); /* no TLS server */
+	assert_int_equal(gitsrc_fetch(g, NULL, &d), -1);
+	diag_list_clear(&d);
+	gitsrc_free(g);
+	listener_stop(&l, t);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l.hello_len[i], 43);
+		assert_int_equal(l.hello[i][0], 0x16); /* handshake record */
+		assert_int_equal(l.hello[i][5], 0x01); /* ClientHello */
+	}
+	if (memcmp(l.hello[0] + 11, l.hello[1] + 11, 32) == 0)
+		fail_msg("two fetches sent the same TLS client random");
+}
+
+struct canceller {
+	struct listener *l;
+	int fd;
+};
+
+/* Writes the cancel byte once the fetch has connected. */
+static void *canceller_main(void *arg)
+{
+	struct canceller *c = arg;
+	for (int i = 0;
+	     i < 500 && !__atomic_load_n(&c->l->accepted, __ATOMIC_SEQ_CST);
+	     i++)
+		usleep(20000);
+	usleep(200000);
+	ssize_t n = write(c->fd, "t", 1);
+	(void)n;
+	return NULL;
+}
+
+/* A fetch stalled on a silent server ends as soon as the cancel fd is
+ * readable, long before its timeout. */
+static void test_fetch_cancel_fd(void **state_)
+{
+	(void)state_;
+	struct listener l;
+	pthread_t t;
+	int cancel[2];
+	listener_start(&l, &t, 1, false);
+	assert_int_equal(pipe(cancel), 0);
+	char url[128];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/r.git", l.port);
+	struct gitsrc_opts o = opts(url, NULL, NULL);
+	o.timeout_ms = 60000;
+	struct gitsrc *g = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(gitsrc_open(&g, &o, &d), 0);
+	gitsrc_set_cancel_fd(g, cancel[0]);
+	struct canceller cc = {.l = &l, .fd = cancel[1]};
+	pthread_t ct;
+	assert_int_equal(pthread_create(&ct, NULL, canceller_main, &cc), 0);
+	double t0 = mono();
+	assert_int_equal(gitsrc_fetch(g, NULL, &d), -1);
+	double took = mono() - t0;
+	pthread_join(ct, NULL);
+	assert_int_equal(d.len, 1);
+	assert_non_null(strstr(d.items[0].message, "fetch cancelled"));
+	if (took > 10)
+		fail_msg("cancelled fetch took %.1f s", took);
+	diag_list_clear(&d);
+	gitsrc_free(g);
+	listener_stop(&l, t);
+	close(cancel[0]);
+	close(cancel[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +588,8 @@ int main(void)
 	    cmocka_unit_test(test_empty_cache_dir_is_initialised),
 	    cmocka_unit_test(test_display_url_hides_userinfo),
 	    cmocka_unit_test(test_known_hosts),
+	    cmocka_unit_test(test_fetch_children_draw_fresh_tls_randoms),
+	    cmocka_unit_test(test_fetch_cancel_fd),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
