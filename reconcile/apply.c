@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile/render.h"
 #include "reconcile/state.h"
 
 char *apply_label(const struct plan_item *it)
@@ -11,15 +12,17 @@ char *apply_label(const struct plan_item *it)
 	const char *m = it->action == PLAN_CREATE   ? "+"
 			: it->action == PLAN_DELETE ? "-"
 						    : "~";
-	size_t n =
-	    strlen(it->title) + (it->reason ? strlen(it->reason) : 0) + 16;
-	char *s = malloc(n);
-	if (!s)
+	/* the title carries live data: no control character gets out */
+	char *title = render_escape(it->title);
+	if (!title)
 		return NULL;
-	if (it->reason)
-		snprintf(s, n, "%s %s  [%s]", m, it->title, it->reason);
-	else
-		snprintf(s, n, "%s %s", m, it->title);
+	size_t n = strlen(title) + (it->reason ? strlen(it->reason) : 0) + 16;
+	char *s = malloc(n);
+	if (s && it->reason)
+		snprintf(s, n, "%s %s  [%s]", m, title, it->reason);
+	else if (s)
+		snprintf(s, n, "%s %s", m, title);
+	free(title);
 	return s;
 }
 

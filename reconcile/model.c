@@ -8,10 +8,15 @@
 
 char *model_default_pattern(const char *agent_id)
 {
+	/* the API stores agent ids as lowercase uuids: its default pattern
+	 * carries the lowercase form whatever case the id was written in */
 	size_t n = strlen(agent_id) + sizeof("^agent_$");
 	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "^agent_%s$", agent_id);
+	if (!p)
+		return NULL;
+	snprintf(p, n, "^agent_%s$", agent_id);
+	for (char *c = p + strlen("^agent_"); *c; c++)
+		*c = (char)tolower((unsigned char)*c);
 	return p;
 }
 
@@ -22,17 +27,35 @@ char *model_effective_pattern(const struct agent_allowance *a)
 	return model_default_pattern(a->agent_id ? a->agent_id : "");
 }
 
+/* The username part of a key: '%' and '@' percent-encoded, so the first
+ * '@' of a key always separates username from proxy ("a@b"+"c" and
+ * "a"+"b@c" are two identities). */
+static size_t key_user_len(const char *u)
+{
+	size_t n = 0;
+	for (; *u; u++)
+		n += *u == '%' || *u == '@' ? 3 : 1;
+	return n;
+}
+
 char *model_registration_key(const struct registration *r)
 {
 	const char *u = r->username ? r->username : "";
 	const char *p = r->proxy ? r->proxy : "";
-	size_t n = strlen(u) + strlen(p) + 2;
-	char *k = malloc(n);
+	size_t n = key_user_len(u) + strlen(p) + 2;
+	char *k = malloc(n), *o = k;
 	if (!k)
 		return NULL;
-	snprintf(k, n, "%s@%s", u, p);
-	for (char *c = k + strlen(u) + 1; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
+	for (; *u; u++) {
+		if (*u == '%' || *u == '@')
+			o += snprintf(o, 4, "%%%02X", (unsigned char)*u);
+		else
+			*o++ = *u;
+	}
+	*o++ = '@';
+	for (; *p; p++)
+		*o++ = (char)tolower((unsigned char)*p);
+	*o = '\0';
 	return k;
 }
 

@@ -338,10 +338,11 @@ static bool agents_equal(const struct sip_config *ds,
 }
 
 /* Marks the matched entries that keep their relative order (a longest
- * increasing subsequence of live indexes); the others moved. n ≤ 20. */
-static void stable_entries(const long *match, size_t n, bool *stable)
+ * increasing subsequence of live indexes); the others moved. len and prev
+ * are scratch arrays of n entries. */
+static void stable_entries(const long *match, size_t n, bool *stable,
+			   size_t *len, size_t *prev)
 {
-	size_t len[MODEL_MAX_AGENTS * 4], prev[MODEL_MAX_AGENTS * 4];
 	size_t best = 0, best_i = (size_t)-1;
 	for (size_t i = 0; i < n; i++) {
 		stable[i] = false;
@@ -452,48 +453,84 @@ static json_t *agents_body(const struct sip_config *ds)
 	return a;
 }
 
-static int diff_agents(struct sip_ctx *x)
+/* Scratch arrays of diff_agents, sized for any list the API returns (the
+ * API caps desired lists at 20, but a live list is whatever it is). */
+struct agent_scratch {
+	long *match;
+	bool *used, *stable;
+	size_t *len, *prev;
+};
+
+static int agent_scratch_init(struct agent_scratch *s, size_t nd, size_t nl)
+{
+	s->match = calloc(nd + 1, sizeof(*s->match));
+	s->stable = calloc(nd + 1, sizeof(*s->stable));
+	s->len = calloc(nd + 1, sizeof(*s->len));
+	s->prev = calloc(nd + 1, sizeof(*s->prev));
+	s->used = calloc(nl + 1, sizeof(*s->used));
+	return s->match && s->stable && s->len && s->prev && s->used ? 0 : -1;
+}
+
+static void agent_scratch_release(struct agent_scratch *s)
+{
+	free(s->match);
+	free(s->used);
+	free(s->stable);
+	free(s->len);
+	free(s->prev);
+}
+
+static int diff_agent_entries(struct sip_ctx *x, const struct agent_scratch *s)
 {
 	const struct sip_config *ds = &x->in->ds->sip, *ls = &x->in->live->sip;
-	long match[MODEL_MAX_AGENTS * 4];
-	bool used[MODEL_MAX_AGENTS * 4], stable[MODEL_MAX_AGENTS * 4];
-	if (agents_equal(ds, ls))
-		return 0;
-	/* The API caps the list at 20; the validator says so. Refuse rather
-	 * than overrun the scratch arrays with a hand-built model. */
-	if (ds->n_agents > MODEL_MAX_AGENTS * 4 ||
-	    ls->n_agents > MODEL_MAX_AGENTS * 4)
-		return -1;
-	match_agents(ds, ls, match, used);
-	stable_entries(match, ds->n_agents, stable);
 	for (size_t i = 0; i < ds->n_agents; i++) {
 		const struct agent_allowance *a = &ds->agents[i];
 		int rc = 0;
-		if (match[i] < 0) {
+		if (s->match[i] < 0) {
 			rc = agent_add_change(&x->it, a, i);
 		} else {
 			const struct agent_allowance *old =
-			    &ls->agents[match[i]];
-			if (!stable[i])
-				rc =
-				    agent_other_change(&x->it, PLAN_OP_MOVE, a,
-						       (long)i, match[i], NULL);
+			    &ls->agents[s->match[i]];
+			if (!s->stable[i])
+				rc = agent_other_change(&x->it, PLAN_OP_MOVE, a,
+							(long)i, s->match[i],
+							NULL);
 			if (!rc && !pattern_equal(a, old))
 				rc = agent_other_change(&x->it, PLAN_OP_SET, a,
-							(long)i, match[i], old);
+							(long)i, s->match[i],
+							old);
 		}
 		if (rc)
 			return -1;
 	}
 	for (size_t j = 0; j < ls->n_agents; j++)
-		if (!used[j] &&
+		if (!s->used[j] &&
 		    agent_other_change(&x->it, PLAN_OP_REMOVE, &ls->agents[j],
 				       -1, (long)j, NULL))
 			return -1;
+	return 0;
+}
+
+static int diff_agents(struct sip_ctx *x)
+{
+	const struct sip_config *ds = &x->in->ds->sip, *ls = &x->in->live->sip;
+	struct agent_scratch s = {0};
+	int rc = -1;
+	if (agents_equal(ds, ls))
+		return 0;
+	if (agent_scratch_init(&s, ds->n_agents, ls->n_agents))
+		goto out;
+	match_agents(ds, ls, s.match, s.used);
+	stable_entries(s.match, ds->n_agents, s.stable, s.len, s.prev);
+	if (diff_agent_entries(x, &s))
+		goto out;
 	json_t *body = agents_body(ds);
 	json_object_set(x->body, "allowedAgents", body);
 	json_object_set_new(x->red, "allowedAgents", body);
-	return 0;
+	rc = 0;
+out:
+	agent_scratch_release(&s);
+	return rc;
 }
 
 static bool live_secrets_known(const struct sip_config *ls)
@@ -770,8 +807,11 @@ static int reg_create(struct plan *p, const struct plan_input *in,
 			  fingerprint(in->api_key, r->password.value, fp) ||
 			  secret_add(it, pk, fp);
 		free(pk);
-		if (bad)
+		if (bad) {
+			json_decref(b);
+			json_decref(red);
 			return -1;
+		}
 	}
 	opt_json(b, "outboundProxy", r->outbound_proxy_state,
 		 r->outbound_proxy);
@@ -899,15 +939,32 @@ static int reg_delete(struct plan *p, const struct registration *l,
 	return it->key && it->title && it->path ? 0 : -1;
 }
 
-/* The live registration of a set of duplicates that is kept: the first
- * that registered successfully, else the first listed. */
+/* Orders two live registrations by when they were made: the older
+ * `created` first (an absent one last), then by id. Only stable fields:
+ * the choice must not change between plan and apply --plan. */
+static int reg_age_cmp(const struct registration *a,
+		       const struct registration *b)
+{
+	if (!a->created != !b->created)
+		return a->created ? -1 : 1;
+	int c = a->created ? strcmp(a->created, b->created) : 0;
+	if (c)
+		return c;
+	return strcmp(a->id ? a->id : "", b->id ? b->id : "");
+}
+
+/* The live registration of a set of duplicates that is kept: the oldest
+ * (then the lowest id). `successful` is not used: it changes on its own,
+ * and the kept one must be the same in a saved plan and at apply time. */
 static size_t pick_primary(const struct live_key *lk, size_t lo, size_t hi,
 			   const struct live_state *live)
 {
-	for (size_t k = lo; k < hi; k++)
-		if (live->regs[lk[k].index].successful == 1)
-			return k;
-	return lo;
+	size_t best = lo;
+	for (size_t k = lo + 1; k < hi; k++)
+		if (reg_age_cmp(&live->regs[lk[k].index],
+				&live->regs[lk[best].index]) < 0)
+			best = k;
+	return best;
 }
 
 static int dup_note(struct plan *p, const struct live_key *lk, size_t lo,
@@ -984,10 +1041,14 @@ static int diff_one_reg(struct plan *p, const struct plan_input *in,
 		rc = dup_note(p, lk, lo, hi, in->live);
 		goto out;
 	}
-	for (size_t m = lo; m < hi && !rc; m++)
-		if (m != k)
+	const char *kept = in->live->regs[lk[k].index].id;
+	for (size_t m = lo; m < hi && !rc; m++) {
+		const char *id = in->live->regs[lk[m].index].id;
+		/* never the kept registration, even listed twice */
+		if (m != k && !(id && kept && strcmp(id, kept) == 0))
 			rc = reg_delete(p, &in->live->regs[lk[m].index], key,
 					"duplicate");
+	}
 out:
 	free(key);
 	return rc;
@@ -1027,18 +1088,62 @@ static int diff_undeclared(struct plan *p, const struct plan_input *in,
 	return rc;
 }
 
+/* Orders live registration indexes by (registrationId, index). */
+static int id_order(const struct live_state *live, size_t x, size_t y)
+{
+	const char *ix = live->regs[x].id ? live->regs[x].id : "";
+	const char *iy = live->regs[y].id ? live->regs[y].id : "";
+	int c = strcmp(ix, iy);
+	if (c)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Marks seen[j] for every live registration whose registrationId was
+ * already listed earlier (a listing that repeats an entry): those are
+ * ignored, so no id is ever both kept and deleted, or deleted twice. */
+static int mark_repeated_ids(const struct live_state *live, bool *repeated)
+{
+	size_t n = live->n_regs;
+	size_t *v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		v[j] = j;
+	/* insertion sort by (id, index): qsort takes no context */
+	for (size_t i = 1; i < n; i++) {
+		size_t x = v[i], k = i;
+		while (k > 0 && id_order(live, v[k - 1], x) > 0) {
+			v[k] = v[k - 1];
+			k--;
+		}
+		v[k] = x;
+	}
+	for (size_t i = 1; i < n; i++) {
+		const char *a = live->regs[v[i - 1]].id,
+			   *b = live->regs[v[i]].id;
+		if (a && b && strcmp(a, b) == 0)
+			repeated[v[i]] = true;
+	}
+	free(v);
+	return 0;
+}
+
 static int diff_registrations(struct plan *p, const struct plan_input *in)
 {
 	const struct live_state *live = in->live;
-	size_t nl = live->n_regs;
-	struct live_key *lk = calloc(nl + 1, sizeof(*lk));
+	struct live_key *lk = calloc(live->n_regs + 1, sizeof(*lk));
+	bool *repeated = calloc(live->n_regs + 1, sizeof(*repeated));
+	size_t nl = 0;
 	int rc = -1;
-	if (!lk)
-		return -1;
-	for (size_t j = 0; j < nl; j++) {
-		lk[j].index = j;
-		lk[j].key = model_registration_key(&live->regs[j]);
-		if (!lk[j].key)
+	if (!lk || !repeated || mark_repeated_ids(live, repeated))
+		goto out;
+	for (size_t j = 0; j < live->n_regs; j++) {
+		if (repeated[j])
+			continue;
+		lk[nl].index = j;
+		lk[nl].key = model_registration_key(&live->regs[j]);
+		if (!lk[nl++].key)
 			goto out;
 	}
 	qsort(lk, nl, sizeof(*lk), live_key_cmp);
@@ -1047,9 +1152,10 @@ static int diff_registrations(struct plan *p, const struct plan_input *in)
 			goto out;
 	rc = diff_undeclared(p, in, lk, nl);
 out:
-	for (size_t j = 0; j < nl; j++)
+	for (size_t j = 0; lk && j < nl; j++)
 		free(lk[j].key);
 	free(lk);
+	free(repeated);
 	return rc;
 }
 
@@ -1115,6 +1221,14 @@ int plan_build(struct plan **out, const struct plan_input *in,
 	if (in->ds->has_sip && diff_sip(p, in))
 		goto oom;
 	if (in->ds->has_registrations && diff_registrations(p, in))
+		goto oom;
+	p->key_changed = in->state && state_key_changed(in->state);
+	if (p->key_changed &&
+	    note_add(p, "state file", NULL,
+		     "the API key changed since the fingerprints of "
+		     "write-only values were recorded: they are unknown "
+		     "(not compared) until apply sends them again; apply "
+		     "--sync-secrets sends them and records new ones"))
 		goto oom;
 	compute_lockout(p, in);
 	*out = p;

@@ -112,6 +112,8 @@ struct plan {
 
 	size_t creates, updates, deletes;
 	bool sync_secrets; /* built with --sync-secrets (kept in saved plans) */
+	bool key_changed;  /* the state's fingerprints were keyed with another
+			      API key (there is a note saying so) */
 
 	/* inputs of the guards (reconcile_guards) */
 	char *desired_domain; /* account.domain, or NULL */
@@ -125,7 +127,10 @@ struct plan {
 struct plan_input {
 	const struct desired_state *ds; /* secrets resolved */
 	const struct live_state *live;
-	const struct state_file *state; /* recorded fingerprints, may be NULL */
+	const struct state_file *state; /* recorded fingerprints, may be NULL;
+					   a state whose fingerprints were
+					   made with another API key
+					   (state_key_changed) gets a note */
 	const char *api_key;		/* fingerprint key */
 	bool sync_secrets;
 };

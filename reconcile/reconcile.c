@@ -101,6 +101,10 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 	if (o->state_dir &&
 	    state_load(&st, o->state_dir, live->sip.domain, d) != 0)
 		goto out;
+	if (st && state_bind_key(st, o->api_key) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "state: out of memory");
+		goto out;
+	}
 	if (check_agents(api, ds, live, d) != 0)
 		goto out;
 	struct plan_input in = {
@@ -191,14 +195,25 @@ int reconcile_apply(struct api_client *api, const struct plan *p,
 	struct state_file *st = NULL;
 	struct apply_report rep = {0};
 	int rc = -1;
+	r->writes_total = p->n_items;
+	r->writes_done = r->writes_failed = 0;
+	r->applied = false;
 	if (o->state_dir &&
-	    state_load(&st, o->state_dir, p->live_domain, d) != 0)
+	    (state_load(&st, o->state_dir, p->live_domain, d) != 0 ||
+	     state_bind_key(st, o->api_key) < 0)) {
+		/* nothing sent: what it sends could not be recorded */
+		r->state_unreadable = true;
+		r->outcome = RECONCILE_ERROR;
+		state_free(st);
 		return -1;
+	}
 	rc = apply_plan(api, p, st, o->progress, o->progress_ctx, &rep, d);
 	/* record what was sent even after a partial failure: the next run
 	 * then re-sends only what is still missing */
-	if (st && rep.done && state_save(st, d) != 0)
+	if (st && rep.done && state_save(st, d) != 0) {
+		r->state_unsaved = true;
 		rc = -1;
+	}
 	r->writes_total = rep.total;
 	r->writes_done = rep.done;
 	r->writes_failed = rep.failed + rep.skipped;
@@ -214,6 +229,7 @@ int reconcile_result_from_plan(struct reconcile_result *r, const struct plan *p)
 	r->updates = p->updates;
 	r->deletes = p->deletes;
 	r->notes = p->n_notes;
+	r->key_changed = p->key_changed;
 	r->changes = plan_has_changes(p);
 	r->outcome = r->changes ? RECONCILE_PLANNED : RECONCILE_NO_CHANGES;
 	free(r->live_domain);

@@ -81,6 +81,13 @@ struct reconcile_result {
 			 when there was nothing to write) */
 
 	size_t writes_total, writes_done, writes_failed;
+	bool state_unreadable; /* apply: the state file could not be read, so
+				  nothing was sent */
+	bool state_unsaved;    /* apply: writes were made but the state file
+				  could not be saved (their fingerprints are
+				  not recorded) */
+	bool key_changed;      /* the state file's fingerprints were made with
+				  another API key (dropped; see notes) */
 
 	char *live_domain;	/* the account's domain (owned) */
 	char *live_fingerprint; /* sha256 hex of the canonical live state */

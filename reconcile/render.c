@@ -63,6 +63,66 @@ static char *buf_take(struct buf *b)
 	return b->s;
 }
 
+/* ---- escaping ---------------------------------------------------------- */
+
+/* Bytes of one escaped character of s into out (at least 7 bytes), or 0
+ * when s[0] is printed as is. *used is how many input bytes it takes. */
+static size_t escape_one(const unsigned char *s, char *out, size_t *used)
+{
+	*used = 1;
+	if (s[0] == '\n' || s[0] == '\r' || s[0] == '\t') {
+		out[0] = '\\';
+		out[1] = s[0] == '\n' ? 'n' : s[0] == '\r' ? 'r' : 't';
+		return 2;
+	}
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return (size_t)snprintf(out, 7, "\\x%02x", s[0]);
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		/* C1 controls (U+0080..U+009F): CSI and friends */
+		*used = 2;
+		return (size_t)snprintf(out, 7, "\\u%04x", s[1]);
+	}
+	return 0;
+}
+
+char *render_escape(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = 0, used;
+	char tmp[8];
+	for (const unsigned char *c = (const unsigned char *)s; *c; c += used) {
+		size_t e = escape_one(c, tmp, &used);
+		n += e ? e : 1;
+	}
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c += used) {
+		size_t e = escape_one(c, tmp, &used);
+		if (e) {
+			memcpy(o, tmp, e);
+			o += e;
+		} else {
+			*o++ = (char)*c;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Appends s with its control characters escaped (live data may hold
+ * anything: a newline must not fake a plan line). */
+static void buf_puts_esc(struct buf *b, const char *s)
+{
+	char *e = render_escape(s ? s : "");
+	if (!e)
+		b->failed = true;
+	else
+		buf_printf(b, "%s", e);
+	free(e);
+}
+
 /* ---- text ------------------------------------------------------------------
  */
 
@@ -99,11 +159,9 @@ static const char *op_color(enum plan_op op)
 static void text_change(struct buf *b, const struct plan_change *c,
 			const char *indent, bool color)
 {
-	if (color)
-		buf_printf(b, "%s%s%s" C_RESET "\n", indent, op_color(c->op),
-			   c->text);
-	else
-		buf_printf(b, "%s%s\n", indent, c->text);
+	buf_printf(b, "%s%s", indent, color ? op_color(c->op) : "");
+	buf_puts_esc(b, c->text);
+	buf_printf(b, "%s\n", color ? C_RESET : "");
 }
 
 /* allowedCidrRanges changes are grouped under one heading. */
@@ -125,16 +183,18 @@ static void text_item(struct buf *b, const struct plan_item *it, bool color)
 {
 	const char *m = marker(it->action);
 	if (color)
-		buf_printf(b, "%s%s" C_RESET " %s", action_color(it->action), m,
-			   it->title);
+		buf_printf(b, "%s%s" C_RESET " ", action_color(it->action), m);
 	else
-		buf_printf(b, "%s %s", m, it->title);
+		buf_printf(b, "%s ", m);
+	buf_puts_esc(b, it->title);
 	if (it->reason)
 		buf_printf(b, "  [%s]", it->reason);
 	bool inline_one =
 	    it->resource == PLAN_REGISTRATION && it->n_changes == 1;
 	if (inline_one) {
-		buf_printf(b, ": %s\n", it->changes[0].text);
+		buf_printf(b, ": ");
+		buf_puts_esc(b, it->changes[0].text);
+		buf_printf(b, "\n");
 		return;
 	}
 	buf_printf(b, "\n");
@@ -157,9 +217,12 @@ static void text_notes(struct buf *b, const struct plan *p, bool color)
 		   color ? C_RESET : "");
 	for (size_t i = 0; i < p->n_notes; i++) {
 		const struct plan_note *n = &p->notes[i];
-		buf_printf(b, "  %s: %s%s%s\n", n->subject,
-			   n->field ? n->field : "", n->field ? ": " : "",
-			   n->text);
+		buf_printf(b, "  ");
+		buf_puts_esc(b, n->subject);
+		buf_printf(b, ": %s%s", n->field ? n->field : "",
+			   n->field ? ": " : "");
+		buf_puts_esc(b, n->text);
+		buf_printf(b, "\n");
 	}
 	if (has_unknown_note(p))
 		buf_printf(

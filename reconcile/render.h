@@ -17,6 +17,13 @@
 /* GitHub's comment limit is 65,536 characters; stay clear of it. */
 #define RENDER_MARKDOWN_LIMIT 65000
 
+/* s with every control character escaped for a terminal: \n \r \t as
+ * two characters, other bytes below 0x20 and 0x7f as \xNN, C1 controls
+ * (U+0080..U+009F) as \u00NN. Everything printed that may come from the
+ * live account goes through it. Caller frees; NULL when out of memory (or
+ * s is NULL). */
+char *render_escape(const char *s);
+
 /* The text plan (DESIGN §3), ending with the "Plan: ..." or "No changes."
  * line and a newline. color adds ANSI escapes. */
 char *render_text(const struct plan *p, bool color);

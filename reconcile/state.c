@@ -19,8 +19,14 @@ struct state_file {
 	char *dir;
 	char *domain;
 	char *path;
-	json_t *fps; /* object: key -> hex string */
+	json_t *fps;  /* object: key -> hex string */
+	char *key_id; /* STATE_KEY_ID_LEN hex digits, or NULL (none recorded) */
+	bool
+	    key_changed; /* state_bind_key dropped another key's fingerprints */
 };
+
+#define STATE_KEY_ID_LEN 16
+#define STATE_KEY_ID_INPUT "sipsync/state-key"
 
 /* Lower-case; anything outside [a-z0-9._-] (and a leading or repeated '.')
  * becomes '_', so "../x" or "a/b" cannot leave the directory. */
@@ -90,6 +96,11 @@ static int state_parse(struct state_file *s, json_t *root, struct diag_list *d)
 			 s->path, json_string_value(dom), s->domain);
 		return -1;
 	}
+	json_t *kid = json_object_get(root, "keyId");
+	if (json_is_string(kid) &&
+	    strlen(json_string_value(kid)) == STATE_KEY_ID_LEN &&
+	    !(s->key_id = strdup(json_string_value(kid))))
+		return -1;
 	json_object_foreach(fps, key, val)
 	{
 		if (json_is_string(val) && is_hex64(json_string_value(val))) {
@@ -231,8 +242,9 @@ static void fsync_dir(const char *dir)
 
 static char *state_dump(const struct state_file *s)
 {
-	json_t *root = json_pack("{s:i, s:s, s:O}", "version", STATE_VERSION,
-				 "domain", s->domain, "fingerprints", s->fps);
+	json_t *root = json_pack("{s:i, s:s, s:O, s:s*}", "version",
+				 STATE_VERSION, "domain", s->domain,
+				 "fingerprints", s->fps, "keyId", s->key_id);
 	char *text =
 	    root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
@@ -292,6 +304,7 @@ void state_free(struct state_file *s)
 	free(s->dir);
 	free(s->domain);
 	free(s->path);
+	free(s->key_id);
 	json_decref(s->fps);
 	free(s);
 }
@@ -303,4 +316,38 @@ int state_fingerprint(const char *api_key, const char *value,
 		return -1;
 	return crypto_hmac_sha256_hex(api_key, strlen(api_key), value,
 				      strlen(value), out);
+}
+
+int state_key_id(const char *api_key, char out[STATE_KEY_ID_LEN + 1])
+{
+	char full[CRYPTO_SHA256_HEX_LEN + 1];
+	if (state_fingerprint(api_key, STATE_KEY_ID_INPUT, full) != 0)
+		return -1;
+	memcpy(out, full, STATE_KEY_ID_LEN);
+	out[STATE_KEY_ID_LEN] = '\0';
+	return 0;
+}
+
+int state_bind_key(struct state_file *s, const char *api_key)
+{
+	char id[STATE_KEY_ID_LEN + 1];
+	if (state_key_id(api_key ? api_key : "", id) != 0)
+		return -1;
+	bool changed = s->key_id && strcmp(s->key_id, id) != 0;
+	char *copy = strdup(id);
+	if (!copy)
+		return -1;
+	free(s->key_id);
+	s->key_id = copy;
+	if (!changed)
+		return 0;
+	/* keyed with another API key: they can be compared with nothing */
+	json_object_clear(s->fps);
+	s->key_changed = true;
+	return 1;
+}
+
+bool state_key_changed(const struct state_file *s)
+{
+	return s->key_changed;
 }

@@ -3,8 +3,13 @@
  * (registration passwords, fallback secrets), one JSON file per account:
  *
  *   STATE_DIR/<domain>.json
- *   {"version": 1, "domain": "acme.sip.ultravox.ai",
+ *   {"version": 1, "domain": "acme.sip.ultravox.ai", "keyId": "<16 hex>",
  *    "fingerprints": {"registration/alice@pbx.example.com/password": "<hex>"}}
+ *
+ * keyId names the API key the fingerprints were made with (the first 16
+ * hex digits of HMAC-SHA256(key, "sipsync/state-key")): after a key
+ * rotation they cannot be compared, and state_bind_key says so. Files
+ * without keyId (older sipsync) are taken as made with the current key.
  *
  * A fingerprint is HMAC-SHA256 keyed by the API key, so the file reveals
  * nothing about the values and is useless with another key. Values are
@@ -16,6 +21,8 @@
  */
 #ifndef SIPSYNC_STATE_H
 #define SIPSYNC_STATE_H
+
+#include <stdbool.h>
 
 #include "reconcile/crypto.h"
 #include "reconcile/diag.h"
@@ -48,6 +55,21 @@ int state_save(struct state_file *s, struct diag_list *d);
 
 /* The file path (DIR/<sanitized domain>.json). */
 const char *state_path(const struct state_file *s);
+
+/* The key id of api_key: the first 16 hex digits of
+ * HMAC-SHA256(api_key, "sipsync/state-key"). 0 or -1. */
+int state_key_id(const char *api_key, char out[17]);
+
+/* Binds the state to api_key (recorded as keyId by state_save). When the
+ * file recorded another key's id, every fingerprint is dropped (it was
+ * keyed with the other key: compared with nothing, each write-only value
+ * becomes unknown) and 1 is returned. 0 when the key is the same or the
+ * file recorded none; -1 when out of memory. Call it right after
+ * state_load, before state_get. */
+int state_bind_key(struct state_file *s, const char *api_key);
+
+/* True when state_bind_key dropped fingerprints made with another key. */
+bool state_key_changed(const struct state_file *s);
 
 /* Accepts NULL. */
 void state_free(struct state_file *s);

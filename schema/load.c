@@ -387,6 +387,10 @@ static void load_agent(struct loader *L, const struct yamldoc_node *n,
 		const char *id = want_str(L, f[0].val, p, true);
 		if (id && validate_uuid(L->diags, &f[0].val->pos, p, id) == 0)
 			a->agent_id = strdup(id);
+		/* the API stores (and returns) agent ids in lowercase */
+		for (char *c = a->agent_id; c && *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
 	}
 	if (f[1].val) {
 		path_key(p, path, "toUserPattern");

@@ -383,12 +383,14 @@ static void test_duplicates(void **st)
 	struct desired_state *ds = f->ds;
 	ds->has_registrations = true;
 	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com", NULL);
-	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice",
-		"pbx.example.com", NULL);
-	struct registration *ok =
+	struct registration *newer =
+	    add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice",
+		    "pbx.example.com", NULL);
+	newer->created = strdup("2026-03-01T10:00:00Z");
+	struct registration *older =
 	    add_reg(&f->live->regs, &f->live->n_regs, "reg_2", "alice",
 		    "PBX.EXAMPLE.COM", NULL);
-	ok->successful = 1;
+	older->created = strdup("2026-01-01T10:00:00Z");
 	add_reg(&f->live->regs, &f->live->n_regs, "reg_3", "stray",
 		"pbx.example.com", NULL);
 	build(f);
@@ -550,6 +552,177 @@ static void test_markdown_truncation(void **st)
 	free(small);
 }
 
+/* Finding: a listing that holds one registrationId twice must never make
+ * the kept registration a "duplicate" to delete (prune: true). */
+static void test_repeated_id_never_deleted(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_registrations = true;
+	ds->prune = true;
+	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice",
+		"pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice",
+		"pbx.example.com", NULL);
+	build(f);
+	assert_int_equal(f->plan->deletes, 0);
+	assert_int_equal(f->plan->n_items, 0);
+	assert_int_equal(f->plan->n_notes, 0);
+	/* a real duplicate among repeats is deleted once, the kept one never */
+	struct registration *r2 =
+	    add_reg(&f->live->regs, &f->live->n_regs, "reg_2", "alice",
+		    "pbx.example.com", NULL);
+	r2->created = strdup("2026-05-01T00:00:00Z");
+	f->live->regs[0].created = strdup("2026-01-01T00:00:00Z");
+	f->live->regs[1].created = strdup("2026-01-01T00:00:00Z");
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_2", "alice",
+		"pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_9", "stray",
+		"pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_9", "stray",
+		"pbx.example.com", NULL);
+	build(f);
+	assert_int_equal(f->plan->deletes, 2);
+	for (size_t i = 0; i < f->plan->n_items; i++) {
+		assert_int_equal(f->plan->items[i].action, PLAN_DELETE);
+		assert_string_not_equal(f->plan->items[i].id, "reg_1");
+	}
+	assert_string_not_equal(f->plan->items[0].id, f->plan->items[1].id);
+}
+
+/* Finding: an uppercase agentId with the default pattern converges with
+ * the lowercase id the API returns. */
+static void test_uppercase_agent_id(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	const char *upper = "0B6F3C1E-8D2A-4C55-9A71-3E5F0C2D9B14";
+	char *pat = model_default_pattern(upper);
+	assert_string_equal(pat, "^agent_" AG1 "$");
+	free(pat);
+	ds->has_sip = true;
+	add_agent(&ds->sip, upper, NULL);
+	add_agent(&f->live->sip, AG1, "^agent_" AG1 "$");
+	build(f);
+	assert_false(plan_has_changes(f->plan));
+	/* the live side written in uppercase converges too */
+	free(f->live->sip.agents[0].agent_id);
+	f->live->sip.agents[0].agent_id = strdup(upper);
+	free(f->live->sip.agents[0].to_user_pattern);
+	f->live->sip.agents[0].to_user_pattern = NULL;
+	build(f);
+	assert_false(plan_has_changes(f->plan));
+}
+
+/* Finding: a live allowedAgents list longer than any desired one (the API
+ * returns what it has) is planned, not "out of memory". */
+static void test_many_live_agents(void **st)
+{
+	struct fx *f = *st;
+	f->ds->has_sip = true;
+	add_agent(&f->ds->sip, AG1, NULL);
+	for (int i = 0; i < 120; i++) {
+		char id[40];
+		snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d", i);
+		add_agent(&f->live->sip, id, NULL);
+	}
+	add_agent(&f->live->sip, AG1, NULL);
+	build(f);
+	assert_int_equal(f->plan->n_items, 1);
+	assert_int_equal(f->plan->items[0].n_changes, 120); /* removes */
+	assert_non_null(strstr(f->plan->items[0].body, AG1));
+}
+
+/* Finding: the duplicate kept does not depend on `successful` (a volatile
+ * field left out of the live fingerprint), so a saved plan still matches. */
+static void test_primary_ignores_successful(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_registrations = true;
+	ds->prune = true;
+	struct registration *d = add_reg(&ds->regs, &ds->n_regs, NULL, "alice",
+					 "pbx.example.com", NULL);
+	d->auth_user_state = FIELD_SET;
+	d->auth_user = strdup("alice-auth");
+	struct registration *a =
+	    add_reg(&f->live->regs, &f->live->n_regs, "reg_b", "alice",
+		    "pbx.example.com", NULL);
+	a->created = strdup("2026-02-01T00:00:00Z");
+	a->successful = 1;
+	struct registration *b =
+	    add_reg(&f->live->regs, &f->live->n_regs, "reg_a", "alice",
+		    "pbx.example.com", NULL);
+	b->created = strdup("2026-01-01T00:00:00Z");
+	b->successful = 0;
+	build(f);
+	char *first = render_json(f->plan);
+	const struct plan_item *del =
+	    find_item(f->plan, "alice@pbx.example.com", PLAN_DELETE);
+	assert_non_null(del);
+	assert_string_equal(del->id, "reg_b"); /* the older one is kept */
+	f->live->regs[0].successful = 0;
+	f->live->regs[1].successful = 1;
+	build(f);
+	char *second = render_json(f->plan);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+}
+
+/* Finding: live strings cannot forge plan lines: control characters are
+ * escaped in everything the text plan prints. */
+static void test_live_control_chars(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_registrations = true;
+	ds->prune = true;
+	ds->has_sip = true;
+	ds->sip.cidrs_state = FIELD_SET;
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_\x1b[2K",
+		"evil\n+ registration fake@pbx.example.com", "p\r.example.com",
+		NULL);
+	add_cidr(&f->live->sip, "1.2.3.4/32\n+ 10.0.0.0/8");
+	build(f);
+	char *text = render_text(f->plan, false);
+	char *md = render_markdown(f->plan, 0);
+	assert_null(strstr(text, "\n+ registration fake"));
+	assert_null(strstr(text, "\n+ 10.0.0.0/8"));
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\r'));
+	assert_non_null(strstr(text, "evil\\n+ registration fake"));
+	assert_non_null(strstr(text, "reg_\\x1b[2K"));
+	assert_null(strstr(md, "\n+ registration fake"));
+	char *label = render_escape("a\tb\x7f\xc2\x9b[1m\xc3\xa9");
+	assert_string_equal(label, "a\\tb\\x7f\\u009b[1m\xc3\xa9");
+	free(label);
+	free(text);
+	free(md);
+}
+
+/* Finding: an '@' in a username cannot make two identities one. */
+static void test_registration_key_unambiguous(void **st)
+{
+	(void)st;
+	struct registration a = {0}, b = {0};
+	a.username = (char *)"a@b";
+	a.proxy = (char *)"c";
+	b.username = (char *)"a";
+	b.proxy = (char *)"b@c";
+	char *ka = model_registration_key(&a), *kb = model_registration_key(&b);
+	assert_string_not_equal(ka, kb);
+	assert_string_equal(kb, "a@b@c");
+	free(ka);
+	free(kb);
+	a.username = (char *)"alice";
+	a.proxy = (char *)"PBX.example.com";
+	ka = model_registration_key(&a);
+	assert_string_equal(ka, "alice@pbx.example.com");
+	free(ka);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +742,17 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_markdown_truncation, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_repeated_id_never_deleted,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uppercase_agent_id, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_many_live_agents, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_primary_ignores_successful,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_live_control_chars, setup,
+					    teardown),
+	    cmocka_unit_test(test_registration_key_unambiguous),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
