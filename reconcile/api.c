@@ -84,7 +84,8 @@ struct xfer {
 	int attempts;
 	long waited_ms;
 	long long due_ms, start_ms;
-	bool ambiguous; /* an attempt may have reached the server */
+	bool ambiguous;		 /* an attempt may have reached the server */
+	const char *unknown_why; /* why the outcome is unknown (static) */
 
 	enum xresult result;
 	long status;
@@ -712,6 +713,21 @@ static void log_attempt(struct api_client *c, const struct xfer *x, CURLcode cc,
 	free(path);
 }
 
+/* A POST that may have reached the server is never sent again in this
+ * run: a backend that commits late would end up with two registrations.
+ * extra says what the re-list found (or NULL). */
+static void fail_unknown(struct api_client *c, struct xfer *x,
+			 const char *extra)
+{
+	char buf[400];
+	snprintf(buf, sizeof(buf),
+		 "outcome unknown (%s)%s%s; not re-sent so no duplicate can be "
+		 "made; run apply again: it re-lists first",
+		 x->unknown_why ? x->unknown_why : "no answer",
+		 extra ? ", " : "", extra ? extra : "");
+	xfer_fail(c, x, buf);
+}
+
 enum verdict { V_OK, V_RETRY, V_FAIL, V_UNKNOWN };
 
 static enum verdict classify(struct xfer *x, CURLcode cc, bool reached,
@@ -738,6 +754,8 @@ static enum verdict classify(struct xfer *x, CURLcode cc, bool reached,
 		if (s == 502 || s == 504) {
 			/* a gateway may have passed the request on */
 			x->ambiguous = true;
+			x->unknown_why = s == 502 ? "a gateway answered 502"
+						  : "a gateway answered 504";
 			return x->method == API_POST ? V_UNKNOWN : V_RETRY;
 		}
 		return V_FAIL;
@@ -747,6 +765,10 @@ static enum verdict classify(struct xfer *x, CURLcode cc, bool reached,
 	if (reached && cc != CURLE_COULDNT_CONNECT &&
 	    cc != CURLE_COULDNT_RESOLVE_HOST) {
 		x->ambiguous = true;
+		x->unknown_why = cc == CURLE_OPERATION_TIMEDOUT
+				     ? "the request timed out after it was sent"
+				     : "the connection was lost after the "
+				       "request was sent";
 		if (x->method == API_POST)
 			return V_UNKNOWN;
 	}
@@ -787,9 +809,7 @@ static void xfer_finished(struct api_client *c, struct xfer *x, CURLcode cc)
 	} else if (v == V_UNKNOWN && x->unknown_ok) {
 		x->result = XR_UNKNOWN;
 	} else if (v == V_UNKNOWN) {
-		xfer_fail(c, x,
-			  "outcome unknown: the connection was lost after the "
-			  "request was sent; not retried");
+		fail_unknown(c, x, NULL);
 	} else if (v == V_RETRY && delay >= 0) {
 		pthread_mutex_lock(&c->lock);
 		c->stats.retries++;
@@ -1260,7 +1280,9 @@ static int snapshot_add(struct api_client *c, const char *key, const char *id)
 	return 0;
 }
 
-/* Settles one POST whose answer was lost, after a re-list. */
+/* Settles one POST whose answer was lost, after a re-list: done when the
+ * re-list shows a new registration of its identity, else failed (never
+ * re-sent: the server may still commit it). */
 static void settle_unknown(struct api_client *c, struct xfer *x,
 			   const struct registration *regs, size_t n,
 			   bool listed, struct exec_ctx *e)
@@ -1274,41 +1296,24 @@ static void settle_unknown(struct api_client *c, struct xfer *x,
 		write_done(c, x, e);
 		return;
 	}
-	if (listed && x->attempts < c->max_attempts) {
-		/* not created: sending it again cannot duplicate it */
-		long delay = backoff_ms(c, x->attempts);
-		pthread_mutex_lock(&c->lock);
-		c->stats.retries++;
-		pthread_mutex_unlock(&c->lock);
-		x->waited_ms += delay;
-		x->due_ms = now_ms() + delay;
-		x->state = X_QUEUED;
-		return;
-	}
-	xfer_fail(c, x,
-		  listed
-		      ? "outcome unknown: the connection was lost after the "
-			"request was sent, and the registration is not there "
-			"(gave up)"
-		      : "outcome unknown: the connection was lost after the "
-			"request was sent, and re-listing registrations "
-			"failed; not retried (check for a duplicate)");
+	fail_unknown(c, x,
+		     listed ? "and the registration is not listed (yet)"
+			    : "and re-listing registrations failed");
 	write_done(c, x, e);
 }
 
-/* Re-lists after lost POST answers; returns true when something was
- * queued again. */
-static bool resolve_unknown(struct api_client *c, struct xqueue *q,
+/* Re-lists once after lost POST answers and settles each of them. */
+static void resolve_unknown(struct api_client *c, struct xqueue *q,
 			    struct exec_ctx *e)
 {
 	struct registration *regs = NULL;
 	size_t n = 0;
-	bool any = false, requeued = false;
+	bool any = false;
 	for (size_t i = 0; i < q->n; i++)
 		any |=
 		    q->v[i]->state == X_DONE && q->v[i]->result == XR_UNKNOWN;
 	if (!any)
-		return false;
+		return;
 	struct diag_list tmp = {0};
 	/* keep the pre-POST snapshot: read_all would replace it */
 	char **keys = c->snap_keys, **ids = c->snap_ids;
@@ -1326,13 +1331,10 @@ static bool resolve_unknown(struct api_client *c, struct xqueue *q,
 	diag_list_clear(&tmp);
 	for (size_t i = 0; i < q->n; i++) {
 		struct xfer *x = q->v[i];
-		if (x->state != X_DONE || x->result != XR_UNKNOWN)
-			continue;
-		settle_unknown(c, x, regs, n, listed, e);
-		requeued |= x->state == X_QUEUED;
+		if (x->state == X_DONE && x->result == XR_UNKNOWN)
+			settle_unknown(c, x, regs, n, listed, e);
 	}
 	free_regs(regs, n);
-	return requeued;
 }
 
 static void register_body_secrets(struct api_client *c, struct api_write *w,
@@ -1391,9 +1393,8 @@ int api_execute(struct api_client *c, struct api_write *writes, size_t n,
 	}
 	if (build_queue(c, writes, n, &q, diags) < 0)
 		goto out;
-	do
-		run_queue(c, &q);
-	while (resolve_unknown(c, &q, &e));
+	run_queue(c, &q);
+	resolve_unknown(c, &q, &e);
 	rc = e.failed ? -1 : 0;
 out:
 	for (size_t i = 0; i < q.n; i++)

@@ -133,10 +133,13 @@ void api_write_release(struct api_write *w);
 typedef void (*api_progress_fn)(void *ctx, const struct api_write *w);
 
 /* Sends the writes, at most cfg.parallelism in flight, each with the retry
- * policy. A POST whose outcome is unknown (connection lost after the
- * request was sent, or a timeout) is never re-sent blindly: the client
- * re-lists registrations and counts the write as done when a registration
- * with create_key exists. A DELETE answered 404 counts as done (the
+ * policy. A POST whose outcome is unknown (connection lost or a timeout
+ * after the request was sent, or a 502/504) is never sent again in this
+ * call: the client re-lists registrations once and counts the write as done
+ * when a new registration with create_key exists, else fails it (the
+ * server may still commit it; the next run re-lists first). A POST that
+ * provably never reached the server (connect failure) is retried as any
+ * request. A DELETE answered 404 counts as done (the
  * registration is gone; status says 404). Returns 0 when every write
  * succeeded, -1 when any failed (one diag per failure); each write's result
  * says which. */
