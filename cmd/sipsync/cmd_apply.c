@@ -201,17 +201,34 @@ static bool confirm(struct apply_args *a)
 	return false;
 }
 
-static void summary(const struct reconcile_result *r, struct step_log *log)
+static void summary(const struct reconcile_result *r, struct step_log *log,
+		    bool ok)
 {
-	if (r->writes_failed == 0) {
+	if (r->state_unreadable) {
+		printf("\nApply failed: nothing was sent (the state file could "
+		       "not be read; the error follows).\n");
+		return;
+	}
+	if (ok) {
 		printf("\nApply complete: %zu of %zu changes made.\n",
 		       r->writes_done, r->writes_total);
+		return;
+	}
+	if (r->writes_failed == 0) {
+		printf("\nApply incomplete: all %zu changes were made, but the "
+		       "state file was not saved, so the fingerprints of the "
+		       "write-only values sent are not recorded (the next plan "
+		       "shows them as unknown; the error follows).\n",
+		       r->writes_done);
 		return;
 	}
 	printf("\nApply incomplete: %zu of %zu changes made, %zu not made:\n",
 	       r->writes_done, r->writes_total, r->writes_failed);
 	for (size_t i = 0; i < log->n; i++)
 		printf("  not made: %s\n", log->not_done[i]);
+	if (r->state_unsaved)
+		printf("The state file was not saved either: the fingerprints "
+		       "of the write-only values sent are not recorded.\n");
 	printf(
 	    "Running apply again makes what is missing (the errors follow).\n");
 }
@@ -224,6 +241,21 @@ static int load_plan_source(struct apply_args *a, struct saved_plan **sp)
 	diag_list_clear(&d);
 	if (rc != 0 || use_saved_source(a, *sp) != 0)
 		return -1;
+	/* the saved plan decides what is sent: --sync-secrets cannot add
+	 * requests to it, and a plan made with it is applied with it */
+	if (a->sync_secrets && !(*sp)->sync_secrets) {
+		cli_errorf("%s: the plan was made without --sync-secrets, so "
+			   "--sync-secrets cannot apply to it; run plan "
+			   "--sync-secrets --out again",
+			   a->plan_file);
+		return -1;
+	}
+	if ((*sp)->sync_secrets && !a->sync_secrets)
+		fprintf(stderr,
+			"note: %s was made with --sync-secrets: "
+			"applying it sends write-only values that have "
+			"no record\n",
+			a->plan_file);
 	a->sync_secrets = (*sp)->sync_secrets;
 	return 0;
 }
@@ -261,7 +293,7 @@ static int run(struct apply_args *a)
 		goto out;
 	printf("\n");
 	int ar = reconcile_apply(a->s.api, p, &o, &r, &d);
-	summary(&r, &log);
+	summary(&r, &log, ar == 0);
 	rc = ar == 0 ? EXIT_OK : EXIT_FAILURE_;
 out:
 	diag_list_sort(&d);

@@ -15,6 +15,7 @@
 
 #include "reconcile/model.h"
 #include "reconcile/plan.h"
+#include "reconcile/reconcile.h"
 #include "reconcile/render.h"
 #include "reconcile/state.h"
 
@@ -723,6 +724,80 @@ static void test_registration_key_unambiguous(void **st)
 	free(ka);
 }
 
+/* Finding: after an API key rotation the recorded fingerprints are unknown
+ * (a note), not "(sensitive value changed)" for every password. */
+static void test_key_rotation_note(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	struct diag_list d = {0};
+	ds->has_registrations = true;
+	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com",
+		PW_ALICE);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice",
+		"pbx.example.com", NULL);
+	/* recorded with another key (as a rotation leaves it) */
+	char fp[65];
+	assert_int_equal(state_bind_key(f->state, "old-api-key"), 0);
+	assert_int_equal(state_fingerprint("old-api-key", PW_ALICE, fp), 0);
+	assert_int_equal(
+	    state_set(f->state, "registration/alice@pbx.example.com/password",
+		      fp),
+	    0);
+	assert_int_equal(state_save(f->state, &d), 0);
+	state_free(f->state);
+	assert_int_equal(
+	    state_load(&f->state, f->dir, "acme.sip.ultravox.ai", &d), 0);
+	assert_int_equal(state_bind_key(f->state, KEY), 1);
+	build(f);
+	assert_false(plan_has_changes(f->plan));
+	char *text = render_text(f->plan, false);
+	assert_non_null(strstr(text, "the API key changed"));
+	assert_non_null(strstr(text, "password: unknown (write-only)"));
+	assert_null(strstr(text, "sensitive value changed"));
+	free(text);
+	/* apply --sync-secrets sends it again (and records it) */
+	f->sync_secrets = true;
+	build(f);
+	assert_int_equal(f->plan->updates, 1);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/acme.sip.ultravox.ai.json", f->dir);
+	unlink(path);
+}
+
+/* Finding: a state file that cannot be read at apply time stops apply
+ * before anything is sent, and the result says so (not "0 of 0"). */
+static void test_apply_state_unreadable(void **st)
+{
+	struct fx *f = *st;
+	f->ds->has_registrations = true;
+	add_reg(&f->ds->regs, &f->ds->n_regs, NULL, "alice", "pbx.example.com",
+		NULL);
+	build(f);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/acme.sip.ultravox.ai.json", f->dir);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("{not json", fp);
+	fclose(fp);
+	struct reconcile_opts o;
+	reconcile_opts_init(&o);
+	o.state_dir = f->dir;
+	o.api_key = KEY;
+	struct reconcile_result r = {0};
+	struct diag_list d = {0};
+	/* no API client: nothing may be sent */
+	assert_int_equal(reconcile_apply(NULL, f->plan, &o, &r, &d), -1);
+	assert_true(r.state_unreadable);
+	assert_false(r.applied);
+	assert_int_equal(r.writes_done, 0);
+	assert_int_equal(r.writes_total, 1);
+	assert_true(d.len > 0);
+	diag_list_clear(&d);
+	reconcile_result_release(&r);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -753,6 +828,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_live_control_chars, setup,
 					    teardown),
 	    cmocka_unit_test(test_registration_key_unambiguous),
+	    cmocka_unit_test_setup_teardown(test_key_rotation_note, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_state_unreadable, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -210,6 +210,64 @@ static void test_bad_files(void **state)
 	diag_list_clear(&d);
 }
 
+/* Finding: fingerprints are keyed by the API key; after a rotation they are
+ * dropped (unknown), not compared (which made every value look changed). */
+static void test_key_rotation(void **state)
+{
+	(void)state;
+	struct diag_list d = {0};
+	struct state_file *s = NULL;
+	char path[512], id[17];
+	assert_int_equal(state_load(&s, g_root, "acme.example", &d), 0);
+	assert_int_equal(state_bind_key(s, "key-A"), 0);
+	assert_int_equal(state_set(s, KEY_PW, FP_A), 0);
+	assert_int_equal(state_save(s, &d), 0);
+	state_free(s);
+
+	/* the file names the key (not the key itself) */
+	snprintf(path, sizeof(path), "%s/acme.example.json", g_root);
+	FILE *fp = fopen(path, "r");
+	char text[2048] = "";
+	assert_non_null(fp);
+	assert_true(fread(text, 1, sizeof(text) - 1, fp) > 0);
+	fclose(fp);
+	assert_int_equal(state_key_id("key-A", id), 0);
+	assert_int_equal(strlen(id), 16);
+	assert_non_null(strstr(text, id));
+	assert_null(strstr(text, "key-A"));
+
+	/* same key: kept */
+	assert_int_equal(state_load(&s, g_root, "acme.example", &d), 0);
+	assert_int_equal(state_bind_key(s, "key-A"), 0);
+	assert_false(state_key_changed(s));
+	assert_string_equal(state_get(s, KEY_PW), FP_A);
+	state_free(s);
+
+	/* another key: dropped, and said */
+	assert_int_equal(state_load(&s, g_root, "acme.example", &d), 0);
+	assert_int_equal(state_bind_key(s, "key-B"), 1);
+	assert_true(state_key_changed(s));
+	assert_null(state_get(s, KEY_PW));
+	assert_int_equal(state_set(s, KEY_FB, FP_B), 0);
+	assert_int_equal(state_save(s, &d), 0);
+	state_free(s);
+
+	/* saved under the new key: B now matches, A does not */
+	assert_int_equal(state_load(&s, g_root, "acme.example", &d), 0);
+	assert_int_equal(state_bind_key(s, "key-B"), 0);
+	assert_string_equal(state_get(s, KEY_FB), FP_B);
+	state_free(s);
+
+	/* a file without keyId (older sipsync) is taken as the current key's */
+	write_file(path, "{\"version\": 1, \"domain\": \"acme.example\", "
+			 "\"fingerprints\": {\"" KEY_PW "\": \"" FP_A "\"}}");
+	assert_int_equal(state_load(&s, g_root, "acme.example", &d), 0);
+	assert_int_equal(state_bind_key(s, "key-C"), 0);
+	assert_string_equal(state_get(s, KEY_PW), FP_A);
+	state_free(s);
+	assert_int_equal(d.len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +277,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_domain_sanitized, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_rotation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
