@@ -17,6 +17,7 @@
 #include "reconcile/api.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/str.h"
+#include "schema/secret.h"
 
 #define AGENT_MAX_BACKOFF_MS (3600L * 1000)
 #define AGENT_SECRET_MAX 4096
@@ -24,12 +25,18 @@
 /* The write end of the self-pipe, for signal handlers and the webhook.
  * One agent per process. */
 static volatile sig_atomic_t wake_fd = -1;
+/* A stop signal: written to stop_fd (never drained, so a fetch in progress
+ * sees it as readable and is abandoned) and kept in stop_requested, which
+ * the loop checks too (a full self-pipe drops the byte). */
+static volatile sig_atomic_t stop_fd = -1;
+static volatile sig_atomic_t stop_requested;
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO };
 
 struct agent {
 	const struct agent_config *cfg;
 	int pipe_rd, pipe_wr;
+	int stop_rd, stop_wr;
 	struct gitsrc *git;
 	struct agent_http *http;
 	struct api_client *api;
@@ -168,6 +175,12 @@ static void wake(int fd, char what)
 
 void agent_signal(int sig)
 {
+	if (wake_fd < 0)
+		return;
+	if (sig != SIGHUP) {
+		stop_requested = 1;
+		wake(stop_fd, 't');
+	}
 	wake(wake_fd, sig == SIGHUP ? 'h' : 't');
 }
 
@@ -191,23 +204,26 @@ static void on_snapshot(void *ctx, struct agent_metrics *out)
  * string to wipe_free, or NULL with an error logged (never the value). */
 static char *read_secret(struct agent *a, const char *what, const char *path)
 {
-	char buf[AGENT_SECRET_MAX + 1];
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		log_line(a, LOG_ERROR, "%s %s: %s", what, path,
-			 strerror(errno));
+	char *buf = NULL, *why = NULL;
+	size_t n = 0;
+	/* a regular file only: a FIFO would block the loop for ever */
+	if (secret_read_file(path, path, AGENT_SECRET_MAX, &buf, &n, &why) !=
+	    0) {
+		log_line(a, LOG_ERROR, "%s: %s", what,
+			 why ? why : "out of memory");
+		free(why);
 		return NULL;
 	}
-	size_t n = fread(buf, 1, AGENT_SECRET_MAX, fp);
-	fclose(fp);
-	buf[n] = '\0';
+	size_t cap = n + 1;
 	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
 		buf[--n] = '\0';
-	char *out = n ? strdup(buf) : NULL;
-	memset(buf, 0, sizeof(buf));
-	if (!n)
-		log_line(a, LOG_ERROR, "%s %s: file is empty", what, path);
-	return out;
+	if (n && !memchr(buf, '\0', n))
+		return buf;
+	log_line(a, LOG_ERROR, "%s %s: file is %s", what, path,
+		 n ? "not text (a NUL byte)" : "empty");
+	str_wipe(buf, cap);
+	free(buf);
+	return NULL;
 }
 
 /* Loads (or re-loads, on SIGHUP) every secret file. A file that cannot be
@@ -414,7 +430,8 @@ static int run_cycle(struct agent *a)
 	a->m.cycles++;
 	pthread_mutex_unlock(&a->lock);
 	if (fetch_commit(a, commit) != 0) {
-		log_line(a, LOG_ERROR, "fetch failed; will retry");
+		if (!stop_requested)
+			log_line(a, LOG_ERROR, "fetch failed; will retry");
 		goto out;
 	}
 	if (strcmp(commit, a->commit) != 0) {
@@ -465,6 +482,10 @@ static bool wait_events(struct agent *a, long deadline, struct events *ev)
 	/* the pipe is looked at even when the deadline has passed, so an
 	 * --interval 0 loop still sees signals */
 	for (;;) {
+		if (stop_requested) {
+			ev->stop = true;
+			return true;
+		}
 		long left = deadline - now_ms();
 		if (left < 0)
 			left = 0;
@@ -476,6 +497,7 @@ static bool wait_events(struct agent *a, long deadline, struct events *ev)
 		}
 		char buf[64];
 		ssize_t got = n > 0 ? read(a->pipe_rd, buf, sizeof(buf)) : 0;
+		ev->stop |= stop_requested != 0;
 		for (ssize_t i = 0; i < got; i++) {
 			ev->stop |= buf[i] == 't';
 			ev->reload |= buf[i] == 'h';
@@ -504,6 +526,10 @@ static int loop(struct agent *a)
 		a->failures = rc == 0 ? 0 : a->failures + 1;
 		if (a->cfg->once)
 			return rc;
+		if (stop_requested) {
+			log_line(a, LOG_INFO, "stopping");
+			return 0;
+		}
 		if (cycles_done(a))
 			return 0;
 		long deadline = now_ms() + next_delay(a);
@@ -531,7 +557,7 @@ static int loop(struct agent *a)
 	}
 }
 
-static int open_pipe(struct agent *a)
+static int nonblocking_pipe(int *rd, int *wr)
 {
 	int fds[2];
 	if (pipe(fds) != 0)
@@ -540,9 +566,17 @@ static int open_pipe(struct agent *a)
 		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
 		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
 	}
-	a->pipe_rd = fds[0];
-	a->pipe_wr = fds[1];
+	*rd = fds[0];
+	*wr = fds[1];
 	return 0;
+}
+
+static int open_pipe(struct agent *a)
+{
+	return nonblocking_pipe(&a->pipe_rd, &a->pipe_wr) == 0 &&
+		       nonblocking_pipe(&a->stop_rd, &a->stop_wr) == 0
+		   ? 0
+		   : -1;
 }
 
 static int start(struct agent *a)
@@ -551,6 +585,7 @@ static int start(struct agent *a)
 	struct diag_list d = {0};
 	if (gitsrc_open(&a->git, &cfg->git, &d) != 0)
 		goto fail;
+	gitsrc_set_cancel_fd(a->git, a->stop_rd);
 	if (cfg->listen) {
 		struct agent_http_config hc = {.listen = cfg->listen,
 					       .snapshot = on_snapshot,
@@ -582,13 +617,15 @@ int agent_run(const struct agent_config *cfg)
 	int rc = -1;
 	memset(&a, 0, sizeof(a));
 	a.cfg = cfg;
-	a.pipe_rd = a.pipe_wr = -1;
+	a.pipe_rd = a.pipe_wr = a.stop_rd = a.stop_wr = -1;
+	stop_requested = 0;
 	pthread_mutex_init(&a.lock, NULL);
 	if (open_pipe(&a) != 0) {
 		log_line(&a, LOG_ERROR, "cannot create a pipe: %s",
 			 strerror(errno));
 		goto out;
 	}
+	stop_fd = a.stop_wr;
 	wake_fd = a.pipe_wr;
 	if (start(&a) != 0)
 		goto out;
@@ -602,6 +639,7 @@ int agent_run(const struct agent_config *cfg)
 	rc = loop(&a);
 out:
 	wake_fd = -1;
+	stop_fd = -1;
 	agent_http_stop(a.http);
 	gitsrc_free(a.git);
 	api_client_free(a.api);
@@ -610,6 +648,10 @@ out:
 		close(a.pipe_rd);
 	if (a.pipe_wr >= 0)
 		close(a.pipe_wr);
+	if (a.stop_rd >= 0)
+		close(a.stop_rd);
+	if (a.stop_wr >= 0)
+		close(a.stop_wr);
 	pthread_mutex_destroy(&a.lock);
 	return rc;
 }

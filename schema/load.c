@@ -39,6 +39,7 @@ struct loader {
 	struct diag_list *diags;
 	const struct source_file *sf;
 	const char *file; /* interned in ds->files */
+	bool from_git;	  /* {file:} confined to base_dir (--secrets-dir) */
 	bool capped;
 	size_t content_docs;
 	size_t nodes; /* alias-expanded nodes of every document so far */
@@ -274,9 +275,16 @@ static void secret_resolve_at(struct loader *L, struct secret_ref *s,
 			      const char *path)
 {
 	char *why = NULL;
-	if (L->opts->offline || s->kind == SECRET_LITERAL)
+	int rc = 0;
+	if (s->kind == SECRET_LITERAL)
 		return;
-	if (secret_resolve(s, L->sf->base_dir, &why) != 0)
+	if (L->opts->offline) /* only what needs no value */
+		rc = secret_check(s, &why);
+	else if (L->from_git)
+		rc = secret_resolve_confined(s, L->sf->base_dir, &why);
+	else
+		rc = secret_resolve(s, L->sf->base_dir, &why);
+	if (rc != 0)
 		report(L, DIAG_ERROR, &s->pos, path, "%s",
 		       why ? why : "out of memory");
 	free(why);
@@ -869,6 +877,7 @@ int load_desired(struct desired_state **out, const struct source *src,
 	struct loader L = {0};
 	*out = NULL;
 	L.opts = opts ? opts : &defaults;
+	L.from_git = src->info.repo != NULL;
 	L.diags = &mine;
 	L.ds = calloc(1, sizeof(*L.ds));
 	if (!L.ds) {

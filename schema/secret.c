@@ -2,11 +2,13 @@
 #include "reconcile/str.h"
 
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void wipe_free(char *p, size_t n)
 {
@@ -14,8 +16,39 @@ static void wipe_free(char *p, size_t n)
 	free(p);
 }
 
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool secret_env_reserved(const char *name)
+{
+	if (has_prefix(name, "ULTRAVOX_"))
+		return true;
+	if (!has_prefix(name, "SIPSYNC_"))
+		return false;
+	return !has_prefix(name, "SIPSYNC_SECRET_") &&
+	       !has_prefix(name, "SIPSYNC_PASSWORD_") &&
+	       !has_prefix(name, "SIPSYNC_FALLBACK_SECRET_");
+}
+
+int secret_check(const struct secret_ref *s, char **why)
+{
+	*why = NULL;
+	if (s->kind == SECRET_ENV && s->ref && secret_env_reserved(s->ref)) {
+		*why = str_printf("environment variable %s is one of "
+				  "sipsync's own settings and cannot be a "
+				  "secret reference",
+				  s->ref);
+		return -1;
+	}
+	return 0;
+}
+
 static int resolve_env(struct secret_ref *s, char **why)
 {
+	if (secret_check(s, why) != 0)
+		return -1;
 	const char *v = getenv(s->ref);
 	if (!v) {
 		*why = str_printf("environment variable %s is not set", s->ref);
@@ -37,19 +70,18 @@ static char *join_path(const char *base_dir, const char *path)
 {
 	if (path[0] == '/' || !base_dir || !*base_dir)
 		return strdup(path);
-	size_t n = strlen(base_dir) + strlen(path) + 2;
-	char *full = malloc(n);
-	if (full)
-		snprintf(full, n, "%s/%s", base_dir, path);
-	return full;
+	return str_printf("%s/%s", base_dir, path);
 }
 
-/* Reads at most SECRET_MAX_FILE_SIZE bytes of full into *out. */
-static int read_secret_file(const char *full, const char *shown, char **out,
-			    size_t *len, char **why)
+int secret_read_file(const char *path, const char *shown, size_t max,
+		     char **out, size_t *len, char **why)
 {
-	FILE *fp = fopen(full, "rb");
-	if (!fp) {
+	*out = NULL;
+	*len = 0;
+	*why = NULL;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
 		*why = str_printf("cannot read secret file %s: %s", shown,
 				  strerror(errno));
 		return -1;
@@ -57,35 +89,74 @@ static int read_secret_file(const char *full, const char *shown, char **out,
 	int rc = -1;
 	struct stat st;
 	char *buf = NULL;
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+	size_t n = 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		*why =
 		    str_printf("secret file %s is not a regular file", shown);
 		goto out;
 	}
-	if (st.st_size > SECRET_MAX_FILE_SIZE) {
-		*why = str_printf("secret file %s is larger than %d bytes",
-				  shown, SECRET_MAX_FILE_SIZE);
+	if (st.st_size < 0 || (size_t)st.st_size > max) {
+		*why = str_printf("secret file %s is larger than %zu bytes",
+				  shown, max);
 		goto out;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		*why = NULL;
+	if (!(buf = malloc(max + 2)))
+		goto out;
+	while (n <= max) { /* one byte more than max tells a growing file */
+		ssize_t got = read(fd, buf + n, max + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			*why = str_printf("cannot read secret file %s: %s",
+					  shown, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n > max) {
+		*why = str_printf("secret file %s is larger than %zu bytes",
+				  shown, max);
 		goto out;
 	}
-	*len = fread(buf, 1, (size_t)st.st_size, fp);
-	if (ferror(fp)) {
-		*why = str_printf("cannot read secret file %s: %s", shown,
-				  strerror(errno));
-		goto out;
-	}
-	buf[*len] = '\0';
+	buf[n] = '\0';
 	*out = buf;
+	*len = n;
 	buf = NULL;
 	rc = 0;
 out:
-	wipe_free(buf, buf ? (size_t)st.st_size + 1 : 0);
-	fclose(fp);
+	wipe_free(buf, buf ? max + 2 : 0);
+	close(fd);
 	return rc;
+}
+
+/* Reads the secret file full (shown as ref) into s->value. */
+static int read_into(struct secret_ref *s, const char *full, char **why)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	if (secret_read_file(full, s->ref, SECRET_MAX_FILE_SIZE, &buf, &len,
+			     why) != 0)
+		return -1;
+	size_t cap = len + 1;
+	if (len > 0 && buf[len - 1] == '\n') {
+		buf[--len] = '\0';
+		if (len > 0 && buf[len - 1] == '\r')
+			buf[--len] = '\0';
+	}
+	if (memchr(buf, '\0', len)) {
+		*why = str_printf("secret file %s contains a NUL byte", s->ref);
+		wipe_free(buf, cap);
+		return -1;
+	}
+	if (len == 0) {
+		*why = str_printf("secret file %s is empty", s->ref);
+		wipe_free(buf, cap);
+		return -1;
+	}
+	s->value = buf;
+	return 0;
 }
 
 static int resolve_file(struct secret_ref *s, const char *base_dir, char **why)
@@ -95,29 +166,57 @@ static int resolve_file(struct secret_ref *s, const char *base_dir, char **why)
 		*why = NULL;
 		return -1;
 	}
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = read_secret_file(full, s->ref, &buf, &len, why);
+	int rc = read_into(s, full, why);
 	free(full);
-	if (rc != 0)
-		return -1;
-	if (len > 0 && buf[len - 1] == '\n') {
-		buf[--len] = '\0';
-		if (len > 0 && buf[len - 1] == '\r')
-			buf[--len] = '\0';
-	}
-	if (memchr(buf, '\0', len)) {
-		*why = str_printf("secret file %s contains a NUL byte", s->ref);
-		wipe_free(buf, len);
-		return -1;
-	}
-	if (len == 0) {
-		*why = str_printf("secret file %s is empty", s->ref);
-		wipe_free(buf, len);
+	return rc;
+}
+
+/* realpath(dir/ref) must lie inside realpath(dir). */
+static int resolve_file_confined(struct secret_ref *s, const char *dir,
+				 char **why)
+{
+	char root[PATH_MAX], target[PATH_MAX];
+	if (!dir) {
+		*why = str_printf("secret file %s: {file: PATH} secrets in a "
+				  "git repository need --secrets-dir DIR",
+				  s->ref);
 		return -1;
 	}
-	s->value = buf;
-	return 0;
+	if (s->ref[0] == '/') {
+		*why = str_printf("secret file %s: an absolute path is not "
+				  "allowed in a git repository (paths are "
+				  "relative to --secrets-dir)",
+				  s->ref);
+		return -1;
+	}
+	if (!realpath(dir, root)) {
+		*why = str_printf("secrets directory %s: %s", dir,
+				  strerror(errno));
+		return -1;
+	}
+	char *full = join_path(root, s->ref);
+	if (!full) {
+		*why = NULL;
+		return -1;
+	}
+	bool found = realpath(full, target) != NULL;
+	int err = errno;
+	free(full);
+	if (!found) {
+		*why = str_printf("cannot read secret file %s: %s", s->ref,
+				  strerror(err));
+		return -1;
+	}
+	size_t rl = strlen(root);
+	bool inside = strncmp(target, root, rl) == 0 &&
+		      (target[rl] == '/' || (rl == 1 && root[0] == '/'));
+	if (!inside) {
+		*why = str_printf("secret file %s is outside the secrets "
+				  "directory",
+				  s->ref);
+		return -1;
+	}
+	return read_into(s, target, why);
 }
 
 int secret_resolve(struct secret_ref *s, const char *base_dir, char **why)
@@ -132,4 +231,13 @@ int secret_resolve(struct secret_ref *s, const char *base_dir, char **why)
 		return 0;
 	}
 	return 0;
+}
+
+int secret_resolve_confined(struct secret_ref *s, const char *secrets_dir,
+			    char **why)
+{
+	*why = NULL;
+	if (s->kind == SECRET_FILE)
+		return resolve_file_confined(s, secrets_dir, why);
+	return secret_resolve(s, NULL, why);
 }

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "reconcile/gitsrc.h"
+#include "reconcile/str.h"
+#include "schema/secret.h"
 #include "schema/source.h"
 
 const char cli_common_help[] =
@@ -19,6 +21,8 @@ const char cli_common_help[] =
     "      --ca-cert FILE        trust this CA bundle for the API\n"
     "      --repo URL --ref REF --path DIR\n"
     "                            read the desired state from a git repository\n"
+    "      --secrets-dir DIR     {file: PATH} secrets of a git repository\n"
+    "                            resolve inside DIR (else they are refused)\n"
     "      --state-dir DIR       state directory (default "
     "$XDG_STATE_HOME/sipsync)\n"
     "      --color auto|always|never\n"
@@ -92,6 +96,9 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		return 1;
 	case CLI_OPT_PATH:
 		c->git_path = arg;
+		return 1;
+	case CLI_OPT_SECRETS_DIR:
+		c->secrets_dir = arg;
 		return 1;
 	case CLI_OPT_COLOR:
 		choice = cli_parse_choice("--color", arg, colors);
@@ -229,25 +236,28 @@ const char *cli_api_url(const struct cli_common *c)
 	return "https://api.ultravox.ai";
 }
 
+/* The key file: a regular file (never waits on a FIFO), trailing blanks
+ * trimmed. */
 static char *read_key_file(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		cli_errorf("--api-key-file %s: %s", path, strerror(errno));
+	char *buf = NULL, *why = NULL;
+	size_t n = 0;
+	if (secret_read_file(path, path, 1024, &buf, &n, &why) != 0) {
+		cli_errorf("--api-key-file: %s", why ? why : "out of memory");
+		free(why);
 		return NULL;
 	}
-	char buf[1024];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
+	size_t cap = n + 1;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
 			 buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		buf[--n] = '\0';
-	char *key = n ? strdup(buf) : NULL;
-	memset(buf, 0, sizeof(buf));
-	if (!n)
-		cli_errorf("--api-key-file %s: file is empty", path);
-	return key;
+	if (n && !memchr(buf, '\0', n))
+		return buf;
+	cli_errorf("--api-key-file %s: file is %s", path,
+		   n ? "not text (a NUL byte)" : "empty");
+	str_wipe(buf, cap);
+	free(buf);
+	return NULL;
 }
 
 int cli_api_key(const struct cli_common *c, char **out)
@@ -298,6 +308,7 @@ int cli_open_source(const struct cli_common *c, struct source **out,
 	    .token = getenv("SIPSYNC_GIT_TOKEN"),
 	    .ssh_key = getenv("SIPSYNC_SSH_KEY"),
 	    .known_hosts = getenv("SIPSYNC_KNOWN_HOSTS"),
+	    .secrets_dir = c->secrets_dir,
 	};
 	int grc = state_dir ? gitsrc_load(out, &go, diags) : -1;
 	free(state_dir);

@@ -31,7 +31,9 @@ struct cli_common {
 	const char *state_dir;		   /* --state-dir */
 	const char *ca_cert;		   /* --ca-cert */
 	const char *repo, *ref, *git_path; /* --repo --ref --path */
-	const char *source;		   /* positional SOURCE, default "." */
+	const char *secrets_dir; /* --secrets-dir: {file:} secrets of a git
+				    source resolve inside it */
+	const char *source;	 /* positional SOURCE, default "." */
 	enum cli_color color;
 	enum cli_log_format log_format;
 	int verbosity; /* -v +1, -q -1 */
@@ -53,6 +55,7 @@ enum {
 	CLI_OPT_VERBOSE,
 	CLI_OPT_QUIET,
 	CLI_OPT_FORCE,
+	CLI_OPT_SECRETS_DIR,
 };
 
 /* clang-format off */
@@ -69,7 +72,8 @@ enum {
 	{"help", no_argument, NULL, CLI_OPT_HELP}, \
 	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE}, \
 	{"quiet", no_argument, NULL, CLI_OPT_QUIET}, \
-	{"force", no_argument, NULL, CLI_OPT_FORCE}
+	{"force", no_argument, NULL, CLI_OPT_FORCE}, \
+	{"secrets-dir", required_argument, NULL, CLI_OPT_SECRETS_DIR}
 /* clang-format on */
 
 /* Short options every command accepts, for getopt_long's optstring. */

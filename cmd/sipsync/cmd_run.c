@@ -6,6 +6,7 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "reconcile/agent.h"
+#include "reconcile/str.h"
 
 static const char run_usage[] =
     "usage: sipsync run --repo URL [--ref REF] [--path DIR] [options]\n"
@@ -199,6 +200,7 @@ int cmd_run(int argc, char **argv)
 	ac.git.path = c.git_path;
 	ac.git.cache_root = state_dir;
 	ac.git.token = getenv("SIPSYNC_GIT_TOKEN");
+	ac.git.secrets_dir = c.secrets_dir;
 	ac.api_url = cli_api_url(&c);
 	ac.ca_cert = c.ca_cert;
 	ac.api_key_file = c.api_key_file;
@@ -215,10 +217,7 @@ int cmd_run(int argc, char **argv)
 	install_signals();
 	rc = agent_run(&ac) == 0 ? EXIT_OK : EXIT_FAILURE_;
 out:
-	if (key) {
-		memset(key, 0, strlen(key));
-		free(key);
-	}
+	str_wipe_free(key);
 	free(state_dir);
 	return rc;
 }

@@ -175,31 +175,32 @@ static void test_full_fill(void **state)
 static void test_offline_leaves_secrets(void **state)
 {
 	(void)state;
-	unsetenv("SIPSYNC_TEST_UNSET");
+	unsetenv("SIPSYNC_SECRET_TEST_UNSET");
 	struct run r;
 	run_str(&r, "o.yaml",
 		"version: 1\n"
 		"sip:\n"
 		"  fallbackHandler:\n"
 		"    url: https://h.example.com/\n"
-		"    secrets: [{env: SIPSYNC_TEST_UNSET}]\n",
+		"    secrets: [{env: SIPSYNC_SECRET_TEST_UNSET}]\n",
 		true);
 	assert_int_equal(r.rc, 0);
 	assert_null(r.ds->sip.fallback.secrets[0].value);
 	assert_string_equal(r.ds->sip.fallback.secrets[0].ref,
-			    "SIPSYNC_TEST_UNSET");
+			    "SIPSYNC_SECRET_TEST_UNSET");
 	run_done(&r);
 	run_str(&r, "o.yaml",
 		"version: 1\n"
 		"sip:\n"
 		"  fallbackHandler:\n"
 		"    url: https://h.example.com/\n"
-		"    secrets: [{env: SIPSYNC_TEST_UNSET}]\n",
+		"    secrets: [{env: SIPSYNC_SECRET_TEST_UNSET}]\n",
 		false);
 	assert_int_equal(r.rc, -1);
 	assert_null(r.ds);
-	has_line(&r, "o.yaml:5:15: error: sip.fallbackHandler.secrets[0]: "
-		     "environment variable SIPSYNC_TEST_UNSET is not set");
+	has_line(&r,
+		 "o.yaml:5:15: error: sip.fallbackHandler.secrets[0]: "
+		 "environment variable SIPSYNC_SECRET_TEST_UNSET is not set");
 	run_done(&r);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -35,13 +36,17 @@ static void write_file(const char *name, const char *data, size_t len)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *names[] = {"crlf", "nl2", "empty", "nul", "big", "plain"};
+	const char *names[] = {"crlf",	  "nl2",   "empty",  "nul",
+			       "big",	  "plain", "fifo",   "sd/in",
+			       "sd/link", "sd/up", "outside"};
 	char path[512];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		unlink(path);
 	}
 	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/sd", dir);
 	rmdir(path);
 	rmdir(dir);
 	return 0;
@@ -64,20 +69,20 @@ static void test_env(void **state)
 {
 	(void)state;
 	char *why = NULL;
-	setenv("SIPSYNC_T_SECRET", "env-value-1", 1);
-	char *v = resolve(SECRET_ENV, "SIPSYNC_T_SECRET", NULL, &why);
+	setenv("SIPSYNC_SECRET_T", "env-value-1", 1);
+	char *v = resolve(SECRET_ENV, "SIPSYNC_SECRET_T", NULL, &why);
 	assert_string_equal(v, "env-value-1");
 	assert_null(why);
 	free(v);
-	setenv("SIPSYNC_T_SECRET", "", 1);
-	assert_null(resolve(SECRET_ENV, "SIPSYNC_T_SECRET", NULL, &why));
+	setenv("SIPSYNC_SECRET_T", "", 1);
+	assert_null(resolve(SECRET_ENV, "SIPSYNC_SECRET_T", NULL, &why));
 	assert_string_equal(why,
-			    "environment variable SIPSYNC_T_SECRET is empty");
+			    "environment variable SIPSYNC_SECRET_T is empty");
 	free(why);
-	unsetenv("SIPSYNC_T_SECRET");
-	assert_null(resolve(SECRET_ENV, "SIPSYNC_T_SECRET", NULL, &why));
+	unsetenv("SIPSYNC_SECRET_T");
+	assert_null(resolve(SECRET_ENV, "SIPSYNC_SECRET_T", NULL, &why));
 	assert_string_equal(why,
-			    "environment variable SIPSYNC_T_SECRET is not set");
+			    "environment variable SIPSYNC_SECRET_T is not set");
 	free(why);
 }
 
@@ -134,6 +139,132 @@ static void test_file_errors(void **state)
 	free(why);
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A FIFO is refused at once: opening it must not wait for a writer. */
+static void test_fifo_refused_at_once(void **state)
+{
+	(void)state;
+	char path[512], *why = NULL, *buf = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(20); /* without the fix open() blocks: fail, do not hang */
+	double t0 = mono();
+	assert_null(resolve(SECRET_FILE, "fifo", dir, &why));
+	assert_string_equal(why, "secret file fifo is not a regular file");
+	free(why);
+	assert_int_equal(secret_read_file(path, "F", 100, &buf, &len, &why),
+			 -1);
+	assert_null(buf);
+	assert_string_equal(why, "secret file F is not a regular file");
+	free(why);
+	alarm(0);
+	assert_true(mono() - t0 < 5);
+}
+
+/* sipsync's own settings are not secret references, for any source. */
+static void test_reserved_env_names(void **state)
+{
+	(void)state;
+	const char *refused[] = {"ULTRAVOX_API_KEY",  "ULTRAVOX_API_URL",
+				 "SIPSYNC_GIT_TOKEN", "SIPSYNC_SIM_API_KEY",
+				 "SIPSYNC_SSH_KEY",   "SIPSYNC_ANYTHING",
+				 "SIPSYNC_SECRET"};
+	const char *allowed[] = {"SIP_FALLBACK_SECRET",
+				 "PBX_SALES_PASSWORD",
+				 "SIPSYNC_SECRET_X",
+				 "SIPSYNC_PASSWORD_BOB",
+				 "SIPSYNC_FALLBACK_SECRET_1",
+				 "MY_SIPSYNC_GIT_TOKEN",
+				 "ULTRAVOX"};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (!secret_env_reserved(refused[i]))
+			fail_msg("%s not reserved", refused[i]);
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (secret_env_reserved(allowed[i]))
+			fail_msg("%s reserved", allowed[i]);
+	char *why = NULL;
+	setenv("ULTRAVOX_API_KEY", "the-api-key", 1);
+	char *v = resolve(SECRET_ENV, "ULTRAVOX_API_KEY", NULL, &why);
+	assert_null(v);
+	assert_string_equal(why, "environment variable ULTRAVOX_API_KEY is one "
+				 "of sipsync's own settings and cannot be a "
+				 "secret reference");
+	free(why);
+	char name[] = "SIPSYNC_GIT_TOKEN";
+	struct secret_ref s = {.kind = SECRET_ENV, .ref = name};
+	assert_int_equal(secret_check(&s, &why), -1);
+	assert_non_null(strstr(why, "SIPSYNC_GIT_TOKEN is one of"));
+	free(why);
+	unsetenv("ULTRAVOX_API_KEY");
+}
+
+static char *resolve_confined(const char *ref, const char *sdir, char **why)
+{
+	struct secret_ref s = {.kind = SECRET_FILE, .ref = strdup(ref)};
+	int rc = secret_resolve_confined(&s, sdir, why);
+	char *v = rc == 0 && s.value ? strdup(s.value) : NULL;
+	assert_true((rc == 0) == (v != NULL));
+	model_secret_release(&s);
+	return v;
+}
+
+/* A git source's {file:} secrets stay inside the secrets directory. */
+static void test_confined_files(void **state)
+{
+	(void)state;
+	char sd[512], path[512], target[512], *why = NULL;
+	snprintf(sd, sizeof(sd), "%s/sd", dir);
+	assert_int_equal(mkdir(sd, 0700), 0);
+	write_file("sd/in", "inside\n", 7);
+	write_file("outside", "host-file\n", 10);
+	snprintf(path, sizeof(path), "%s/sd/link", dir);
+	snprintf(target, sizeof(target), "%s/outside", dir);
+	assert_int_equal(symlink(target, path), 0);
+	snprintf(path, sizeof(path), "%s/sd/up", dir);
+	assert_int_equal(symlink("../outside", path), 0);
+
+	char *v = resolve_confined("in", sd, &why);
+	assert_string_equal(v, "inside");
+	free(v);
+	v = resolve_confined("./in", sd, &why);
+	assert_string_equal(v, "inside");
+	free(v);
+	assert_null(resolve_confined("in", NULL, &why)); /* no --secrets-dir */
+	assert_string_equal(why, "secret file in: {file: PATH} secrets in a "
+				 "git repository need --secrets-dir DIR");
+	free(why);
+	const char *out[] = {"../outside", "link", "up", "../sd/../outside"};
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		assert_null(resolve_confined(out[i], sd, &why));
+		char want[256];
+		snprintf(want, sizeof(want),
+			 "secret file %s is outside the secrets directory",
+			 out[i]);
+		assert_string_equal(why, want);
+		free(why);
+	}
+	assert_null(resolve_confined(target, sd, &why)); /* absolute */
+	assert_non_null(strstr(why, "an absolute path is not allowed"));
+	free(why);
+	assert_null(resolve_confined("/etc/passwd", sd, &why));
+	assert_non_null(strstr(why, "an absolute path is not allowed"));
+	free(why);
+	/* an env reference is checked as everywhere */
+	struct secret_ref s = {.kind = SECRET_ENV,
+			       .ref = strdup("SIPSYNC_GIT_TOKEN")};
+	assert_int_equal(secret_resolve_confined(&s, sd, &why), -1);
+	assert_non_null(strstr(why, "sipsync's own settings"));
+	free(why);
+	model_secret_release(&s);
+}
+
 static void test_literal_untouched(void **state)
 {
 	(void)state;
@@ -151,6 +282,9 @@ int main(void)
 	    cmocka_unit_test(test_file),
 	    cmocka_unit_test(test_file_errors),
 	    cmocka_unit_test(test_literal_untouched),
+	    cmocka_unit_test(test_fifo_refused_at_once),
+	    cmocka_unit_test(test_reserved_env_names),
+	    cmocka_unit_test(test_confined_files),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
