@@ -137,10 +137,12 @@ static bool domain_guard(const struct plan *p, const struct reconcile_opts *o,
 	    strcasecmp(p->desired_domain, p->live_domain) == 0 ||
 	    !guard_fails("domain", guard, o->force))
 		return false;
+	char *live = render_escape(p->live_domain); /* live data */
 	diag_add(d, DIAG_ERROR, &p->desired_domain_pos, "account.domain",
 		 "the desired state is for %s but the API key belongs to %s "
 		 "(refusing; --force overrides)",
-		 p->desired_domain, p->live_domain);
+		 p->desired_domain, live ? live : "?");
+	free(live);
 	return true;
 }
 

@@ -444,11 +444,29 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
+/* Backticks enough to fence text: one more than its longest run (live
+ * data could otherwise close the block and write markdown), at least 4. */
+static size_t fence_len(const char *text)
+{
+	size_t best = 3, run = 0;
+	for (; *text; text++) {
+		run = *text == '`' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best + 1;
+}
+
+static void buf_fence(struct buf *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "`");
+}
+
 char *render_markdown(const struct plan *p, size_t limit)
 {
-	static const char open[] =
-	    "<details><summary>Details</summary>\n\n````diff\n";
-	static const char close[] = "````\n\n</details>\n";
+	static const char open[] = "<details><summary>Details</summary>\n\n";
+	static const char close[] = "\n</details>\n";
 	static const char cut[] =
 	    "\u2026 truncated: %zu more lines not shown; run "
 	    "`sipsync plan` to see the whole plan\n";
@@ -462,21 +480,23 @@ char *render_markdown(const struct plan *p, size_t limit)
 		free(b.s);
 		return NULL;
 	}
-	size_t room =
-	    limit > b.len + sizeof(open) + sizeof(close) + sizeof(cut) + 32
-		? limit - b.len - sizeof(open) - sizeof(close) - sizeof(cut) -
-		      32
-		: 0;
+	size_t fence = fence_len(text);
+	size_t frame = sizeof(open) + sizeof(close) + sizeof(cut) + 32 +
+		       2 * fence + sizeof("diff\n\n");
+	size_t room = limit > b.len + frame ? limit - b.len - frame : 0;
 	size_t keep = strlen(text);
 	if (keep > room) {
 		keep = room;
 		while (keep > 0 && text[keep - 1] != '\n')
 			keep--;
 	}
-	buf_printf(&b, "%s%.*s", open, (int)keep, text);
+	buf_printf(&b, "%s", open);
+	buf_fence(&b, fence);
+	buf_printf(&b, "diff\n%.*s", (int)keep, text);
 	if (keep < strlen(text))
 		buf_printf(&b, cut, count_lines(text + keep));
-	buf_printf(&b, "%s", close);
+	buf_fence(&b, fence);
+	buf_printf(&b, "\n%s", close);
 	free(text);
 	return buf_take(&b);
 }

@@ -686,6 +686,8 @@ static void test_live_control_chars(void **st)
 		"evil\n+ registration fake@pbx.example.com", "p\r.example.com",
 		NULL);
 	add_cidr(&f->live->sip, "1.2.3.4/32\n+ 10.0.0.0/8");
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_2", "tick````s",
+		"pbx.example.com", NULL);
 	build(f);
 	char *text = render_text(f->plan, false);
 	char *md = render_markdown(f->plan, 0);
@@ -696,6 +698,9 @@ static void test_live_control_chars(void **st)
 	assert_non_null(strstr(text, "evil\\n+ registration fake"));
 	assert_non_null(strstr(text, "reg_\\x1b[2K"));
 	assert_null(strstr(md, "\n+ registration fake"));
+	/* a live backtick run cannot close the markdown code block */
+	assert_non_null(strstr(md, "\n`````diff\n"));
+	assert_non_null(strstr(md, "\n`````\n"));
 	char *label = render_escape("a\tb\x7f\xc2\x9b[1m\xc3\xa9");
 	assert_string_equal(label, "a\\tb\\x7f\\u009b[1m\xc3\xa9");
 	free(label);
