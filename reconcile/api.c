@@ -31,6 +31,7 @@
 #define MAX_PAGES 10000
 #define MAX_BODY (16L * 1024 * 1024)
 #define MAX_TEXT_MSG 200
+#define MAX_ERROR_MSG 1000
 #define AUTH_MSG                                                               \
 	"authentication failed (check ULTRAVOX_API_KEY or --api-key-file)"
 #define REDACTED "<redacted>"
@@ -190,40 +191,65 @@ static size_t secret_at(const struct api_client *c, const char *p)
 	return 0;
 }
 
+/* Bytes the UTF-8 sequence led by ch takes (1 for anything else). */
+static size_t utf8_len(unsigned char ch)
+{
+	return ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : ch >= 0xC0 ? 2 : 1;
+}
+
 /* One pass over msg: every registered secret (longest first) becomes
- * REDACTED, control characters become '?'; idempotent. Returns an
- * allocated string (NULL when out of memory). */
-static char *clean_message(const struct api_client *c, const char *msg)
+ * REDACTED, control characters become '?'; idempotent. The result is
+ * shortened to max bytes (then "..." is added) only after redaction, and
+ * never inside REDACTED or a UTF-8 sequence. in_cut says msg itself was
+ * cut short: its last bytes may begin a secret, so the bytes where no whole
+ * registered secret fits any more are left out. Returns an allocated
+ * string (NULL when out of memory). */
+static char *clean_text(const struct api_client *c, const char *msg, size_t max,
+			bool in_cut)
 {
 	const char *in = msg ? msg : "";
-	size_t rl = strlen(REDACTED), cap = strlen(in) + 1, len = 0;
+	size_t rl = strlen(REDACTED), n = strlen(in), stop = n, len = 0, i = 0;
+	bool more = in_cut;
+	if (in_cut && c->n_redact) { /* redact[0] is the longest */
+		size_t longest = strlen(c->redact[0]);
+		stop = n >= longest ? n - longest + 1 : 0;
+	}
+	size_t cap = (n < max / rl ? n * rl : max) + 4;
 	char *out = malloc(cap);
-	while (out && *in) {
-		size_t hit = secret_at(c, in);
-		if (len + rl + 2 > cap) {
-			char *grown = malloc(cap * 2 + rl);
-			if (grown)
-				memcpy(grown, out, len);
-			explicit_bzero(out, cap);
-			free(out);
-			out = grown;
-			cap = cap * 2 + rl;
-			if (!out)
-				break;
-		}
-		if (hit || strncmp(in, REDACTED, rl) == 0) {
+	if (!out)
+		return NULL;
+	while (i < stop) {
+		size_t hit = secret_at(c, in + i);
+		if (hit || strncmp(in + i, REDACTED, rl) == 0) {
 			/* an earlier pass's REDACTED stays as it is */
+			if (len + rl > max) {
+				more = true;
+				break;
+			}
 			memcpy(out + len, REDACTED, rl);
 			len += rl;
-			in += hit ? hit : rl;
+			i += hit ? hit : rl;
 			continue;
 		}
-		unsigned char ch = (unsigned char)*in++;
+		unsigned char ch = (unsigned char)in[i];
+		if (len + utf8_len(ch) > max) {
+			more = true;
+			break;
+		}
 		out[len++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		i++;
 	}
-	if (out)
-		out[len] = '\0';
+	if (more) {
+		memcpy(out + len, "...", 3);
+		len += 3;
+	}
+	out[len] = '\0';
 	return out;
+}
+
+static char *clean_message(const struct api_client *c, const char *msg)
+{
+	return clean_text(c, msg, SIZE_MAX, false);
 }
 
 static void add_http_diag(const struct api_client *c, struct diag_list *d,
@@ -323,6 +349,27 @@ static void apply_defaults(struct api_client *c, const struct api_config *cfg)
 						      : DEFAULT_MAX_DELAY_MS;
 }
 
+/* url for a message: any user:password@ part shown as "***@" (everything
+ * up to the last '@', so a password holding '/', '?' or '#' is hidden
+ * too), control characters as '?'. Allocated, NULL when out of memory. */
+static char *url_for_message(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	const char *start = sep ? sep + 3 : url, *at = strrchr(start, '@');
+	size_t head = (size_t)(start - url), n = strlen(url) + 4;
+	char *out = malloc(n);
+	if (!out)
+		return NULL;
+	if (at)
+		snprintf(out, n, "%.*s***%s", (int)head, url, at);
+	else
+		snprintf(out, n, "%s", url);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
 static int client_setup(struct api_client *c, const struct api_config *cfg,
 			struct diag_list *d)
 {
@@ -332,9 +379,11 @@ static int client_setup(struct api_client *c, const struct api_config *cfg,
 		len--;
 	if (!base || !len || !(c->base = strndup(base, len)) ||
 	    parse_origin(c->base, &c->origin, &c->https) < 0) {
+		char *shown = url_for_message(base ? base : "");
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "invalid API URL \"%s\" (want http:// or https://)",
-			 base ? base : "");
+			 shown ? shown : "?");
+		free(shown);
 		return -1;
 	}
 	if (!cfg->api_key || !*cfg->api_key || has_ctl(cfg->api_key)) {
@@ -614,28 +663,38 @@ static long backoff_ms(struct api_client *c, int attempt)
 }
 
 /* A redirect is never followed (the key would go along): say where to. */
-static char *redirect_message(const struct xfer *x)
+static char *redirect_message(const struct api_client *c, const struct xfer *x)
 {
 	char *where = NULL, buf[600];
 	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &where);
+	char *shown =
+	    clean_text(c, where ? where : "(no Location)", 500, false);
 	snprintf(buf, sizeof(buf),
-		 "redirected to %.500s, not followed (check the API URL)",
-		 where ? where : "(no Location)");
+		 "redirected to %s, not followed (check the API URL)",
+		 shown ? shown : "(out of memory)");
+	free(shown);
 	return strdup(buf);
 }
 
-/* The server's message for a failed HTTP answer (allocated). */
-static char *server_message(const struct xfer *x)
+/* The server's message for a failed HTTP answer: redacted whole, then
+ * shortened for display (allocated). */
+static char *server_message(const struct api_client *c, const struct xfer *x)
 {
+	bool cut = false;
 	if (x->status >= 300 && x->status < 400)
-		return redirect_message(x);
-	char *msg = x->resp_len ? api_parse_error(x->resp, x->resp_len) : NULL;
-	if (!msg && x->resp_len) {
-		/* not JSON: a proxy's page; keep a short text, never HTML */
-		if (x->resp[0] == '<')
-			msg = strdup("unexpected non-JSON (HTML) response");
-		else
-			msg = strndup(x->resp, MAX_TEXT_MSG);
+		return redirect_message(c, x);
+	char *raw =
+	    x->resp_len ? api_parse_error(x->resp, x->resp_len, &cut) : NULL;
+	char *msg = NULL;
+	if (raw)
+		msg = clean_text(c, raw, MAX_ERROR_MSG, cut);
+	else if (x->resp_len && x->resp[0] == '<')
+		msg = strdup("unexpected non-JSON (HTML) response");
+	else if (x->resp_len) /* a proxy's text: keep a short part */
+		msg = clean_text(c, x->resp, MAX_TEXT_MSG, false);
+	if (raw) {
+		explicit_bzero(raw, strlen(raw));
+		free(raw);
 	}
 	if (!msg || !*msg) {
 		free(msg);
@@ -659,7 +718,7 @@ static void fail_with_answer(struct api_client *c, struct xfer *x, CURLcode cc,
 	char *msg = NULL;
 	const char *what;
 	if (cc == CURLE_OK) {
-		msg = server_message(x);
+		msg = server_message(c, x);
 		what = msg ? msg : "(out of memory)";
 	} else if (x->too_big) {
 		what = "response too large";
@@ -1035,8 +1094,53 @@ static void queue_clear(struct xqueue *q)
 	q->n = 0;
 }
 
-/* Lists every registration page; when sip is not NULL, GET /api/sip runs
- * beside the first page. */
+struct id_at {
+	const char *id;
+	size_t at;
+};
+
+static int by_id_then_at(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	int r = strcmp(x->id, y->id);
+	return r ? r : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Pages that overlap (the listing changed while it was read) repeat a
+ * registration: keep its first occurrence only, so nobody takes the
+ * repeat for a duplicate to delete. Returns 0, or -1 when out of memory. */
+static int drop_repeated_ids(struct registration *regs, size_t *n)
+{
+	struct id_at *v = *n > 1 ? calloc(*n, sizeof(*v)) : NULL;
+	bool *gone = *n > 1 ? calloc(*n, sizeof(*gone)) : NULL;
+	size_t kept = 0;
+	if (*n <= 1)
+		return 0;
+	if (!v || !gone) {
+		free(v);
+		free(gone);
+		return -1;
+	}
+	for (size_t i = 0; i < *n; i++)
+		v[i] = (struct id_at){regs[i].id ? regs[i].id : "", i};
+	qsort(v, *n, sizeof(*v), by_id_then_at);
+	for (size_t i = 1; i < *n; i++)
+		gone[v[i].at] = strcmp(v[i].id, v[i - 1].id) == 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (gone[i])
+			model_registration_release(&regs[i]);
+		else
+			regs[kept++] = regs[i];
+	}
+	*n = kept;
+	free(v);
+	free(gone);
+	return 0;
+}
+
+/* Lists every registration page (a registrationId seen on an earlier page
+ * is dropped); when sip is not NULL, GET /api/sip runs beside the first
+ * page. */
 static int read_all(struct api_client *c, struct sip_config *sip,
 		    struct registration **regs, size_t *n, struct diag_list *d)
 {
@@ -1076,6 +1180,8 @@ static int read_all(struct api_client *c, struct sip_config *sip,
 		free(next);
 		next = NULL;
 	}
+	if (drop_repeated_ids(*regs, n) < 0)
+		goto oom;
 	snapshot_set(c, *regs, *n);
 	rc = 0;
 	goto out;

@@ -8,9 +8,6 @@
 
 #include <jansson.h>
 
-/* Longest rendered server error kept; the rest is cut with "...". */
-#define ERROR_MAX 1000
-
 static int set_why(char **why, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -211,6 +208,19 @@ static int nullable(json_t *obj, const char *name, enum field_state *st,
 	return 0;
 }
 
+/* A registrationId that is safe as the last segment of a request path:
+ * not empty, "." or "..", and no '/', '?', '#', '%', whitespace or control
+ * characters (any of these would send the request somewhere else). */
+static bool id_usable(const char *id)
+{
+	if (!*id || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("/?#%", *p))
+			return false;
+	return true;
+}
+
 static int parse_registration(json_t *o, struct registration *r, size_t i,
 			      char **why)
 {
@@ -221,6 +231,12 @@ static int parse_registration(json_t *o, struct registration *r, size_t i,
 	if (opt_string(o, "registrationId", &r->id, &has) < 0 || !has)
 		return set_why(
 		    why, "results[%zu].registrationId is not a string", i);
+	if (!id_usable(r->id))
+		return set_why(why,
+			       "results[%zu].registrationId is not a usable id "
+			       "(empty, \".\", \"..\", or holding '/', '?', "
+			       "'#', '%%', whitespace or a control character)",
+			       i);
 	if (opt_string(o, "username", &r->username, &has) < 0 || !has)
 		return set_why(why, "results[%zu].username is not a string", i);
 	if (opt_string(o, "proxy", &r->proxy, &has) < 0 || !has)
@@ -297,12 +313,13 @@ char *api_parse_registration_id(const char *body, size_t len)
 	json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, NULL);
 	const char *id =
 	    json_string_value(json_object_get(root, "registrationId"));
-	char *out = id ? strdup(id) : NULL;
+	char *out = id && id_usable(id) ? strdup(id) : NULL;
 	json_decref(root);
 	return out;
 }
 
-/* A growing string for the error renderer. */
+/* A growing string for the error renderer, at most API_PARSE_ERROR_MAX
+ * bytes; full says that something was left out. */
 struct sbuf {
 	char *s;
 	size_t len, cap;
@@ -314,13 +331,13 @@ static void sb_add(struct sbuf *b, const char *s)
 	size_t n = strlen(s);
 	if (b->full)
 		return;
-	if (b->len + n > ERROR_MAX) {
-		n = ERROR_MAX - b->len;
+	if (b->len + n > API_PARSE_ERROR_MAX) {
+		n = API_PARSE_ERROR_MAX - b->len;
 		b->full = true;
 	}
-	if (b->len + n + 4 > b->cap) {
+	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 128;
-		while (cap < b->len + n + 4)
+		while (cap < b->len + n + 1)
 			cap *= 2;
 		char *grown = realloc(b->s, cap);
 		if (!grown) {
@@ -332,10 +349,6 @@ static void sb_add(struct sbuf *b, const char *s)
 	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
-	if (b->full) {
-		memcpy(b->s + b->len, "...", 3);
-		b->len += 3;
-	}
 	b->s[b->len] = '\0';
 }
 
@@ -363,6 +376,22 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* prefix + sep + key (+ close), allocated; a prefix longer than the whole
+ * rendering could be is never built (NULL, and the output marked cut), so
+ * a key is never cut part-way. */
+static char *sub_prefix(struct sbuf *b, const char *prefix, const char *sep,
+			const char *key, const char *close)
+{
+	size_t n = strlen(prefix) + strlen(sep) + strlen(key) + strlen(close);
+	char *sub = n <= API_PARSE_ERROR_MAX ? malloc(n + 1) : NULL;
+	if (!sub) {
+		b->full = true;
+		return NULL;
+	}
+	snprintf(sub, n + 1, "%s%s%s%s", prefix, sep, key, close);
+	return sub;
+}
+
 static void render_object(struct sbuf *b, const char *prefix, json_t *v,
 			  int depth)
 {
@@ -375,15 +404,18 @@ static void render_object(struct sbuf *b, const char *prefix, json_t *v,
 	}
 	json_object_foreach(v, key, val)
 	{
-		char sub[512];
+		char *sub;
 		if (strcmp(key, "non_field_errors") == 0)
-			snprintf(sub, sizeof(sub), "%s", prefix);
+			sub = sub_prefix(b, prefix, "", "", "");
 		else if (all_digits(key) && *prefix)
-			snprintf(sub, sizeof(sub), "%s[%s]", prefix, key);
+			sub = sub_prefix(b, prefix, "[", key, "]");
 		else
-			snprintf(sub, sizeof(sub), "%s%s%s", prefix,
-				 *prefix ? "." : "", key);
+			sub =
+			    sub_prefix(b, prefix, *prefix ? "." : "", key, "");
+		if (!sub)
+			return;
 		render(b, sub, val, depth + 1);
+		free(sub);
 	}
 }
 
@@ -391,7 +423,7 @@ static void render(struct sbuf *b, const char *prefix, json_t *v, int depth)
 {
 	size_t i;
 	json_t *item;
-	char sub[512], num[32];
+	char num[32];
 
 	if (depth > 16 || b->full)
 		return;
@@ -404,8 +436,12 @@ static void render(struct sbuf *b, const char *prefix, json_t *v, int depth)
 				render(b, prefix, item, depth + 1);
 				continue;
 			}
-			snprintf(sub, sizeof(sub), "%s[%zu]", prefix, i);
+			snprintf(num, sizeof(num), "%zu", i);
+			char *sub = sub_prefix(b, prefix, "[", num, "]");
+			if (!sub)
+				return;
 			render(b, sub, item, depth + 1);
+			free(sub);
 		}
 	} else if (json_is_string(v)) {
 		render_msg(b, prefix, json_string_value(v));
@@ -422,16 +458,20 @@ static void render(struct sbuf *b, const char *prefix, json_t *v, int depth)
 	}
 }
 
-char *api_parse_error(const char *body, size_t len)
+char *api_parse_error(const char *body, size_t len, bool *cut)
 {
 	struct sbuf b = {0};
 	json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, NULL);
+	if (cut)
+		*cut = false;
 	if (!json_is_object(root) && !json_is_array(root)) {
 		json_decref(root);
 		return NULL;
 	}
 	render(&b, "", root, 0);
 	json_decref(root);
+	if (cut)
+		*cut = b.full;
 	if (!b.s)
 		return strdup("");
 	return b.s;

@@ -11,6 +11,7 @@
 #ifndef SIPSYNC_API_PARSE_H
 #define SIPSYNC_API_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "reconcile/model.h"
@@ -34,14 +35,20 @@ int api_parse_page(const char *body, size_t len, struct registration **regs,
  * NULL when absent or not JSON. */
 char *api_parse_registration_id(const char *body, size_t len);
 
+/* Longest rendering of an error body kept by api_parse_error. */
+#define API_PARSE_ERROR_MAX ((size_t)65536)
+
 /* A Django REST Framework error body rendered on one line:
  *   {"detail": "x"}                                -> "x"
  *   {"allowedAgents": [{}, {"toUserPattern": ["m"]}]}
  *                                  -> "allowedAgents[1].toUserPattern: m"
  *   {"non_field_errors": ["m"]}                    -> "m"
- * several messages joined with "; ". Returns an allocated string, or NULL
- * when the body is not a JSON object or array. */
-char *api_parse_error(const char *body, size_t len);
+ * several messages joined with "; ". The text is NOT redacted: the caller
+ * redacts it whole and only then shortens it for display. It is cut (with
+ * no marker) at API_PARSE_ERROR_MAX bytes; *cut (may be NULL) then says
+ * true, and the last bytes may hold the start of a secret. Returns an
+ * allocated string, or NULL when the body is not a JSON object or array. */
+char *api_parse_error(const char *body, size_t len, bool *cut);
 
 /* The secret values a request body carries ("password", and the strings
  * of "fallbackHandler.secrets"): calls fn for each. Bodies that are not

@@ -37,7 +37,7 @@ struct fake_req {
 
 struct fake_reply {
 	int status;
-	char body[16384];
+	char body[131072];
 	char retry_after[16];
 	char location[128];
 	int delay_ms;
@@ -510,6 +510,90 @@ static void test_wrong_shape(void **state)
 			   "results[0].registrationId is not a string");
 	expect_shape_error(SIP_OK, "{\"results\": [], \"next\": 7}",
 			   "next is not a string");
+}
+
+/* A registrationId that would send a DELETE or PATCH to another path. */
+static void test_unusable_registration_id(void **state)
+{
+	(void)state;
+	const char *bad[] = {"",      ".",	   "..",       "a/b", "../x",
+			     "a?b",   "a#b",	   "a%2Fb",    "a b", "a\\tb",
+			     "a\\nb", "a\\u0001b", "a\\u007fb"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char page[512];
+		snprintf(page, sizeof(page),
+			 "{\"results\": [{\"registrationId\": \"ok_1\", "
+			 "\"username\": \"u\", \"proxy\": \"p\"}, "
+			 "{\"registrationId\": \"%s\", \"username\": \"v\", "
+			 "\"proxy\": \"p\"}]}",
+			 bad[i]);
+		expect_shape_error(SIP_OK, page,
+				   "GET /api/sip/registrations: 200: response "
+				   "is not a PaginatedSipRegistrationList: "
+				   "results[1].registrationId is not a usable "
+				   "id");
+	}
+	/* nor is one taken from a create's answer */
+	const char *dots = "{\"registrationId\": \"..\"}";
+	const char *good = "{\"registrationId\": \"reg_4f2a\"}";
+	assert_null(api_parse_registration_id(dots, strlen(dots)));
+	char *id = api_parse_registration_id(good, strlen(good));
+	assert_string_equal(id, "reg_4f2a");
+	free(id);
+}
+
+/* Two pages that overlap (the list changed between them): the repeated
+ * registration is listed once, as first seen. */
+static void script_overlap(struct fake *f, const struct fake_req *rq,
+			   struct fake_reply *rp)
+{
+	if (strcmp(rq->path, "/api/sip") == 0) {
+		snprintf(rp->body, sizeof(rp->body), SIP_OK);
+		return;
+	}
+	if (!rq->cursor)
+		snprintf(rp->body, sizeof(rp->body),
+			 "{\"next\": \"%s/api/sip/registrations?cursor=p2\", "
+			 "\"results\": [{\"registrationId\": \"a1\", "
+			 "\"username\": \"ua\", \"proxy\": \"p\"}, "
+			 "{\"registrationId\": \"b1\", \"username\": \"ub\", "
+			 "\"proxy\": \"p\"}]}",
+			 f->base);
+	else
+		snprintf(rp->body, sizeof(rp->body),
+			 "{\"next\": null, \"results\": ["
+			 "{\"registrationId\": \"b1\", \"username\": "
+			 "\"ub-again\", \"proxy\": \"p\"}, "
+			 "{\"registrationId\": \"c1\", \"username\": \"uc\", "
+			 "\"proxy\": \"p\"}]}");
+}
+
+static void test_overlapping_pages(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_overlap);
+	struct api_client *c = client_for(f, 1, 2);
+	struct live_state *ls = NULL;
+	struct registration *regs = NULL;
+	size_t n = 0;
+	struct diag_list d = {0};
+	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	assert_int_equal(ls->n_regs, 3);
+	assert_string_equal(ls->regs[0].id, "a1");
+	assert_string_equal(ls->regs[1].id, "b1");
+	assert_string_equal(ls->regs[1].username, "ub");
+	assert_string_equal(ls->regs[2].id, "c1");
+	model_live_free(ls);
+	assert_int_equal(api_list_registrations(c, &regs, &n, &d), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(regs[2].id, "c1");
+	for (size_t i = 0; i < n; i++)
+		model_registration_release(&regs[i]);
+	free(regs);
+	assert_int_equal(d.len, 0);
+	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 4);
+	api_client_free(c);
+	fake_stop(f);
 }
 
 static const char *g_next;
@@ -1351,6 +1435,23 @@ static void test_bad_config(void **state)
 	assert_null(c);
 	assert_diag(&d, "invalid API URL");
 	diag_list_clear(&d);
+	/* a token in the URL's userinfo is not shown */
+	const char *urls[][2] = {
+	    {"ftp://alice:tok-SECRET1@x.example/api",
+	     "\"ftp://***@x.example/api\""},
+	    {"alice:tok-SECRET2@x.example", "\"***@x.example\""},
+	    {"gopher://bob:p/w?tok-SECRET3#@h:1", "\"gopher://***@h:1\""},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		cfg.base_url = urls[i][0];
+		assert_int_equal(api_client_new(&c, &cfg, &d), -1);
+		assert_diag(&d, urls[i][1]);
+		char *s = first_diag(&d);
+		assert_null(strstr(s, "tok-SECRET"));
+		assert_null(strstr(s, "alice"));
+		free(s);
+		diag_list_clear(&d);
+	}
 	cfg.base_url = "https://api.ultravox.ai";
 	cfg.api_key = "a\r\nX-Evil: 1";
 	assert_int_equal(api_client_new(&c, &cfg, &d), -1);
@@ -1393,13 +1494,94 @@ static void test_parse_error_render(void **state)
 	(void)state;
 	const char *b =
 	    "{\"a\": {\"b\": [\"x\", \"y\"]}, \"c\": [{\"d\": [\"z\"]}]}";
-	char *s = api_parse_error(b, strlen(b));
+	bool cut = true;
+	char *s = api_parse_error(b, strlen(b), &cut);
 	assert_string_equal(s, "a.b: x; a.b: y; c[0].d: z");
+	assert_false(cut);
 	free(s);
-	assert_null(api_parse_error("nope", 4));
-	s = api_parse_error("{\"detail\": \"Not found.\", \"code\": 1}", 35);
+	assert_null(api_parse_error("nope", 4, NULL));
+	s = api_parse_error("{\"detail\": \"Not found.\", \"code\": 1}", 35,
+			    NULL);
 	assert_string_equal(s, "Not found.");
 	free(s);
+}
+
+/* A secret the cut for display would split: redaction comes first. */
+static char *g_big_body;
+
+static void script_big(struct fake *f, const struct fake_req *rq,
+		       struct fake_reply *rp)
+{
+	(void)f;
+	(void)rq;
+	rp->status = 400;
+	snprintf(rp->body, sizeof(rp->body), "%s", g_big_body);
+}
+
+/* POSTs a password pw (len bytes) and gets 400 with `body`; the diag must
+ * hold no 8-byte part of pw. Returns the diag (free it). */
+static char *post_with_answer(const char *pw, const char *body)
+{
+	struct fake *f = fake_start(script_big);
+	struct api_client *c = client_for(f, 1, 1);
+	struct diag_list d = {0};
+	size_t n = strlen(pw) + 64;
+	char *req = malloc(n);
+	assert_non_null(req);
+	snprintf(req, n, "{\"username\": \"a\", \"password\": \"%s\"}", pw);
+	struct api_write w =
+	    make_write(API_POST, "/api/sip/registrations", req, NULL);
+	g_big_body = (char *)body;
+	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
+	char *s = first_diag(&d);
+	for (size_t i = 0; i + 8 <= strlen(pw); i++) {
+		char part[9];
+		memcpy(part, pw + i, 8);
+		part[8] = '\0';
+		if (strstr(s, part))
+			fail_msg("part of the secret leaked at %zu: %s", i, s);
+	}
+	free(req);
+	diag_list_clear(&d);
+	api_write_release(&w);
+	api_client_free(c);
+	fake_stop(f);
+	return s;
+}
+
+static void test_secret_not_split_by_cut(void **state)
+{
+	(void)state;
+	const char *pw = "Zq7-pw-straddles-the-cut-9";
+	char body[2048];
+	int off = snprintf(body, sizeof(body), "{\"password\": [\"");
+	memset(body + off, 'x', 970);
+	snprintf(body + off + 970, sizeof(body) - (size_t)off - 970, "%s\"]}",
+		 pw);
+	char *s = post_with_answer(pw, body);
+	assert_non_null(strstr(s, "xxx<redacted>"));
+	free(s);
+
+	/* a long password repeated past the renderer's own limit: the
+	 * rendering ends inside a copy, which must not show either */
+	char long_pw[701];
+	for (int i = 0; i < 700; i++)
+		long_pw[i] = (char)('a' + (i * 7) % 26);
+	long_pw[700] = '\0';
+	size_t cap = 100000;
+	char *big = malloc(cap);
+	assert_non_null(big);
+	size_t len = (size_t)snprintf(big, cap, "{\"password\": [\"");
+	while (len < API_PARSE_ERROR_MAX + 2000) {
+		memcpy(big + len, long_pw, 700);
+		len += 700;
+	}
+	snprintf(big + len, cap - len, "\"]}");
+	s = post_with_answer(long_pw, big);
+	assert_non_null(strstr(s, "password: <redacted><redacted>"));
+	assert_non_null(strstr(s, "..."));
+	free(s);
+	free(big);
 }
 
 int main(void)
@@ -1408,6 +1590,8 @@ int main(void)
 	    cmocka_unit_test(test_read_live_pages),
 	    cmocka_unit_test(test_request_details),
 	    cmocka_unit_test(test_wrong_shape),
+	    cmocka_unit_test(test_unusable_registration_id),
+	    cmocka_unit_test(test_overlapping_pages),
 	    cmocka_unit_test(test_next_refused),
 	    cmocka_unit_test(test_429_retry_after),
 	    cmocka_unit_test(test_retry_after_beyond_backoff_cap),
@@ -1432,6 +1616,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_config),
 	    cmocka_unit_test(test_redirect_not_followed),
 	    cmocka_unit_test(test_parse_error_render),
+	    cmocka_unit_test(test_secret_not_split_by_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
