@@ -54,8 +54,9 @@ struct agent_config {
 int agent_run(const struct agent_config *cfg);
 
 /* To be called from a signal handler (async-signal-safe): SIGTERM and
- * SIGINT stop the agent after the current step, SIGHUP re-reads the secret
- * files. Does nothing when no agent is running. */
+ * SIGINT stop the agent after the current step (a fetch in progress is
+ * abandoned at once), SIGHUP re-reads the secret files (regular files
+ * only; a FIFO is refused). Does nothing when no agent is running. */
 void agent_signal(int sig);
 
 /* Parses an interval: "90" or "90s" seconds, "5m", "1h", "250ms"; also

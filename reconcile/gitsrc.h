@@ -50,7 +50,9 @@ struct gitsrc_opts {
 				    With a limit a network fetch runs in a
 				    child process killed at the deadline
 				    (libgit2 has no network timeout of its
-				    own); local paths and file:// have none */
+				    own); local paths and file:// have none.
+				    The child restarts libgit2 (fresh TLS
+				    randoms) and dies with its parent */
 };
 
 struct gitsrc;

@@ -8,17 +8,18 @@
 set -u
 source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/lib/agent.sh"
+sim_start
 agent_trap
 
 REPO="$SCRATCH/repo"
 STATE="$SCRATCH/state"
 SD="$SCRATCH/secrets"
-KEY="api-key-$RANDOM$RANDOM-value"
+KEY="$ULTRAVOX_API_KEY"
 TOKEN="git-token-$RANDOM$RANDOM-value"
 HOSTFILE="host-file-$RANDOM$RANDOM-content"
 rm -rf "$REPO" "$STATE" "$SD" "$SCRATCH/outside" "$SCRATCH/local"
 mkdir -p "$SD"
-export ULTRAVOX_API_KEY="$KEY" SIPSYNC_GIT_TOKEN="$TOKEN"
+export SIPSYNC_GIT_TOKEN="$TOKEN"
 printf '%s\n' "$HOSTFILE" >"$SCRATCH/outside"
 printf 'fallback-secret-in-dir\n' >"$SD/fb"
 ln -s "$SCRATCH/outside" "$SD/link"
@@ -43,6 +44,15 @@ assert_contains "$OUT" "sip.yaml@${C1:0:7}:6:9: error: sip.fallbackHandler.secre
 # ... and resolved inside it with it
 OUT=$(validate --repo "$REPO" --secrets-dir "$SD") || fail "--secrets-dir: $OUT"
 assert_contains "$OUT" "valid" "--secrets-dir resolves"
+
+# The agent takes --secrets-dir too: refused without it, applied with it.
+"$SIPSYNC" run --once --listen none --mode apply --repo "$REPO" --state-dir "$STATE" \
+	2>"$SCRATCH/agent.log" && fail "agent read a file secret without --secrets-dir"
+grep -q "need --secrets-dir DIR" "$SCRATCH/agent.log" || fail "agent: $(cat "$SCRATCH/agent.log")"
+"$SIPSYNC" run --once --listen none --mode apply --repo "$REPO" --state-dir "$STATE" \
+	--secrets-dir "$SD" 2>"$SCRATCH/agent.log" || fail "agent --secrets-dir: $(cat "$SCRATCH/agent.log")"
+assert_contains "$(sim_ctl GET /_sim/state)" "fallback-secret-in-dir" "secret from --secrets-dir applied"
+assert_not_contains "$(cat "$SCRATCH/agent.log")" "fallback-secret-in-dir" "secret in the agent log"
 
 # Escapes: "..", a symlink out, an absolute path.
 for ref in ../outside link "$SCRATCH/outside" /etc/hostname; do
