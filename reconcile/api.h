@@ -88,8 +88,11 @@ void api_client_set_log(struct api_client *c, api_log_fn fn, void *ctx);
 
 /* GET /api/sip and every page of GET /api/sip/registrations (following
  * `next` as given). Every sip field of the result is FIELD_SET or
- * FIELD_NULL. Responses of the wrong shape are an error (diag), unknown
- * fields are ignored. Returns 0 and *out (model_live_free), or -1. */
+ * FIELD_NULL. A registrationId already seen on an earlier page (pages that
+ * overlap) is dropped, the first occurrence kept. Responses of the wrong
+ * shape (including an unusable registrationId, see api_parse_page) are an
+ * error (diag), unknown fields are ignored. Returns 0 and *out
+ * (model_live_free), or -1. */
 int api_read_live(struct api_client *c, struct live_state **out,
 		  struct diag_list *diags);
 

@@ -26,13 +26,16 @@ int api_parse_sip(const char *body, size_t len, struct sip_config *sip,
 
 /* One page of PaginatedSipRegistrationList. Appends the results to
  * *regs / *n (grown with realloc; the caller owns them) and sets *next to
- * the next page URL (allocated) or NULL. Returns 0, or -1 with *why (*regs
- * and *n then hold what was appended before the failure). */
+ * the next page URL (allocated) or NULL. A registrationId that could not
+ * be used as a path segment (empty, ".", "..", or holding '/', '?', '#',
+ * '%', whitespace or a control character) is the wrong shape. Returns 0,
+ * or -1 with *why (*regs and *n then hold what was appended before the
+ * failure). */
 int api_parse_page(const char *body, size_t len, struct registration **regs,
 		   size_t *n, char **next, char **why);
 
 /* The registrationId of a SipRegistration (POST answer): allocated, or
- * NULL when absent or not JSON. */
+ * NULL when absent, unusable (as for api_parse_page) or not JSON. */
 char *api_parse_registration_id(const char *body, size_t len);
 
 /* Longest rendering of an error body kept by api_parse_error. */
