@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <arpa/inet.h>
@@ -62,6 +63,8 @@ static void test_parse_duration(void **state)
  * fetch has connected, SIGTERM is sent (as the signal handler would). */
 struct stall {
 	int fd, stop[2];
+	bool flood; /* fill the wake-up pipe first (SIGHUPs): the stop byte
+		       is dropped, only the stop flag tells */
 };
 
 static void *stall_main(void *arg)
@@ -72,6 +75,8 @@ static void *stall_main(void *arg)
 		return NULL;
 	int c = accept(st->fd, NULL, NULL);
 	usleep(300000); /* the fetch is under way, waiting for an answer */
+	for (int i = 0; st->flood && i < 200000; i++)
+		agent_signal(SIGHUP);
 	agent_signal(SIGTERM);
 	struct pollfd q = {.fd = st->stop[0], .events = POLLIN};
 	poll(&q, 1, 30000); /* hold the connection open, silent */
@@ -87,12 +92,11 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void test_sigterm_ends_a_stalled_fetch(void **state)
+static void run_stalled(bool flood)
 {
-	(void)state;
 	char dir[] = "/tmp/test_agent.XXXXXX", url[128], cmd[256];
 	assert_non_null(mkdtemp(dir));
-	struct stall st;
+	struct stall st = {.flood = flood};
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof(a);
@@ -111,7 +115,10 @@ static void test_sigterm_ends_a_stalled_fetch(void **state)
 	FILE *log = open_memstream(&logbuf, &loglen);
 	assert_non_null(log);
 	struct agent_config cfg = {
-	    .git = {.url = url, .cache_root = dir, .timeout_ms = 30000},
+	    /* bounded even when the stop is missed: two cycles of at most
+	       8 s each */
+	    .git = {.url = url, .cache_root = dir, .timeout_ms = 8000},
+	    .max_cycles = 2,
 	    .api_url = "http://127.0.0.1:1",
 	    .api_key = "test-key",
 	    .state_dir = dir,
@@ -133,9 +140,25 @@ static void test_sigterm_ends_a_stalled_fetch(void **state)
 	if (took > 5)
 		fail_msg("SIGTERM during a fetch took %.1f s to stop\n%s", took,
 			 logbuf);
-	assert_non_null(strstr(logbuf, "stopping"));
+	/* the agent's own line (not max_cycles), after one cycle */
+	assert_non_null(strstr(logbuf, " info stopping\n"));
+	const char *c1 = strstr(logbuf, "fetch cancelled");
+	assert_non_null(c1);
+	assert_null(strstr(c1 + 1, "fetch cancelled"));
 	assert_null(strstr(logbuf, "will retry"));
 	free(logbuf);
+}
+
+static void test_sigterm_ends_a_stalled_fetch(void **state)
+{
+	(void)state;
+	run_stalled(false);
+}
+
+static void test_sigterm_with_a_full_wake_pipe(void **state)
+{
+	(void)state;
+	run_stalled(true);
 }
 
 int main(void)
@@ -143,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_duration),
 	    cmocka_unit_test(test_sigterm_ends_a_stalled_fetch),
+	    cmocka_unit_test(test_sigterm_with_a_full_wake_pipe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
