@@ -27,8 +27,17 @@ static json_t *load(const char *body, size_t len, char **why)
 {
 	json_error_t err;
 	json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, &err);
-	if (!root)
-		set_why(why, "invalid JSON: %s", err.text);
+	if (!root) {
+		/* jansson adds " near '<token>'": text of the body, which may
+		 * be (part of) a secret not known yet; say where instead */
+		char text[JSON_ERROR_TEXT_LENGTH];
+		snprintf(text, sizeof(text), "%s", err.text);
+		char *near = strstr(text, " near ");
+		if (near)
+			*near = '\0';
+		set_why(why, "invalid JSON: %s at line %d column %d", text,
+			err.line, err.column);
+	}
 	return root;
 }
 

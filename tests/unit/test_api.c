@@ -500,6 +500,16 @@ static void test_wrong_shape(void **state)
 			   "not a JSON object");
 	expect_shape_error("<html>oops</html>", page,
 			   "response is not a SipConfig: invalid JSON");
+	/* the parser's " near '<token>'" would show part of a live secret */
+	expect_shape_error("{\"fallbackHandler\": {\"url\": \"u\", "
+			   "\"secrets\": [\"live-secret-xyz",
+			   page,
+			   "GET /api/sip: 200: response is not a SipConfig: "
+			   "invalid JSON: premature end of input at line 1 "
+			   "column 61");
+	expect_shape_error(SIP_OK, "{\"results\": [live-secret-xyz]}",
+			   "not a PaginatedSipRegistrationList: invalid JSON: "
+			   "invalid token at line 1 column 17");
 	expect_shape_error("{\"allowedAgents\": [{\"agentId\": 5}], "
 			   "\"domain\": \"d\"}",
 			   page, "allowedAgents[0].agentId is not a string");
