@@ -376,7 +376,7 @@ static char *agent_pattern_text(const struct agent_allowance *a)
 static int agent_add_change(struct plan_item *it,
 			    const struct agent_allowance *a, size_t i)
 {
-	char field[32];
+	char field[48]; /* "allowedAgents[" + 20 digits + "]" */
 	snprintf(field, sizeof(field), "allowedAgents[%zu]", i);
 	struct plan_change *c = change_add(it, PLAN_OP_ADD, field);
 	if (!c)
