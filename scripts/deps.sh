@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
+pkgs=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
       libcurl4-openssl-dev libyaml-dev libjansson-dev libpcre2-dev
       libgit2-dev libmicrohttpd-dev libcmocka-dev libssl-dev
       curl git ca-certificates valgrind openssh-server openssh-client)

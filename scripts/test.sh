@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds, and runs the whole test suite twice:
-# a normal build, then an AddressSanitizer + UndefinedBehaviorSanitizer
-# build; then each fuzz target for a short fixed time.
+# Installs what is needed, checks the C formatting, builds, and runs the
+# whole test suite twice: a normal build, then an AddressSanitizer +
+# UndefinedBehaviorSanitizer build; then each fuzz target for a short
+# fixed time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh --with-node
 
 jobs=$(nproc)
+echo "== format (clang-format --dry-run -Werror, .clang-format)"
+git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
+echo "format: ok"
+
 echo "== normal build"
 bash scripts/build.sh build/release
 ctest --test-dir build/release --output-on-failure -j"$jobs"
