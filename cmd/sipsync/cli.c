@@ -210,9 +210,12 @@ int cli_positional(struct cli_common *c, int argc, char **argv,
 void cli_print_diags(FILE *fp, const struct diag_list *diags)
 {
 	for (size_t i = 0; i < diags->len; i++) {
-		char *line = diag_format(&diags->items[i]);
+		const struct diag *d = &diags->items[i];
+		char *line = diag_format(d);
+		/* a message with no file:line:col place says whose it is, as
+		 * cli_errorf does */
 		if (line)
-			fprintf(fp, "%s\n", line);
+			fprintf(fp, "%s%s\n", d->file ? "" : "sipsync: ", line);
 		free(line);
 	}
 }

@@ -122,7 +122,8 @@ void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_infof(const struct cli_common *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Prints every diagnostic of the list, one line each, to fp. */
+/* Prints every diagnostic of the list, one line each, to fp; one without
+ * a place is prefixed "sipsync: " like cli_errorf. */
 void cli_print_diags(FILE *fp, const struct diag_list *diags);
 
 /* True when colour should be used on fp. */

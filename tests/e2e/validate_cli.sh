@@ -112,12 +112,12 @@ grep -qF "dup_regs/b.yaml:7:7: error: registrations.items[1]: duplicate registra
 # empty sources are errors, not "nothing to manage"
 mkdir -p empty
 run 1 validate --offline empty
-same "$(cat err)" "error: empty: no desired state: no *.yaml or *.yml file" "empty dir"
+same "$(cat err)" "sipsync: error: empty: no desired state: no *.yaml or *.yml file" "empty dir"
 : > nothing.yaml
 run 1 validate --offline nothing.yaml
 grep -q "no desired state: every file is empty" err || fail "empty file: $(cat err)"
 run 1 validate --offline does-not-exist.yaml
-same "$(cat err)" "error: does-not-exist.yaml: No such file or directory" "missing path"
+same "$(cat err)" "sipsync: error: does-not-exist.yaml: No such file or directory" "missing path"
 
 # default SOURCE is .
 mkdir -p cwd && cp "$SRC_DIR/examples/minimal.yaml" cwd/ && (cd cwd && "$SIPSYNC" validate --offline >../out 2>../err) ||
