@@ -11,7 +11,10 @@ source "$SRC_DIR/tests/lib/sim.sh"
 PRISM="$SRC_DIR/tests/node/node_modules/.bin/prism"
 SPEC="$SHARED_DIR/ultravox/openapi.yaml"
 [ -x "$PRISM" ] || fail "prism not installed: $PRISM (scripts/deps.sh --with-node)"
-[ -r "$SPEC" ] || fail "spec not found: $SPEC"
+if [ ! -r "$SPEC" ]; then
+	echo "SKIP: the API spec is not beside the repository: $SPEC"
+	exit 77 # ctest: skipped
+fi
 A1=0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14
 A2=7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f
 
