@@ -76,9 +76,6 @@ enum {
 	{"secrets-dir", required_argument, NULL, CLI_OPT_SECRETS_DIR}
 /* clang-format on */
 
-/* Short options every command accepts, for getopt_long's optstring. */
-#define CLI_COMMON_SHORTOPTS "+hvq"
-
 /* The text printed for the common flags in every command's --help. */
 extern const char cli_common_help[];
 

@@ -153,21 +153,19 @@ static int run_option(struct agent_config *ac, int opt, const char *arg)
 static int parse_args(int argc, char **argv, struct cli_common *c,
 		      struct agent_config *ac)
 {
-	bool help = false;
+	bool help = false, started = false;
 	int opt;
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, run_options,
-				  NULL)) != -1) {
-		int r = cli_common_option(c, opt, optarg, &help);
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r == 0 && (opt == '?' || run_option(ac, opt, optarg) != 0))
+	while ((opt = cli_next_option(c, argc, argv, run_options, &started,
+				      &help)) >= 0) {
+		if (opt == ':' || opt == '?')
+			return cli_option_error("run", opt, argv);
+		if (run_option(ac, opt, optarg) != 0)
 			return EXIT_USAGE;
 	}
-	if (help) {
-		fputs(run_usage, stdout);
-		fputs(cli_common_help, stdout);
-		return EXIT_OK;
-	}
+	if (opt == -2)
+		return EXIT_USAGE;
+	if (help)
+		return cli_print_help(run_usage);
 	if (cli_positional(c, argc, argv, 0) != 0)
 		return EXIT_USAGE;
 	if (!c->repo) {
