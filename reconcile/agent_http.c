@@ -12,6 +12,7 @@
 
 #include "reconcile/crypto.h"
 #include "reconcile/str.h"
+#include "reconcile/netaddr.h"
 
 #define HOOK_MAX_BODY (1024 * 1024)
 
@@ -262,45 +263,15 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
-/* "HOST:PORT" or "[V6]:PORT" into a socket address. */
+/* "HOST:PORT" or "[V6]:PORT" into a socket address; an empty HOST is
+ * loopback, never every interface. */
 static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6)
 {
 	char host[128];
-	const char *colon;
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		if (!end || end[1] != ':' ||
-		    (size_t)(end - s - 1) >= sizeof(host))
-			return -1;
-		snprintf(host, sizeof(host), "%.*s", (int)(end - s - 1), s + 1);
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || (size_t)(colon - s) >= sizeof(host))
-			return -1;
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
-	}
-	char *end = NULL;
-	long port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || port < 0 || port > 65535)
+	unsigned port;
+	if (netaddr_split(s, host, sizeof(host), &port) != 0)
 		return -1;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &a4->sin_addr) ==
-	    1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*v6 = false;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*v6 = true;
-		return 0;
-	}
-	return -1;
+	return netaddr_from(host[0] ? host : "127.0.0.1", port, ss, v6);
 }
 
 int agent_http_start(struct agent_http **out,

@@ -18,6 +18,7 @@
 #include "sim_control.h"
 #include "sim_http.h"
 #include "sim_state.h"
+#include "reconcile/netaddr.h"
 
 #define EXIT_USAGE 64
 #define MAX_BODY (1024 * 1024)
@@ -92,31 +93,13 @@ static int parse_long(const char *s, long min, long max, long *out)
 /* "127.0.0.1:0", "[::1]:8080" or "localhost:0". */
 static int parse_listen(const char *s, struct opts *o)
 {
-	const char *colon, *host = s;
-	size_t hlen;
-	long port;
-
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || close[1] != ':')
-			return -1;
-		host = s + 1;
-		hlen = (size_t)(close - host);
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -1;
-		hlen = (size_t)(colon - s);
-	}
-	if (parse_long(colon + 1, 0, 65535, &port) != 0 || hlen == 0)
+	char host[128];
+	unsigned port;
+	if (netaddr_split(s, host, sizeof(host), &port) != 0 || !host[0])
 		return -1;
 	free(o->host);
-	if (hlen == 9 && strncmp(host, "localhost", 9) == 0)
-		o->host = strdup("127.0.0.1");
-	else
-		o->host = strndup(host, hlen);
-	o->port = (unsigned)port;
+	o->host = strdup(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host);
+	o->port = port;
 	return o->host ? 0 : -1;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sim_api.h"
+#include "reconcile/netaddr.h"
 
 #define CONNECTION_TIMEOUT_S 30
 #define QUERY_MAX 2048
@@ -295,28 +296,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
 	return serve_api(srv, con, &rq, u->too_big);
 }
 
-static int bind_address(const char *host, unsigned port,
-			struct sockaddr_storage *ss, bool *v6)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*v6 = false;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*v6 = true;
-		return 0;
-	}
-	return -1;
-}
-
 /* Binds and listens ourselves, so the port (and the URL the handlers use)
  * is known before the first request can arrive. Returns the socket or -1
  * with a message in err. */
@@ -327,7 +306,7 @@ static int listen_socket(const struct sim_http_config *cfg, bool *v6,
 	socklen_t len = sizeof(ss);
 	int fd, one = 1;
 
-	if (bind_address(cfg->host, cfg->port, &ss, v6) != 0) {
+	if (netaddr_from(cfg->host, cfg->port, &ss, v6) != 0) {
 		snprintf(err, errlen, "'%s': not a numeric IP address",
 			 cfg->host);
 		return -1;
