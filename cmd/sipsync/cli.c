@@ -132,6 +132,29 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 	}
 }
 
+/* The option token as typed, for messages: set by cli_next_option for an
+ * option it hands back as ':' or '?'. Never includes a value. */
+static const char *bad_token = "";
+
+/* argv element holding the option just returned by getopt_long. */
+static const char *typed_token(char **argv)
+{
+	if (optarg && optarg == argv[optind - 1] && optind >= 2)
+		return argv[optind - 2]; /* "--opt VALUE" */
+	return argv[optind - 1];	 /* "--opt", "--opt=VALUE", "-x" */
+}
+
+/* getopt_long takes unambiguous abbreviations (--api-key for
+ * --api-key-file); sipsync wants every long option spelled out, so a
+ * value is never read as something it was not meant to be. */
+static bool typed_in_full(const char *tok, const struct option *o)
+{
+	size_t n = strlen(o->name);
+	return strncmp(tok, "--", 2) == 0 &&
+	       strncmp(tok + 2, o->name, n) == 0 &&
+	       (tok[2 + n] == '\0' || tok[2 + n] == '=');
+}
+
 int cli_next_option(struct cli_common *c, int argc, char **argv,
 		    const struct option *longopts, bool *started,
 		    bool *want_help)
@@ -141,8 +164,16 @@ int cli_next_option(struct cli_common *c, int argc, char **argv,
 		opterr = 0; /* errors are reported by cli_option_error */
 		optind = 1;
 	}
-	int opt;
-	while ((opt = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
+	int opt, idx = -1;
+	while ((opt = getopt_long(argc, argv, ":hvq", longopts, &idx)) != -1) {
+		const char *tok = typed_token(argv);
+		if (idx >= 0 && !typed_in_full(tok, &longopts[idx]))
+			opt = '?';
+		idx = -1;
+		if (opt == '?' || opt == ':') {
+			bad_token = tok;
+			return opt;
+		}
 		int rc = cli_common_option(c, opt, optarg, want_help);
 		if (rc < 0)
 			return -2;
@@ -182,12 +213,22 @@ int cli_parse_choice(const char *flag, const char *arg,
 
 int cli_option_error(const char *cmd, int opt, char **argv)
 {
-	if (opt == ':')
-		cli_errorf("%s: option '%s' needs a value", cmd,
-			   argv[optind - 1]);
+	(void)argv;
+	/* the name only: "--opt=VALUE" may carry a secret */
+	int n = (int)strcspn(bad_token, "=");
+	if (n == 9 && strncmp(bad_token, "--api-key", 9) == 0)
+		cli_errorf("%s: --api-key: the API key is never taken from the "
+			   "command line (every user of the machine can read "
+			   "it); set ULTRAVOX_API_KEY or pass --api-key-file "
+			   "FILE",
+			   cmd);
+	else if (opt == ':')
+		cli_errorf("%s: option '%.*s' needs a value", cmd, n,
+			   bad_token);
 	else
-		cli_errorf("%s: unknown option '%s' (see 'sipsync %s --help')",
-			   cmd, argv[optind - 1], cmd);
+		cli_errorf(
+		    "%s: unknown option '%.*s' (see 'sipsync %s --help')", cmd,
+		    n, bad_token, cmd);
 	return EXIT_USAGE;
 }
 
