@@ -2,10 +2,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Refuse absurd inputs before reading them into memory. */
 #define SOURCE_MAX_FILE_SIZE (16u * 1024 * 1024)
@@ -63,10 +65,14 @@ static int read_file(struct source *src, const char *path,
 {
 	int rc = -1;
 	char *buf = NULL, *base = NULL;
-	FILE *fp = fopen(path, "rb");
+	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	if (!fp) {
 		diag_add(diags, DIAG_ERROR, NULL, NULL, "%s: cannot open: %s",
 			 path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	struct stat st;
@@ -111,6 +117,21 @@ static int is_yaml_name(const char *name)
 	       (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
+/* "dir/" + name, without doubling a trailing slash; caller frees. */
+static char *join_path(const char *dir, const char *name)
+{
+	size_t dlen = strlen(dir), n = dlen + strlen(name) + 2;
+	char *full = malloc(n);
+	if (full)
+		snprintf(full, n, "%s%s%s", dir,
+			 dlen && dir[dlen - 1] == '/' ? "" : "/", name);
+	return full;
+}
+
+/* Reads every regular *.yaml / *.yml file directly in path. Entries of
+ * another kind with such a name (a directory "old.yaml", a FIFO) are not
+ * desired state and are skipped; a file that cannot be read is an error,
+ * and every one of them is reported, not only the first. */
 static int read_dir(struct source *src, const char *path,
 		    struct diag_list *diags)
 {
@@ -125,20 +146,19 @@ static int read_dir(struct source *src, const char *path,
 	while ((de = readdir(dir)) != NULL) {
 		if (!is_yaml_name(de->d_name))
 			continue;
-		size_t n = strlen(path) + strlen(de->d_name) + 2;
-		char *full = malloc(n);
+		char *full = join_path(path, de->d_name);
 		if (!full) {
 			rc = -1;
 			break;
 		}
-		/* "dir/" + name, without doubling a trailing slash */
-		size_t plen = strlen(path);
-		snprintf(full, n, "%s%s%s", path,
-			 plen && path[plen - 1] == '/' ? "" : "/", de->d_name);
-		rc = read_file(src, full, diags);
+		struct stat st;
+		if (stat(full, &st) == 0 && !S_ISREG(st.st_mode)) {
+			free(full);
+			continue;
+		}
+		if (read_file(src, full, diags) != 0)
+			rc = -1;
 		free(full);
-		if (rc != 0)
-			break;
 	}
 	closedir(dir);
 	return rc;
