@@ -43,7 +43,7 @@ struct loader {
 	bool capped;
 	size_t content_docs;
 	size_t nodes; /* alias-expanded nodes of every document so far */
-	bool sip_seen, account_seen, prune_seen;
+	bool sip_seen, account_seen, prune_seen, items_seen;
 	struct pos sip_at, account_at, prune_at;
 	size_t regs_cap, tests_cap;
 	char **reg_paths; /* parallel to ds->regs */
@@ -256,13 +256,24 @@ static bool require(struct loader *L, const struct yamldoc_node *map,
 	return false;
 }
 
-/* A copy of a string field checked for type, emptiness and length; NULL
- * when invalid (reported) or out of memory. */
+/* What str_field checks in the text itself. */
+enum text_rule {
+	TEXT_ANY,     /* nothing */
+	TEXT_LINE,    /* no control character (no line break) */
+	TEXT_TRIMMED, /* TEXT_LINE, no leading/trailing space either: the API
+		       * trims the value, so it would never match */
+};
+
+/* A copy of a string field checked for type, emptiness, text rule and
+ * length; NULL when invalid (reported) or out of memory. */
 static char *str_field(struct loader *L, const struct yamldoc_node *n,
-		       const char *path, size_t max_len)
+		       const char *path, size_t max_len, enum text_rule rule)
 {
 	const char *s = want_str(L, n, path, true);
 	if (!s)
+		return NULL;
+	if (rule != TEXT_ANY && validate_text(L->diags, &n->pos, path, s,
+					      rule == TEXT_TRIMMED) != 0)
 		return NULL;
 	if (max_len && validate_max_len(L->diags, &n->pos, path, s, max_len))
 		return NULL;
@@ -315,7 +326,8 @@ static void load_secret(struct loader *L, const struct yamldoc_node *n,
 		char sub[PATH_MAX_LEN];
 		path_key(sub, path, f[which].name);
 		const char *ref = want_str(L, f[which].val, sub, true);
-		if (!ref)
+		if (!ref || validate_text(L->diags, &f[which].val->pos, sub,
+					  ref, false) != 0)
 			return;
 		out->kind = which == 0 ? SECRET_ENV : SECRET_FILE;
 		out->ref = strdup(ref);
@@ -405,6 +417,8 @@ static void load_agent(struct loader *L, const struct yamldoc_node *n,
 		a->pattern_pos = f[1].val->pos;
 		const char *pat = want_str(L, f[1].val, p, false);
 		if (pat &&
+		    validate_text(L->diags, &f[1].val->pos, p, pat, false) ==
+			0 &&
 		    validate_max_len(L->diags, &f[1].val->pos, p, pat,
 				     MODEL_MAX_PATTERN_LEN) == 0 &&
 		    validate_pattern(L->diags, &f[1].val->pos, p, pat) == 0) {
@@ -479,6 +493,14 @@ static void load_fallback(struct loader *L, const struct yamldoc_node *n,
 			  const char *path, struct sip_config *sip)
 {
 	struct fallback_handler *fb = &sip->fallback;
+	if (is_null(n) && n->empty) {
+		/* e.g. every line under it commented out: removing the
+		 * production fallback handler needs a written null */
+		report(
+		    L, DIAG_ERROR, &n->pos, path,
+		    "empty value; write null to remove the fallback handler");
+		return;
+	}
 	if (is_null(n)) {
 		sip->fallback_state = FIELD_NULL;
 		return;
@@ -493,7 +515,10 @@ static void load_fallback(struct loader *L, const struct yamldoc_node *n,
 		path_key(p, path, "url");
 		fb->url_pos = f[0].val->pos;
 		const char *url = want_str(L, f[0].val, p, true);
-		if (url && validate_url(L->diags, &f[0].val->pos, p, url) == 0)
+		if (url &&
+		    validate_text(L->diags, &f[0].val->pos, p, url, true) ==
+			0 &&
+		    validate_url(L->diags, &f[0].val->pos, p, url) == 0)
 			fb->url = strdup(url);
 	}
 	if (f[1].val) {
@@ -534,7 +559,7 @@ static void load_account(struct loader *L, const struct yamldoc_node *n,
 	if (!walk_map(L, n, "account", f, 1) || !f[0].val)
 		return;
 	ds->domain_pos = f[0].val->pos;
-	ds->domain = str_field(L, f[0].val, "account.domain", 253);
+	ds->domain = str_field(L, f[0].val, "account.domain", 253, TEXT_ANY);
 }
 
 /* Reports a second sip/account against the first; true when first. */
@@ -581,10 +606,14 @@ static void opt_str(struct loader *L, const struct field *f, const char *path,
 	char p[PATH_MAX_LEN];
 	path_key(p, path, f->name);
 	if (is_null(f->val)) {
+		if (f->val->empty)
+			report(L, DIAG_WARNING, &f->val->pos, p,
+			       "empty value read as null; write null "
+			       "explicitly");
 		*state = FIELD_NULL;
 		return;
 	}
-	*out = str_field(L, f->val, p, max);
+	*out = str_field(L, f->val, p, max, TEXT_TRIMMED);
 	if (*out)
 		*state = FIELD_SET;
 }
@@ -604,7 +633,8 @@ static void load_registration(struct loader *L, const struct yamldoc_node *n,
 	char p[PATH_MAX_LEN];
 	if (require(L, n, path, &f[0])) {
 		path_key(p, path, "username");
-		r->username = str_field(L, f[0].val, p, MODEL_MAX_USERNAME_LEN);
+		r->username = str_field(L, f[0].val, p, MODEL_MAX_USERNAME_LEN,
+					TEXT_TRIMMED);
 	}
 	if (require(L, n, path, &f[1])) {
 		path_key(p, path, "password");
@@ -613,7 +643,8 @@ static void load_registration(struct loader *L, const struct yamldoc_node *n,
 	}
 	if (require(L, n, path, &f[2])) {
 		path_key(p, path, "proxy");
-		r->proxy = str_field(L, f[2].val, p, MODEL_MAX_PROXY_LEN);
+		r->proxy = str_field(L, f[2].val, p, MODEL_MAX_PROXY_LEN,
+				     TEXT_TRIMMED);
 	}
 	opt_str(L, &f[3], path, MODEL_MAX_PROXY_LEN, &r->outbound_proxy_state,
 		&r->outbound_proxy);
@@ -650,6 +681,8 @@ static void load_registrations(struct loader *L, const struct yamldoc_node *n)
 	L->ds->has_registrations = true;
 	if (f[0].val)
 		load_prune(L, f[0].val);
+	if (f[1].val)
+		L->items_seen = true;
 	if (!f[1].val || !want_seq(L, f[1].val, "registrations.items"))
 		return;
 	const struct yamldoc_node *items = f[1].val;
@@ -685,12 +718,14 @@ static void load_route_test(struct loader *L, const struct yamldoc_node *n,
 	if (require(L, n, path, &f[1])) {
 		path_key(p, path, "to");
 		t->to_pos = f[1].val->pos;
-		t->to = str_field(L, f[1].val, p, 0);
+		t->to = str_field(L, f[1].val, p, 0, TEXT_LINE);
 	}
 	if (require(L, n, path, &f[2])) {
 		path_key(p, path, "expect");
 		t->expect_pos = f[2].val->pos;
 		const char *e = want_str(L, f[2].val, p, true);
+		if (e && validate_text(L->diags, &f[2].val->pos, p, e, false))
+			e = NULL;
 		if (e && strcmp(e, "fallback") && strcmp(e, "reject") &&
 		    !format_uuid_valid(e)) {
 			char q[256];
@@ -859,6 +894,11 @@ static void finish(struct loader *L, const struct source *src)
 		       "%s: no desired state: every file is empty",
 		       src->info.path ? src->info.path : ds->files[0]);
 	}
+	if (L->prune_seen && ds->prune && !L->items_seen)
+		report(L, DIAG_ERROR, &L->prune_at, "registrations.prune",
+		       "prune: true with no registrations.items: every live "
+		       "registration would be deleted; write items: [] if "
+		       "that is what you want");
 	validate_registration_dups(L->diags, ds->regs, ds->n_regs,
 				   (const char *const *)L->reg_paths);
 	if (copy_info(&ds->source, &src->info) != 0)

@@ -32,9 +32,29 @@ bool secret_env_reserved(const char *name)
 	       !has_prefix(name, "SIPSYNC_FALLBACK_SECRET_");
 }
 
+bool secret_env_name_valid(const char *name)
+{
+	if (!name || !(*name == '_' || (*name >= 'A' && *name <= 'Z') ||
+		       (*name >= 'a' && *name <= 'z')))
+		return false;
+	for (const char *p = name + 1; *p; p++)
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
 int secret_check(const struct secret_ref *s, char **why)
 {
 	*why = NULL;
+	/* a value pasted where its name belongs must not be echoed */
+	if (s->kind == SECRET_ENV && !secret_env_name_valid(s->ref)) {
+		*why = str_printf("not a valid environment variable name "
+				  "(letters, digits and _, not starting with "
+				  "a digit); the name is not shown in case it "
+				  "is a secret value");
+		return -1;
+	}
 	if (s->kind == SECRET_ENV && s->ref && secret_env_reserved(s->ref)) {
 		*why = str_printf("environment variable %s is one of "
 				  "sipsync's own settings and cannot be a "

@@ -23,8 +23,11 @@
  * settings, which a secret reference may not read (see above). */
 bool secret_env_reserved(const char *name);
 
-/* The checks that need no value (a reserved variable name), e.g. for an
- * offline validation. Returns 0, or -1 and *why (as below). */
+/* True when name matches [A-Za-z_][A-Za-z0-9_]*. */
+bool secret_env_name_valid(const char *name);
+
+/* The checks that need no value (an invalid or reserved variable name),
+ * e.g. for an offline validation. Returns 0, or -1 and *why (as below). */
 int secret_check(const struct secret_ref *s, char **why);
 
 /* Resolves s (SECRET_ENV or SECRET_FILE) and stores the value in

@@ -38,6 +38,35 @@ void validate_quote(char *buf, size_t n, const char *s)
 	buf[o] = '\0';
 }
 
+int validate_text(struct diag_list *d, const struct pos *at, const char *path,
+		  const char *s, bool trimmed)
+{
+	for (size_t i = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n' || c == '\r') {
+			diag_add(d, DIAG_ERROR, at, path,
+				 "contains a line break (a YAML | or > block "
+				 "adds one; use |- or quotes)");
+			return -1;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			diag_add(d, DIAG_ERROR, at, path,
+				 "contains a control character (byte 0x%02x "
+				 "at offset %zu)",
+				 c, i);
+			return -1;
+		}
+	}
+	size_t len = strlen(s);
+	if (trimmed && len > 0 && (s[0] == ' ' || s[len - 1] == ' ')) {
+		diag_add(d, DIAG_ERROR, at, path,
+			 "leading or trailing whitespace: the API trims it, so "
+			 "the live value would never match this one");
+		return -1;
+	}
+	return 0;
+}
+
 int validate_max_len(struct diag_list *d, const struct pos *at,
 		     const char *path, const char *s, size_t max)
 {
@@ -114,6 +143,34 @@ static bool url_char_ok(const char *p)
 	return true;
 }
 
+/* Quotes the URL s into buf with the userinfo (user:password@ before the
+ * host) replaced by "***". */
+static void quote_url(char *buf, size_t n, const char *s)
+{
+	const char *scheme_end = strstr(s, "://");
+	size_t start = scheme_end ? (size_t)(scheme_end + 3 - s) : 0;
+	size_t auth_len = strcspn(s + start, "/?#");
+	const char *at_sign = NULL;
+	for (const char *p = s + start; p < s + start + auth_len; p++)
+		if (*p == '@')
+			at_sign = p;
+	if (!at_sign) {
+		validate_quote(buf, n, s);
+		return;
+	}
+	size_t rest = strlen(at_sign);
+	char *masked = malloc(start + 3 + rest + 1);
+	if (!masked) {
+		snprintf(buf, n, "(URL)");
+		return;
+	}
+	memcpy(masked, s, start);
+	memcpy(masked + start, "***", 3);
+	memcpy(masked + start + 3, at_sign, rest + 1);
+	validate_quote(buf, n, masked);
+	free(masked);
+}
+
 int validate_url(struct diag_list *d, const struct pos *at, const char *path,
 		 const char *s)
 {
@@ -130,7 +187,7 @@ int validate_url(struct diag_list *d, const struct pos *at, const char *path,
 	bool ok = (http || https) && host_len > 0 && host[0] != ':';
 	for (const char *p = s; ok && *p; p++)
 		ok = url_char_ok(p);
-	validate_quote(q, sizeof(q), s);
+	quote_url(q, sizeof(q), s);
 	if (!ok) {
 		diag_add(d, DIAG_ERROR, at, path,
 			 "'%s' is not an absolute http(s) URL", q);

@@ -19,6 +19,14 @@
  * characters. Never use it on a secret. */
 void validate_quote(char *buf, size_t n, const char *s);
 
+/* Error when s holds a control character (below 0x20, or 0x7f): a line
+ * break gets a message naming the YAML | and > blocks that add one. With
+ * trimmed, also an error when s begins or ends with a space (the API trims
+ * such values, so the stored one would never match the file). The
+ * message never quotes s. */
+int validate_text(struct diag_list *d, const struct pos *at, const char *path,
+		  const char *s, bool trimmed);
+
 /* Error when s is longer than max characters (code points, not bytes). */
 int validate_max_len(struct diag_list *d, const struct pos *at,
 		     const char *path, const char *s, size_t max);
@@ -39,7 +47,7 @@ int validate_pattern(struct diag_list *d, const struct pos *at,
 		     const char *path, const char *s);
 
 /* Error unless s is an absolute http(s) URL with a host; warning for
- * plain http. */
+ * plain http. Messages show the URL with any user:password@ masked. */
 int validate_url(struct diag_list *d, const struct pos *at, const char *path,
 		 const char *s);
 

@@ -269,10 +269,12 @@ static int scalar_type(struct builder *b, const yaml_event_t *ev,
 		n->type = resolve_plain(n->value, n->len);
 		return 0;
 	}
-	if (tag || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	if (tag || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
 		n->type = YAMLDOC_STR;
-	else
+	} else {
 		n->type = resolve_plain(n->value, n->len);
+		n->empty = n->len == 0;
+	}
 	return 0;
 }
 
@@ -470,6 +472,11 @@ int yamldoc_parse(struct yamldoc **out, const char *file, const char *data,
 		  size_t len, struct diag_list *diags)
 {
 	*out = NULL;
+	/* with the encoding set, libyaml would read a BOM as content */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
 	size_t bad = utf8_first_invalid((const unsigned char *)data, len);
 	if (bad < len) {
 		struct pos at = pos_of_offset(file, data, len, bad);

@@ -16,6 +16,7 @@
 #ifndef SIPSYNC_YAMLDOC_H
 #define SIPSYNC_YAMLDOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "reconcile/diag.h"
@@ -37,9 +38,13 @@ enum yamldoc_type {
 
 struct yamldoc_node {
 	enum yamldoc_kind kind;
-	enum yamldoc_type type;	     /* scalars only */
-	char *value;		     /* scalars: NUL-terminated */
-	size_t len;		     /* scalars: length (may hold a NUL byte) */
+	enum yamldoc_type type; /* scalars only */
+	char *value;		/* scalars: NUL-terminated */
+	size_t len;		/* scalars: length (may hold a NUL byte) */
+	/* scalars: nothing written (a plain, untagged, zero-length value,
+	 * e.g. `key:` at the end of a line); its type is YAMLDOC_NULL like a
+	 * written null or ~, which this tells apart */
+	bool empty;
 	struct yamldoc_node **items; /* seq: items; map: key, value, key, ... */
 	size_t n_items;		     /* seq: items; map: pairs * 2 */
 	size_t cap;
@@ -58,9 +63,10 @@ struct yamldoc {
 };
 
 /* Parses data[0..len) of the file named file (a pointer that must outlive
- * the result: it is stored in every node's pos). On success returns 0 and
- * *out. On failure returns -1, adds one error (with place) to diags, and
- * *out is NULL. */
+ * the result: it is stored in every node's pos). A leading UTF-8 byte
+ * order mark is skipped (columns on line 1 then count from after it). On
+ * success returns 0 and *out. On failure returns -1, adds one error (with
+ * place) to diags, and *out is NULL. */
 int yamldoc_parse(struct yamldoc **out, const char *file, const char *data,
 		  size_t len, struct diag_list *diags);
 

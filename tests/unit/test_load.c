@@ -674,6 +674,105 @@ static void test_suggest(void **state)
 	assert_null(suggest_closest("password", keys));
 }
 
+/* Review finding: an empty value (e.g. its lines commented out) parsed
+ * as null and removed the fallback handler; only a written null may. */
+static void test_empty_values(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "e.yaml",
+		"version: 1\nsip:\n  fallbackHandler:\n"
+		"  #  url: https://hooks.example.com/sip\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "e.yaml:3:19: error: sip.fallbackHandler: empty value; "
+		     "write null to remove the fallback handler");
+	counts(&r, 1, 0);
+	run_done(&r);
+	const char *nulls[] = {"null", "~", "!!null"};
+	for (size_t i = 0; i < 3; i++) {
+		char yaml[128];
+		snprintf(yaml, sizeof(yaml),
+			 "version: 1\nsip:\n  fallbackHandler: %s\n", nulls[i]);
+		run_str(&r, "n.yaml", yaml, true);
+		assert_int_equal(r.rc, 0);
+		counts(&r, 0, 0);
+		assert_int_equal(r.ds->sip.fallback_state, FIELD_NULL);
+		run_done(&r);
+	}
+	run_str(&r, "o.yaml",
+		"version: 1\nregistrations:\n  items:\n"
+		"    - {username: a, proxy: p, password: {env: P},\n"
+		"       outboundProxy: null, authUser: }\n"
+		"    - username: b\n      proxy: p\n"
+		"      password: {env: P}\n      outboundProxy:\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	has_line(&r, "o.yaml:5:39: warning: registrations.items[0].authUser: "
+		     "empty value read as null; write null explicitly");
+	has_line(&r, "o.yaml:9:21: warning: "
+		     "registrations.items[1].outboundProxy: empty value read "
+		     "as null; write null explicitly");
+	counts(&r, 0, 2);
+	assert_int_equal(r.ds->regs[0].auth_user_state, FIELD_NULL);
+	assert_int_equal(r.ds->regs[0].outbound_proxy_state, FIELD_NULL);
+	assert_int_equal(r.ds->regs[1].outbound_proxy_state, FIELD_NULL);
+	run_done(&r);
+}
+
+/* Review finding: prune: true without items anywhere would delete every
+ * live registration. */
+static void test_prune_without_items(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "p.yaml", "version: 1\nregistrations:\n  prune: true\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "p.yaml:3:10: error: registrations.prune: prune: true "
+		     "with no registrations.items: every live registration "
+		     "would be deleted; write items: [] if that is what you "
+		     "want");
+	counts(&r, 1, 0);
+	run_done(&r);
+	run_str(&r, "p.yaml",
+		"version: 1\nregistrations:\n  prune: true\n  items: []\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	run_done(&r);
+	run_str(&r, "p.yaml", "version: 1\nregistrations:\n  prune: false\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	run_done(&r);
+	/* prune in one file, items in another: fine */
+	struct source *src = source_new();
+	assert_non_null(src);
+	const char *a = "version: 1\nregistrations:\n  prune: true\n";
+	const char *b = "version: 1\nregistrations:\n  items:\n"
+			"    - {username: a, proxy: p, password: {env: P}}\n";
+	assert_int_equal(source_add(src, "a.yaml", NULL, a, strlen(a)), 0);
+	assert_int_equal(source_add(src, "b.yaml", NULL, b, strlen(b)), 0);
+	run_source(&r, src, true, false);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	assert_true(r.ds->prune);
+	run_done(&r);
+}
+
+/* Review finding: a UTF-8 BOM made the file invalid YAML. */
+static void test_bom(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "b.yaml",
+		"\xef\xbb\xbfversion: 1\nsip:\n  allowAllAgents: true\n", true);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	assert_true(r.ds->sip.allow_all);
+	run_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +803,9 @@ int main(void)
 	    cmocka_unit_test(test_route_tests),
 	    cmocka_unit_test(test_long_unknown_key),
 	    cmocka_unit_test(test_suggest),
+	    cmocka_unit_test(test_empty_values),
+	    cmocka_unit_test(test_prune_without_items),
+	    cmocka_unit_test(test_bom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -275,6 +275,32 @@ static void test_literal_untouched(void **state)
 	model_secret_release(&s);
 }
 
+/* Review finding: a value pasted as an env name was echoed. */
+static void test_env_name_invalid_not_echoed(void **state)
+{
+	(void)state;
+	const char *bad[] = {"hunter2 pass", "1ABC", "A-B", "A\n", "", "É"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *why = NULL;
+		assert_false(secret_env_name_valid(bad[i]));
+		assert_null(resolve(SECRET_ENV, bad[i], NULL, &why));
+		assert_non_null(why);
+		assert_non_null(
+		    strstr(why, "not a valid environment variable name"));
+		if (*bad[i])
+			assert_null(strstr(why, bad[i]));
+		free(why);
+		struct secret_ref s = {.kind = SECRET_ENV,
+				       .ref = (char *)bad[i]};
+		assert_int_equal(secret_check(&s, &why), -1);
+		assert_non_null(why);
+		assert_null(strstr(why, "hunter2"));
+		free(why);
+	}
+	assert_true(secret_env_name_valid("_a1"));
+	assert_true(secret_env_name_valid("PBX_SALES_PASSWORD"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +311,7 @@ int main(void)
 	    cmocka_unit_test(test_fifo_refused_at_once),
 	    cmocka_unit_test(test_reserved_env_names),
 	    cmocka_unit_test(test_confined_files),
+	    cmocka_unit_test(test_env_name_invalid_not_echoed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -446,6 +446,78 @@ static void test_quote(void **state)
 	free(long_s);
 }
 
+/* Review finding: a | or > block adds a line break that no SIP user part
+ * or live registration can match; stray spaces never match the trimmed
+ * live value either. */
+static void test_text_rules(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml(&r, "version: 1\nsip:\n  allowedAgents:\n"
+		     "    - agentId: 0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14\n"
+		     "      toUserPattern: |\n"
+		     "        ^sales$\n"
+		     "    - agentId: 7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f\n"
+		     "      toUserPattern: |-\n"
+		     "        ^sales$\n"
+		     "  fallbackHandler:\n"
+		     "    url: ' https://h.example.com/x'\n");
+	expect(&r, -1,
+	       "v.yaml:5:22: error: sip.allowedAgents[0].toUserPattern: "
+	       "contains a line break (a YAML | or > block adds one; use |- "
+	       "or quotes)\n"
+	       "v.yaml:11:10: error: sip.fallbackHandler.url: leading or "
+	       "trailing whitespace: the API trims it, so the live value "
+	       "would never match this one\n");
+	run_yaml(&r, "version: 1\nregistrations:\n  items:\n"
+		     "    - username: >\n        alice\n"
+		     "      proxy: 'pbx.example.com '\n"
+		     "      password: {env: \"P\\r\"}\n"
+		     "      outboundProxy: \"o\\x01\"\n"
+		     "      authUser: ' bob'\n"
+		     "routeTests:\n"
+		     "  - {to: \"sales\\n\", expect: \"reject\\n\"}\n"
+		     "  - {to: sales, expect: reject}\n");
+	expect(
+	    &r, -1,
+	    "v.yaml:4:17: error: registrations.items[0].username: contains "
+	    "a line break (a YAML | or > block adds one; use |- or "
+	    "quotes)\n"
+	    "v.yaml:6:14: error: registrations.items[0].proxy: leading or "
+	    "trailing whitespace: the API trims it, so the live value "
+	    "would never match this one\n"
+	    "v.yaml:7:23: error: registrations.items[0].password.env: "
+	    "contains a line break (a YAML | or > block adds one; use |- "
+	    "or quotes)\n"
+	    "v.yaml:8:22: error: registrations.items[0].outboundProxy: "
+	    "contains a control character (byte 0x01 at offset 1)\n"
+	    "v.yaml:9:17: error: registrations.items[0].authUser: leading "
+	    "or trailing whitespace: the API trims it, so the live value "
+	    "would never match this one\n"
+	    "v.yaml:11:10: error: routeTests[0].to: contains a line break (a "
+	    "YAML | or > block adds one; use |- or quotes)\n"
+	    "v.yaml:11:29: error: routeTests[0].expect: contains a line "
+	    "break (a YAML | or > block adds one; use |- or quotes)\n");
+}
+
+/* Review finding: the userinfo of a URL (a password) was quoted. */
+static void test_url_masks_userinfo(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml(&r, "version: 1\nsip:\n  fallbackHandler:\n"
+		     "    url: http://user:hunter2@hooks.example.com/x\n");
+	expect(&r, 0,
+	       "v.yaml:4:10: warning: sip.fallbackHandler.url: "
+	       "'http://***@hooks.example.com/x' uses plain http; the webhook "
+	       "and its signature travel unencrypted (use https)\n");
+	run_yaml(&r, "version: 1\nsip:\n  fallbackHandler:\n"
+		     "    url: ftp://u:hunter2@a@h.example.com?q\n");
+	expect(&r, -1,
+	       "v.yaml:4:10: error: sip.fallbackHandler.url: "
+	       "'ftp://***@h.example.com?q' is not an absolute http(s) URL\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +533,8 @@ int main(void)
 	    cmocka_unit_test(test_url),
 	    cmocka_unit_test(test_every_error_sorted),
 	    cmocka_unit_test(test_quote),
+	    cmocka_unit_test(test_text_rules),
+	    cmocka_unit_test(test_url_masks_userinfo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -219,6 +219,42 @@ static void test_empty_and_nul(void **state)
 	yamldoc_free(doc);
 }
 
+/* Review finding: a UTF-8 BOM was read as content (invalid YAML). */
+static void test_bom_skipped(void **state)
+{
+	(void)state;
+	struct yamldoc *doc = parse_ok("\xef\xbb\xbfversion: 1\nk: v\n");
+	assert_int_equal(doc->n_roots, 1);
+	const struct yamldoc_node *v = yamldoc_map_get(doc->roots[0], "k");
+	assert_non_null(v);
+	assert_string_equal(v->value, "v");
+	assert_int_equal(v->pos.line, 2);
+	assert_int_equal(v->pos.col, 4);
+	yamldoc_free(doc);
+}
+
+/* An empty value is null like a written null, but marked as empty. */
+static void test_empty_marked(void **state)
+{
+	(void)state;
+	struct yamldoc *doc =
+	    parse_ok("a:\nb: null\nc: ~\nd: ''\ne: !!null\nf: \"\"\n");
+	const char *keys = "abcdef";
+	const bool empty[] = {true, false, false, false, false, false};
+	const enum yamldoc_type type[] = {YAMLDOC_NULL, YAMLDOC_NULL,
+					  YAMLDOC_NULL, YAMLDOC_STR,
+					  YAMLDOC_NULL, YAMLDOC_STR};
+	for (size_t i = 0; i < 6; i++) {
+		char k[2] = {keys[i], '\0'};
+		const struct yamldoc_node *v =
+		    yamldoc_map_get(doc->roots[0], k);
+		assert_non_null(v);
+		if (v->empty != empty[i] || v->type != type[i])
+			fail_msg("%s: empty %d type %d", k, v->empty, v->type);
+	}
+	yamldoc_free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +265,8 @@ int main(void)
 	    cmocka_unit_test(test_depth_limit),
 	    cmocka_unit_test(test_node_limit),
 	    cmocka_unit_test(test_empty_and_nul),
+	    cmocka_unit_test(test_bom_skipped),
+	    cmocka_unit_test(test_empty_marked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
