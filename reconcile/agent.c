@@ -11,13 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "reconcile/agent_http.h"
 #include "reconcile/api.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/str.h"
 #include "schema/secret.h"
+#include "reconcile/logline.h"
 
 #define AGENT_MAX_BACKOFF_MS (3600L * 1000)
 #define AGENT_SECRET_MAX 4096
@@ -71,36 +70,12 @@ static void log_line(struct agent *a, enum log_level lv, const char *fmt, ...)
 	const struct agent_config *cfg = a->cfg;
 	if (lv == LOG_INFO && cfg->verbosity < 0)
 		return;
-	char msg[2048], ts[64];
+	char msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	struct timespec now;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
-	if (cfg->log_json) {
-		json_t *o = json_pack("{s:s, s:s, s:s}", "time", ts, "level",
-				      level_name[lv], "msg", msg);
-		if (o && a->commit[0])
-			json_object_set_new(o, "commit",
-					    json_string(a->commit));
-		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-		if (text)
-			fprintf(cfg->log, "%s\n", text);
-		free(text);
-		json_decref(o);
-	} else if (a->commit[0]) {
-		fprintf(cfg->log, "%s %s commit=%.7s %s\n", ts, level_name[lv],
-			a->commit, msg);
-	} else {
-		fprintf(cfg->log, "%s %s %s\n", ts, level_name[lv], msg);
-	}
-	fflush(cfg->log);
+	logline_write(cfg->log, cfg->log_json, level_name[lv], a->commit, msg);
 }
 
 static void log_diags(struct agent *a, struct diag_list *d)

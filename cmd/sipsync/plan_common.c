@@ -7,14 +7,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reconcile/logline.h"
 #include "reconcile/render.h"
 #include "reconcile/str.h"
 
-/* -v: one line per HTTP request on stderr (no bodies; redacted). */
+/* -v: one line per HTTP request on stderr (no bodies; redacted), as a
+ * JSON log line with --log-format json. */
 static void log_request(void *ctx, const struct api_event *ev)
 {
-	(void)ctx;
-	fprintf(stderr, "sipsync: %s\n", ev->text);
+	const struct cli_common *c = ctx;
+	if (c->log_format == LOG_JSON)
+		logline_write(stderr, true, "info", NULL, ev->text);
+	else
+		fprintf(stderr, "sipsync: %s\n", ev->text);
 }
 
 int pc_open_api(struct pc_session *s)
@@ -37,7 +42,7 @@ int pc_open_api(struct pc_session *s)
 		return -1;
 	}
 	if (s->common.verbosity > 0)
-		api_client_set_log(s->api, log_request, NULL);
+		api_client_set_log(s->api, log_request, &s->common);
 	return 0;
 }
 
