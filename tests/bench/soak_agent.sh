@@ -45,7 +45,7 @@ registrations:
   items:
     - username: soak
       proxy: pbx.example.com
-      password: {file: ../soak.pw}
+      password: {file: soak.pw}
 EOF
 printf 'pw-%s\n' "$RANDOM$RANDOM" >"$SCRATCH/soak.pw"
 repo_commit "$REPO" one >/dev/null
@@ -62,11 +62,12 @@ anon_kib() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 cycles() { metric sipsync_reconcile_cycles_total; }
 at_least() { [ "$(cycles)" -ge "$1" ] 2>/dev/null; }
 
-# secrets resolve relative to the working directory for git sources
+# a git source's {file:} secrets resolve inside --secrets-dir only
 cd "$SCRATCH/srv" || exit 1
 : >"$SCRATCH/agent.log"
 "${WRAP[@]}" "$SIPSYNC" run --listen 127.0.0.1:0 --repo "file://$REPO" --path prod \
-	--mode apply --interval 0 --state-dir "$STATE" 2>>"$SCRATCH/agent.log" &
+	--mode apply --interval 0 --state-dir "$STATE" --secrets-dir "$SCRATCH" \
+	2>>"$SCRATCH/agent.log" &
 AGENT_PID=$!
 for i in $(seq 1 600); do
 	AGENT_URL=$(sed -n 's/.*listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$SCRATCH/agent.log" | head -n1)
@@ -113,7 +114,8 @@ daemon_up() { git ls-remote "git://127.0.0.1:$PORT/repo" >/dev/null 2>&1; }
 wait_until 10 daemon_up || fail "git daemon did not start"
 for url in "file://$REPO" "git://127.0.0.1:$PORT/repo"; do
 	"$SIPSYNC" run --listen none --repo "$url" --path prod --mode detect --interval 0 \
-		--max-cycles 51 --state-dir "$STATE" -v 2>"$SCRATCH/fetch.log" ||
+		--max-cycles 51 --state-dir "$STATE" --secrets-dir "$SCRATCH" -v \
+		2>"$SCRATCH/fetch.log" ||
 		fail "fetch timing run failed: $(tail -n 5 "$SCRATCH/fetch.log")"
 	sed -n 's/.*fetch took \([0-9.]*\) ms.*/\1/p' "$SCRATCH/fetch.log" | tail -n +2 |
 		sort -n | awk -v u="$url" '{a[NR]=$1} END {printf "incremental fetch, no new commit, %s: median %.2f ms, min %.2f, max %.2f (n=%d)\n", u, a[int((NR+1)/2)], a[1], a[NR], NR}'
