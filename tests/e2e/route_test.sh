@@ -9,26 +9,17 @@ A1=0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14
 A2=7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f
 cd "$SCRATCH"
 
-run() { # run CMD...: sets out, err, rc
-	set +e
-	"$@" >"$SCRATCH/out" 2>"$SCRATCH/err"
-	rc=$?
-	set -e
-	out=$(cat "$SCRATCH/out")
-	err=$(cat "$SCRATCH/err")
-}
-
 # all pass: exit 0, summary only
-run "$SIPSYNC" test "$F/pass.yaml"
+capture "$SIPSYNC" test "$F/pass.yaml"
 assert_eq "$rc" 0 "pass.yaml exit code"
 assert_eq "$out" "5 passed, 0 failed" "pass.yaml output"
 
 # -v shows the decision of each case
-run "$SIPSYNC" test -v "$F/pass.yaml"
+capture "$SIPSYNC" test -v "$F/pass.yaml"
 assert_contains "$out" "ok: routeTests[3] \"allowAllAgents reaches any agent by its own address\" → agent 11111111-2222-4333-8444-555555555555 (allowAllAgents, implicit pattern" "-v line"
 
 # failures: exit 1, one line each with place, expected, got and the allowance
-run "$SIPSYNC" test "$F/fail.yaml"
+capture "$SIPSYNC" test "$F/fail.yaml"
 assert_eq "$rc" 1 "fail.yaml exit code"
 line=$(grep -n "^  - name: 'number" "$F/fail.yaml" | cut -d: -f1)
 assert_contains "$out" "$F/fail.yaml:$line:5: error: routeTests[1] \"number <&> \\\"support\\\" ' line\": to \"sip:+15551234@carrier.example.com;user=phone\": expected agent $A2, got agent $A1 (allowedAgents[0], pattern \"^(sales|\\+1555\\d{4})\$\")" "failure line"
@@ -38,12 +29,12 @@ assert_eq "$(printf '%s\n' "$out" | tail -1)" "1 passed, 2 failed" "summary"
 assert_eq "$(printf '%s\n' "$out" | grep -c ': error: ')" 2 "one line per failure"
 
 # a case in another file of a directory names that file
-run "$SIPSYNC" test "$F/split"
+capture "$SIPSYNC" test "$F/split"
 assert_eq "$rc" 1 "split exit code"
 assert_contains "$out" "$F/split/50-routes.yaml:8:5: error: routeTests[1] \"support is not routed yet\"" "directory place"
 
 # JSON: a list of results
-run "$SIPSYNC" test --format json "$F/fail.yaml"
+capture "$SIPSYNC" test --format json "$F/fail.yaml"
 assert_eq "$rc" 1 "json exit code"
 python3 - "$SCRATCH/out" "$A1" <<'PY' || fail "json report"
 import json, sys
@@ -58,7 +49,7 @@ assert r[1]["file"].endswith("fail.yaml") and r[1]["line"] > 0
 PY
 
 # JUnit XML, parsed back
-run "$SIPSYNC" test --format junit "$F/fail.yaml"
+capture "$SIPSYNC" test --format junit "$F/fail.yaml"
 assert_eq "$rc" 1 "junit exit code"
 python3 - "$SCRATCH/out" "$A1" <<'PY' || fail "junit report"
 import sys
@@ -78,7 +69,7 @@ assert "allowedAgents[0]" in f.text and 'number <&> \\"support\\"' in f.text, f.
 assert cases[2].get("name") == 'routeTests[2]: to "bob"'
 assert "got reject" in cases[2].find("failure").get("message")
 PY
-run "$SIPSYNC" test --format junit "$F/pass.yaml"
+capture "$SIPSYNC" test --format junit "$F/pass.yaml"
 assert_eq "$rc" 0 "junit pass exit code"
 python3 -c '
 import sys, xml.etree.ElementTree as ET
@@ -89,7 +80,7 @@ assert not list(r.iter("failure"))
 
 # catastrophic backtracking: a clear error within the match limit, quickly
 start=$(date +%s%N)
-run "$SIPSYNC" test --format junit "$F/backtrack.yaml"
+capture "$SIPSYNC" test --format junit "$F/backtrack.yaml"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq "$rc" 1 "backtrack exit code"
 [ "$ms" -lt 10000 ] || fail "backtrack took ${ms}ms"
@@ -101,35 +92,35 @@ e = r.find("testsuite/testcase/error")
 assert "sip.allowedAgents[1].toUserPattern: pattern" in e.get("message"), e.get("message")
 assert "exceeded the match limit" in e.get("message")
 PY
-run "$SIPSYNC" test "$F/backtrack.yaml"
+capture "$SIPSYNC" test "$F/backtrack.yaml"
 assert_contains "$out" 'sip.allowedAgents[1].toUserPattern: pattern "^(a+)+$" exceeded the match limit' "backtrack text"
 assert_contains "$out" "1 passed, 1 failed" "backtrack summary"
 
 # no route tests: say so, exit 0
-run "$SIPSYNC" test "$F/none.yaml"
+capture "$SIPSYNC" test "$F/none.yaml"
 assert_eq "$rc" 0 "no tests exit code"
 assert_contains "$out" "no route tests" "no tests message"
-run "$SIPSYNC" test --format junit "$F/none.yaml"
+capture "$SIPSYNC" test --format junit "$F/none.yaml"
 assert_eq "$rc" 0 "no tests junit exit code"
 assert_contains "$err" "no route tests" "no tests junit message"
 python3 -c 'import sys, xml.etree.ElementTree as ET; assert ET.parse(sys.argv[1]).getroot().get("tests") == "0"' "$SCRATCH/out" || fail "empty junit"
-run "$SIPSYNC" test --format json "$F/none.yaml"
+capture "$SIPSYNC" test --format json "$F/none.yaml"
 assert_eq "$out" "[]" "no tests json"
 
 # allowedAgents unmanaged: cannot decide, say why
-run "$SIPSYNC" test "$F/unmanaged.yaml"
+capture "$SIPSYNC" test "$F/unmanaged.yaml"
 assert_eq "$rc" 1 "unmanaged exit code"
 assert_contains "$err" "sip.allowedAgents: not in the desired state (unmanaged)" "unmanaged message"
 
 # usage errors
-run "$SIPSYNC" test --format xml "$F/pass.yaml"
+capture "$SIPSYNC" test --format xml "$F/pass.yaml"
 assert_eq "$rc" 64 "bad --format"
-run "$SIPSYNC" test "$F/pass.yaml" extra
+capture "$SIPSYNC" test "$F/pass.yaml" extra
 assert_eq "$rc" 64 "extra argument"
 
 # the examples' route tests pass
 for ex in minimal.yaml full.yaml multi; do
-	run "$SIPSYNC" test "$SRC_DIR/examples/$ex"
+	capture "$SIPSYNC" test "$SRC_DIR/examples/$ex"
 	assert_eq "$rc" 0 "examples/$ex: $out $err"
 	assert_contains "$out" " passed, 0 failed" "examples/$ex summary"
 done

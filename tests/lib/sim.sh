@@ -20,7 +20,11 @@
 #       expression EXPR over it (the value is `d`): strings raw, the rest as
 #       compact JSON. e.g. json_get 'd["results"][0]["username"]'
 #   fail MSG; assert_eq ACTUAL EXPECTED MSG; assert_contains HAYSTACK NEEDLE
-#       MSG; assert_not_contains HAYSTACK NEEDLE MSG
+#       MSG; assert_not_contains HAYSTACK NEEDLE MSG; same ACTUAL EXPECTED MSG
+#       (assert_eq that shows multi-line text whole)
+#   capture CMD...               run CMD; set out, err and rc, never exit
+#   sipsync_expect RC ARGS...    run sipsync ARGS into the files out/err of
+#       the current directory; fail unless it exits RC
 
 : "${SCRATCH:=$(mktemp -d "${TMPDIR:-/tmp}/sipsync-test.XXXXXX")}"
 mkdir -p "$SCRATCH"
@@ -61,6 +65,35 @@ assert_not_contains()
 }
 
 # Stops the simulator; returns its exit status (0 when it stopped cleanly).
+same()
+{
+	[ "$1" = "$2" ] || fail "$3: got"$'\n'"$1"$'\n'"want"$'\n'"$2"
+}
+
+# capture CMD...: runs CMD, sets out, err (text) and rc; never exits.
+capture()
+{
+	set +e
+	"$@" >"$SCRATCH/out" 2>"$SCRATCH/err"
+	rc=$?
+	set -e
+	out=$(cat "$SCRATCH/out")
+	err=$(cat "$SCRATCH/err")
+}
+
+# sipsync_expect RC ARGS...: runs sipsync ARGS with stdout/stderr in the
+# files out and err of the current directory; fails unless it exits RC.
+sipsync_expect()
+{
+	local want=$1
+	shift
+	set +e
+	"$SIPSYNC" "$@" >out 2>err
+	local rc=$?
+	set -e
+	[ "$rc" = "$want" ] || fail "sipsync $*: exit $rc, want $want; stderr: $(cat err)"
+}
+
 sim_stop()
 {
 	local pid="$SIM_PID" rc=0 i
