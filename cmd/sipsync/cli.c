@@ -190,6 +190,18 @@ int cli_print_help(const char *usage)
 	return EXIT_OK;
 }
 
+int cli_options_end(struct cli_common *c, int opt, bool help, const char *usage,
+		    int argc, char **argv, int max_positional)
+{
+	if (opt == -2)
+		return EXIT_USAGE;
+	if (help)
+		return cli_print_help(usage);
+	if (cli_positional(c, argc, argv, max_positional) != 0)
+		return EXIT_USAGE;
+	return -1;
+}
+
 int cli_parse_choice(const char *flag, const char *arg,
 		     const char *const names[])
 {

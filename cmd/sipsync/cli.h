@@ -103,6 +103,13 @@ int cli_print_help(const char *usage);
 int cli_parse_choice(const char *flag, const char *arg,
 		     const char *const names[]);
 
+/* Ends a command's option walk: opt is cli_next_option's last answer.
+ * Returns EXIT_USAGE after a usage error, EXIT_OK after printing usage for
+ * --help, else takes up to max_positional arguments (cli_positional) and
+ * returns -1 to go on. */
+int cli_options_end(struct cli_common *c, int opt, bool help, const char *usage,
+		    int argc, char **argv, int max_positional);
+
 /* Reports an option getopt_long could not take (opt ':' for a missing
  * value, anything else unknown) for command cmd, and returns EXIT_USAGE. */
 int cli_option_error(const char *cmd, int opt, char **argv);

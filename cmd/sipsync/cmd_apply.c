@@ -98,13 +98,11 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 		if (parse_opt(a, opt, optarg) != 0)
 			return EXIT_USAGE;
 	}
-	if (opt == -2)
-		return EXIT_USAGE;
-	if (help)
-		return cli_print_help(apply_usage);
+	int end = cli_options_end(&a->s.common, opt, help, apply_usage, argc,
+				  argv, 1);
+	if (end >= 0)
+		return end;
 	a->source_given = optind < argc;
-	if (cli_positional(&a->s.common, argc, argv, 1) != 0)
-		return EXIT_USAGE;
 	if (a->plan_file && (a->source_given || a->s.common.repo)) {
 		cli_errorf("apply: give either SOURCE (or --repo) or --plan, "
 			   "not both");

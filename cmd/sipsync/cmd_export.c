@@ -44,13 +44,8 @@ static int parse_args(struct pc_session *s, const char **out, int argc,
 			return cli_option_error("export", opt, argv);
 		}
 	}
-	if (opt == -2)
-		return EXIT_USAGE;
-	if (help)
-		return cli_print_help(export_usage);
-	if (cli_positional(&s->common, argc, argv, 0) != 0)
-		return EXIT_USAGE;
-	return -1;
+	return cli_options_end(&s->common, opt, help, export_usage, argc, argv,
+			       0);
 }
 
 int cmd_export(int argc, char **argv)

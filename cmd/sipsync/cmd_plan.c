@@ -83,13 +83,8 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 			return cli_option_error("plan", opt, argv);
 		}
 	}
-	if (opt == -2)
-		return EXIT_USAGE;
-	if (help)
-		return cli_print_help(plan_usage);
-	if (cli_positional(&a->s.common, argc, argv, 1) != 0)
-		return EXIT_USAGE;
-	return -1;
+	return cli_options_end(&a->s.common, opt, help, plan_usage, argc, argv,
+			       1);
 }
 
 static int print_plan(struct plan_args *a, const struct plan *p)

@@ -162,12 +162,9 @@ static int parse_args(int argc, char **argv, struct cli_common *c,
 		if (run_option(ac, opt, optarg) != 0)
 			return EXIT_USAGE;
 	}
-	if (opt == -2)
-		return EXIT_USAGE;
-	if (help)
-		return cli_print_help(run_usage);
-	if (cli_positional(c, argc, argv, 0) != 0)
-		return EXIT_USAGE;
+	int end = cli_options_end(c, opt, help, run_usage, argc, argv, 0);
+	if (end >= 0)
+		return end;
 	if (!c->repo) {
 		cli_errorf("run: --repo URL is required");
 		return EXIT_USAGE;

@@ -62,13 +62,8 @@ static int parse_args(struct test_args *a, int argc, char **argv)
 			return cli_option_error("test", opt, argv);
 		}
 	}
-	if (opt == -2)
-		return EXIT_USAGE;
-	if (help)
-		return cli_print_help(test_usage);
-	if (cli_positional(&a->common, argc, argv, 1) != 0)
-		return EXIT_USAGE;
-	return -1;
+	return cli_options_end(&a->common, opt, help, test_usage, argc, argv,
+			       1);
 }
 
 /* The one-line report of a failed case:

@@ -74,13 +74,8 @@ static int parse_args(struct validate_args *a, int argc, char **argv)
 			return cli_option_error("validate", opt, argv);
 		}
 	}
-	if (opt == -2)
-		return EXIT_USAGE;
-	if (help)
-		return cli_print_help(validate_usage);
-	if (cli_positional(&a->common, argc, argv, 1) != 0)
-		return EXIT_USAGE;
-	return -1;
+	return cli_options_end(&a->common, opt, help, validate_usage, argc,
+			       argv, 1);
 }
 
 /* GitHub workflow command escaping: data escapes %, CR, LF; property
