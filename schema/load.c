@@ -299,6 +299,10 @@ static void secret_resolve_at(struct loader *L, struct secret_ref *s,
 		report(L, DIAG_ERROR, &s->pos, path, "%s",
 		       why ? why : "out of memory");
 	free(why);
+	char *note = rc == 0 ? secret_note(s) : NULL;
+	if (note)
+		report(L, DIAG_WARNING, &s->pos, path, "%s", note);
+	free(note);
 }
 
 static void load_secret(struct loader *L, const struct yamldoc_node *n,
