@@ -622,6 +622,21 @@ static void opt_str(struct loader *L, const struct field *f, const char *path,
 		*state = FIELD_SET;
 }
 
+/* The API makes username optional: a registration without one is written
+ * with the key omitted or as username: "", and both load as "" (identity
+ * "@proxy"), the form the API's empty or absent username reads as. */
+static void load_username(struct loader *L, const struct yamldoc_node *v,
+			  const char *path, struct registration *r)
+{
+	bool empty = !v || (v->kind == YAMLDOC_SCALAR &&
+			    v->type == YAMLDOC_STR && v->len == 0);
+	if (empty)
+		r->username = strdup("");
+	else
+		r->username =
+		    str_field(L, v, path, MODEL_MAX_USERNAME_LEN, TEXT_TRIMMED);
+}
+
 static void load_registration(struct loader *L, const struct yamldoc_node *n,
 			      const char *path, struct registration *r)
 {
@@ -635,11 +650,8 @@ static void load_registration(struct loader *L, const struct yamldoc_node *n,
 	if (!walk_map(L, n, path, f, 5))
 		return;
 	char p[PATH_MAX_LEN];
-	if (require(L, n, path, &f[0])) {
-		path_key(p, path, "username");
-		r->username = str_field(L, f[0].val, p, MODEL_MAX_USERNAME_LEN,
-					TEXT_TRIMMED);
-	}
+	path_key(p, path, "username");
+	load_username(L, f[0].val, p, r);
 	if (require(L, n, path, &f[1])) {
 		path_key(p, path, "password");
 		r->has_password = true;

@@ -396,6 +396,40 @@ static void test_required_keys(void **state)
 	run_done(&r);
 }
 
+/* Issue 9 item 11: the API makes username optional; omitted and "" both
+ * load as "" (identity @proxy), and two of them on one proxy clash. */
+static void test_registration_without_username(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "u.yaml",
+		"version: 1\nregistrations:\n  items:\n"
+		"    - {password: a, proxy: pbx.example.com}\n"
+		"    - {username: '', password: b, proxy: other.example.com}\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.ds->n_regs, 2);
+	assert_string_equal(r.ds->regs[0].username, "");
+	assert_string_equal(r.ds->regs[1].username, "");
+	char *k = model_registration_key(&r.ds->regs[0]);
+	assert_string_equal(k, "@pbx.example.com");
+	free(k);
+	run_done(&r);
+	run_str(&r, "u.yaml",
+		"version: 1\nregistrations:\n  items:\n"
+		"    - {password: a, proxy: pbx.example.com}\n"
+		"    - {username: '', password: b, proxy: PBX.example.com}\n"
+		"    - {username: ~, password: c, proxy: x.example.com}\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "u.yaml:5:7: error: registrations.items[1]: duplicate "
+		     "registration @pbx.example.com; first defined at "
+		     "u.yaml:4:7");
+	has_line(&r, "u.yaml:6:18: error: registrations.items[2].username: "
+		     "expected a string, got null");
+	run_done(&r);
+}
+
 static void test_yaml_syntax_error(void **state)
 {
 	(void)state;
@@ -787,6 +821,7 @@ int main(void)
 	    cmocka_unit_test(test_types),
 	    cmocka_unit_test(test_version),
 	    cmocka_unit_test(test_required_keys),
+	    cmocka_unit_test(test_registration_without_username),
 	    cmocka_unit_test(test_yaml_syntax_error),
 	    cmocka_unit_test(test_invalid_utf8),
 	    cmocka_unit_test(test_alias_bomb),
