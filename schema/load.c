@@ -26,11 +26,11 @@
 /* Stop walking after this many diagnostics: hostile input must not make
  * millions of lines. */
 #define LOAD_MAX_DIAGS 500
-/* Bound on the alias-expanded nodes of all documents together (each one is
- * bounded by YAMLDOC_MAX_NODES): many small documents each expanding an
- * alias into a big list must not add up to gigabytes. A maximal real
- * desired state has some 15,000 nodes. */
-#define LOAD_MAX_NODES 1000000
+/* Bound on the nodes aliases add in all documents together (each one is
+ * bounded by YAMLDOC_MAX_ALIAS_NODES): many small documents each expanding
+ * an alias into a big list must not add up to gigabytes. Plain nodes are
+ * bounded by the file size and YAMLDOC_MAX_NODES instead. */
+#define LOAD_MAX_ALIAS_NODES 1000000
 #define PATH_MAX_LEN 256
 
 struct loader {
@@ -42,7 +42,7 @@ struct loader {
 	bool from_git;	  /* {file:} confined to base_dir (--secrets-dir) */
 	bool capped;
 	size_t content_docs;
-	size_t nodes; /* alias-expanded nodes of every document so far */
+	size_t alias_nodes; /* nodes aliases added in every file so far */
 	bool sip_seen, account_seen, prune_seen, items_seen;
 	struct pos sip_at, account_at, prune_at;
 	size_t regs_cap, tests_cap;
@@ -866,18 +866,17 @@ static void load_file(struct loader *L, const struct source_file *sf)
 	if (yamldoc_parse(&doc, L->file, sf->data, sf->len, L->diags) != 0)
 		return;
 	size_t before = L->content_docs;
-	for (size_t i = 0; i < doc->n_roots && !capped(L); i++) {
-		L->nodes += doc->roots[i]->size;
-		if (L->nodes > LOAD_MAX_NODES) {
-			report(L, DIAG_ERROR, &doc->roots[i]->pos, NULL,
-			       "desired state too large: more than %d nodes "
-			       "after alias expansion in all documents",
-			       LOAD_MAX_NODES);
-			L->capped = true;
-			break;
-		}
-		load_document(L, doc->roots[i], i, doc->n_roots);
+	L->alias_nodes += doc->alias_nodes;
+	if (L->alias_nodes > LOAD_MAX_ALIAS_NODES && doc->n_roots > 0) {
+		report(L, DIAG_ERROR, &doc->roots[0]->pos, NULL,
+		       "desired state too large: more than %d nodes after "
+		       "alias expansion in all documents; write the repeated "
+		       "parts out",
+		       LOAD_MAX_ALIAS_NODES);
+		L->capped = true;
 	}
+	for (size_t i = 0; i < doc->n_roots && !capped(L); i++)
+		load_document(L, doc->roots[i], i, doc->n_roots);
 	if (L->content_docs == before) {
 		struct pos at = {L->file, 1, 1};
 		report(L, DIAG_WARNING, &at, NULL,
