@@ -572,23 +572,40 @@ static void lint_redundant(struct linter *l, size_t i)
 	}
 }
 
-/* PCRE2-only syntax */
+/* Syntax outside the portable subset of PCRE2 and Python's re: the
+ * service's engine is not documented, and a Django backend most likely
+ * uses Python's re, which rejects or reads differently much that PCRE2
+ * takes. Checked against Python 3.11. */
+
+enum port {
+	PORT_REJECTED, /* Python's re refuses the pattern */
+	PORT_PY310,    /* Python 3.11 takes it, earlier versions refuse it */
+	PORT_DIFFERS,  /* Python's re takes it and matches something else */
+};
 
 struct scan_ctx {
 	struct linter *l;
 	size_t j;
+	bool at_start; /* nothing but global flag groups seen so far */
 };
 
-static void report_syntax(struct scan_ctx *x, const char *what, const char *p,
-			  size_t off, size_t len)
+static void report_syntax(struct scan_ctx *x, enum port why, const char *what,
+			  const char *p, size_t off, size_t len)
 {
+	static const char *const reason[] = {
+	    [PORT_REJECTED] = "Python's re (the likely engine of the "
+			      "service) rejects it",
+	    [PORT_PY310] = "Python's re before 3.11 rejects it",
+	    [PORT_DIFFERS] = "Python's re (the likely engine of the "
+			     "service) reads it differently",
+	};
 	struct pat *pt = &x->l->p[x->j];
 	char *frag = strndup(p + off, len);
 	char *q = frag ? route_quote(frag, 40) : NULL;
 	diag_add(x->l->d, x->l->sev, place_of(pt->a), pt->path,
-		 "PCRE2-only syntax: %s %s at offset %zu; other regex engines "
-		 "reject it and the service's engine is not documented",
-		 what, q ? q : "", off);
+		 "PCRE2-only syntax: %s %s at offset %zu; %s; keep to what "
+		 "PCRE2 and Python's re read alike",
+		 what, q ? q : "", off, reason[why]);
 	free(q);
 	free(frag);
 }
@@ -607,29 +624,201 @@ static size_t recursion_len(const char *p, size_t i, size_t n)
 	return 0;
 }
 
-/* Handles '\' at p[i]; returns the index after the escape. */
+/* The end of an escape \c at p[i] that takes an argument ({...}, <...>,
+ * '...', a digit run or, for \c, one character). */
+static size_t escape_end(const char *p, size_t i, size_t n)
+{
+	size_t j = i + 2;
+	char c = p[i + 1];
+	if (c == 'c' || ((c == 'p' || c == 'P') && j < n && p[j] != '{'))
+		return j < n ? j + 1 : n; /* \cX, \pL */
+	if (j < n && p[j] == '{')
+		return skip_past(p, j, n, '}');
+	if (j < n && (p[j] == '<' || p[j] == '\'') && strchr("gk", c))
+		return skip_past(p, j + 1, n, p[j] == '<' ? '>' : '\'');
+	while (c == 'g' && j < n &&
+	       (isdigit((unsigned char)p[j]) || (j == i + 2 && p[j] == '-')))
+		j++;
+	return j;
+}
+
+struct esc_rule {
+	char c;
+	enum port why;
+	const char *what;
+};
+
+/* Letter escapes PCRE2 compiles and Python's re does not read alike (the
+ * portable ones, \a \b \B \d \D \f \n \r \s \S \t \w \W \A \xhh, and
+ * digits are not listed; other letters do not compile in PCRE2). */
+static const struct esc_rule esc_rules[] = {
+    {'p', PORT_REJECTED, "Unicode property"},
+    {'P', PORT_REJECTED, "Unicode property"},
+    {'h', PORT_REJECTED, "horizontal space class"},
+    {'H', PORT_REJECTED, "non-horizontal-space class"},
+    {'V', PORT_REJECTED, "non-vertical-space class"},
+    {'v', PORT_DIFFERS, "vertical space class (a vertical tab in Python)"},
+    {'R', PORT_REJECTED, "newline sequence"},
+    {'X', PORT_REJECTED, "extended grapheme cluster"},
+    {'C', PORT_REJECTED, "single code unit"},
+    {'N', PORT_REJECTED, "\\N escape (PCRE2: not a newline, or U+hhhh)"},
+    {'K', PORT_REJECTED, "match start reset"},
+    {'G', PORT_REJECTED, "match start assertion"},
+    {'z', PORT_REJECTED, "end-of-subject assertion (\\z)"},
+    {'Z', PORT_DIFFERS,
+     "end assertion \\Z (PCRE2 also before a final newline; Python: the "
+     "very end)"},
+    {'e', PORT_REJECTED, "escape character"},
+    {'c', PORT_REJECTED, "control character escape"},
+    {'o', PORT_REJECTED, "octal escape"},
+    {'g', PORT_REJECTED, "back reference or subroutine call"},
+    {'k', PORT_REJECTED, "named back reference (write (?P=name))"},
+    {'E', PORT_REJECTED, "stray \\E"},
+};
+
+/* Handles '\' at p[i] (in a class too); returns the index after it. */
 static size_t scan_escape(struct scan_ctx *x, const char *p, size_t i, size_t n)
 {
 	char c = i + 1 < n ? p[i + 1] : '\0';
-	if (c == 'K') {
-		report_syntax(x, "match start reset", p, i, 2);
-		return i + 2;
-	}
 	if (c == 'Q') {
 		const char *e = strstr(p + i + 2, "\\E");
-		return e ? (size_t)(e - p) + 2 : n;
-	}
-	if (c == 'g' && i + 2 < n && (p[i + 2] == '<' || p[i + 2] == '\'')) {
-		size_t end =
-		    skip_past(p, i + 3, n, p[i + 2] == '<' ? '>' : '\'');
-		report_syntax(x, "subroutine call", p, i, end - i);
+		size_t end = e ? (size_t)(e - p) + 2 : n;
+		report_syntax(x, PORT_REJECTED, "quoting", p, i, end - i);
 		return end;
 	}
-	if (c && strchr("xopPNgk", c) && i + 2 < n && p[i + 2] == '{')
-		return skip_past(p, i + 2, n, '}');
-	if (c == 'k' && i + 2 < n && (p[i + 2] == '<' || p[i + 2] == '\''))
-		return skip_past(p, i + 3, n, p[i + 2] == '<' ? '>' : '\'');
+	if (c == 'x' && i + 2 < n && p[i + 2] == '{') {
+		size_t end = skip_past(p, i + 2, n, '}');
+		report_syntax(x, PORT_REJECTED, "braced hex escape", p, i,
+			      end - i);
+		return end;
+	}
+	for (size_t k = 0; c && k < sizeof(esc_rules) / sizeof(*esc_rules);
+	     k++) {
+		if (esc_rules[k].c != c)
+			continue;
+		size_t end = escape_end(p, i, n);
+		if (c == 'g' && end > i + 2 && p[i + 2] == '<')
+			report_syntax(x, PORT_REJECTED, "subroutine call", p, i,
+				      end - i);
+		else
+			report_syntax(x, esc_rules[k].why, esc_rules[k].what, p,
+				      i, end - i);
+		return end;
+	}
 	return i + 2 <= n ? i + 2 : n;
+}
+
+/* Index just past the class at p[i] == '[', reporting what is in it. */
+static size_t scan_class(struct scan_ctx *x, const char *p, size_t i, size_t n)
+{
+	size_t j = i + 1;
+	if (j < n && p[j] == '^')
+		j++;
+	if (j < n && p[j] == ']')
+		j++;
+	while (j < n) {
+		if (p[j] == '\\') {
+			j = scan_escape(x, p, j, n);
+		} else if (p[j] == '[' && j + 1 < n &&
+			   strchr(":=.", p[j + 1])) {
+			char close[3] = {p[j + 1], ']', '\0'};
+			const char *e = strstr(p + j + 2, close);
+			size_t end = e ? (size_t)(e - p) + 2 : j + 1;
+			report_syntax(x, PORT_DIFFERS,
+				      "POSIX class (in Python a plain set of "
+				      "its characters)",
+				      p, j, end - j);
+			j = end;
+		} else if (p[j] == ']') {
+			return j + 1;
+		} else {
+			j++;
+		}
+	}
+	return n;
+}
+
+/* True when the condition of "(?(" at p[i] names a group by number or
+ * name, the only conditions Python's re reads. */
+static bool condition_portable(const char *p, size_t i, size_t n)
+{
+	size_t j = i + 3, k = j;
+	bool digits = true;
+	while (k < n && (isalnum((unsigned char)p[k]) || p[k] == '_')) {
+		digits &= isdigit((unsigned char)p[k]) != 0;
+		k++;
+	}
+	if (k == j || k >= n || p[k] != ')')
+		return false;
+	if (digits)
+		return true;
+	/* PCRE2 reads these as recursion tests and DEFINE */
+	bool r_test =
+	    p[j] == 'R' && (k == j + 1 || isdigit((unsigned char)p[j + 1]));
+	return !r_test && !(k - j == 6 && strncmp(p + j, "DEFINE", 6) == 0);
+}
+
+/* Inline flags "(?" [imsx-]* (")" | ":") at p[i]: returns the index after
+ * them, reporting what Python does not take; 0 when p[i] is no flag
+ * group. */
+static size_t scan_flags(struct scan_ctx *x, const char *p, size_t i, size_t n)
+{
+	size_t j = i + 2;
+	bool portable = true, minus = false, seen[128] = {false};
+	while (j < n &&
+	       (isalpha((unsigned char)p[j]) || p[j] == '-' || p[j] == '^')) {
+		unsigned char c = (unsigned char)p[j];
+		minus |= c == '-';
+		portable &= (c == '-' || strchr("imsx", c)) && !seen[c];
+		seen[c] = c != '-';
+		j++;
+	}
+	if (j == i + 2 || j >= n || (p[j] != ')' && p[j] != ':'))
+		return 0;
+	bool global = p[j] == ')';
+	if (!portable)
+		report_syntax(x, PORT_REJECTED, "inline flag", p, i, j + 1 - i);
+	else if (global && minus)
+		report_syntax(x, PORT_REJECTED,
+			      "flag turned off for the rest of the pattern "
+			      "(write (?-i:...))",
+			      p, i, j + 1 - i);
+	else if (global && !x->at_start)
+		report_syntax(x, PORT_REJECTED,
+			      "global flag not at the start (Python 3.11 "
+			      "refuses it; put it first or write (?i:...))",
+			      p, i, j + 1 - i);
+	return j + 1;
+}
+
+/* "(?" constructs at p[i] Python's re does not read: the length
+ * reported, or 0. */
+static size_t scan_extension(struct scan_ctx *x, const char *p, size_t i,
+			     size_t n)
+{
+	char c = i + 2 < n ? p[i + 2] : '\0';
+	char d = i + 3 < n ? p[i + 3] : '\0';
+	size_t len = 0;
+	const char *what = NULL;
+	enum port why = PORT_REJECTED;
+	if (c == '|') {
+		what = "branch reset group", len = 3;
+	} else if ((len = recursion_len(p, i, n)) != 0) {
+		what = "recursion or subroutine call";
+	} else if ((c == '<' && d != '=' && d != '!') || c == '\'') {
+		what = "named group (write (?P<name>...))";
+		len = skip_past(p, i + 3, n, c == '<' ? '>' : '\'') - i;
+	} else if (c == '>') {
+		what = "atomic group", len = 3, why = PORT_PY310;
+	} else if (c == 'C') {
+		what = "callout", len = skip_past(p, i, n, ')') - i;
+	} else if (c == '(' && !condition_portable(p, i, n)) {
+		what = "condition other than a group number or name";
+		len = skip_past(p, i + 3, n, ')') - i;
+	}
+	if (what)
+		report_syntax(x, why, what, p, i, len);
+	return len;
 }
 
 /* Handles '(' at p[i]; returns the index to continue from. */
@@ -637,23 +826,21 @@ static size_t scan_group(struct scan_ctx *x, const char *p, size_t i, size_t n)
 {
 	if (i + 1 < n && p[i + 1] == '*') {
 		size_t end = skip_past(p, i, n, ')');
-		report_syntax(x, "backtracking verb", p, i, end - i);
+		report_syntax(x, PORT_REJECTED, "backtracking verb", p, i,
+			      end - i);
 		return end;
 	}
 	if (i + 1 >= n || p[i + 1] != '?')
 		return i + 1;
 	if (i + 2 < n && p[i + 2] == '#')
 		return skip_past(p, i, n, ')');
-	if (i + 2 < n && p[i + 2] == '|') {
-		report_syntax(x, "branch reset group", p, i, 3);
-		return i + 3;
-	}
-	size_t len = recursion_len(p, i, n);
-	if (len) {
-		report_syntax(x, "recursion or subroutine call", p, i, len);
+	size_t len = scan_extension(x, p, i, n);
+	if (len)
 		return i + len;
-	}
-	return i + 2;
+	size_t end = scan_flags(x, p, i, n);
+	if (end && p[end - 1] == ')')
+		return end; /* a global flag group keeps x->at_start */
+	return end ? end : i + 2;
 }
 
 /* Handles a quantifier at p[i] (after an atom); returns the index after
@@ -667,19 +854,31 @@ static size_t scan_quantifier(struct scan_ctx *x, const char *p, size_t i,
 		end = i + 1;
 	else if (p[i] == '{')
 		end = parse_brace(p, i, n, &lo, &hi);
+	if (!end && p[i] == '{' && i + 2 < n && p[i + 1] == ',' &&
+	    isdigit((unsigned char)p[i + 2])) {
+		/* "{,n}": literal text in PCRE2 10.42, {0,n} in Python */
+		size_t e = i + 2 + strspn(p + i + 2, "0123456789");
+		if (e < n && p[e] == '}') {
+			report_syntax(x, PORT_DIFFERS, "quantifier", p, i,
+				      e + 1 - i);
+			return e + 1;
+		}
+	}
 	if (!end)
 		return i;
 	if (end < n && p[end] == '+') {
-		report_syntax(x, "possessive quantifier", p, i, end + 1 - i);
+		report_syntax(x, PORT_PY310, "possessive quantifier", p, i,
+			      end + 1 - i);
 		return end + 1;
 	}
 	return end < n && p[end] == '?' ? end + 1 : end;
 }
 
-static void scan_pcre2_only(struct scan_ctx *x, const char *p)
+static void scan_portable(struct scan_ctx *x, const char *p)
 {
 	size_t n = strlen(p), i = 0;
 	bool atom = false; /* a quantifier here would apply to something */
+	x->at_start = true;
 	while (i < n) {
 		size_t next;
 		if (atom && (next = scan_quantifier(x, p, i, n)) != i) {
@@ -687,17 +886,26 @@ static void scan_pcre2_only(struct scan_ctx *x, const char *p)
 			atom = false;
 			continue;
 		}
+		bool start = x->at_start;
+		x->at_start = false;
 		switch (p[i]) {
 		case '\\':
 			i = scan_escape(x, p, i, n);
 			atom = true;
 			break;
 		case '[':
-			i = skip_class(p, i, n);
+			i = scan_class(x, p, i, n);
 			atom = true;
 			break;
 		case '(':
-			i = scan_group(x, p, i, n);
+			x->at_start = start;
+			next = scan_group(x, p, i, n);
+			/* only a global flag group (ending in ')') keeps
+			 * the start */
+			x->at_start = start && next > i + 2 &&
+				      p[next - 1] == ')' && p[i + 1] == '?' &&
+				      isalpha((unsigned char)p[i + 2]);
+			i = next;
 			atom = false;
 			break;
 		case '|':
@@ -767,10 +975,10 @@ int route_lint(const struct desired_state *ds, bool strict,
 	for (size_t j = 0; j < l.n; j++) {
 		if (!l.p[j].ok)
 			continue; /* the loader reports what does not compile */
-		struct scan_ctx x = {&l, j};
+		struct scan_ctx x = {&l, j, true};
 		lint_empty(&l, j);
 		if (l.p[j].a->to_user_pattern)
-			scan_pcre2_only(&x, l.p[j].eff);
+			scan_portable(&x, l.p[j].eff);
 		if (!lint_shadowed(&l, j))
 			lint_redundant(&l, j);
 	}

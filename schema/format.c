@@ -143,3 +143,68 @@ bool format_utf8_valid(const char *s, size_t len)
 	}
 	return true;
 }
+
+bool format_py_space(unsigned long c)
+{
+	/* [chr(c) for c in range(0x110000) if chr(c).isspace()] */
+	static const unsigned long set[] = {
+	    0x09,   0x0a,   0x0b,   0x0c,   0x0d,   0x1c,   0x1d,   0x1e,
+	    0x1f,   0x20,   0x85,   0xa0,   0x1680, 0x2000, 0x2001, 0x2002,
+	    0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
+	    0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+	};
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		if (set[i] == c)
+			return true;
+	return false;
+}
+
+/* Decodes the code point starting at s[i] (of len bytes) into *c; returns
+ * its byte length (1 for an invalid byte, decoded as that byte). */
+static size_t utf8_decode(const unsigned char *s, size_t i, size_t len,
+			  unsigned long *c)
+{
+	unsigned char b = s[i];
+	size_t n = b < 0x80		? 1
+		   : (b & 0xe0) == 0xc0 ? 2
+		   : (b & 0xf0) == 0xe0 ? 3
+		   : (b & 0xf8) == 0xf0 ? 4
+					: 0;
+	*c = b;
+	if (n <= 1 || i + n > len)
+		return 1;
+	unsigned long v = b & (0x7f >> n);
+	for (size_t k = 1; k < n; k++) {
+		if ((s[i + k] & 0xc0) != 0x80)
+			return 1;
+		v = (v << 6) | (s[i + k] & 0x3f);
+	}
+	*c = v;
+	return n;
+}
+
+void format_py_strip_span(const char *s, size_t len, size_t *lead,
+			  size_t *trail)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, last_end = 0; /* end of the last non-space character */
+	unsigned long c;
+	*lead = len;
+	while (i < len) {
+		size_t n = utf8_decode(u, i, len, &c);
+		if (!format_py_space(c)) {
+			if (*lead == len)
+				*lead = i;
+			last_end = i + n;
+		}
+		i += n;
+	}
+	*trail = *lead == len ? 0 : len - last_end;
+}
+
+bool format_py_strippable(const char *s)
+{
+	size_t len = strlen(s), lead, trail;
+	format_py_strip_span(s, len, &lead, &trail);
+	return len > 0 && (lead > 0 || trail > 0);
+}

@@ -36,4 +36,20 @@ size_t format_utf8_len(const char *s);
 /* True when s is valid UTF-8. */
 bool format_utf8_valid(const char *s, size_t len);
 
+/* True when the code point c is whitespace by Python's str.isspace(), the
+ * set Django REST Framework's CharField strips (str.strip()): the 25
+ * Unicode White_Space characters plus the ASCII separators U+001C-U+001F
+ * (29 code points; listed in format.c, checked against Python 3.11). */
+bool format_py_space(unsigned long c);
+
+/* True when the UTF-8 string s begins or ends with such whitespace, i.e.
+ * when Python's s.strip() would change it. */
+bool format_py_strippable(const char *s);
+
+/* Byte lengths of the leading and trailing whitespace (as above) of the
+ * UTF-8 string s of len bytes; *lead + *trail == len when all of it is
+ * whitespace (then *trail is 0). */
+void format_py_strip_span(const char *s, size_t len, size_t *lead,
+			  size_t *trail);
+
 #endif

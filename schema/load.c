@@ -26,11 +26,11 @@
 /* Stop walking after this many diagnostics: hostile input must not make
  * millions of lines. */
 #define LOAD_MAX_DIAGS 500
-/* Bound on the alias-expanded nodes of all documents together (each one is
- * bounded by YAMLDOC_MAX_NODES): many small documents each expanding an
- * alias into a big list must not add up to gigabytes. A maximal real
- * desired state has some 15,000 nodes. */
-#define LOAD_MAX_NODES 1000000
+/* Bound on the nodes aliases add in all documents together (each one is
+ * bounded by YAMLDOC_MAX_ALIAS_NODES): many small documents each expanding
+ * an alias into a big list must not add up to gigabytes. Plain nodes are
+ * bounded by the file size and YAMLDOC_MAX_NODES instead. */
+#define LOAD_MAX_ALIAS_NODES 1000000
 #define PATH_MAX_LEN 256
 
 struct loader {
@@ -42,7 +42,7 @@ struct loader {
 	bool from_git;	  /* {file:} confined to base_dir (--secrets-dir) */
 	bool capped;
 	size_t content_docs;
-	size_t nodes; /* alias-expanded nodes of every document so far */
+	size_t alias_nodes; /* nodes aliases added in every file so far */
 	bool sip_seen, account_seen, prune_seen, items_seen;
 	struct pos sip_at, account_at, prune_at;
 	size_t regs_cap, tests_cap;
@@ -299,6 +299,10 @@ static void secret_resolve_at(struct loader *L, struct secret_ref *s,
 		report(L, DIAG_ERROR, &s->pos, path, "%s",
 		       why ? why : "out of memory");
 	free(why);
+	char *note = rc == 0 ? secret_note(s) : NULL;
+	if (note)
+		report(L, DIAG_WARNING, &s->pos, path, "%s", note);
+	free(note);
 }
 
 static void load_secret(struct loader *L, const struct yamldoc_node *n,
@@ -618,6 +622,21 @@ static void opt_str(struct loader *L, const struct field *f, const char *path,
 		*state = FIELD_SET;
 }
 
+/* The API makes username optional: a registration without one is written
+ * with the key omitted or as username: "", and both load as "" (identity
+ * "@proxy"), the form the API's empty or absent username reads as. */
+static void load_username(struct loader *L, const struct yamldoc_node *v,
+			  const char *path, struct registration *r)
+{
+	bool empty = !v || (v->kind == YAMLDOC_SCALAR &&
+			    v->type == YAMLDOC_STR && v->len == 0);
+	if (empty)
+		r->username = strdup("");
+	else
+		r->username =
+		    str_field(L, v, path, MODEL_MAX_USERNAME_LEN, TEXT_TRIMMED);
+}
+
 static void load_registration(struct loader *L, const struct yamldoc_node *n,
 			      const char *path, struct registration *r)
 {
@@ -631,11 +650,8 @@ static void load_registration(struct loader *L, const struct yamldoc_node *n,
 	if (!walk_map(L, n, path, f, 5))
 		return;
 	char p[PATH_MAX_LEN];
-	if (require(L, n, path, &f[0])) {
-		path_key(p, path, "username");
-		r->username = str_field(L, f[0].val, p, MODEL_MAX_USERNAME_LEN,
-					TEXT_TRIMMED);
-	}
+	path_key(p, path, "username");
+	load_username(L, f[0].val, p, r);
 	if (require(L, n, path, &f[1])) {
 		path_key(p, path, "password");
 		r->has_password = true;
@@ -850,18 +866,17 @@ static void load_file(struct loader *L, const struct source_file *sf)
 	if (yamldoc_parse(&doc, L->file, sf->data, sf->len, L->diags) != 0)
 		return;
 	size_t before = L->content_docs;
-	for (size_t i = 0; i < doc->n_roots && !capped(L); i++) {
-		L->nodes += doc->roots[i]->size;
-		if (L->nodes > LOAD_MAX_NODES) {
-			report(L, DIAG_ERROR, &doc->roots[i]->pos, NULL,
-			       "desired state too large: more than %d nodes "
-			       "after alias expansion in all documents",
-			       LOAD_MAX_NODES);
-			L->capped = true;
-			break;
-		}
-		load_document(L, doc->roots[i], i, doc->n_roots);
+	L->alias_nodes += doc->alias_nodes;
+	if (L->alias_nodes > LOAD_MAX_ALIAS_NODES && doc->n_roots > 0) {
+		report(L, DIAG_ERROR, &doc->roots[0]->pos, NULL,
+		       "desired state too large: more than %d nodes after "
+		       "alias expansion in all documents; write the repeated "
+		       "parts out",
+		       LOAD_MAX_ALIAS_NODES);
+		L->capped = true;
 	}
+	for (size_t i = 0; i < doc->n_roots && !capped(L); i++)
+		load_document(L, doc->roots[i], i, doc->n_roots);
 	if (L->content_docs == before) {
 		struct pos at = {L->file, 1, 1};
 		report(L, DIAG_WARNING, &at, NULL,

@@ -1,5 +1,6 @@
 #include "schema/secret.h"
 #include "reconcile/str.h"
+#include "schema/format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The API takes a secret as JSON text: bytes that are not UTF-8 (a Latin-1
+ * value, a UTF-16 file) cannot be sent, and a JSON encoder drops them. */
+#define NOT_UTF8                                                               \
+	"%s %s is not valid UTF-8 text (secrets are sent as JSON strings; "    \
+	"re-encode it as UTF-8)"
 
 static void wipe_free(char *p, size_t n)
 {
@@ -76,6 +83,10 @@ static int resolve_env(struct secret_ref *s, char **why)
 	}
 	if (!*v) {
 		*why = str_printf("environment variable %s is empty", s->ref);
+		return -1;
+	}
+	if (!format_utf8_valid(v, strlen(v))) {
+		*why = str_printf(NOT_UTF8, "environment variable", s->ref);
 		return -1;
 	}
 	s->value = strdup(v);
@@ -175,6 +186,11 @@ static int read_into(struct secret_ref *s, const char *full, char **why)
 		wipe_free(buf, cap);
 		return -1;
 	}
+	if (!format_utf8_valid(buf, len)) {
+		*why = str_printf(NOT_UTF8, "secret file", s->ref);
+		wipe_free(buf, cap);
+		return -1;
+	}
 	s->value = buf;
 	return 0;
 }
@@ -260,4 +276,19 @@ int secret_resolve_confined(struct secret_ref *s, const char *secrets_dir,
 	if (s->kind == SECRET_FILE)
 		return resolve_file_confined(s, secrets_dir, why);
 	return secret_resolve(s, NULL, why);
+}
+
+char *secret_note(const struct secret_ref *s)
+{
+	if (s->kind == SECRET_LITERAL || !s->value ||
+	    !format_py_strippable(s->value))
+		return NULL;
+	bool env = s->kind == SECRET_ENV;
+	return str_printf("%s %s has leading or trailing whitespace or a line "
+			  "break%s; it is sent as it is, and a copy-paste "
+			  "slip is likely",
+			  env ? "environment variable" : "secret file", s->ref,
+			  env ? ""
+			      : " (after the one final newline, which is "
+				"dropped)");
 }

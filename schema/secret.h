@@ -34,7 +34,8 @@ int secret_check(const struct secret_ref *s, char **why);
  * s->value (owned by s; wiped by model_secret_release). A relative file
  * path resolves against base_dir (NULL: the current directory); one
  * trailing newline ("\n" or "\r\n") is stripped. A literal is left as it
- * is. A reserved variable is refused. Returns 0, or -1 and *why (a message
+ * is. A reserved variable is refused, and so is a value that is not valid
+ * UTF-8 or (a file) holds a NUL byte. Returns 0, or -1 and *why (a message
  * the caller frees, without the secret value; NULL when out of memory). */
 int secret_resolve(struct secret_ref *s, const char *base_dir, char **why);
 
@@ -44,6 +45,12 @@ int secret_resolve(struct secret_ref *s, const char *base_dir, char **why);
  * NULL every file reference is refused. */
 int secret_resolve_confined(struct secret_ref *s, const char *secrets_dir,
 			    char **why);
+
+/* A warning for a resolved value that begins or ends with whitespace or a
+ * line break (by Python's str.isspace()), naming the variable or file but
+ * not the value; NULL when there is nothing to say (or out of memory). The
+ * caller frees it. */
+char *secret_note(const struct secret_ref *s);
 
 /* Reads a secret file of at most max bytes without ever blocking: only a
  * regular file is read (a FIFO, device or directory is refused at once).

@@ -38,6 +38,22 @@ void validate_quote(char *buf, size_t n, const char *s)
 	buf[o] = '\0';
 }
 
+/* Names the first stripped character of s, e.g. "U+00A0", for a message
+ * that must not quote s. */
+static void space_name(const char *s, char buf[16])
+{
+	size_t len = strlen(s), lead, trail;
+	format_py_strip_span(s, len, &lead, &trail);
+	const unsigned char *u =
+	    (const unsigned char *)(lead ? s : s + len - trail);
+	unsigned long c = u[0];
+	if (c >= 0xc0 && (c & 0xe0) == 0xc0)
+		c = ((c & 0x1f) << 6) | (u[1] & 0x3f);
+	else if ((c & 0xf0) == 0xe0)
+		c = ((c & 0x0f) << 12) | ((u[1] & 0x3fUL) << 6) | (u[2] & 0x3f);
+	snprintf(buf, 16, "U+%04lX", c);
+}
+
 int validate_text(struct diag_list *d, const struct pos *at, const char *path,
 		  const char *s, bool trimmed)
 {
@@ -57,11 +73,15 @@ int validate_text(struct diag_list *d, const struct pos *at, const char *path,
 			return -1;
 		}
 	}
-	size_t len = strlen(s);
-	if (trimmed && len > 0 && (s[0] == ' ' || s[len - 1] == ' ')) {
+	if (trimmed && format_py_strippable(s)) {
+		char name[16], shown[24] = "";
+		space_name(s, name);
+		if (strcmp(name, "U+0020") != 0) /* name the unexpected ones */
+			snprintf(shown, sizeof(shown), " (%s)", name);
 		diag_add(d, DIAG_ERROR, at, path,
-			 "leading or trailing whitespace: the API trims it, so "
-			 "the live value would never match this one");
+			 "leading or trailing whitespace%s: the API trims it, "
+			 "so the live value would never match this one",
+			 shown);
 		return -1;
 	}
 	return 0;

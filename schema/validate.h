@@ -21,7 +21,8 @@ void validate_quote(char *buf, size_t n, const char *s);
 
 /* Error when s holds a control character (below 0x20, or 0x7f): a line
  * break gets a message naming the YAML | and > blocks that add one. With
- * trimmed, also an error when s begins or ends with a space (the API trims
+ * trimmed, also an error when s begins or ends with whitespace by Python's
+ * str.isspace() (U+00A0 and the like: the API, Django REST Framework, trims
  * such values, so the stored one would never match the file). The
  * message never quotes s. */
 int validate_text(struct diag_list *d, const struct pos *at, const char *path,

@@ -23,6 +23,7 @@ struct builder {
 	size_t depth;
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
+	size_t doc_alias_nodes; /* nodes the aliases add to this document */
 };
 
 /* Position of a byte offset: 1-based line, column in characters. */
@@ -150,7 +151,9 @@ static struct yamldoc_node *node_new(struct builder *b, enum yamldoc_kind kind,
 	if (doc->n_nodes == YAMLDOC_MAX_NODES) {
 		struct pos p = mark_pos(b->file, m);
 		diag_add(b->diags, DIAG_ERROR, &p, NULL,
-			 "file too large: more than %u YAML nodes",
+			 "file too large: more than %u YAML nodes in one file; "
+			 "split it into several files of one directory (each "
+			 "may hold part of registrations.items)",
 			 (unsigned)YAMLDOC_MAX_NODES);
 		return NULL;
 	}
@@ -278,7 +281,7 @@ static int scalar_type(struct builder *b, const yaml_event_t *ev,
 	return 0;
 }
 
-static int add_child(struct builder *b, struct yamldoc_node *child)
+static int add_child(struct builder *b, struct yamldoc_node *child, bool alias)
 {
 	if (b->depth == 0) {
 		struct yamldoc *doc = b->doc;
@@ -302,11 +305,16 @@ static int add_child(struct builder *b, struct yamldoc_node *child)
 	}
 	p->items[p->n_items++] = child;
 	p->size += child->size;
-	if (p->size > YAMLDOC_MAX_NODES) {
+	if (!alias)
+		return 0;
+	b->doc_alias_nodes += child->size;
+	b->doc->alias_nodes += child->size;
+	if (b->doc_alias_nodes > YAMLDOC_MAX_ALIAS_NODES) {
 		diag_add(b->diags, DIAG_ERROR, &p->pos, NULL,
-			 "document too large: more than %u nodes after alias "
-			 "expansion",
-			 (unsigned)YAMLDOC_MAX_NODES);
+			 "document too large: its aliases add more than %u "
+			 "nodes after alias expansion; write the repeated "
+			 "parts out or split the document",
+			 (unsigned)YAMLDOC_MAX_ALIAS_NODES);
 		return -1;
 	}
 	return 0;
@@ -355,7 +363,7 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 		return -1;
 	if (bind_anchor(b, (const char *)ev->data.scalar.anchor, n) != 0)
 		return -1;
-	return add_child(b, n);
+	return add_child(b, n, false);
 }
 
 static int on_start(struct builder *b, const yaml_event_t *ev,
@@ -387,7 +395,7 @@ static int on_end(struct builder *b)
 	b->stack_anchor[b->depth] = NULL;
 	int rc = bind_anchor(b, anchor, n);
 	free(anchor);
-	return rc ? rc : add_child(b, n);
+	return rc ? rc : add_child(b, n, false);
 }
 
 static int on_alias(struct builder *b, const yaml_event_t *ev)
@@ -395,7 +403,7 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 	const char *name = (const char *)ev->data.alias.anchor;
 	for (size_t i = b->n_anchors; i-- > 0;) {
 		if (strcmp(b->anchors[i].name, name) == 0)
-			return add_child(b, b->anchors[i].node);
+			return add_child(b, b->anchors[i].node, true);
 	}
 	struct pos p = mark_pos(b->file, ev->start_mark);
 	diag_add(b->diags, DIAG_ERROR, &p, NULL, "undefined alias");
@@ -407,6 +415,7 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		anchors_clear(b);
+		b->doc_alias_nodes = 0;
 		return 0;
 	case YAML_SCALAR_EVENT:
 		return on_scalar(b, ev);

@@ -1,9 +1,12 @@
 /*
  * yamldoc: one YAML buffer → a tree of nodes, each with its 1-based
  * line:col, using libyaml's event parser. Guards against hostile input:
- * invalid UTF-8, nesting deeper than YAMLDOC_MAX_DEPTH, and alias bombs
- * (a document whose alias-expanded size exceeds YAMLDOC_MAX_NODES), and
- * files of more than YAMLDOC_MAX_NODES nodes in all their documents.
+ * invalid UTF-8, nesting deeper than YAMLDOC_MAX_DEPTH, alias bombs (a
+ * document whose aliases add more than YAMLDOC_MAX_ALIAS_NODES nodes to
+ * it once expanded), and files of more than YAMLDOC_MAX_NODES nodes of
+ * their own in all their documents. The two counts are kept apart: a big
+ * plain file (100,000 registrations in 7 MB) is no bomb, while a bomb's
+ * cost is what its aliases add.
  * Keys are kept as nodes; the loader checks them (duplicates, non-scalar
  * keys) because it knows the field paths to name.
  *
@@ -22,7 +25,13 @@
 #include "reconcile/diag.h"
 
 #define YAMLDOC_MAX_DEPTH 64
-#define YAMLDOC_MAX_NODES 200000
+/* Nodes one file may hold (aliases not counted): more than a plain
+ * desired state that fills the 16 MiB file limit has (some 2.6 million
+ * nodes at 70 bytes a registration), while bounding the memory a file of
+ * tiny flow items can take (about 100 bytes a node). */
+#define YAMLDOC_MAX_NODES 3000000
+/* Nodes the aliases of one document may add once expanded. */
+#define YAMLDOC_MAX_ALIAS_NODES 200000
 
 enum yamldoc_kind { YAMLDOC_SCALAR, YAMLDOC_SEQ, YAMLDOC_MAP };
 
@@ -58,6 +67,7 @@ struct yamldoc {
 	struct yamldoc_node **roots; /* one per document */
 	size_t n_roots;
 	size_t n_nodes;		     /* nodes stored (aliases not counted) */
+	size_t alias_nodes;	     /* nodes the aliases add, all documents */
 	struct yamldoc_chunk *nodes; /* nodes, YAMLDOC_CHUNK_NODES a chunk */
 	struct yamldoc_chunk *text;  /* scalar values */
 };

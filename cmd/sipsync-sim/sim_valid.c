@@ -67,18 +67,15 @@ static json_t *non_field(const char *msg)
 	return json_pack("{s:[s]}", "non_field_errors", msg);
 }
 
-/* Python str.strip() on ASCII whitespace, as DRF's trim_whitespace. */
+/* Python's str.strip(), as DRF's CharField(trim_whitespace=True): every
+ * str.isspace() character (Unicode White_Space and U+001C-U+001F, e.g.
+ * U+00A0), not only ASCII, is stripped. */
 static json_t *trimmed_string(const char *s)
 {
-	size_t len = strlen(s);
+	size_t len = strlen(s), lead, trail;
 
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		len--;
-	while (len > 0 && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	return json_stringn(s, len);
+	format_py_strip_span(s, len, &lead, &trail);
+	return json_stringn(s + lead, len - lead - trail);
 }
 
 static json_t *check_char(const json_t *v, const struct char_rules *r,

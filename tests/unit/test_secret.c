@@ -36,9 +36,9 @@ static void write_file(const char *name, const char *data, size_t len)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *names[] = {"crlf",	  "nl2",   "empty",  "nul",
-			       "big",	  "plain", "fifo",   "sd/in",
-			       "sd/link", "sd/up", "outside"};
+	const char *names[] = {"crlf",	  "nl2",   "empty", "nul",     "big",
+			       "plain",	  "fifo",  "sd/in", "sd/link", "sd/up",
+			       "outside", "utf16", "sp"};
 	char path[512];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
@@ -147,6 +147,82 @@ static double mono(void)
 }
 
 /* A FIFO is refused at once: opening it must not wait for a writer. */
+/* Issue 9 item 1: a value that is not UTF-8 cannot be sent as JSON text;
+ * it was dropped from the request body (an empty PATCH). */
+static void test_not_utf8(void **state)
+{
+	(void)state;
+	char *why = NULL;
+	setenv("SIPSYNC_SECRET_T", "p\xe4sswort", 1);
+	assert_null(resolve(SECRET_ENV, "SIPSYNC_SECRET_T", NULL, &why));
+	assert_string_equal(why, "environment variable SIPSYNC_SECRET_T is "
+				 "not valid UTF-8 text (secrets are sent as "
+				 "JSON strings; re-encode it as UTF-8)");
+	free(why);
+	setenv("SIPSYNC_SECRET_T", "p\xc3\xa4sswort", 1); /* UTF-8 */
+	char *v = resolve(SECRET_ENV, "SIPSYNC_SECRET_T", NULL, &why);
+	assert_string_equal(v, "p\xc3\xa4sswort");
+	free(v);
+	unsetenv("SIPSYNC_SECRET_T");
+	write_file("utf16", "\xff\xfep\0w\0", 6);
+	assert_null(resolve(SECRET_FILE, "utf16", dir, &why));
+	assert_non_null(strstr(why, "secret file utf16 contains a NUL byte"));
+	free(why);
+	write_file("utf16", "\xff\xfepw\n", 5);
+	assert_null(resolve(SECRET_FILE, "utf16", dir, &why));
+	assert_string_equal(why, "secret file utf16 is not valid UTF-8 text "
+				 "(secrets are sent as JSON strings; "
+				 "re-encode it as UTF-8)");
+	free(why);
+}
+
+/* Issue 9 item 15: surrounding whitespace is kept but noted, without the
+ * value; a file's one final newline is no such whitespace. */
+static void test_note_whitespace(void **state)
+{
+	(void)state;
+	char *why = NULL;
+	struct secret_ref s = {.kind = SECRET_ENV,
+			       .ref = strdup("SIPSYNC_SECRET_T")};
+	setenv("SIPSYNC_SECRET_T", "hunter2\n", 1);
+	assert_int_equal(secret_resolve(&s, NULL, &why), 0);
+	assert_string_equal(s.value, "hunter2\n");
+	char *note = secret_note(&s);
+	assert_string_equal(note, "environment variable SIPSYNC_SECRET_T has "
+				  "leading or trailing whitespace or a line "
+				  "break; it is sent as it is, and a "
+				  "copy-paste slip is likely");
+	free(note);
+	model_secret_release(&s);
+	s = (struct secret_ref){.kind = SECRET_ENV,
+				.ref = strdup("SIPSYNC_SECRET_T")};
+	setenv("SIPSYNC_SECRET_T", "\xc2\xa0hunter2", 1); /* U+00A0 */
+	assert_int_equal(secret_resolve(&s, NULL, &why), 0);
+	note = secret_note(&s);
+	assert_non_null(note);
+	assert_null(strstr(note, "hunter2"));
+	free(note);
+	model_secret_release(&s);
+	unsetenv("SIPSYNC_SECRET_T");
+	s = (struct secret_ref){.kind = SECRET_FILE, .ref = strdup("sp")};
+	write_file("sp", "in side\n", 8);
+	assert_int_equal(secret_resolve(&s, dir, &why), 0);
+	assert_string_equal(s.value, "in side");
+	assert_null(secret_note(&s));
+	model_secret_release(&s);
+	s = (struct secret_ref){.kind = SECRET_FILE, .ref = strdup("sp")};
+	write_file("sp", "pw \n", 4);
+	assert_int_equal(secret_resolve(&s, dir, &why), 0);
+	note = secret_note(&s);
+	assert_string_equal(note, "secret file sp has leading or trailing "
+				  "whitespace or a line break (after the one "
+				  "final newline, which is dropped); it is "
+				  "sent as it is, and a copy-paste slip is "
+				  "likely");
+	free(note);
+	model_secret_release(&s);
+}
+
 static void test_fifo_refused_at_once(void **state)
 {
 	(void)state;
@@ -307,6 +383,8 @@ int main(void)
 	    cmocka_unit_test(test_env),
 	    cmocka_unit_test(test_file),
 	    cmocka_unit_test(test_file_errors),
+	    cmocka_unit_test(test_not_utf8),
+	    cmocka_unit_test(test_note_whitespace),
 	    cmocka_unit_test(test_literal_untouched),
 	    cmocka_unit_test(test_fifo_refused_at_once),
 	    cmocka_unit_test(test_reserved_env_names),

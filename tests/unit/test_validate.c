@@ -500,6 +500,50 @@ static void test_text_rules(void **state)
 	    "break (a YAML | or > block adds one; use |- or quotes)\n");
 }
 
+/* Issue 9 item 2: DRF strips by Python's str.isspace(), Unicode spaces
+ * included, so "\u00a0alice" is stored as "alice" and never matches. */
+static void test_unicode_whitespace(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml(&r, "version: 1\nsip:\n  fallbackHandler:\n"
+		     "    url: \"https://h.example.com/x\\u3000\"\n"
+		     "registrations:\n  items:\n"
+		     "    - username: \"\\u00a0alice\"\n"
+		     "      password: lit\n"
+		     "      proxy: \"pbx.example.com\\u2009\"\n"
+		     "      outboundProxy: \"\\u1680o.example.com\"\n"
+		     "      authUser: \"bob\\x85\"\n");
+	expect(&r, -1,
+	       "v.yaml:4:10: error: sip.fallbackHandler.url: leading or "
+	       "trailing whitespace (U+3000): the API trims it, so the live "
+	       "value would never match this one\n"
+	       "v.yaml:7:17: error: registrations.items[0].username: leading "
+	       "or trailing whitespace (U+00A0): the API trims it, so the "
+	       "live value would never match this one\n"
+	       "v.yaml:8:17: warning: registrations.items[0].password: literal "
+	       "secret; use {env: NAME} or {file: PATH}\n"
+	       "v.yaml:9:14: error: registrations.items[0].proxy: leading or "
+	       "trailing whitespace (U+2009): the API trims it, so the live "
+	       "value would never match this one\n"
+	       "v.yaml:10:22: error: registrations.items[0].outboundProxy: "
+	       "leading or trailing whitespace (U+1680): the API trims it, so "
+	       "the live value would never match this one\n"
+	       "v.yaml:11:17: error: registrations.items[0].authUser: leading "
+	       "or trailing whitespace (U+0085): the API trims it, so the live "
+	       "value would never match this one\n");
+	/* near misses: not str.isspace() (zero-width space, BOM, U+180E),
+	 * or inside the value */
+	run_yaml(&r, "version: 1\nregistrations:\n  items:\n"
+		     "    - username: \"\\u200balice\\ufeff\"\n"
+		     "      password: {env: SIPSYNC_SECRET_NOPE}\n"
+		     "      proxy: \"pbx\\u00a0x\\u180e\"\n");
+	char *got = all_lines(&r);
+	assert_null(strstr(got, "whitespace"));
+	free(got);
+	run_done(&r);
+}
+
 /* Review finding: the userinfo of a URL (a password) was quoted. */
 static void test_url_masks_userinfo(void **state)
 {
@@ -534,6 +578,7 @@ int main(void)
 	    cmocka_unit_test(test_every_error_sorted),
 	    cmocka_unit_test(test_quote),
 	    cmocka_unit_test(test_text_rules),
+	    cmocka_unit_test(test_unicode_whitespace),
 	    cmocka_unit_test(test_url_masks_userinfo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
