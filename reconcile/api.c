@@ -609,6 +609,12 @@ void api_client_set_cancel_fd(struct api_client *c, int fd)
 	c->cancel_fd = fd;
 }
 
+void api_client_restart_deadline(struct api_client *c)
+{
+	if (c->deadline_total_ms && !c->halted)
+		c->deadline = now_ms() + c->deadline_total_ms;
+}
+
 void api_client_set_wait_notice(struct api_client *c, long interval_ms,
 				api_wait_fn fn, void *ctx)
 {

@@ -105,6 +105,10 @@ void api_client_set_log(struct api_client *c, api_log_fn fn, void *ctx);
  * stays the caller's; -1 removes it. */
 void api_client_set_cancel_fd(struct api_client *c, int fd);
 
+/* Starts the deadline (api_config.deadline_ms) again from now: apply
+ * calls it after its confirmation prompt, whose time is the user's. */
+void api_client_restart_deadline(struct api_client *c);
+
 /* While requests are in flight, calls fn every interval_ms (from the start
  * of the wait) with a line such as "still waiting for GET /api/sip (10 s
  * elapsed, attempt 2 of 5)" (NULL: off). The command sets it when stderr
