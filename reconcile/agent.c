@@ -314,11 +314,11 @@ static int ensure_api(struct agent *a)
 	struct diag_list d = {0};
 	if (a->api)
 		return 0;
-	struct api_config ac = {
-	    .base_url = a->cfg->api_url,
-	    .api_key = a->api_key,
-	    .ca_cert = a->cfg->ca_cert,
-	    .allow_insecure_http = a->cfg->allow_insecure_http};
+	struct api_config ac = {.base_url = a->cfg->api_url,
+				.api_key = a->api_key,
+				.ca_cert = a->cfg->ca_cert,
+				.allow_insecure_http =
+				    a->cfg->allow_insecure_http};
 	int rc = api_client_new(&a->api, &ac, &d);
 	log_diags(a, &d);
 	/* a stop aborts a request in flight and any retry wait at once */

@@ -361,7 +361,8 @@ static void apply_defaults(struct api_client *c, const struct api_config *cfg)
 						      : DEFAULT_MAX_DELAY_MS;
 	c->cancel_fd = -1;
 	c->deadline_total_ms = cfg->deadline_ms > 0 ? cfg->deadline_ms : 0;
-	c->deadline = c->deadline_total_ms ? now_ms() + c->deadline_total_ms : 0;
+	c->deadline =
+	    c->deadline_total_ms ? now_ms() + c->deadline_total_ms : 0;
 }
 
 /* url for a message: any user:password@ part shown as "***@" (everything
@@ -398,8 +399,8 @@ static char *url_shown(const char *url)
 	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
 	    curl_url_set(u, CURLUPART_OPTIONS, NULL, 0) == CURLUE_OK &&
 	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK) {
-		bool q = curl_url_get(u, CURLUPART_QUERY, &query, 0) ==
-			 CURLUE_OK;
+		bool q =
+		    curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK;
 		if (curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
 		    curl_url_get(u, CURLUPART_URL, &bare, 0) == CURLUE_OK) {
 			size_t n = strlen(bare) + 8;
@@ -1139,8 +1140,8 @@ static void abort_one(struct api_client *c, struct xfer *x, const char *why)
 			snprintf(last, sizeof(last), "was answered %ld",
 				 x->status);
 		snprintf(buf, sizeof(buf),
-			 "%s before retry %d of %d (the last attempt %s)%s", why,
-			 x->attempts + 1, c->max_attempts, last,
+			 "%s before retry %d of %d (the last attempt %s)%s",
+			 why, x->attempts + 1, c->max_attempts, last,
 			 write && x->ambiguous ? "; outcome unknown" : "");
 		x->status = 0; /* the text says it: no "503:" before "stop" */
 	} else {
@@ -1153,8 +1154,7 @@ static void abort_one(struct api_client *c, struct xfer *x, const char *why)
 }
 
 /* Ends every transfer of q that is not done yet (see abort_one). */
-static void abort_queue(struct api_client *c, struct xqueue *q,
-			const char *why)
+static void abort_queue(struct api_client *c, struct xqueue *q, const char *why)
 {
 	for (size_t i = 0; i < q->n; i++) {
 		struct xfer *x = q->v[i];

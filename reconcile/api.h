@@ -32,12 +32,12 @@ struct api_config {
 	int page_size;	    /* registrations per page asked, 0: 100 */
 	long retry_base_ms; /* backoff ceiling of the first retry (doubled
 			       each time, full jitter), 0: default 250 ms */
-	long retry_max_delay_ms; /* ceiling of one backoff wait, 0: default
-				    20 s; a Retry-After is honoured in full
-				    within max_retry_ms */
-	long deadline_ms; /* every request and retry of this client ends
-			     within this long after api_client_new (the
-			     command's --timeout); 0: no overall deadline */
+	long retry_max_delay_ms;  /* ceiling of one backoff wait, 0: default
+				     20 s; a Retry-After is honoured in full
+				     within max_retry_ms */
+	long deadline_ms;	  /* every request and retry of this client ends
+				     within this long after api_client_new (the
+				     command's --timeout); 0: no overall deadline */
 	bool allow_insecure_http; /* http:// to a host that is not loopback
 				     (the key would travel in clear text) */
 };

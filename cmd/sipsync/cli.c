@@ -135,9 +135,10 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 	case CLI_OPT_TIMEOUT:
 		if (agent_parse_duration(arg, &c->timeout_ms) != 0 ||
 		    c->timeout_ms <= 0) {
-			cli_errorf("--timeout: expected a duration such as 90s, "
-				   "5m or 1h, got '%s'",
-				   arg);
+			cli_errorf(
+			    "--timeout: expected a duration such as 90s, "
+			    "5m or 1h, got '%s'",
+			    arg);
 			return -1;
 		}
 		return 1;

@@ -38,8 +38,9 @@ struct cli_common {
 	enum cli_log_format log_format;
 	int verbosity; /* -v +1, -q -1 */
 	bool force;    /* --force */
-	long timeout_ms;	  /* --timeout: the whole command; 0: the
-				     command's default */
+
+	/* --timeout: the whole command's API deadline; 0: its default */
+	long timeout_ms;
 	bool allow_insecure_http; /* --allow-insecure-http */
 };
 

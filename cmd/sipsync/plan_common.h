@@ -16,7 +16,7 @@
 
 struct pc_session {
 	struct cli_common common;
-	int parallelism; /* 0: the client's default */
+	int parallelism;	 /* 0: the client's default */
 	long default_timeout_ms; /* without --timeout; 0: PC_TIMEOUT_MS */
 	char *api_key;
 	char *state_dir;

@@ -1455,8 +1455,8 @@ static void test_base_url_path(void **state)
 	struct fake *f = fake_start(script_not_found);
 	char base[96];
 	snprintf(base, sizeof(base), "%s/prefix/", f->base);
-	struct api_config cfg = {.base_url = base, .api_key = KEY,
-				 .max_attempts = 1};
+	struct api_config cfg = {
+	    .base_url = base, .api_key = KEY, .max_attempts = 1};
 	struct api_client *c = NULL;
 	struct diag_list d = {0};
 	struct live_state *ls = NULL;
@@ -1467,14 +1467,16 @@ static void test_base_url_path(void **state)
 		char *line = diag_format(&d.items[i]);
 		assert_non_null(line);
 		sip |= strstr(line, "GET /prefix/api/sip: 404") != NULL;
-		regs |= strstr(line, "GET /prefix/api/sip/registrations: 404") !=
-			NULL;
+		regs |=
+		    strstr(line, "GET /prefix/api/sip/registrations: 404") !=
+		    NULL;
 		free(line);
 	}
 	assert_true(sip || regs);
-	assert_int_equal(fake_count(f, "GET", "/prefix/api/sip") +
-			     fake_count(f, "GET", "/prefix/api/sip/registrations"),
-			 2);
+	assert_int_equal(
+	    fake_count(f, "GET", "/prefix/api/sip") +
+		fake_count(f, "GET", "/prefix/api/sip/registrations"),
+	    2);
 	diag_list_clear(&d);
 	api_client_free(c);
 	fake_stop(f);
@@ -1487,8 +1489,8 @@ static void test_insecure_http(void **state)
 	(void)state;
 	struct diag_list d = {0};
 	const char *ok[] = {"http://127.0.0.1:8080", "http://127.9.8.7/api",
-			    "http://[::1]:9000", "http://localhost:1",
-			    "http://LOCALHOST", "https://api.example.com"};
+			    "http://[::1]:9000",     "http://localhost:1",
+			    "http://LOCALHOST",	     "https://api.example.com"};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (api_check_url(ok[i], false, &d) != 0)
 			fail_msg("%s refused: %s", ok[i], first_diag(&d));
@@ -1643,7 +1645,8 @@ static void test_cancel_writes(void **state)
 	pthread_t t;
 	struct diag_list d = {0};
 	struct api_write w[3] = {
-	    {.method = API_PATCH, .path = strdup("/api/sip"),
+	    {.method = API_PATCH,
+	     .path = strdup("/api/sip"),
 	     .body = strdup("{}")},
 	    {.method = API_DELETE, .path = strdup("/api/sip/registrations/r1")},
 	    {.method = API_DELETE, .path = strdup("/api/sip/registrations/r2")},
