@@ -60,8 +60,10 @@ struct api_client {
 	int cancel_fd;		/* readable: stop (the caller's fd), or -1 */
 	long long deadline;	/* monotonic ms; 0: none */
 	long deadline_total_ms; /* as configured, for messages */
-	const char *halted;	/* why nothing may start any more (static),
-				   set once by a stop or the deadline */
+	const char *halted;	/* why nothing may start any more (static
+				   text or halt_buf), set once by a stop or
+				   the deadline */
+	char halt_buf[96];
 	long wait_every_ms;
 	api_wait_fn wait_fn;
 	void *wait_ctx;
@@ -1094,7 +1096,6 @@ static void fmt_duration(char *buf, size_t n, long ms)
  * NULL. Once set it stays set for the client's life. */
 static const char *halt_reason(struct api_client *c)
 {
-	static char deadline_msg[96];
 	if (c->halted)
 		return c->halted;
 	if (c->cancel_fd >= 0) {
@@ -1105,9 +1106,9 @@ static const char *halt_reason(struct api_client *c)
 	if (!c->halted && c->deadline && now_ms() >= c->deadline) {
 		char d[32];
 		fmt_duration(d, sizeof(d), c->deadline_total_ms);
-		snprintf(deadline_msg, sizeof(deadline_msg),
+		snprintf(c->halt_buf, sizeof(c->halt_buf),
 			 "the command's deadline passed (--timeout %s)", d);
-		c->halted = deadline_msg;
+		c->halted = c->halt_buf;
 	}
 	return c->halted;
 }
