@@ -316,9 +316,14 @@ static int ensure_api(struct agent *a)
 		return 0;
 	struct api_config ac = {.base_url = a->cfg->api_url,
 				.api_key = a->api_key,
-				.ca_cert = a->cfg->ca_cert};
+				.ca_cert = a->cfg->ca_cert,
+				.allow_insecure_http =
+				    a->cfg->allow_insecure_http};
 	int rc = api_client_new(&a->api, &ac, &d);
 	log_diags(a, &d);
+	/* a stop aborts a request in flight and any retry wait at once */
+	if (rc == 0)
+		api_client_set_cancel_fd(a->api, a->stop_rd);
 	return rc;
 }
 

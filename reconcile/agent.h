@@ -31,6 +31,7 @@ struct agent_config {
 	const char *webhook_secret_file; /* re-read on SIGHUP; NULL: every
 					    webhook is refused */
 	const char *api_url;
+	bool allow_insecure_http; /* http:// API URL to a non-loopback host */
 	const char *ca_cert;
 	const char *api_key;	  /* used when api_key_file is NULL */
 	const char *api_key_file; /* re-read on SIGHUP */

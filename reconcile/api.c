@@ -7,12 +7,15 @@
  */
 #include "reconcile/api.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -54,6 +57,17 @@ struct api_client {
 	api_log_fn log;
 	void *log_ctx;
 
+	int cancel_fd;		/* readable: stop (the caller's fd), or -1 */
+	long long deadline;	/* monotonic ms; 0: none */
+	long deadline_total_ms; /* as configured, for messages */
+	const char *halted;	/* why nothing may start any more (static
+				   text or halt_buf), set once by a stop or
+				   the deadline */
+	char halt_buf[96];
+	long wait_every_ms;
+	api_wait_fn wait_fn;
+	void *wait_ctx;
+
 	pthread_mutex_t lock; /* guards stats */
 	struct api_stats stats;
 
@@ -65,7 +79,7 @@ struct api_client {
 };
 
 enum xstate { X_QUEUED, X_RUNNING, X_DONE };
-enum xresult { XR_OK, XR_FAILED, XR_UNKNOWN };
+enum xresult { XR_OK, XR_FAILED, XR_UNKNOWN, XR_SKIPPED };
 
 struct xfer {
 	enum api_method method;
@@ -347,6 +361,10 @@ static void apply_defaults(struct api_client *c, const struct api_config *cfg)
 	    cfg->retry_base_ms > 0 ? cfg->retry_base_ms : DEFAULT_BASE_MS;
 	c->max_delay_ms = cfg->retry_max_delay_ms > 0 ? cfg->retry_max_delay_ms
 						      : DEFAULT_MAX_DELAY_MS;
+	c->cancel_fd = -1;
+	c->deadline_total_ms = cfg->deadline_ms > 0 ? cfg->deadline_ms : 0;
+	c->deadline =
+	    c->deadline_total_ms ? now_ms() + c->deadline_total_ms : 0;
 }
 
 /* url for a message: any user:password@ part shown as "***@" (everything
@@ -370,6 +388,102 @@ static char *url_for_message(const char *url)
 	return out;
 }
 
+/* A URL for a message with nothing secret in it: no user:password@ part,
+ * no fragment, and a query (a cursor, maybe a token) shown as "?…" (url
+ * may be any text: url_for_message when libcurl cannot parse it).
+ * Allocated, NULL when out of memory. */
+static char *url_shown(const char *url)
+{
+	CURLU *u = curl_url();
+	char *bare = NULL, *query = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_OPTIONS, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK) {
+		bool q =
+		    curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK;
+		if (curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+		    curl_url_get(u, CURLUPART_URL, &bare, 0) == CURLUE_OK) {
+			size_t n = strlen(bare) + 8;
+			if ((out = malloc(n)))
+				snprintf(out, n, "%s%s", bare,
+					 q ? "?\u2026" : "");
+		}
+	}
+	curl_free(bare);
+	curl_free(query);
+	curl_url_cleanup(u);
+	if (!out)
+		return url_for_message(url);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
+/* 127.0.0.0/8, ::1 and localhost: traffic that never leaves the host. */
+static bool host_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	char inner[64];
+	size_t n = strlen(host);
+	if (strcasecmp(host, "localhost") == 0 ||
+	    strcasecmp(host, "localhost.") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (n > 2 && n - 2 < sizeof(inner) && host[0] == '[' &&
+	    host[n - 1] == ']') {
+		memcpy(inner, host + 1, n - 2);
+		inner[n - 2] = '\0';
+		return inet_pton(AF_INET6, inner, &a6) == 1 &&
+		       IN6_IS_ADDR_LOOPBACK(&a6);
+	}
+	return false;
+}
+
+static void add_invalid_url(struct diag_list *d, const char *url)
+{
+	char *shown = url_for_message(url ? url : "");
+	diag_add(d, DIAG_ERROR, NULL, NULL,
+		 "invalid API URL \"%s\" (want http:// or https://)",
+		 shown ? shown : "?");
+	free(shown);
+}
+
+int api_check_url(const char *base_url, bool allow_insecure_http,
+		  struct diag_list *diags)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int rc = -1;
+	if (!u || !base_url ||
+	    curl_url_set(u, CURLUPART_URL, base_url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		add_invalid_url(diags, base_url);
+		goto out;
+	}
+	if (strcasecmp(scheme, "http") != 0 || allow_insecure_http ||
+	    host_is_loopback(host)) {
+		rc = 0;
+		goto out;
+	}
+	/* a proxy or anyone on the path would read the key */
+	diag_add(diags, DIAG_ERROR, NULL, NULL,
+		 "refusing to send the API key in clear text to %s over "
+		 "http:// (use https://, or pass --allow-insecure-http when "
+		 "the network path is trusted)",
+		 host);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 static int client_setup(struct api_client *c, const struct api_config *cfg,
 			struct diag_list *d)
 {
@@ -379,13 +493,11 @@ static int client_setup(struct api_client *c, const struct api_config *cfg,
 		len--;
 	if (!base || !len || !(c->base = strndup(base, len)) ||
 	    parse_origin(c->base, &c->origin, &c->https) < 0) {
-		char *shown = url_for_message(base ? base : "");
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "invalid API URL \"%s\" (want http:// or https://)",
-			 shown ? shown : "?");
-		free(shown);
+		add_invalid_url(d, base);
 		return -1;
 	}
+	if (api_check_url(c->base, cfg->allow_insecure_http, d) < 0)
+		return -1;
 	if (!cfg->api_key || !*cfg->api_key || has_ctl(cfg->api_key)) {
 		diag_add(
 		    d, DIAG_ERROR, NULL, NULL, "the API key is %s",
@@ -495,6 +607,25 @@ void api_client_set_log(struct api_client *c, api_log_fn fn, void *ctx)
 	c->log_ctx = ctx;
 }
 
+void api_client_set_cancel_fd(struct api_client *c, int fd)
+{
+	c->cancel_fd = fd;
+}
+
+void api_client_restart_deadline(struct api_client *c)
+{
+	if (c->deadline_total_ms && !c->halted)
+		c->deadline = now_ms() + c->deadline_total_ms;
+}
+
+void api_client_set_wait_notice(struct api_client *c, long interval_ms,
+				api_wait_fn fn, void *ctx)
+{
+	c->wait_every_ms = interval_ms > 0 ? interval_ms : 10000;
+	c->wait_fn = fn;
+	c->wait_ctx = ctx;
+}
+
 /* ---- transfers ---- */
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
@@ -521,6 +652,19 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* The path part of url, without the query; NULL when it does not parse. */
+static char *url_path(const char *url)
+{
+	CURLU *u = curl_url();
+	char *p = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &p, 0) == CURLUE_OK)
+		out = strdup(p);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return out;
+}
+
 static struct xfer *xfer_new(struct api_client *c, enum api_method m,
 			     const char *url_or_path, const char *path,
 			     const char *body)
@@ -537,7 +681,11 @@ static struct xfer *xfer_new(struct api_client *c, enum api_method m,
 	} else {
 		x->url = strdup(url_or_path);
 	}
-	x->path = strdup(path);
+	/* messages name the path really requested (a base URL may have a
+	 * path of its own) */
+	x->path = x->url ? url_path(x->url) : NULL;
+	if (!x->path)
+		x->path = strdup(path);
 	if (!x->url || !x->path) {
 		free(x->url);
 		free(x->path);
@@ -930,14 +1078,173 @@ static long long start_due(struct api_client *c, struct xqueue *q,
 	return next;
 }
 
-/* Runs every queued transfer of q to completion (done, failed or
- * unknown). */
+/* "2m", "1m30s", "45s" or "250ms", for messages about --timeout. */
+static void fmt_duration(char *buf, size_t n, long ms)
+{
+	long s = ms / 1000, m = s / 60;
+	if (ms % 1000 || !s)
+		snprintf(buf, n, "%ldms", ms);
+	else if (m && s % 60)
+		snprintf(buf, n, "%ldm%lds", m, s % 60);
+	else if (m)
+		snprintf(buf, n, "%ldm", m);
+	else
+		snprintf(buf, n, "%lds", s);
+}
+
+/* Why no request may run any more (a stop request, the deadline), or
+ * NULL. Once set it stays set for the client's life. */
+static const char *halt_reason(struct api_client *c)
+{
+	if (c->halted)
+		return c->halted;
+	if (c->cancel_fd >= 0) {
+		struct pollfd p = {.fd = c->cancel_fd, .events = POLLIN};
+		if (poll(&p, 1, 0) > 0 && p.revents)
+			c->halted = "interrupted by a stop request";
+	}
+	if (!c->halted && c->deadline && now_ms() >= c->deadline) {
+		char d[32];
+		fmt_duration(d, sizeof(d), c->deadline_total_ms);
+		snprintf(c->halt_buf, sizeof(c->halt_buf),
+			 "the command's deadline passed (--timeout %s)", d);
+		c->halted = c->halt_buf;
+	}
+	return c->halted;
+}
+
+/* Ends one transfer of a halted client with a message saying what became
+ * of it. A write that may have reached the server has an unknown outcome;
+ * one never sent is skipped (the caller reports those together). */
+static void abort_one(struct api_client *c, struct xfer *x, const char *why)
+{
+	char buf[600];
+	long secs = (long)((now_ms() - x->start_ms) / 1000);
+	bool write = x->method != API_GET;
+	if (x->state == X_RUNNING) {
+		curl_multi_remove_handle(c->multi, x->easy);
+		x->status = 0;
+		if (write)
+			snprintf(buf, sizeof(buf),
+				 "outcome unknown: %s while the request was in "
+				 "flight (%ld s; the server may have applied "
+				 "it); run apply again: it re-reads first",
+				 why, secs);
+		else
+			snprintf(buf, sizeof(buf),
+				 "%s while waiting for the answer (%ld s, "
+				 "attempt %d of %d)",
+				 why, secs, x->attempts, c->max_attempts);
+	} else if (x->attempts > 0) {
+		char last[48] = "got no answer";
+		if (x->status)
+			snprintf(last, sizeof(last), "was answered %ld",
+				 x->status);
+		snprintf(buf, sizeof(buf),
+			 "%s before retry %d of %d (the last attempt %s)%s",
+			 why, x->attempts + 1, c->max_attempts, last,
+			 write && x->ambiguous ? "; outcome unknown" : "");
+		x->status = 0; /* the text says it: no "503:" before "stop" */
+	} else {
+		snprintf(buf, sizeof(buf), "not sent: %s", why);
+		xfer_fail(c, x, buf);
+		x->result = XR_SKIPPED;
+		return;
+	}
+	xfer_fail(c, x, buf);
+}
+
+/* Ends every transfer of q that is not done yet (see abort_one). */
+static void abort_queue(struct api_client *c, struct xqueue *q, const char *why)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		struct xfer *x = q->v[i];
+		if (x->state == X_DONE)
+			continue;
+		abort_one(c, x, why);
+		if (q->on_done)
+			q->on_done(c, x, q->ctx);
+	}
+}
+
+/* The progress line for a long wait: what the oldest request in flight
+ * (or the next one due) is, and for how long the wait has lasted. */
+static void wait_notice(struct api_client *c, const struct xqueue *q,
+			long long since)
+{
+	const struct xfer *oldest = NULL, *due = NULL;
+	size_t running = 0;
+	char line[600], *path;
+	long long now = now_ms();
+	for (size_t i = 0; i < q->n; i++) {
+		const struct xfer *x = q->v[i];
+		if (x->state == X_RUNNING) {
+			running++;
+			if (!oldest || x->start_ms < oldest->start_ms)
+				oldest = x;
+		} else if (x->state == X_QUEUED &&
+			   (!due || x->due_ms < due->due_ms)) {
+			due = x;
+		}
+	}
+	const struct xfer *x = oldest ? oldest : due;
+	if (!x || !(path = clean_message(c, x->path)))
+		return;
+	long secs = (long)((now - since) / 1000);
+	if (oldest && running > 1)
+		snprintf(line, sizeof(line),
+			 "still waiting for %s %s and %zu more request%s "
+			 "(%ld s elapsed)",
+			 api_method_name(x->method), path, running - 1,
+			 running == 2 ? "" : "s", secs);
+	else if (oldest)
+		snprintf(line, sizeof(line),
+			 "still waiting for %s %s (%ld s elapsed, attempt %d "
+			 "of %d)",
+			 api_method_name(x->method), path, secs, x->attempts,
+			 c->max_attempts);
+	else
+		snprintf(line, sizeof(line),
+			 "still waiting to retry %s %s (%ld s elapsed, retry "
+			 "%d of %d in %lld s)",
+			 api_method_name(x->method), path, secs,
+			 x->attempts + 1, c->max_attempts,
+			 (x->due_ms - now + 999) / 1000);
+	free(path);
+	c->wait_fn(c->wait_ctx, line);
+}
+
+/* How long the multi loop may sleep: until the next retry is due, the
+ * next progress line, the deadline, and at most 1 s. */
+static int poll_timeout(const struct api_client *c, long long next,
+			long long notice_at)
+{
+	long long now = now_ms(), t = 1000;
+	if (next >= 0 && next - now < t)
+		t = next - now;
+	if (notice_at >= 0 && notice_at - now < t)
+		t = notice_at - now;
+	if (c->deadline && c->deadline - now < t)
+		t = c->deadline - now;
+	return t < 0 ? 0 : (int)t;
+}
+
+/* Runs every queued transfer of q to completion (done, failed, unknown
+ * or, after a stop or the deadline, aborted). The cancel fd wakes the
+ * wait at once, whether a request is in flight or a retry is pending. */
 static void run_queue(struct api_client *c, struct xqueue *q)
 {
 	size_t running = 0;
+	long long since = now_ms();
+	long long notice_at = c->wait_fn ? since + c->wait_every_ms : -1;
 	for (;;) {
 		bool waiting, any = false;
 		int still = 0;
+		const char *why = halt_reason(c);
+		if (why) {
+			abort_queue(c, q, why);
+			break;
+		}
 		long long next = start_due(c, q, &running, &waiting);
 		if (!running && !waiting)
 			break;
@@ -945,14 +1252,15 @@ static void run_queue(struct api_client *c, struct xqueue *q)
 		drain_messages(c, q, &running, &any);
 		if (any)
 			continue;
-		long timeout = 1000;
-		if (next >= 0) {
-			long long wait = next - now_ms();
-			timeout = wait < 0	   ? 0
-				  : wait < timeout ? (long)wait
-						   : timeout;
+		if (notice_at >= 0 && now_ms() >= notice_at) {
+			wait_notice(c, q, since);
+			notice_at += c->wait_every_ms;
 		}
-		curl_multi_poll(c->multi, NULL, 0, (int)timeout, NULL);
+		struct curl_waitfd wfd = {.fd = c->cancel_fd,
+					  .events = CURL_WAIT_POLLIN};
+		curl_multi_poll(c->multi, c->cancel_fd >= 0 ? &wfd : NULL,
+				c->cancel_fd >= 0 ? 1 : 0,
+				poll_timeout(c, next, notice_at), NULL);
 	}
 }
 
@@ -1014,21 +1322,51 @@ static void free_strings(char **v, size_t n)
 	free(v);
 }
 
-/* Checks a page's `next` before following it. 0 ok, -1 with a diag. */
-static int check_next(struct api_client *c, const char *next, char **seen,
-		      size_t n_seen, struct diag_list *d)
+/* A page's `next`, absolute: as given when it is, else resolved against
+ * the URL of the page that named it (as a browser resolves a link).
+ * Allocated; NULL when it is no URL (or out of memory). */
+static char *resolve_next(const char *page_url, const char *next)
 {
+	CURLU *u = curl_url();
+	char *abs = NULL, *out = NULL;
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, next, 0) == CURLUE_OK) {
+		out = strdup(next);
+	} else if (curl_url_set(u, CURLUPART_URL, page_url, 0) == CURLUE_OK &&
+		   curl_url_set(u, CURLUPART_URL, next, 0) == CURLUE_OK &&
+		   curl_url_get(u, CURLUPART_URL, &abs, 0) == CURLUE_OK) {
+		out = strdup(abs);
+	}
+	curl_free(abs);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Checks a page's `next` (absolute, see resolve_next) before following
+ * it. 0 ok, -1 with a diag on the page that named it. */
+static int check_next(struct api_client *c, const struct xfer *page,
+		      const char *next, char **seen, size_t n_seen,
+		      struct diag_list *d)
+{
+	char buf[900], *shown = NULL;
 	const char *why = NULL;
-	if (!same_origin(c, next))
-		why = "refusing to follow `next` to another server (or a "
-		      "relative URL); the API key is only sent to the API URL";
-	else if (seen_before(seen, n_seen, next))
+	if (!same_origin(c, next)) {
+		shown = url_shown(next);
+		snprintf(buf, sizeof(buf),
+			 "refusing to follow `next` to another server: %s "
+			 "(the API key is only sent to %s)",
+			 shown ? shown : "?", c->origin);
+		why = buf;
+	} else if (seen_before(seen, n_seen, next)) {
 		why = "pagination loops (`next` repeats an earlier page)";
-	else if (n_seen >= MAX_PAGES)
+	} else if (n_seen >= MAX_PAGES) {
 		why = "too many pages of registrations";
+	}
+	free(shown);
 	if (!why)
 		return 0;
-	add_http_diag(c, d, API_GET, "/api/sip/registrations", 200, why);
+	add_http_diag(c, d, API_GET, page->path, 200, why);
 	return -1;
 }
 
@@ -1163,13 +1501,24 @@ static int read_all(struct api_client *c, struct sip_config *sip,
 			goto out;
 		if (!next)
 			break;
+		char *abs = resolve_next(px->url, next);
+		if (!abs) {
+			char *shown = url_for_message(next), msg[600];
+			snprintf(msg, sizeof(msg), "`next` is not a URL: %s",
+				 shown ? shown : "?");
+			add_http_diag(c, d, API_GET, px->path, 200, msg);
+			free(shown);
+			goto out;
+		}
+		free(next);
+		next = abs;
 		char **grown = realloc(seen, (n_seen + 1) * sizeof(*grown));
 		if (!grown)
 			goto oom;
 		seen = grown;
 		seen[n_seen++] = strdup(px->url);
 		if (!seen[n_seen - 1] ||
-		    check_next(c, next, seen, n_seen, d) < 0)
+		    check_next(c, px, next, seen, n_seen, d) < 0)
 			goto out;
 		/* the next page replaces the finished transfers */
 		queue_clear(&q);
@@ -1310,6 +1659,7 @@ struct exec_ctx {
 	void *pctx;
 	struct diag_list *diags;
 	bool failed;
+	size_t skipped;
 };
 
 static void write_done(struct api_client *c, struct xfer *x, void *ctx)
@@ -1319,6 +1669,11 @@ static void write_done(struct api_client *c, struct xfer *x, void *ctx)
 	w->status = x->status;
 	if (x->result == XR_UNKNOWN)
 		return; /* settled by re-listing */
+	if (x->result == XR_SKIPPED) {
+		e->failed = true; /* never sent: reported once, in total */
+		e->skipped++;
+		return;
+	}
 	if (x->result == XR_OK) {
 		w->result = 1;
 		if (w->method == API_POST && !w->created_id)
@@ -1420,6 +1775,16 @@ static void resolve_unknown(struct api_client *c, struct xqueue *q,
 		    q->v[i]->state == X_DONE && q->v[i]->result == XR_UNKNOWN;
 	if (!any)
 		return;
+	if (c->halted) { /* a re-list could not run either */
+		for (size_t i = 0; i < q->n; i++) {
+			struct xfer *x = q->v[i];
+			if (x->state != X_DONE || x->result != XR_UNKNOWN)
+				continue;
+			fail_unknown(c, x, c->halted);
+			write_done(c, x, e);
+		}
+		return;
+	}
 	struct diag_list tmp = {0};
 	/* keep the pre-POST snapshot: read_all would replace it */
 	char **keys = c->snap_keys, **ids = c->snap_ids;
@@ -1479,7 +1844,7 @@ static int build_queue(struct api_client *c, struct api_write *w, size_t n,
 int api_execute(struct api_client *c, struct api_write *writes, size_t n,
 		api_progress_fn progress, void *ctx, struct diag_list *diags)
 {
-	struct exec_ctx e = {writes, progress, ctx, diags, false};
+	struct exec_ctx e = {writes, progress, ctx, diags, false, 0};
 	struct xqueue q = {.on_done = write_done, .ctx = &e};
 	bool posts = false;
 	int rc = -1;
@@ -1501,6 +1866,10 @@ int api_execute(struct api_client *c, struct api_write *writes, size_t n,
 		goto out;
 	run_queue(c, &q);
 	resolve_unknown(c, &q, &e);
+	if (e.skipped)
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "api: %zu of %zu write%s not sent: %s", e.skipped, n,
+			 n == 1 ? "" : "s", c->halted ? c->halted : "stopped");
 	rc = e.failed ? -1 : 0;
 out:
 	for (size_t i = 0; i < q.n; i++)

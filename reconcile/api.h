@@ -32,10 +32,22 @@ struct api_config {
 	int page_size;	    /* registrations per page asked, 0: 100 */
 	long retry_base_ms; /* backoff ceiling of the first retry (doubled
 			       each time, full jitter), 0: default 250 ms */
-	long retry_max_delay_ms; /* ceiling of one backoff wait, 0: default
-				    20 s; a Retry-After is honoured in full
-				    within max_retry_ms */
+	long retry_max_delay_ms;  /* ceiling of one backoff wait, 0: default
+				     20 s; a Retry-After is honoured in full
+				     within max_retry_ms */
+	long deadline_ms;	  /* every request and retry of this client ends
+				     within this long after api_client_new (the
+				     command's --timeout); 0: no overall deadline */
+	bool allow_insecure_http; /* http:// to a host that is not loopback
+				     (the key would travel in clear text) */
 };
+
+/* Checks that base_url may carry the API key: http:// only to a loopback
+ * host (127.0.0.0/8, ::1, localhost) unless allow_insecure_http. Returns 0,
+ * or -1 with a diag naming the host and --allow-insecure-http.
+ * api_client_new calls it too. */
+int api_check_url(const char *base_url, bool allow_insecure_http,
+		  struct diag_list *diags);
 
 enum api_method { API_GET, API_POST, API_PATCH, API_DELETE };
 
@@ -85,6 +97,25 @@ typedef void (*api_log_fn)(void *ctx, const struct api_event *ev);
 
 /* Calls fn after every request attempt (NULL: off). */
 void api_client_set_log(struct api_client *c, api_log_fn fn, void *ctx);
+
+/* A stop handle: once fd is readable (a byte written, never drained, or
+ * the write end closed) every request in flight is aborted, no request or
+ * retry starts any more, and the call returns -1 with a diag saying what
+ * was interrupted. A write in flight is reported as outcome unknown. fd
+ * stays the caller's; -1 removes it. */
+void api_client_set_cancel_fd(struct api_client *c, int fd);
+
+/* Starts the deadline (api_config.deadline_ms) again from now: apply
+ * calls it after its confirmation prompt, whose time is the user's. */
+void api_client_restart_deadline(struct api_client *c);
+
+/* While requests are in flight, calls fn every interval_ms (from the start
+ * of the wait) with a line such as "still waiting for GET /api/sip (10 s
+ * elapsed, attempt 2 of 5)" (NULL: off). The command sets it when stderr
+ * is a terminal. */
+typedef void (*api_wait_fn)(void *ctx, const char *line);
+void api_client_set_wait_notice(struct api_client *c, long interval_ms,
+				api_wait_fn fn, void *ctx);
 
 /* GET /api/sip and every page of GET /api/sip/registrations (following
  * `next` as given). Every sip field of the result is FIELD_SET or

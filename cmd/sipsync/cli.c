@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reconcile/agent.h"
 #include "reconcile/gitsrc.h"
 #include "reconcile/str.h"
 #include "schema/secret.h"
@@ -25,6 +26,10 @@ const char cli_common_help[] =
     "                            resolve inside DIR (else they are refused)\n"
     "      --state-dir DIR       state directory (default "
     "$XDG_STATE_HOME/sipsync)\n"
+    "      --timeout DURATION    give up on the API after DURATION in all\n"
+    "                            (e.g. 90s, 10m; default 5m, apply 15m)\n"
+    "      --allow-insecure-http send the API key over http:// to a host\n"
+    "                            that is not loopback (else refused)\n"
     "      --color auto|always|never\n"
     "      --log-format text|json\n"
     "  -v, --verbose / -q, --quiet\n"
@@ -126,6 +131,19 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		return 1;
 	case CLI_OPT_FORCE:
 		c->force = true;
+		return 1;
+	case CLI_OPT_TIMEOUT:
+		if (agent_parse_duration(arg, &c->timeout_ms) != 0 ||
+		    c->timeout_ms <= 0) {
+			cli_errorf(
+			    "--timeout: expected a duration such as 90s, "
+			    "5m or 1h, got '%s'",
+			    arg);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_ALLOW_INSECURE_HTTP:
+		c->allow_insecure_http = true;
 		return 1;
 	default:
 		return 0;

@@ -38,6 +38,10 @@ struct cli_common {
 	enum cli_log_format log_format;
 	int verbosity; /* -v +1, -q -1 */
 	bool force;    /* --force */
+
+	/* --timeout: the whole command's API deadline; 0: its default */
+	long timeout_ms;
+	bool allow_insecure_http; /* --allow-insecure-http */
 };
 
 /* Long-option ids for the common flags; commands use ids >= 2000. */
@@ -56,6 +60,8 @@ enum {
 	CLI_OPT_QUIET,
 	CLI_OPT_FORCE,
 	CLI_OPT_SECRETS_DIR,
+	CLI_OPT_TIMEOUT,
+	CLI_OPT_ALLOW_INSECURE_HTTP,
 };
 
 /* clang-format off */
@@ -73,7 +79,9 @@ enum {
 	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE}, \
 	{"quiet", no_argument, NULL, CLI_OPT_QUIET}, \
 	{"force", no_argument, NULL, CLI_OPT_FORCE}, \
-	{"secrets-dir", required_argument, NULL, CLI_OPT_SECRETS_DIR}
+	{"secrets-dir", required_argument, NULL, CLI_OPT_SECRETS_DIR}, \
+	{"timeout", required_argument, NULL, CLI_OPT_TIMEOUT}, \
+	{"allow-insecure-http", no_argument, NULL, CLI_OPT_ALLOW_INSECURE_HTTP}
 /* clang-format on */
 
 /* The text printed for the common flags in every command's --help. */

@@ -269,6 +269,7 @@ static int run(struct apply_args *a)
 	int rc = EXIT_FAILURE_;
 	if (a->plan_file && load_plan_source(a, &sp) != 0)
 		goto out;
+	a->s.default_timeout_ms = PC_APPLY_TIMEOUT_MS;
 	if (pc_load(&a->s) != 0 || (sp && check_commit(sp, a->s.ds) != 0) ||
 	    pc_open_api(&a->s) != 0)
 		goto out;
@@ -289,6 +290,8 @@ static int run(struct apply_args *a)
 	}
 	if (!confirm(a))
 		goto out;
+	api_client_restart_deadline(a->s.api); /* the prompt's time is not
+						  the API's */
 	printf("\n");
 	int ar = reconcile_apply(a->s.api, p, &o, &r, &d);
 	summary(&r, &log, ar == 0);

@@ -6,6 +6,7 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "reconcile/agent.h"
+#include "reconcile/api.h"
 #include "reconcile/str.h"
 
 static const char run_usage[] =
@@ -177,6 +178,24 @@ static int parse_args(int argc, char **argv, struct cli_common *c,
 	return -1;
 }
 
+/* Refused before the agent starts rather than on every cycle: an API URL
+ * that would carry the key in clear text, and --timeout (a one-shot
+ * deadline; the agent bounds each request and stops at once on SIGTERM). */
+static int run_check_api(const struct cli_common *c)
+{
+	struct diag_list d = {0};
+	int rc = api_check_url(cli_api_url(c), c->allow_insecure_http, &d);
+	cli_print_diags(stderr, &d);
+	diag_list_clear(&d);
+	if (rc == 0 && c->timeout_ms) {
+		cli_errorf("run: --timeout is for one-shot commands (the agent "
+			   "times out each request and stops at once on "
+			   "SIGTERM)");
+		rc = -1;
+	}
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct cli_common c = {0};
@@ -197,6 +216,7 @@ int cmd_run(int argc, char **argv)
 	ac.git.token = getenv("SIPSYNC_GIT_TOKEN");
 	ac.git.secrets_dir = c.secrets_dir;
 	ac.api_url = cli_api_url(&c);
+	ac.allow_insecure_http = c.allow_insecure_http;
 	ac.ca_cert = c.ca_cert;
 	ac.api_key_file = c.api_key_file;
 	ac.state_dir = state_dir;
@@ -204,6 +224,8 @@ int cmd_run(int argc, char **argv)
 	ac.verbosity = c.verbosity;
 	ac.log = stderr;
 	rc = EXIT_FAILURE_;
+	if (run_check_api(&c) != 0)
+		goto out;
 	if (!c.api_key_file) {
 		if (cli_api_key(&c, &key) != 0)
 			goto out;

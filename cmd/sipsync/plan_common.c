@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,17 +23,62 @@ static void log_request(void *ctx, const struct api_event *ev)
 		fprintf(stderr, "sipsync: %s\n", ev->text);
 }
 
+/* The stop pipe of a one-shot command: a signal writes to it (never
+ * drained), the API client polls it. */
+static int stop_pipe[2] = {-1, -1};
+static volatile sig_atomic_t stop_count;
+
+static void on_stop_signal(int sig)
+{
+	int saved = errno;
+	if (stop_count++) { /* asked twice: stop now */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	ssize_t n = write(stop_pipe[1], "t", 1);
+	(void)n;
+	errno = saved;
+}
+
+static void install_stop(struct api_client *api)
+{
+	struct sigaction sa;
+	if (stop_pipe[0] < 0 && pipe(stop_pipe) != 0)
+		return;
+	fcntl(stop_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	api_client_set_cancel_fd(api, stop_pipe[0]);
+}
+
+static void wait_notice(void *ctx, const char *line)
+{
+	const struct cli_common *c = ctx;
+	if (c->log_format == LOG_JSON)
+		logline_write(stderr, true, "info", NULL, line);
+	else
+		fprintf(stderr, "sipsync: %s\n", line);
+}
+
 int pc_open_api(struct pc_session *s)
 {
 	struct diag_list d = {0};
 	if (cli_api_key(&s->common, &s->api_key) != 0)
 		return -1;
 	s->state_dir = cli_state_dir(&s->common);
+	long fallback =
+	    s->default_timeout_ms ? s->default_timeout_ms : PC_TIMEOUT_MS;
 	struct api_config cfg = {
 	    .base_url = cli_api_url(&s->common),
 	    .api_key = s->api_key,
 	    .ca_cert = s->common.ca_cert,
 	    .parallelism = s->parallelism,
+	    .deadline_ms =
+		s->common.timeout_ms ? s->common.timeout_ms : fallback,
+	    .allow_insecure_http = s->common.allow_insecure_http,
 	};
 	if (!s->state_dir || api_client_new(&s->api, &cfg, &d) != 0) {
 		cli_print_diags(stderr, &d);
@@ -43,6 +89,10 @@ int pc_open_api(struct pc_session *s)
 	}
 	if (s->common.verbosity > 0)
 		api_client_set_log(s->api, log_request, &s->common);
+	if (s->common.verbosity >= 0 && isatty(STDERR_FILENO))
+		api_client_set_wait_notice(s->api, 10000, wait_notice,
+					   &s->common);
+	install_stop(s->api);
 	return 0;
 }
 

@@ -16,14 +16,24 @@
 
 struct pc_session {
 	struct cli_common common;
-	int parallelism; /* 0: the client's default */
+	int parallelism;	 /* 0: the client's default */
+	long default_timeout_ms; /* without --timeout; 0: PC_TIMEOUT_MS */
 	char *api_key;
 	char *state_dir;
 	struct api_client *api;
 	struct desired_state *ds;
 };
 
-/* Reads the key and opens the API client. 0, or -1 (message printed). */
+/* The deadline of a command without --timeout: reads of even a large
+ * account take well under it; apply's is longer (1,000 creates at the rate
+ * limit with retries). */
+#define PC_TIMEOUT_MS (5L * 60 * 1000)
+#define PC_APPLY_TIMEOUT_MS (15L * 60 * 1000)
+
+/* Reads the key and opens the API client with the command's deadline
+ * (--timeout), SIGINT/SIGTERM as its stop request (a second one ends the
+ * process at once) and, when stderr is a terminal, a still-waiting line
+ * every 10 s. 0, or -1 (message printed). */
 int pc_open_api(struct pc_session *s);
 
 /* Loads, validates and resolves the desired state. 0 or -1 (printed). */

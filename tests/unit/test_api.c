@@ -651,8 +651,18 @@ static void test_next_refused(void **state)
 			    "refusing to follow `next` to another server", 1);
 	expect_next_refused("https://127.0.0.1/api/sip/registrations?x=1",
 			    "refusing to follow `next`", 1);
-	expect_next_refused("/api/sip/registrations?cursor=rel",
-			    "refusing to follow `next`", 1);
+	/* the refusal names where `next` pointed, without its secrets */
+	expect_next_refused("http://bob:tok-SEC1@evil.example/api/sip/"
+			    "registrations?token=tok-SEC2",
+			    "to another server: http://evil.example/api/sip/"
+			    "registrations?\u2026 (the API key is only sent to "
+			    "http://127.0.0.1:",
+			    1);
+	/* a relative link resolves to another origin: still refused */
+	expect_next_refused("//evil.example/api/sip/registrations",
+			    "another server: http://evil.example/api/sip/"
+			    "registrations",
+			    1);
 	/* a next that repeats a page */
 	expect_next_refused("BASE/api/sip/registrations?cursor=same",
 			    "pagination loops", 2);
@@ -1390,6 +1400,317 @@ static void test_log_hook(void **state)
 	fake_stop(f);
 }
 
+/* A relative `next` is resolved against the URL of the page that named
+ * it (same origin), not refused. */
+static void script_relative_next(struct fake *f, const struct fake_req *rq,
+				 struct fake_reply *rp)
+{
+	(void)f;
+	if (strcmp(rq->path, "/api/sip") == 0) {
+		snprintf(rp->body, sizeof(rp->body), SIP_OK);
+	} else if (!rq->cursor) {
+		snprintf(rp->body, sizeof(rp->body),
+			 "{\"results\": [{\"registrationId\": \"r1\", "
+			 "\"username\": \"a\", \"proxy\": \"p\"}], "
+			 "\"next\": \"registrations?cursor=two\"}");
+	} else {
+		snprintf(rp->body, sizeof(rp->body),
+			 "{\"results\": [{\"registrationId\": \"r2\", "
+			 "\"username\": \"b\", \"proxy\": \"p\"}], "
+			 "\"next\": null}");
+	}
+}
+
+static void test_next_relative(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_relative_next);
+	struct api_client *c = client_for(f, 1, 2);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	if (api_read_live(c, &ls, &d) != 0)
+		fail_msg("%s", first_diag(&d));
+	assert_int_equal(ls->n_regs, 2);
+	assert_string_equal(ls->regs[1].id, "r2");
+	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 2);
+	model_live_free(ls);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+/* A base URL with a path of its own: requests go below it, and messages
+ * name the path really requested. */
+static void script_not_found(struct fake *f, const struct fake_req *rq,
+			     struct fake_reply *rp)
+{
+	(void)f;
+	(void)rq;
+	rp->status = 404;
+	snprintf(rp->body, sizeof(rp->body), "{\"detail\": \"Not found.\"}");
+}
+
+static void test_base_url_path(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_not_found);
+	char base[96];
+	snprintf(base, sizeof(base), "%s/prefix/", f->base);
+	struct api_config cfg = {
+	    .base_url = base, .api_key = KEY, .max_attempts = 1};
+	struct api_client *c = NULL;
+	struct diag_list d = {0};
+	struct live_state *ls = NULL;
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	bool sip = false, regs = false;
+	for (size_t i = 0; i < d.len; i++) {
+		char *line = diag_format(&d.items[i]);
+		assert_non_null(line);
+		sip |= strstr(line, "GET /prefix/api/sip: 404") != NULL;
+		regs |=
+		    strstr(line, "GET /prefix/api/sip/registrations: 404") !=
+		    NULL;
+		free(line);
+	}
+	assert_true(sip || regs);
+	assert_int_equal(
+	    fake_count(f, "GET", "/prefix/api/sip") +
+		fake_count(f, "GET", "/prefix/api/sip/registrations"),
+	    2);
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+/* ---- the key in clear text ---- */
+
+static void test_insecure_http(void **state)
+{
+	(void)state;
+	struct diag_list d = {0};
+	const char *ok[] = {"http://127.0.0.1:8080", "http://127.9.8.7/api",
+			    "http://[::1]:9000",     "http://localhost:1",
+			    "http://LOCALHOST",	     "https://api.example.com"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (api_check_url(ok[i], false, &d) != 0)
+			fail_msg("%s refused: %s", ok[i], first_diag(&d));
+	const char *bad[] = {"http://api.example.com", "http://10.0.0.1:80",
+			     "http://[::2]", "HTTP://proxy.example/x",
+			     "http://localhost.evil.example"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(api_check_url(bad[i], false, &d), -1);
+		assert_diag(&d, "--allow-insecure-http");
+		assert_diag(&d, "in clear text to ");
+		diag_list_clear(&d);
+		assert_int_equal(api_check_url(bad[i], true, &d), 0);
+	}
+	/* the client refuses it as well, naming the host */
+	struct api_config cfg = {.base_url = "http://api.example.com",
+				 .api_key = KEY};
+	struct api_client *c = NULL;
+	assert_int_equal(api_client_new(&c, &cfg, &d), -1);
+	assert_null(c);
+	assert_diag(&d, "to api.example.com over http://");
+	diag_list_clear(&d);
+	cfg.allow_insecure_http = true;
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	api_client_free(c);
+}
+
+/* ---- stop requests and the deadline ---- */
+
+/* A loopback port that takes connections (the kernel's backlog) and never
+ * answers: a black-holed API. */
+static int blackhole_open(char *base, size_t n)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(base, n, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	return fd;
+}
+
+struct later_write {
+	int fd;
+	int delay_ms;
+};
+
+static void *write_later(void *arg)
+{
+	struct later_write *w = arg;
+	usleep((useconds_t)w->delay_ms * 1000);
+	ssize_t n = write(w->fd, "t", 1);
+	(void)n;
+	return NULL;
+}
+
+static struct api_client *slow_client(const char *base, long deadline_ms)
+{
+	struct api_config cfg = {.base_url = base,
+				 .api_key = KEY,
+				 .timeout_ms = 30000,
+				 .retry_base_ms = 5,
+				 .parallelism = 1,
+				 .deadline_ms = deadline_ms};
+	struct api_client *c = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	return c;
+}
+
+/* A stop request aborts a request in flight at once (the per-request
+ * timeout is 30 s here; the bound below only keeps a broken build from
+ * hanging). */
+static void test_cancel_in_flight(void **state)
+{
+	(void)state;
+	char base[64];
+	int hole = blackhole_open(base, sizeof(base)), pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	struct api_client *c = slow_client(base, 0);
+	struct later_write lw = {pfd[1], 200};
+	pthread_t t;
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	api_client_set_cancel_fd(c, pfd[0]);
+	assert_int_equal(pthread_create(&t, NULL, write_later, &lw), 0);
+	long long t0 = mono_ms();
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_true(mono_ms() - t0 < 20000);
+	pthread_join(t, NULL);
+	assert_diag(&d, "interrupted by a stop request while waiting for the "
+			"answer");
+	assert_int_equal(api_client_stats(c)->retries, 0);
+	/* and nothing starts afterwards */
+	diag_list_clear(&d);
+	assert_int_equal(api_agent_exists(c, "a1", &d), -1);
+	assert_diag(&d, "GET /api/agents/a1: not sent: interrupted by a stop");
+	diag_list_clear(&d);
+	api_client_free(c);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(hole);
+}
+
+/* A stop request while a retry waits (Retry-After: 30) ends the wait, and
+ * the retry is never sent. */
+static void test_cancel_during_backoff(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_faults);
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	struct api_config cfg = {.base_url = f->base,
+				 .api_key = KEY,
+				 .max_retry_ms = 120000,
+				 .parallelism = 1};
+	struct api_client *c = NULL;
+	struct diag_list d = {0};
+	struct live_state *ls = NULL;
+	struct later_write lw = {pfd[1], 300};
+	pthread_t t;
+	set_faults("/api/sip", 5, 503, "30", NULL);
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	api_client_set_cancel_fd(c, pfd[0]);
+	assert_int_equal(pthread_create(&t, NULL, write_later, &lw), 0);
+	long long t0 = mono_ms();
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_true(mono_ms() - t0 < 20000);
+	pthread_join(t, NULL);
+	assert_diag(&d, "GET /api/sip: interrupted by a stop request before "
+			"retry 2 of 5 (the last attempt was answered 503)");
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
+	diag_list_clear(&d);
+	api_client_free(c);
+	fake_stop(f);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+/* Writes: the one in flight is reported as outcome unknown, the ones not
+ * started are not sent (result 0) and counted in one message. */
+static void test_cancel_writes(void **state)
+{
+	(void)state;
+	char base[64];
+	int hole = blackhole_open(base, sizeof(base)), pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	struct api_client *c = slow_client(base, 0);
+	struct later_write lw = {pfd[1], 200};
+	pthread_t t;
+	struct diag_list d = {0};
+	struct api_write w[3] = {
+	    {.method = API_PATCH,
+	     .path = strdup("/api/sip"),
+	     .body = strdup("{}")},
+	    {.method = API_DELETE, .path = strdup("/api/sip/registrations/r1")},
+	    {.method = API_DELETE, .path = strdup("/api/sip/registrations/r2")},
+	};
+	api_client_set_cancel_fd(c, pfd[0]);
+	assert_int_equal(pthread_create(&t, NULL, write_later, &lw), 0);
+	assert_int_equal(api_execute(c, w, 3, NULL, NULL, &d), -1);
+	pthread_join(t, NULL);
+	assert_int_equal(w[0].result, -1);
+	assert_int_equal(w[1].result, 0);
+	assert_int_equal(w[2].result, 0);
+	assert_int_equal(d.len, 2);
+	assert_diag(&d, "PATCH /api/sip: outcome unknown: interrupted by a "
+			"stop request while the request was in flight");
+	char *s = diag_format(&d.items[1]);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "2 of 3 writes not sent: interrupted by a "
+				  "stop request"));
+	free(s);
+	for (int i = 0; i < 3; i++)
+		api_write_release(&w[i]);
+	diag_list_clear(&d);
+	api_client_free(c);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(hole);
+}
+
+static int g_notices;
+static char g_notice[600];
+
+static void on_notice(void *ctx, const char *line)
+{
+	(void)ctx;
+	g_notices++;
+	snprintf(g_notice, sizeof(g_notice), "%s", line);
+}
+
+/* One deadline for everything the client does, however many attempts
+ * remain; a progress line while it waits. */
+static void test_deadline_and_notice(void **state)
+{
+	(void)state;
+	char base[64];
+	int hole = blackhole_open(base, sizeof(base));
+	struct api_client *c = slow_client(base, 700);
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	g_notices = 0;
+	api_client_set_wait_notice(c, 100, on_notice, NULL);
+	long long t0 = mono_ms();
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_true(mono_ms() - t0 < 20000);
+	assert_diag(&d, "GET /api/sip: the command's deadline passed "
+			"(--timeout 700ms) while waiting for the answer");
+	assert_true(g_notices >= 1);
+	if (!strstr(g_notice, "still waiting for GET /api/sip"))
+		fail_msg("notice: %s", g_notice);
+	assert_non_null(strstr(g_notice, "s elapsed"));
+	diag_list_clear(&d);
+	api_client_free(c);
+	close(hole);
+}
+
 static void script_tls(struct fake *f, const struct fake_req *rq,
 		       struct fake_reply *rp)
 {
@@ -1603,6 +1924,13 @@ int main(void)
 	    cmocka_unit_test(test_unusable_registration_id),
 	    cmocka_unit_test(test_overlapping_pages),
 	    cmocka_unit_test(test_next_refused),
+	    cmocka_unit_test(test_next_relative),
+	    cmocka_unit_test(test_base_url_path),
+	    cmocka_unit_test(test_insecure_http),
+	    cmocka_unit_test(test_cancel_in_flight),
+	    cmocka_unit_test(test_cancel_during_backoff),
+	    cmocka_unit_test(test_cancel_writes),
+	    cmocka_unit_test(test_deadline_and_notice),
 	    cmocka_unit_test(test_429_retry_after),
 	    cmocka_unit_test(test_retry_after_beyond_backoff_cap),
 	    cmocka_unit_test(test_503_burst),
