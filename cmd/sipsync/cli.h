@@ -33,6 +33,11 @@ struct cli_common {
 	const char *repo, *ref, *git_path; /* --repo --ref --path */
 	const char *secrets_dir; /* --secrets-dir: {file:} secrets of a git
 				    source resolve inside it */
+	const char *git_token_file; /* --git-token-file, else
+				       $SIPSYNC_GIT_TOKEN */
+	const char *ssh_key;	    /* --ssh-key, else $SIPSYNC_SSH_KEY */
+	const char *known_hosts;    /* --known-hosts, else
+				       $SIPSYNC_KNOWN_HOSTS */
 	const char *source;	 /* positional SOURCE, default "." */
 	enum cli_color color;
 	enum cli_log_format log_format;
@@ -56,6 +61,9 @@ enum {
 	CLI_OPT_QUIET,
 	CLI_OPT_FORCE,
 	CLI_OPT_SECRETS_DIR,
+	CLI_OPT_GIT_TOKEN_FILE,
+	CLI_OPT_SSH_KEY,
+	CLI_OPT_KNOWN_HOSTS,
 };
 
 /* clang-format off */
@@ -73,7 +81,10 @@ enum {
 	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE}, \
 	{"quiet", no_argument, NULL, CLI_OPT_QUIET}, \
 	{"force", no_argument, NULL, CLI_OPT_FORCE}, \
-	{"secrets-dir", required_argument, NULL, CLI_OPT_SECRETS_DIR}
+	{"secrets-dir", required_argument, NULL, CLI_OPT_SECRETS_DIR}, \
+	{"git-token-file", required_argument, NULL, CLI_OPT_GIT_TOKEN_FILE}, \
+	{"ssh-key", required_argument, NULL, CLI_OPT_SSH_KEY}, \
+	{"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS}
 /* clang-format on */
 
 /* The text printed for the common flags in every command's --help. */
@@ -144,6 +155,11 @@ int cli_api_key(const struct cli_common *c, char **out);
 /* The state directory (flag, $XDG_STATE_HOME/sipsync, ~/.local/state/sipsync).
  * Returns a string the caller frees. */
 char *cli_state_dir(const struct cli_common *c);
+
+/* The https token for --repo: --git-token-file (trailing blanks trimmed)
+ * or $SIPSYNC_GIT_TOKEN. Returns 0 and *out (NULL when none; caller wipes
+ * and frees), or -1 with a message printed. */
+int cli_git_token(const struct cli_common *c, char **out);
 
 /* Builds the source named by --repo/--ref/--path or SOURCE (no loading).
  * Returns 0 and *out (free with source_free), or -1 with the problem added
