@@ -37,7 +37,7 @@ struct agent_metrics {
 	unsigned long api_requests;
 	unsigned long api_by_method[4]; /* GET POST PATCH DELETE */
 	double api_seconds;
-	double git_fetch_seconds; /* duration of the last fetch */
+	double git_fetch_seconds;      /* duration of the last fetch */
 	unsigned long unknown_secrets; /* write-only values with no record
 					  at the last plan */
 };

@@ -892,8 +892,7 @@ bool gitsrc_ref_pins(const char *ref, const char *commit)
 	return strncasecmp(commit, ref, strlen(ref)) == 0;
 }
 
-int gitsrc_descends(struct gitsrc *g, const char *commit,
-		    const char *ancestor)
+int gitsrc_descends(struct gitsrc *g, const char *commit, const char *ancestor)
 {
 	git_oid c, a;
 	git_commit *cc = NULL, *ca = NULL;
@@ -1005,8 +1004,8 @@ static bool noproxy_entry_matches(const char *host, const char *e)
 		return in_cidr4(host, e);
 	if (e[0] == '[') { /* [::1] as written in a URL */
 		size_t n = strlen(e);
-		return n > 2 && e[n - 1] == ']' &&
-		       strlen(host) == n - 2 && !strncmp(host, e + 1, n - 2);
+		return n > 2 && e[n - 1] == ']' && strlen(host) == n - 2 &&
+		       !strncmp(host, e + 1, n - 2);
 	}
 	while (*e == '.')
 		e++;

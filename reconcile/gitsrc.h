@@ -92,8 +92,7 @@ int gitsrc_read(struct gitsrc *g, const char *commit, struct source **out,
 /* Whether commit descends from ancestor (full hex ids, both in the cache):
  * 1 yes (or the same commit), 0 no (a force push or a reset moved the ref
  * elsewhere), -1 when it cannot tell (an id not in the cache). */
-int gitsrc_descends(struct gitsrc *g, const char *commit,
-		    const char *ancestor);
+int gitsrc_descends(struct gitsrc *g, const char *commit, const char *ancestor);
 
 /* True when url carries credentials the command line would show to every
  * user of the machine: a password in any userinfo ("user:TOKEN@"), or any

@@ -372,17 +372,35 @@ char *cli_state_dir(const struct cli_common *c)
 	return strdup(buf);
 }
 
-int cli_git_token(const struct cli_common *c, char **out)
+int cli_git_token(const struct cli_common *c, char **out,
+		  struct diag_list *diags)
 {
+	char *why = NULL;
+	size_t n = 0;
 	*out = NULL;
-	if (c->git_token_file) {
-		*out = read_key_file("--git-token-file", c->git_token_file);
-		return *out ? 0 : -1;
+	if (!c->git_token_file) {
+		const char *env = getenv("SIPSYNC_GIT_TOKEN");
+		if (env && *env && !(*out = strdup(env)))
+			return -1;
+		return 0;
 	}
-	const char *env = getenv("SIPSYNC_GIT_TOKEN");
-	if (env && *env && !(*out = strdup(env)))
+	if (secret_read_file(c->git_token_file, c->git_token_file, 1024, out,
+			     &n, &why) != 0) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "--git-token-file: %s",
+			 why ? why : "out of memory");
+		free(why);
 		return -1;
-	return 0;
+	}
+	while (n > 0 && strchr(" \t\r\n", (*out)[n - 1]))
+		(*out)[--n] = '\0';
+	if (n && !memchr(*out, '\0', n))
+		return 0;
+	diag_add(diags, DIAG_ERROR, NULL, NULL,
+		 "--git-token-file %s: file is %s", c->git_token_file,
+		 n ? "not text (a NUL byte)" : "empty");
+	str_wipe_free(*out);
+	*out = NULL;
+	return -1;
 }
 
 int cli_open_source(const struct cli_common *c, struct source **out,
@@ -393,7 +411,7 @@ int cli_open_source(const struct cli_common *c, struct source **out,
 	if (!c->repo)
 		return source_from_path(out, c->source ? c->source : ".",
 					diags);
-	if (cli_git_token(c, &token) != 0)
+	if (cli_git_token(c, &token, diags) != 0)
 		return -1;
 	char *state_dir = cli_state_dir(c);
 	struct gitsrc_opts go = {
@@ -403,8 +421,8 @@ int cli_open_source(const struct cli_common *c, struct source **out,
 	    .cache_root = state_dir,
 	    .token = token,
 	    .ssh_key = c->ssh_key ? c->ssh_key : getenv("SIPSYNC_SSH_KEY"),
-	    .known_hosts = c->known_hosts ? c->known_hosts
-					  : getenv("SIPSYNC_KNOWN_HOSTS"),
+	    .known_hosts =
+		c->known_hosts ? c->known_hosts : getenv("SIPSYNC_KNOWN_HOSTS"),
 	    .secrets_dir = c->secrets_dir,
 	};
 	int grc = state_dir ? gitsrc_load(out, &go, diags) : -1;

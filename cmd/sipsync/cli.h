@@ -33,12 +33,11 @@ struct cli_common {
 	const char *repo, *ref, *git_path; /* --repo --ref --path */
 	const char *secrets_dir; /* --secrets-dir: {file:} secrets of a git
 				    source resolve inside it */
-	const char *git_token_file; /* --git-token-file, else
-				       $SIPSYNC_GIT_TOKEN */
-	const char *ssh_key;	    /* --ssh-key, else $SIPSYNC_SSH_KEY */
-	const char *known_hosts;    /* --known-hosts, else
-				       $SIPSYNC_KNOWN_HOSTS */
 	const char *source;	 /* positional SOURCE, default "." */
+
+	/* git auth for --repo, each else its SIPSYNC_* variable */
+	const char *git_token_file, *ssh_key, *known_hosts;
+
 	enum cli_color color;
 	enum cli_log_format log_format;
 	int verbosity; /* -v +1, -q -1 */
@@ -156,10 +155,11 @@ int cli_api_key(const struct cli_common *c, char **out);
  * Returns a string the caller frees. */
 char *cli_state_dir(const struct cli_common *c);
 
-/* The https token for --repo: --git-token-file (trailing blanks trimmed)
- * or $SIPSYNC_GIT_TOKEN. Returns 0 and *out (NULL when none; caller wipes
- * and frees), or -1 with a message printed. */
-int cli_git_token(const struct cli_common *c, char **out);
+/* The https token for --repo: --git-token-file (a regular file, trailing
+ * blanks trimmed) or $SIPSYNC_GIT_TOKEN. Returns 0 and *out (NULL when
+ * none; caller wipes and frees), or -1 with the problem added to diags. */
+int cli_git_token(const struct cli_common *c, char **out,
+		  struct diag_list *diags);
 
 /* Builds the source named by --repo/--ref/--path or SOURCE (no loading).
  * Returns 0 and *out (free with source_free), or -1 with the problem added

@@ -161,8 +161,9 @@ static int parse_args(int argc, char **argv, struct cli_common *c,
 		return EXIT_USAGE;
 	}
 	if (ac->sync_secrets && !ac->apply) {
-		cli_errorf("run: --sync-secrets needs --mode apply (detect mode "
-			   "sends nothing)");
+		cli_errorf(
+		    "run: --sync-secrets needs --mode apply (detect mode "
+		    "sends nothing)");
 		return EXIT_USAGE;
 	}
 	if (c->force) {

@@ -607,9 +607,9 @@ static void test_url_credentials(void **state_)
 
 static void clear_proxy_env(void)
 {
-	const char *names[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
-			       "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
-			       "no_proxy", "NO_PROXY"};
+	const char *names[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+			       "HTTPS_PROXY", "all_proxy",  "ALL_PROXY",
+			       "no_proxy",    "NO_PROXY"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unsetenv(names[i]);
 }
@@ -685,8 +685,7 @@ static void fetch_via(const char *url, const char *env, const char *want)
 				 1);
 		l.hello[0][l.hello_len[0] < 43 ? l.hello_len[0] : 42] = 0;
 		if (strncmp((char *)l.hello[0], want, strlen(want)) != 0)
-			fail_msg("proxy saw '%s', want '%s'", l.hello[0],
-				 want);
+			fail_msg("proxy saw '%s', want '%s'", l.hello[0], want);
 	}
 	setenv("NO_PROXY", "127.0.0.1", 1);
 	assert_int_equal(gitsrc_fetch(g, NULL, &d), -1);
@@ -721,8 +720,8 @@ static void test_descends(void **state_)
 	head_id(c2);
 	/* rewrite d2: c3 is a sibling of c2, both children of c1 */
 	write_file("top.yaml", "version: 1 # c\n");
-	assert_int_equal(
-	    sh("cd %s && " GIT "commit -q -a --amend -m d3", repo), 0);
+	assert_int_equal(sh("cd %s && " GIT "commit -q -a --amend -m d3", repo),
+			 0);
 	head_id(c3);
 	assert_int_equal(gitsrc_open(&g, &o, &d), 0);
 	assert_int_equal(gitsrc_fetch(g, NULL, &d), 0);
