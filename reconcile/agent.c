@@ -383,7 +383,9 @@ static void warn_unknown(struct agent *a, const struct plan *p)
 	size_t len = 0, count = 0;
 	const char *first = NULL;
 	FILE *fp = p ? open_memstream(&buf, &len) : NULL;
-	for (size_t i = 0; fp && i < p->n_notes; i++) {
+	if (!fp)
+		return; /* no plan, or out of memory: keep what was said */
+	for (size_t i = 0; i < p->n_notes; i++) {
 		if (!is_unknown_note(&p->notes[i]))
 			continue;
 		first = first ? first : p->notes[i].subject;
@@ -391,14 +393,15 @@ static void warn_unknown(struct agent *a, const struct plan *p)
 		fprintf(fp, "%s%c%s%c", p->notes[i].subject, 0,
 			p->notes[i].field, 0);
 	}
-	if (fp && fclose(fp) == 0 && count &&
-	    crypto_sha256_hex(buf, len, digest) != 0)
-		digest[0] = '\0';
+	bool failed = fclose(fp) != 0 ||
+		      (count && crypto_sha256_hex(buf, len, digest) != 0);
 	free(buf);
+	if (failed)
+		return;
 	pthread_mutex_lock(&a->lock);
 	a->m.unknown_secrets = count;
 	pthread_mutex_unlock(&a->lock);
-	if (!p || strcmp(digest, a->unknown_digest) == 0)
+	if (strcmp(digest, a->unknown_digest) == 0)
 		return;
 	memcpy(a->unknown_digest, digest, sizeof(digest));
 	if (!count) {
