@@ -13,6 +13,8 @@
 
 #include "reconcile/agent_http.h"
 #include "reconcile/api.h"
+#include "reconcile/crypto.h"
+#include "reconcile/plan.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/str.h"
 #include "schema/secret.h"
@@ -46,6 +48,10 @@ struct agent {
 
 	char commit[41];     /* commit of the cycle in progress (or last) */
 	char bad_commit[41]; /* last commit that failed to load */
+	char unknown_digest[CRYPTO_SHA256_HEX_LEN + 1]; /* of the set of
+							   unknown write-only
+							   values last warned
+							   about; "" none */
 
 	pthread_mutex_t lock; /* guards m */
 	struct agent_metrics m;
@@ -366,6 +372,57 @@ static void record_result(struct agent *a, const char *commit, int rc,
 	pthread_mutex_unlock(&a->lock);
 }
 
+static bool is_unknown_note(const struct plan_note *n)
+{
+	return n->field && n->text && !strcmp(n->text, "unknown (write-only)");
+}
+
+/* Write-only values with no record are never sent without --sync-secrets,
+ * and the plan calls them notes, so every cycle would say "no changes".
+ * Warn when the set of them changes (not each cycle: with a 1 m interval
+ * that would be 1440 identical warnings a day; the gauge
+ * sipsync_unknown_write_only_values stays up meanwhile). */
+static void warn_unknown(struct agent *a, const struct plan *p)
+{
+	char *buf = NULL, digest[CRYPTO_SHA256_HEX_LEN + 1] = "";
+	size_t len = 0, count = 0;
+	const char *first = NULL;
+	FILE *fp = p ? open_memstream(&buf, &len) : NULL;
+	if (!fp)
+		return; /* no plan, or out of memory: keep what was said */
+	for (size_t i = 0; i < p->n_notes; i++) {
+		if (!is_unknown_note(&p->notes[i]))
+			continue;
+		first = first ? first : p->notes[i].subject;
+		count++;
+		fprintf(fp, "%s%c%s%c", p->notes[i].subject, 0,
+			p->notes[i].field, 0);
+	}
+	bool failed = fclose(fp) != 0 ||
+		      (count && crypto_sha256_hex(buf, len, digest) != 0);
+	free(buf);
+	if (failed)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->m.unknown_secrets = count;
+	pthread_mutex_unlock(&a->lock);
+	if (strcmp(digest, a->unknown_digest) == 0)
+		return;
+	memcpy(a->unknown_digest, digest, sizeof(digest));
+	if (!count) {
+		log_line(a, LOG_INFO, "every write-only value is recorded");
+		return;
+	}
+	log_line(a, LOG_WARN,
+		 "%zu write-only value%s unknown (no fingerprint recorded, "
+		 "e.g. after an API key rotation or a lost state file; first: "
+		 "%s): %s",
+		 count, count == 1 ? " is" : "s are", first,
+		 a->cfg->apply ? "not sent; run with --sync-secrets to send "
+				 "them once and record them"
+			       : "detect mode cannot tell whether they match");
+}
+
 static int reconcile_commit(struct agent *a, const char *commit,
 			    const struct desired_state *ds)
 {
@@ -376,8 +433,11 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	o.state_dir = a->cfg->state_dir;
 	o.api_key = a->api_key;
 	o.apply = a->cfg->apply;
+	o.sync_secrets = a->cfg->sync_secrets;
 	int rc = reconcile_once(a->api, ds, &o, &r, &d);
 	log_diags(a, &d);
+	if (r.outcome != RECONCILE_ERROR)
+		warn_unknown(a, r.plan);
 	if (r.plan_text && (r.changes || a->cfg->verbosity > 0))
 		log_plan(a, r.plan_text);
 	record_result(a, commit, rc, &r);
@@ -401,6 +461,25 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	return rc;
 }
 
+/* A ref that moved to a commit not descending from the one last applied
+ * (a force push, a reset, another branch) is applied like any other, but
+ * said out loud: what was reviewed and merged may have been rewritten. */
+static void warn_if_rewritten(struct agent *a, const char *commit)
+{
+	char applied[41];
+	pthread_mutex_lock(&a->lock);
+	memcpy(applied, a->m.commit, sizeof(applied));
+	pthread_mutex_unlock(&a->lock);
+	if (!applied[0] || strcmp(applied, commit) == 0 ||
+	    gitsrc_descends(a->git, commit, applied) != 0)
+		return;
+	log_line(a, LOG_WARN,
+		 "ref %s moved to %s, which does not descend from the last "
+		 "applied commit %s (force push or history rewrite); "
+		 "reconciling to it",
+		 a->cfg->git.ref ? a->cfg->git.ref : "main", commit, applied);
+}
+
 static int run_cycle(struct agent *a)
 {
 	char commit[41];
@@ -410,13 +489,17 @@ static int run_cycle(struct agent *a)
 	a->m.cycles++;
 	pthread_mutex_unlock(&a->lock);
 	if (fetch_commit(a, commit) != 0) {
+		/* --once ends here: no retry follows */
 		if (!stop_requested)
-			log_line(a, LOG_ERROR, "fetch failed; will retry");
+			log_line(a, LOG_ERROR, "%s",
+				 a->cfg->once ? "fetch failed"
+					      : "fetch failed; will retry");
 		goto out;
 	}
 	if (strcmp(commit, a->commit) != 0) {
 		memcpy(a->commit, commit, 41);
 		log_line(a, LOG_INFO, "commit %s", commit);
+		warn_if_rewritten(a, commit);
 	}
 	if (load_commit(a, commit, &ds) != 0 || ensure_api(a) != 0)
 		goto out;

@@ -12,6 +12,9 @@
  *
  * Logs go to cfg->log, one line each (text or JSON); every line written
  * during a cycle carries the commit. Secret values are never logged.
+ * Write-only values with no record are a warning each time their set
+ * changes (sent only with sync_secrets); a ref that moved to a commit not
+ * descending from the last applied one is a warning naming both.
  */
 #ifndef SIPSYNC_AGENT_H
 #define SIPSYNC_AGENT_H
@@ -38,6 +41,8 @@ struct agent_config {
 	const char *state_dir;	  /* fingerprints of write-only values */
 	long interval_ms;	  /* between cycles; 0 = back to back */
 	bool apply;		  /* false: detect mode (plan only) */
+	bool sync_secrets;	  /* apply mode: send write-only values with
+				     no record (then recorded, so once) */
 	const char *listen;	  /* HTTP endpoint, NULL: none */
 	bool once;		  /* run one cycle, then return */
 	unsigned long max_cycles; /* stop after this many cycles; 0: never */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -15,6 +16,26 @@
 #include "reconcile/netaddr.h"
 
 #define HOOK_MAX_BODY (1024 * 1024)
+/* Slow clients (a byte every few seconds) never trip an inactivity
+ * timeout, so the endpoint holds: a cap on connections in all and per
+ * client address (slots left for the health probes), an inactivity
+ * timeout, a bound on the memory of one request head, and a deadline for
+ * each whole request (head and body) enforced by a watchdog thread. */
+#define HTTP_MAX_CONNECTIONS 64u
+#define HTTP_MAX_PER_IP 8u
+#define HTTP_IDLE_TIMEOUT_S 10u
+#define HTTP_CONN_MEMORY (32u * 1024)
+#define HTTP_REQUEST_DEADLINE_MS 10000L
+#define HTTP_WATCHDOG_TICK_MS 100L
+
+/* A connection the watchdog looks after: from its start (or the end of its
+ * last request) to the end of the next request. */
+struct conn_track {
+	int fd;
+	long start_ms;
+	bool cut;
+	struct conn_track *prev, *next;
+};
 
 struct agent_http {
 	struct MHD_Daemon *daemon;
@@ -24,6 +45,13 @@ struct agent_http {
 	void *ctx;
 	pthread_mutex_t lock; /* guards secret */
 	char *secret;
+
+	long deadline_ms;
+	pthread_mutex_t conns_lock; /* guards conns, stopping */
+	pthread_cond_t wake;
+	struct conn_track *conns;
+	bool stopping, watchdog_started;
+	pthread_t watchdog;
 };
 
 /* Per-request state for POST bodies. */
@@ -104,6 +132,13 @@ int agent_http_metrics_text(const struct agent_metrics *m, char **out)
 		"# TYPE sipsync_git_fetch_duration_seconds gauge\n"
 		"sipsync_git_fetch_duration_seconds %.6f\n",
 		m->api_seconds, m->api_requests, m->git_fetch_seconds);
+	fprintf(fp,
+		"# HELP sipsync_unknown_write_only_values Write-only values "
+		"with no recorded fingerprint at the last plan (never sent "
+		"without --sync-secrets).\n"
+		"# TYPE sipsync_unknown_write_only_values gauge\n"
+		"sipsync_unknown_write_only_values %lu\n",
+		m->unknown_secrets);
 	if (fclose(fp) != 0) {
 		free(buf);
 		return -1;
@@ -249,12 +284,91 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 	return serve_get(h, conn, url);
 }
 
+static long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* MHD calls this on its thread when a connection opens and closes (the
+ * close before the socket is closed, so the watchdog never shuts down a
+ * descriptor that was reused). */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct agent_http *h = cls;
+	struct conn_track *t = *socket_context;
+	pthread_mutex_lock(&h->conns_lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED && !t) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		    conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci && (t = calloc(1, sizeof(*t)))) {
+			t->fd = ci->connect_fd;
+			t->start_ms = mono_ms();
+			t->next = h->conns;
+			if (h->conns)
+				h->conns->prev = t;
+			h->conns = t;
+			*socket_context = t;
+		}
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && t) {
+		if (t->prev)
+			t->prev->next = t->next;
+		else
+			h->conns = t->next;
+		if (t->next)
+			t->next->prev = t->prev;
+		free(t);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+}
+
+/* A request answered: the next one on this connection gets a full
+ * deadline. */
+static void restart_deadline(struct agent_http *h, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (!ci || !ci->socket_context)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	((struct conn_track *)ci->socket_context)->start_ms = mono_ms();
+	pthread_mutex_unlock(&h->conns_lock);
+}
+
+/* Shuts down (never closes: MHD owns the descriptor) every connection
+ * whose request is past its deadline; MHD then sees the end of the stream
+ * and frees the slot. */
+static void *watchdog_main(void *arg)
+{
+	struct agent_http *h = arg;
+	pthread_mutex_lock(&h->conns_lock);
+	while (!h->stopping) {
+		long now = mono_ms();
+		for (struct conn_track *t = h->conns; t; t = t->next)
+			if (!t->cut && now - t->start_ms > h->deadline_ms) {
+				shutdown(t->fd, SHUT_RDWR);
+				t->cut = true;
+			}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += HTTP_WATCHDOG_TICK_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&h->wake, &h->conns_lock, &ts);
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+	return NULL;
+}
+
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		      enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	restart_deadline(cls, conn);
 	struct request *req = *con_cls;
 	if (req) {
 		free(req->body);
@@ -295,14 +409,22 @@ int agent_http_start(struct agent_http **out,
 	h->hook = cfg->hook;
 	h->ctx = cfg->ctx;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->conns_lock, NULL);
+	pthread_cond_init(&h->wake, NULL);
+	h->deadline_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms
+						     : HTTP_REQUEST_DEADLINE_MS;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	h->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed,
-	    NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_MAX_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+	    MHD_OPTION_END);
 	if (!h->daemon) {
 		diag_add(diags, DIAG_ERROR, NULL, NULL,
 			 "--listen %s: cannot listen (address in use or not "
@@ -314,6 +436,13 @@ int agent_http_start(struct agent_http **out,
 	const union MHD_DaemonInfo *info =
 	    MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? (int)info->port : 0;
+	if (pthread_create(&h->watchdog, NULL, watchdog_main, h) != 0) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "--listen %s: cannot start a thread", cfg->listen);
+		agent_http_stop(h);
+		return -1;
+	}
+	h->watchdog_started = true;
 	*out = h;
 	return 0;
 }
@@ -340,9 +469,18 @@ void agent_http_stop(struct agent_http *h)
 {
 	if (!h)
 		return;
-	if (h->daemon)
+	if (h->watchdog_started) {
+		pthread_mutex_lock(&h->conns_lock);
+		h->stopping = true;
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->conns_lock);
+		pthread_join(h->watchdog, NULL);
+	}
+	if (h->daemon) /* closes every connection: on_connection frees each */
 		MHD_stop_daemon(h->daemon);
 	str_wipe_free(h->secret);
 	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->conns_lock);
 	free(h);
 }

@@ -5,6 +5,11 @@
  * sha256=<hex HMAC-SHA256(secret, body)>, compared in constant time;
  * anything else is 401, and a valid one calls the hook callback).
  *
+ * Against slow or many clients: at most 64 connections, 8 per client
+ * address, 10 s of inactivity, 32 KiB for a request head, and a deadline
+ * for each whole request (head and body, 10 s by default) after which the
+ * connection is cut.
+ *
  * The endpoint reads the agent's state only through the snapshot callback,
  * which must be thread-safe (it runs on the server thread).
  */
@@ -32,7 +37,9 @@ struct agent_metrics {
 	unsigned long api_requests;
 	unsigned long api_by_method[4]; /* GET POST PATCH DELETE */
 	double api_seconds;
-	double git_fetch_seconds; /* duration of the last fetch */
+	double git_fetch_seconds;      /* duration of the last fetch */
+	unsigned long unknown_secrets; /* write-only values with no record
+					  at the last plan */
 };
 
 /* Renders m in the Prometheus text exposition format. Returns 0 and *out
@@ -53,6 +60,8 @@ struct agent_http_config {
 	agent_http_snapshot_fn snapshot;
 	agent_http_hook_fn hook; /* a valid webhook arrived */
 	void *ctx;
+	long request_timeout_ms; /* deadline of one whole request (head and
+				    body); 0: 10 s */
 };
 
 struct agent_http;

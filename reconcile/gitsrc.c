@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <poll.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -429,6 +431,7 @@ static int fetch_direct(struct gitsrc *g, struct diag_list *diags)
 	char *specs[] = {heads, tags};
 	const git_strarray refspecs = {specs, 2};
 	git_fetch_options fo;
+	char *proxy = NULL;
 	int rc = -1;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	g->cred_attempts = 0;
@@ -449,6 +452,14 @@ static int fetch_direct(struct gitsrc *g, struct diag_list *diags)
 	co.repository = g->repo;
 	co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
 		   GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (gitsrc_proxy_for(g->url, &proxy) != 0) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "git: out of memory");
+		goto out;
+	}
+	if (proxy) { /* libgit2's GIT_PROXY_AUTO reads git config only */
+		fo.proxy_opts.type = GIT_PROXY_SPECIFIED;
+		fo.proxy_opts.url = proxy;
+	}
 	if (git_remote_create_with_opts(&remote, g->url, &co) != 0 ||
 	    git_remote_fetch(remote, &refspecs, &fo, NULL) != 0) {
 		fetch_failed(g, diags);
@@ -457,6 +468,7 @@ static int fetch_direct(struct gitsrc *g, struct diag_list *diags)
 	rc = 0;
 out:
 	git_remote_free(remote);
+	free(proxy);
 	return rc;
 }
 
@@ -878,6 +890,183 @@ bool gitsrc_ref_pins(const char *ref, const char *commit)
 	if (!ref || !commit || !is_hex(ref, 4, GIT_OID_HEXSZ))
 		return false;
 	return strncasecmp(commit, ref, strlen(ref)) == 0;
+}
+
+int gitsrc_descends(struct gitsrc *g, const char *commit, const char *ancestor)
+{
+	git_oid c, a;
+	git_commit *cc = NULL, *ca = NULL;
+	int rc = -1;
+	if (git_oid_fromstr(&c, commit) != 0 ||
+	    git_oid_fromstr(&a, ancestor) != 0)
+		return -1;
+	if (git_oid_equal(&c, &a))
+		return 1;
+	/* both must be there: git_graph_descendant_of says 0 for a missing
+	 * one, which would read as a force push */
+	if (git_commit_lookup(&cc, g->repo, &c) == 0 &&
+	    git_commit_lookup(&ca, g->repo, &a) == 0) {
+		int d = git_graph_descendant_of(g->repo, &c, &a);
+		rc = d < 0 ? -1 : d > 0;
+	}
+	git_commit_free(cc);
+	git_commit_free(ca);
+	return rc;
+}
+
+/* The authority of scheme://authority/...: start and length, or NULL. */
+static const char *url_authority(const char *url, size_t *len)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return NULL;
+	p += 3;
+	*len = strcspn(p, "/?#");
+	return p;
+}
+
+bool gitsrc_url_has_credentials(const char *url)
+{
+	size_t len = 0;
+	const char *auth = url ? url_authority(url, &len) : NULL;
+	if (!auth)
+		return false;
+	const char *at = NULL;
+	for (const char *p = auth; p < auth + len; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return false;
+	if (memchr(auth, ':', (size_t)(at - auth)))
+		return true;
+	return strncasecmp(url, "http://", 7) == 0 ||
+	       strncasecmp(url, "https://", 8) == 0;
+}
+
+/* The host of url (no userinfo, brackets or port), lower case, into out. */
+static int url_host(const char *url, char *out, size_t size)
+{
+	size_t len = 0;
+	const char *auth = url_authority(url, &len);
+	if (!auth)
+		return -1;
+	for (const char *p = auth; p < auth + len; p++)
+		if (*p == '@') {
+			len -= (size_t)(p + 1 - auth);
+			auth = p + 1;
+			p = auth - 1;
+		}
+	size_t hl;
+	if (len && auth[0] == '[') {
+		const char *close = memchr(auth, ']', len);
+		if (!close)
+			return -1;
+		auth++;
+		hl = (size_t)(close - auth);
+	} else {
+		const char *colon = memchr(auth, ':', len);
+		hl = colon ? (size_t)(colon - auth) : len;
+	}
+	if (!hl || hl >= size)
+		return -1;
+	for (size_t i = 0; i < hl; i++)
+		out[i] = (char)tolower((unsigned char)auth[i]);
+	out[hl] = '\0';
+	return 0;
+}
+
+/* a.b.c.d/n containing host (an IPv4 address)? */
+static bool in_cidr4(const char *host, const char *entry)
+{
+	char net[64];
+	const char *slash = strchr(entry, '/');
+	struct in_addr h, n;
+	if (!slash || (size_t)(slash - entry) >= sizeof(net))
+		return false;
+	memcpy(net, entry, (size_t)(slash - entry));
+	net[slash - entry] = '\0';
+	char *end = NULL;
+	long bits = strtol(slash + 1, &end, 10);
+	if (end == slash + 1 || *end || bits < 0 || bits > 32 ||
+	    inet_pton(AF_INET, host, &h) != 1 ||
+	    inet_pton(AF_INET, net, &n) != 1)
+		return false;
+	uint32_t mask = bits ? 0xffffffffu << (32 - bits) : 0;
+	return (ntohl(h.s_addr) & mask) == (ntohl(n.s_addr) & mask);
+}
+
+/* One no_proxy entry (already lower case, trimmed) against host. */
+static bool noproxy_entry_matches(const char *host, const char *e)
+{
+	if (strcmp(e, "*") == 0)
+		return true;
+	if (strchr(e, '/'))
+		return in_cidr4(host, e);
+	if (e[0] == '[') { /* [::1] as written in a URL */
+		size_t n = strlen(e);
+		return n > 2 && e[n - 1] == ']' && strlen(host) == n - 2 &&
+		       !strncmp(host, e + 1, n - 2);
+	}
+	while (*e == '.')
+		e++;
+	size_t hl = strlen(host), el = strlen(e);
+	if (!el || el > hl)
+		return false;
+	if (hl == el)
+		return strcmp(host, e) == 0;
+	return host[hl - el - 1] == '.' && strcmp(host + hl - el, e) == 0;
+}
+
+static bool noproxy_matches(const char *host, const char *list)
+{
+	char entry[256];
+	while (list && *list) {
+		size_t n = strcspn(list, ", \t");
+		if (n && n < sizeof(entry)) {
+			for (size_t i = 0; i < n; i++)
+				entry[i] =
+				    (char)tolower((unsigned char)list[i]);
+			entry[n] = '\0';
+			if (noproxy_entry_matches(host, entry))
+				return true;
+		}
+		list += n;
+		list += strspn(list, ", \t");
+	}
+	return false;
+}
+
+static const char *env_first(const char *a, const char *b)
+{
+	const char *v = a ? getenv(a) : NULL;
+	if (v && *v)
+		return v;
+	v = b ? getenv(b) : NULL;
+	return v && *v ? v : NULL;
+}
+
+int gitsrc_proxy_for(const char *url, char **out)
+{
+	char host[256];
+	const char *proxy = NULL;
+	*out = NULL;
+	/* https only: libgit2 1.5 goes through a proxy by CONNECT alone; for
+	 * http:// it connects to the server itself whatever the proxy, so
+	 * none is given (http_proxy is not read) */
+	if (strncasecmp(url, "https://", 8) != 0)
+		return 0;
+	proxy = env_first("https_proxy", "HTTPS_PROXY");
+	if (!proxy)
+		proxy = env_first("all_proxy", "ALL_PROXY");
+	if (!proxy || url_host(url, host, sizeof(host)) != 0 ||
+	    noproxy_matches(host, env_first("no_proxy", "NO_PROXY")))
+		return 0;
+	bool scheme = strstr(proxy, "://") != NULL;
+	size_t n = strlen(proxy) + 8;
+	if (!(*out = malloc(n)))
+		return -1;
+	snprintf(*out, n, "%s%s", scheme ? "" : "http://", proxy);
+	return 0;
 }
 
 /* ---- known_hosts ---- */

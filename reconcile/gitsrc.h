@@ -89,6 +89,31 @@ int gitsrc_resolve(struct gitsrc *g, char out[41], struct diag_list *diags);
 int gitsrc_read(struct gitsrc *g, const char *commit, struct source **out,
 		struct diag_list *diags);
 
+/* Whether commit descends from ancestor (full hex ids, both in the cache):
+ * 1 yes (or the same commit), 0 no (a force push or a reset moved the ref
+ * elsewhere), -1 when it cannot tell (an id not in the cache). */
+int gitsrc_descends(struct gitsrc *g, const char *commit, const char *ancestor);
+
+/* True when url carries credentials the command line would show to every
+ * user of the machine: a password in any userinfo ("user:TOKEN@"), or any
+ * userinfo at all in an http(s) URL (the user name is often the token, as
+ * in https://TOKEN@host/). An ssh user name ("ssh://git@host", "git@host:
+ * path") is no secret. */
+bool gitsrc_url_has_credentials(const char *url);
+
+/* The proxy a fetch of url goes through, read from the environment by
+ * curl's rules (the API client's libcurl reads them itself): https:// uses
+ * https_proxy or HTTPS_PROXY, else all_proxy / ALL_PROXY; no_proxy or
+ * NO_PROXY lists hosts that go direct ("*" all; a name matches itself and
+ * its subdomains, a leading dot ignored; an IPv4 or IPv6 address matches
+ * itself; a.b.c.d/n an IPv4 range), compared without the port and
+ * case-insensitively. A proxy without a scheme gets http://. Other schemes
+ * never use a proxy: ssh, git, file and local paths have none, and
+ * libgit2 1.5 reaches a proxy only by CONNECT, so plain http:// goes
+ * direct. Returns 0 and *out (the proxy URL, caller frees, or NULL for a
+ * direct connection), or -1 when out of memory. */
+int gitsrc_proxy_for(const char *url, char **out);
+
 /* One shot: open, fetch, resolve, read. Returns 0 and *out, or -1. */
 int gitsrc_load(struct source **out, const struct gitsrc_opts *o,
 		struct diag_list *diags);

@@ -24,6 +24,12 @@ const char cli_common_help[] =
     "                            read the desired state from a git repository\n"
     "      --secrets-dir DIR     {file: PATH} secrets of a git repository\n"
     "                            resolve inside DIR (else they are refused)\n"
+    "      --git-token-file FILE https token for --repo (else env\n"
+    "                            SIPSYNC_GIT_TOKEN; never in the URL)\n"
+    "      --ssh-key FILE        private key for an ssh --repo (else env\n"
+    "                            SIPSYNC_SSH_KEY)\n"
+    "      --known-hosts FILE    ssh host keys (else env SIPSYNC_KNOWN_HOSTS,\n"
+    "                            else ~/.ssh/known_hosts)\n"
     "      --state-dir DIR       state directory (default "
     "$XDG_STATE_HOME/sipsync)\n"
     "      --timeout DURATION    give up on the API after DURATION in all\n"
@@ -94,7 +100,25 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		c->ca_cert = arg;
 		return 1;
 	case CLI_OPT_REPO:
+		if (gitsrc_url_has_credentials(arg)) {
+			/* the URL is not echoed: it holds the secret */
+			cli_errorf("--repo: credentials in the URL are refused "
+				   "(every user of the machine can read the "
+				   "command line); remove them and set "
+				   "SIPSYNC_GIT_TOKEN or pass --git-token-file "
+				   "FILE");
+			return -1;
+		}
 		c->repo = arg;
+		return 1;
+	case CLI_OPT_GIT_TOKEN_FILE:
+		c->git_token_file = arg;
+		return 1;
+	case CLI_OPT_SSH_KEY:
+		c->ssh_key = arg;
+		return 1;
+	case CLI_OPT_KNOWN_HOSTS:
+		c->known_hosts = arg;
 		return 1;
 	case CLI_OPT_REF:
 		c->ref = arg;
@@ -312,12 +336,12 @@ const char *cli_api_url(const struct cli_common *c)
 
 /* The key file: a regular file (never waits on a FIFO), trailing blanks
  * trimmed. */
-static char *read_key_file(const char *path)
+static char *read_key_file(const char *flag, const char *path)
 {
 	char *buf = NULL, *why = NULL;
 	size_t n = 0;
 	if (secret_read_file(path, path, 1024, &buf, &n, &why) != 0) {
-		cli_errorf("--api-key-file: %s", why ? why : "out of memory");
+		cli_errorf("%s: %s", flag, why ? why : "out of memory");
 		free(why);
 		return NULL;
 	}
@@ -327,7 +351,7 @@ static char *read_key_file(const char *path)
 		buf[--n] = '\0';
 	if (n && !memchr(buf, '\0', n))
 		return buf;
-	cli_errorf("--api-key-file %s: file is %s", path,
+	cli_errorf("%s %s: file is %s", flag, path,
 		   n ? "not text (a NUL byte)" : "empty");
 	str_wipe(buf, cap);
 	free(buf);
@@ -338,7 +362,7 @@ int cli_api_key(const struct cli_common *c, char **out)
 {
 	*out = NULL;
 	if (c->api_key_file) {
-		*out = read_key_file(c->api_key_file);
+		*out = read_key_file("--api-key-file", c->api_key_file);
 		return *out ? 0 : -1;
 	}
 	const char *env = getenv("ULTRAVOX_API_KEY");
@@ -366,26 +390,62 @@ char *cli_state_dir(const struct cli_common *c)
 	return strdup(buf);
 }
 
+int cli_git_token(const struct cli_common *c, char **out,
+		  struct diag_list *diags)
+{
+	char *why = NULL;
+	size_t n = 0;
+	*out = NULL;
+	if (!c->git_token_file) {
+		const char *env = getenv("SIPSYNC_GIT_TOKEN");
+		if (env && *env && !(*out = strdup(env)))
+			return -1;
+		return 0;
+	}
+	if (secret_read_file(c->git_token_file, c->git_token_file, 1024, out,
+			     &n, &why) != 0) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "--git-token-file: %s",
+			 why ? why : "out of memory");
+		free(why);
+		return -1;
+	}
+	while (n > 0 && strchr(" \t\r\n", (*out)[n - 1]))
+		(*out)[--n] = '\0';
+	if (n && !memchr(*out, '\0', n))
+		return 0;
+	diag_add(diags, DIAG_ERROR, NULL, NULL,
+		 "--git-token-file %s: file is %s", c->git_token_file,
+		 n ? "not text (a NUL byte)" : "empty");
+	str_wipe_free(*out);
+	*out = NULL;
+	return -1;
+}
+
 int cli_open_source(const struct cli_common *c, struct source **out,
 		    struct diag_list *diags)
 {
+	char *token = NULL;
 	*out = NULL;
 	if (!c->repo)
 		return source_from_path(out, c->source ? c->source : ".",
 					diags);
+	if (cli_git_token(c, &token, diags) != 0)
+		return -1;
 	char *state_dir = cli_state_dir(c);
 	struct gitsrc_opts go = {
 	    .url = c->repo,
 	    .ref = c->ref,
 	    .path = c->git_path,
 	    .cache_root = state_dir,
-	    .token = getenv("SIPSYNC_GIT_TOKEN"),
-	    .ssh_key = getenv("SIPSYNC_SSH_KEY"),
-	    .known_hosts = getenv("SIPSYNC_KNOWN_HOSTS"),
+	    .token = token,
+	    .ssh_key = c->ssh_key ? c->ssh_key : getenv("SIPSYNC_SSH_KEY"),
+	    .known_hosts =
+		c->known_hosts ? c->known_hosts : getenv("SIPSYNC_KNOWN_HOSTS"),
 	    .secrets_dir = c->secrets_dir,
 	};
 	int grc = state_dir ? gitsrc_load(out, &go, diags) : -1;
 	free(state_dir);
+	str_wipe_free(token);
 	return grc;
 }
 

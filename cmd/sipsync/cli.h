@@ -34,6 +34,10 @@ struct cli_common {
 	const char *secrets_dir; /* --secrets-dir: {file:} secrets of a git
 				    source resolve inside it */
 	const char *source;	 /* positional SOURCE, default "." */
+
+	/* git auth for --repo, each else its SIPSYNC_* variable */
+	const char *git_token_file, *ssh_key, *known_hosts;
+
 	enum cli_color color;
 	enum cli_log_format log_format;
 	int verbosity; /* -v +1, -q -1 */
@@ -62,6 +66,9 @@ enum {
 	CLI_OPT_SECRETS_DIR,
 	CLI_OPT_TIMEOUT,
 	CLI_OPT_ALLOW_INSECURE_HTTP,
+	CLI_OPT_GIT_TOKEN_FILE,
+	CLI_OPT_SSH_KEY,
+	CLI_OPT_KNOWN_HOSTS,
 };
 
 /* clang-format off */
@@ -81,7 +88,10 @@ enum {
 	{"force", no_argument, NULL, CLI_OPT_FORCE}, \
 	{"secrets-dir", required_argument, NULL, CLI_OPT_SECRETS_DIR}, \
 	{"timeout", required_argument, NULL, CLI_OPT_TIMEOUT}, \
-	{"allow-insecure-http", no_argument, NULL, CLI_OPT_ALLOW_INSECURE_HTTP}
+	{"allow-insecure-http", no_argument, NULL, CLI_OPT_ALLOW_INSECURE_HTTP}, \
+	{"git-token-file", required_argument, NULL, CLI_OPT_GIT_TOKEN_FILE}, \
+	{"ssh-key", required_argument, NULL, CLI_OPT_SSH_KEY}, \
+	{"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS}
 /* clang-format on */
 
 /* The text printed for the common flags in every command's --help. */
@@ -152,6 +162,12 @@ int cli_api_key(const struct cli_common *c, char **out);
 /* The state directory (flag, $XDG_STATE_HOME/sipsync, ~/.local/state/sipsync).
  * Returns a string the caller frees. */
 char *cli_state_dir(const struct cli_common *c);
+
+/* The https token for --repo: --git-token-file (a regular file, trailing
+ * blanks trimmed) or $SIPSYNC_GIT_TOKEN. Returns 0 and *out (NULL when
+ * none; caller wipes and frees), or -1 with the problem added to diags. */
+int cli_git_token(const struct cli_common *c, char **out,
+		  struct diag_list *diags);
 
 /* Builds the source named by --repo/--ref/--path or SOURCE (no loading).
  * Returns 0 and *out (free with source_free), or -1 with the problem added

@@ -27,14 +27,15 @@ static const char run_usage[] =
     "                            (default 127.0.0.1:9479; 'none' disables)\n"
     "      --webhook-secret-file FILE\n"
     "                            verify X-Hub-Signature-256 with this secret\n"
-    "      --git-token-file FILE https token (else env SIPSYNC_GIT_TOKEN)\n"
-    "      --ssh-key FILE        private key for ssh URLs\n"
-    "      --known-hosts FILE    ssh host keys (default ~/.ssh/known_hosts)\n"
+    "      --sync-secrets        apply mode: send write-only values that have\n"
+    "                            no record (after a key rotation or a lost\n"
+    "                            state), once; without it they are a warning\n"
     "      --git-timeout DURATION  limit of one fetch (default 5m)\n"
     "      --git-ca-cert FILE    CA bundle for an https repository\n"
     "      --once                run one cycle and exit (0 ok, 1 failed)\n"
     "      --max-cycles N        stop after N cycles (soak tests)\n"
     "\n"
+    "Git auth: --git-token-file, --ssh-key, --known-hosts (common options).\n"
     "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
     "the secret files (webhook secret, git token, API key).\n"
     "\n";
@@ -44,9 +45,7 @@ enum {
 	OPT_MODE,
 	OPT_LISTEN,
 	OPT_WEBHOOK_SECRET_FILE,
-	OPT_GIT_TOKEN_FILE,
-	OPT_SSH_KEY,
-	OPT_KNOWN_HOSTS,
+	OPT_SYNC_SECRETS,
 	OPT_ONCE,
 	OPT_MAX_CYCLES,
 	OPT_GIT_TIMEOUT,
@@ -59,9 +58,7 @@ static const struct option run_options[] = {
     {"mode", required_argument, NULL, OPT_MODE},
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_SECRET_FILE},
-    {"git-token-file", required_argument, NULL, OPT_GIT_TOKEN_FILE},
-    {"ssh-key", required_argument, NULL, OPT_SSH_KEY},
-    {"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+    {"sync-secrets", no_argument, NULL, OPT_SYNC_SECRETS},
     {"once", no_argument, NULL, OPT_ONCE},
     {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
     {"git-timeout", required_argument, NULL, OPT_GIT_TIMEOUT},
@@ -114,14 +111,8 @@ static int run_option(struct agent_config *ac, int opt, const char *arg)
 	case OPT_WEBHOOK_SECRET_FILE:
 		ac->webhook_secret_file = arg;
 		return 0;
-	case OPT_GIT_TOKEN_FILE:
-		ac->git_token_file = arg;
-		return 0;
-	case OPT_SSH_KEY:
-		ac->git.ssh_key = arg;
-		return 0;
-	case OPT_KNOWN_HOSTS:
-		ac->git.known_hosts = arg;
+	case OPT_SYNC_SECRETS:
+		ac->sync_secrets = true;
 		return 0;
 	case OPT_GIT_CA_CERT:
 		ac->git.ca_cert = arg;
@@ -170,6 +161,12 @@ static int parse_args(int argc, char **argv, struct cli_common *c,
 		cli_errorf("run: --repo URL is required");
 		return EXIT_USAGE;
 	}
+	if (ac->sync_secrets && !ac->apply) {
+		cli_errorf(
+		    "run: --sync-secrets needs --mode apply (detect mode "
+		    "sends nothing)");
+		return EXIT_USAGE;
+	}
 	if (c->force) {
 		cli_errorf("run: --force is not accepted by the agent (guards "
 			   "are overridden one run at a time, with apply)");
@@ -214,6 +211,10 @@ int cmd_run(int argc, char **argv)
 	ac.git.path = c.git_path;
 	ac.git.cache_root = state_dir;
 	ac.git.token = getenv("SIPSYNC_GIT_TOKEN");
+	ac.git_token_file = c.git_token_file;
+	ac.git.ssh_key = c.ssh_key ? c.ssh_key : getenv("SIPSYNC_SSH_KEY");
+	ac.git.known_hosts =
+	    c.known_hosts ? c.known_hosts : getenv("SIPSYNC_KNOWN_HOSTS");
 	ac.git.secrets_dir = c.secrets_dir;
 	ac.api_url = cli_api_url(&c);
 	ac.allow_insecure_http = c.allow_insecure_http;

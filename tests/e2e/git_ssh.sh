@@ -78,6 +78,11 @@ one_error()
 OUT=$(SIPSYNC_SSH_KEY="$S/client" SIPSYNC_KNOWN_HOSTS="$S/known_hosts" validate) ||
 	fail "ssh with a listed host key: $OUT"
 assert_contains "$OUT" "valid" "validate over ssh"
+# the same with flags, as `run` takes them; the flags win over the env
+OUT=$(SIPSYNC_SSH_KEY="$S/stranger" SIPSYNC_KNOWN_HOSTS="$S/wrong_known_hosts" \
+	validate --ssh-key "$S/client" --known-hosts "$S/known_hosts") ||
+	fail "ssh with --ssh-key/--known-hosts: $OUT"
+assert_contains "$OUT" "valid" "validate over ssh with flags"
 
 one_error "git: $URL: fetch failed: host key of 127.0.0.1 is not in $S/other_host_known_hosts (unknown host refused)" \
 	SIPSYNC_SSH_KEY="$S/client" SIPSYNC_KNOWN_HOSTS="$S/other_host_known_hosts"

@@ -161,12 +161,40 @@ static void test_sigterm_with_a_full_wake_pipe(void **state)
 	run_stalled(true);
 }
 
+/* --once: a failed fetch ends the run, so the log must not promise a
+ * retry. */
+static void test_once_does_not_promise_a_retry(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_agent.XXXXXX", url[128], cmd[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(url, sizeof(url), "%s/no-such-repo", dir);
+	char *logbuf = NULL;
+	size_t loglen = 0;
+	FILE *log = open_memstream(&logbuf, &loglen);
+	assert_non_null(log);
+	struct agent_config cfg = {.git = {.url = url, .cache_root = dir},
+				   .once = true,
+				   .api_url = "http://127.0.0.1:1",
+				   .api_key = "test-key",
+				   .state_dir = dir,
+				   .log = log};
+	assert_int_equal(agent_run(&cfg), -1);
+	fclose(log);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_non_null(strstr(logbuf, " error fetch failed\n"));
+	assert_null(strstr(logbuf, "will retry"));
+	free(logbuf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_duration),
 	    cmocka_unit_test(test_sigterm_ends_a_stalled_fetch),
 	    cmocka_unit_test(test_sigterm_with_a_full_wake_pipe),
+	    cmocka_unit_test(test_once_does_not_promise_a_retry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

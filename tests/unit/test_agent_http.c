@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <curl/curl.h>
 
@@ -260,6 +266,94 @@ static void test_endpoint(void **state)
 	assert_int_equal(d.len, 0);
 }
 
+/* GET path from the source address src (another loopback address than
+ * the slow clients'); 0 when no answer came within 5 s. */
+static long get_from(const char *src, int port, const char *path)
+{
+	char url[256];
+	struct reply r = {0};
+	long status = 0;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	CURL *c = curl_easy_init();
+	assert_non_null(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_INTERFACE, src);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* A client from loopback address src that has sent one byte of a request
+ * head. */
+static int slow_client(const char *src, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in from = {.sin_family = AF_INET};
+	assert_int_equal(inet_pton(AF_INET, src, &from.sin_addr), 1);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(send(fd, "G", 1, MSG_NOSIGNAL), 1);
+	return fd;
+}
+
+/* How many 100 ms steps of trickling one byte of a request head (never
+ * idle) passed before the server ended fd; -1 when it did not within 5 s. */
+static int steps_until_cut(int fd)
+{
+	char buf[256];
+	for (int i = 0; i < 50; i++) {
+		if (send(fd, "E", 1, MSG_NOSIGNAL) != 1)
+			return i;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 100) > 0 && recv(fd, buf, sizeof(buf), 0) <= 0)
+			return i;
+	}
+	return -1;
+}
+
+/* 70 clients trickling a request head from one address hold neither the
+ * health endpoints (a per-address cap) nor their own slot for ever (a
+ * whole-request deadline, not only an inactivity timeout). */
+static void test_slow_clients(void **state)
+{
+	(void)state;
+	struct fake_agent a = {.ready = true};
+	struct agent_http_config cfg = {.listen = "127.0.0.1:0",
+					.snapshot = snapshot,
+					.ctx = &a,
+					.request_timeout_ms = 1000};
+	struct diag_list d = {0};
+	struct agent_http *h = NULL;
+	int fds[70];
+	assert_int_equal(agent_http_start(&h, &cfg, &d), 0);
+	int port = agent_http_port(h);
+	for (size_t i = 0; i < 70; i++)
+		fds[i] = slow_client("127.0.0.1", port);
+	assert_int_equal(get_from("127.0.0.2", port, "/healthz"), 200);
+	assert_int_equal(get_from("127.0.0.3", port, "/readyz"), 200);
+	assert_int_equal(get_from("127.0.0.4", port, "/metrics"), 200);
+	/* a lone client (its own address: not refused by the cap) is held,
+	 * then cut at the 1 s deadline although never idle; an early cut
+	 * would be a refusal, so it must come after several steps */
+	int lone = slow_client("127.0.0.5", port);
+	int steps = steps_until_cut(lone);
+	if (steps < 5)
+		fail_msg("cut after %d steps of 100 ms (deadline 1 s)", steps);
+	close(lone);
+	for (size_t i = 0; i < 70; i++)
+		close(fds[i]);
+	agent_http_stop(h);
+	assert_int_equal(d.len, 0);
+}
+
 static void test_bad_listen(void **state)
 {
 	(void)state;
@@ -287,6 +381,7 @@ int main(void)
 	    cmocka_unit_test(test_metrics_text),
 	    cmocka_unit_test(test_endpoint),
 	    cmocka_unit_test(test_bad_listen),
+	    cmocka_unit_test(test_slow_clients),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

@@ -577,6 +577,163 @@ static void test_fetch_cancel_fd(void **state_)
 	close(cancel[1]);
 }
 
+static void test_url_credentials(void **state_)
+{
+	(void)state_;
+	const char *refused[] = {
+	    "https://user:tok123@github.com/o/r.git",
+	    "https://tok123@github.com/o/r.git",
+	    "http://x-access-token:t@127.0.0.1:8080/r.git",
+	    "HTTPS://a@h/r",
+	    "ssh://git:pw@host/r.git",
+	    "git://u:p@host/r.git",
+	};
+	const char *fine[] = {
+	    "https://github.com/o/r.git",
+	    "https://github.com/o/r@v1.git",
+	    "ssh://git@github.com/o/r.git",
+	    "git@github.com:o/r.git",
+	    "/srv/git/r",
+	    "file:///srv/r@x",
+	    "https://host/r?u=a@b",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (!gitsrc_url_has_credentials(refused[i]))
+			fail_msg("'%s' accepted", refused[i]);
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		if (gitsrc_url_has_credentials(fine[i]))
+			fail_msg("'%s' refused", fine[i]);
+}
+
+static void clear_proxy_env(void)
+{
+	const char *names[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+			       "HTTPS_PROXY", "all_proxy",  "ALL_PROXY",
+			       "no_proxy",    "NO_PROXY"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unsetenv(names[i]);
+}
+
+/* url's proxy by the environment, "" for none. */
+static void expect_proxy(const char *url, const char *want)
+{
+	char *got = NULL;
+	assert_int_equal(gitsrc_proxy_for(url, &got), 0);
+	if (strcmp(got ? got : "", want) != 0)
+		fail_msg("%s: proxy '%s', want '%s'", url, got ? got : "",
+			 want);
+	free(got);
+}
+
+static void test_proxy_rules(void **state_)
+{
+	(void)state_;
+	clear_proxy_env();
+	expect_proxy("https://h/r", "");
+	setenv("HTTPS_PROXY", "http://p:3128", 1);
+	setenv("HTTP_PROXY", "http://upper:1", 1); /* ignored, as curl */
+	expect_proxy("https://git.example.com/r", "http://p:3128");
+	expect_proxy("http://git.example.com/r", "");
+	expect_proxy("ssh://git@git.example.com/r", "");
+	expect_proxy("git@git.example.com:r", "");
+	expect_proxy("/srv/r", "");
+	setenv("https_proxy", "lower:8080", 1); /* wins; scheme added */
+	setenv("http_proxy", "http://plain:80", 1);
+	expect_proxy("https://h/r", "http://lower:8080");
+	expect_proxy("http://h/r", ""); /* libgit2: CONNECT only */
+	setenv("NO_PROXY",
+	       " .corp.example, 10.0.0.0/8,[::1], LOCALHOST,192.0.2.7", 1);
+	expect_proxy("https://corp.example/r", "");
+	expect_proxy("https://git.Corp.Example:8443/r", "");
+	expect_proxy("https://xcorp.example/r", "http://lower:8080");
+	expect_proxy("https://10.1.2.3/r", "");
+	expect_proxy("https://11.1.2.3/r", "http://lower:8080");
+	expect_proxy("https://[::1]:8443/r", "");
+	expect_proxy("https://localhost/r", "");
+	expect_proxy("https://u@192.0.2.7/r", "");
+	expect_proxy("https://192.0.2.70/r", "http://lower:8080");
+	setenv("no_proxy", "*", 1); /* lower case wins */
+	expect_proxy("https://anything/r", "");
+	clear_proxy_env();
+	setenv("ALL_PROXY", "socks5://s:1080", 1);
+	expect_proxy("https://h/r", "socks5://s:1080");
+	clear_proxy_env();
+}
+
+/* A fetch of an https URL goes to the proxy of the environment: the
+ * listener (standing in for the proxy) sees a CONNECT; NO_PROXY sends it
+ * direct (nothing listens there, so it fails, but the listener sees no
+ * second connection). */
+static void fetch_via(const char *url, const char *env, const char *want)
+{
+	struct listener l;
+	pthread_t t;
+	char proxy[64];
+	struct diag_list d = {0};
+	struct gitsrc *g = NULL;
+	listener_start(&l, &t, 1, true);
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", l.port);
+	clear_proxy_env();
+	setenv(env, proxy, 1);
+	struct gitsrc_opts o = opts(url, "main", NULL);
+	o.timeout_ms = 10000;
+	assert_int_equal(gitsrc_open(&g, &o, &d), 0);
+	assert_int_equal(gitsrc_fetch(g, NULL, &d), -1);
+	diag_list_clear(&d);
+	if (want) {
+		assert_int_equal(__atomic_load_n(&l.accepted, __ATOMIC_SEQ_CST),
+				 1);
+		l.hello[0][l.hello_len[0] < 43 ? l.hello_len[0] : 42] = 0;
+		if (strncmp((char *)l.hello[0], want, strlen(want)) != 0)
+			fail_msg("proxy saw '%s', want '%s'", l.hello[0], want);
+	}
+	setenv("NO_PROXY", "127.0.0.1", 1);
+	assert_int_equal(gitsrc_fetch(g, NULL, &d), -1);
+	diag_list_clear(&d);
+	assert_int_equal(__atomic_load_n(&l.accepted, __ATOMIC_SEQ_CST), 1);
+	gitsrc_free(g);
+	listener_stop(&l, t);
+	clear_proxy_env();
+}
+
+static void test_fetch_goes_through_proxy(void **state_)
+{
+	(void)state_;
+	fetch_via("https://127.0.0.1:1/r.git", "HTTPS_PROXY",
+		  "CONNECT 127.0.0.1:1");
+	fetch_via("https://127.0.0.1:1/r.git", "https_proxy",
+		  "CONNECT 127.0.0.1:1");
+}
+
+static void test_descends(void **state_)
+{
+	(void)state_;
+	char c1[41], c2[41], c3[41];
+	struct gitsrc_opts o = opts(repo, "main", NULL);
+	struct diag_list d = {0};
+	struct gitsrc *g = NULL;
+	write_file("top.yaml", "version: 1 # a\n");
+	commit("d1");
+	head_id(c1);
+	write_file("top.yaml", "version: 1 # b\n");
+	commit("d2");
+	head_id(c2);
+	/* rewrite d2: c3 is a sibling of c2, both children of c1 */
+	write_file("top.yaml", "version: 1 # c\n");
+	assert_int_equal(sh("cd %s && " GIT "commit -q -a --amend -m d3", repo),
+			 0);
+	head_id(c3);
+	assert_int_equal(gitsrc_open(&g, &o, &d), 0);
+	assert_int_equal(gitsrc_fetch(g, NULL, &d), 0);
+	assert_int_equal(gitsrc_descends(g, c3, c1), 1);
+	assert_int_equal(gitsrc_descends(g, c3, c3), 1);
+	assert_int_equal(gitsrc_descends(g, c1, c3), 0);
+	/* c2 was never fetched: cannot tell */
+	assert_int_equal(gitsrc_descends(g, c3, c2), -1);
+	assert_int_equal(d.len, 0);
+	gitsrc_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +747,10 @@ int main(void)
 	    cmocka_unit_test(test_known_hosts),
 	    cmocka_unit_test(test_fetch_children_draw_fresh_tls_randoms),
 	    cmocka_unit_test(test_fetch_cancel_fd),
+	    cmocka_unit_test(test_url_credentials),
+	    cmocka_unit_test(test_proxy_rules),
+	    cmocka_unit_test(test_fetch_goes_through_proxy),
+	    cmocka_unit_test(test_descends),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
