@@ -173,13 +173,22 @@ int reconcile_guards(const struct plan *p, const struct reconcile_opts *o,
 		    p->deletes, p->deletes == 1 ? "" : "s", o->max_deletes);
 	size_t touched = p->reg_updates + p->reg_deletes;
 	if (p->live_regs >= 10 && touched * 10 > p->live_regs * 3 &&
-	    guard_fails("registrations-share", guard, o->force))
-		diag_add(
-		    d, DIAG_ERROR, NULL, NULL,
-		    "refusing to apply: the plan updates or deletes %zu of %zu "
-		    "existing registrations, more than 30%% (--force "
-		    "overrides)",
-		    touched, p->live_regs);
+	    guard_fails("registrations-share", guard, o->force)) {
+		if (p->reg_dup_deletes)
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "refusing to apply: the plan updates or "
+				 "deletes %zu of %zu existing registrations, "
+				 "more than 30%% (%zu of them are extra live "
+				 "copies of a declared identity, the oldest "
+				 "being kept) (--force overrides)",
+				 touched, p->live_regs, p->reg_dup_deletes);
+		else
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "refusing to apply: the plan updates or "
+				 "deletes %zu of %zu existing registrations, "
+				 "more than 30%% (--force overrides)",
+				 touched, p->live_regs);
+	}
 	if (p->lockout && guard_fails("lockout", guard, o->force))
 		diag_add(
 		    d, DIAG_ERROR, NULL, NULL,
