@@ -647,6 +647,21 @@ static int fallback_body(struct sip_ctx *x, bool send_desired_secrets,
 		src = &ls->fallback; /* keep the live secrets: a new object
 					without them makes the server generate
 					fresh ones */
+	if (!src && ls->fallback_state == FIELD_SET) {
+		/* the file leaves the secrets unmanaged but the API hides
+		 * them: a handler sent without secrets gets a generated one,
+		 * and every handler checking the old one fails */
+		x->p->fallback_secret_regenerated = true;
+		if (change_sensitive(&x->it, "fallbackHandler.secrets",
+				     "not returned by the API, so the server "
+				     "will generate a new secret (the handler "
+				     "must then be given it; apply needs "
+				     "--force)")) {
+			json_decref(b);
+			json_decref(r);
+			return -1;
+		}
+	}
 	if (src &&
 	    (json_object_set_new(b, "secrets", secrets_json(src, false)) ||
 	     json_object_set_new(r, "secrets", secrets_json(src, true)))) {

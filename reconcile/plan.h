@@ -126,6 +126,10 @@ struct plan {
 	size_t reg_dup_deletes; /* of reg_deletes: extra live copies of a
 				   declared identity */
 	bool lockout;		/* accepted calls before, none after */
+	bool fallback_secret_regenerated; /* the PATCH sends the fallback
+					     handler without the secrets the
+					     API hid: the server generates a
+					     new one (a guard) */
 };
 
 struct plan_input {

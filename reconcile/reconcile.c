@@ -189,6 +189,16 @@ int reconcile_guards(const struct plan *p, const struct reconcile_opts *o,
 				 "more than 30%% (--force overrides)",
 				 touched, p->live_regs);
 	}
+	if (p->fallback_secret_regenerated &&
+	    guard_fails("fallback-secret", guard, o->force))
+		diag_add(
+		    d, DIAG_ERROR, NULL, NULL,
+		    "refusing to apply: the plan changes the fallback "
+		    "handler while its secrets are unmanaged and not "
+		    "returned by the API, so the server would generate a "
+		    "new secret and every handler checking the current one "
+		    "would fail; declare fallbackHandler.secrets, or pass "
+		    "--force to accept a new secret");
 	if (p->lockout && guard_fails("lockout", guard, o->force))
 		diag_add(
 		    d, DIAG_ERROR, NULL, NULL,
