@@ -813,6 +813,40 @@ static void test_apply_state_unreadable(void **st)
 	unlink(path);
 }
 
+/* Issue 9 item 4: the url changes, the secrets are unmanaged and the API
+ * hides them: the handler would be sent without secrets (the server then
+ * generates one), so the plan says so and the guard refuses it. */
+static void test_fallback_secret_generated(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_sip = true;
+	set_fallback(&ds->sip, "https://new.example.com/hook", NULL);
+	set_fallback(&f->live->sip, "https://old.example.com/hook", NULL);
+	f->live->sip.fallback.secrets_state = FIELD_UNSET;
+	build(f);
+	assert_true(f->plan->fallback_secret_regenerated);
+	assert_string_equal(f->plan->items[0].body_redacted,
+			    "{\"fallbackHandler\":{\"url\":"
+			    "\"https://new.example.com/hook\"}}");
+	assert_int_equal(f->plan->items[0].n_secrets, 0);
+	golden(f, "fallback_secret_generated");
+	struct reconcile_opts o;
+	reconcile_opts_init(&o);
+	const char *guard = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(reconcile_guards(f->plan, &o, &guard, &d), -1);
+	assert_string_equal(guard, "fallback-secret");
+	diag_list_clear(&d);
+	o.force = true;
+	assert_int_equal(reconcile_guards(f->plan, &o, &guard, &d), 0);
+	/* a new handler (none live) is not a rotation */
+	model_live_free(f->live);
+	f->live = live_new();
+	build(f);
+	assert_false(f->plan->fallback_secret_regenerated);
+}
+
 /* Issue 9 item 1: a secret value that cannot be encoded as JSON text (not
  * UTF-8) never yields a request without it: the plan refuses at the
  * secret's place, for a password update, a create and a fallback secret. */
@@ -930,6 +964,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_unencodable_secret, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fallback_secret_generated,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_refuses_empty_body,
 					    setup, teardown),
 	};
