@@ -34,6 +34,7 @@ struct progress_ctx {
 	const struct plan *p;
 	const struct api_write *w;
 	const size_t *idx;
+	size_t n;
 	struct state_file *st;
 	bool save_failed; /* stop trying: the final save reports it */
 };
@@ -45,7 +46,7 @@ static void record(struct state_file *st, const struct plan_item *it);
  * is rewritten atomically, so it is always one complete version). */
 static void record_now(struct progress_ctx *pc, const struct api_write *w)
 {
-	if (!pc->st || !pc->w || w < pc->w)
+	if (!pc->st || !pc->w || w < pc->w || w >= pc->w + pc->n)
 		return;
 	const struct plan_item *it = &pc->p->items[pc->idx[w - pc->w]];
 	if (!it->n_secrets && !it->forget_key)
@@ -121,6 +122,7 @@ static int run_batch(struct api_client *api, const struct plan *p,
 	pc->p = p;
 	pc->w = w;
 	pc->idx = idx;
+	pc->n = n;
 	pc->st = st;
 	rc = api_execute(api, w, n, on_write, pc, d);
 	pc->w = NULL;
