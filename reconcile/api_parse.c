@@ -246,8 +246,12 @@ static int parse_registration(json_t *o, struct registration *r, size_t i,
 			       "(empty, \".\", \"..\", or holding '/', '?', "
 			       "'#', '%%', whitespace or a control character)",
 			       i);
-	if (opt_string(o, "username", &r->username, &has) < 0 || !has)
+	/* optional in the spec: none (missing or null) is the empty string,
+	 * as in the desired model, so both give the identity "@proxy" */
+	if (opt_string(o, "username", &r->username, &has) < 0)
 		return set_why(why, "results[%zu].username is not a string", i);
+	if (!has && !(r->username = strdup("")))
+		return set_why(why, "out of memory");
 	if (opt_string(o, "proxy", &r->proxy, &has) < 0 || !has)
 		return set_why(why, "results[%zu].proxy is not a string", i);
 	if (opt_string(o, "created", &r->created, NULL) < 0)

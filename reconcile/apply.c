@@ -1,5 +1,6 @@
 #include "reconcile/apply.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +30,41 @@ char *apply_label(const struct plan_item *it)
 struct progress_ctx {
 	reconcile_progress_fn fn;
 	void *ctx;
+	/* the batch in flight: on_write records each success at once */
+	const struct plan *p;
+	const struct api_write *w;
+	const size_t *idx;
+	size_t n;
+	struct state_file *st;
+	bool save_failed; /* stop trying: the final save reports it */
 };
+
+static void record(struct state_file *st, const struct plan_item *it);
+
+/* Makes a succeeded write's fingerprints durable before the next one
+ * finishes: an apply killed part-way then loses no record (the state file
+ * is rewritten atomically, so it is always one complete version). */
+static void record_now(struct progress_ctx *pc, const struct api_write *w)
+{
+	if (!pc->st || !pc->w || w < pc->w || w >= pc->w + pc->n)
+		return;
+	const struct plan_item *it = &pc->p->items[pc->idx[w - pc->w]];
+	if (!it->n_secrets && !it->forget_key)
+		return;
+	record(pc->st, it);
+	/* a failure here is reported by the caller's final save (it fails the
+	 * same way, or succeeds and then nothing is lost) */
+	struct diag_list quiet = {0};
+	if (!pc->save_failed && state_save(pc->st, &quiet) != 0)
+		pc->save_failed = true;
+	diag_list_clear(&quiet);
+}
 
 static void on_write(void *ctx, const struct api_write *w)
 {
 	struct progress_ctx *pc = ctx;
+	if (w->result == 1)
+		record_now(pc, w);
 	if (!pc->fn)
 		return;
 	struct reconcile_step st = {
@@ -88,11 +119,17 @@ static int run_batch(struct api_client *api, const struct plan *p,
 				 "apply: out of memory");
 			goto out;
 		}
+	pc->p = p;
+	pc->w = w;
+	pc->idx = idx;
+	pc->n = n;
+	pc->st = st;
 	rc = api_execute(api, w, n, on_write, pc, d);
+	pc->w = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (w[i].result == 1) {
 			rep->done++;
-			record(st, &p->items[idx[i]]);
+			record(st, &p->items[idx[i]]); /* again: idempotent */
 		} else if (w[i].result < 0) {
 			rep->failed++;
 		} else {
@@ -124,11 +161,32 @@ static void report_skipped(const struct plan *p, const size_t *idx, size_t n,
 	}
 }
 
+/* A write that would send nothing (an update without a body, or "{}")
+ * changes nothing on the server yet would count as done and record its
+ * fingerprints: refuse the whole plan before anything is sent. */
+static bool plan_sendable(const struct plan *p, struct diag_list *d)
+{
+	bool ok = true;
+	for (size_t i = 0; i < p->n_items; i++) {
+		const struct plan_item *it = &p->items[i];
+		if (it->method == API_DELETE)
+			continue;
+		if (it->body && strcmp(it->body, "{}") != 0 && *it->body)
+			continue;
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s %s: refusing to send a request with an empty "
+			 "body (nothing would change); nothing was sent",
+			 it->method == API_POST ? "POST" : "PATCH", it->path);
+		ok = false;
+	}
+	return ok;
+}
+
 int apply_plan(struct api_client *api, const struct plan *p,
 	       struct state_file *state, reconcile_progress_fn progress,
 	       void *ctx, struct apply_report *rep, struct diag_list *d)
 {
-	struct progress_ctx pc = {progress, ctx};
+	struct progress_ctx pc = {.fn = progress, .ctx = ctx};
 	size_t *first = calloc(p->n_items + 1, sizeof(*first));
 	size_t *last = calloc(p->n_items + 1, sizeof(*last));
 	size_t nf = 0, nl = 0;
@@ -137,6 +195,10 @@ int apply_plan(struct api_client *api, const struct plan *p,
 	rep->total = p->n_items;
 	if (!first || !last) {
 		diag_add(d, DIAG_ERROR, NULL, NULL, "apply: out of memory");
+		goto out;
+	}
+	if (!plan_sendable(p, d)) {
+		rep->skipped = p->n_items;
 		goto out;
 	}
 	for (size_t i = 0; i < p->n_items; i++) {

@@ -8,6 +8,8 @@
 
 #include <yaml.h>
 
+#include "reconcile/model.h"
+#include "reconcile/plan.h"
 #include "schema/format.h"
 
 struct out_buf {
@@ -216,11 +218,13 @@ static char *password_env(const struct registration *r, char **used, size_t n)
 {
 	char base[96];
 	size_t k = (size_t)snprintf(base, sizeof(base), "SIPSYNC_PASSWORD_");
-	for (const char *p = r->username; *p && k < 80; p++)
+	for (const char *p = r->username ? r->username : ""; *p && k < 80; p++)
 		base[k++] = isalnum((unsigned char)*p)
 				? (char)toupper((unsigned char)*p)
 				: '_';
 	base[k] = '\0';
+	if (!r->username || !*r->username) /* the API allows none */
+		snprintf(base, sizeof(base), "SIPSYNC_PASSWORD_NO_USERNAME");
 	char name[112];
 	snprintf(name, sizeof(name), "%s", base);
 	for (int suffix = 2;; suffix++) {
@@ -234,26 +238,60 @@ static char *password_env(const struct registration *r, char **used, size_t n)
 	return strdup(name);
 }
 
-/* Index of the first registration with r's identity, or i itself. */
-static size_t first_of_identity(const struct live_state *live, size_t i)
+/* The export order: by identity (username@lower-case proxy), so the file
+ * and its placeholder numbering do not follow the API's list order; of
+ * several live registrations of one identity the one plan keeps (the
+ * oldest) comes first and the others are skipped. */
+struct reg_order {
+	char *key;
+	const struct registration *r;
+	size_t index;
+};
+
+static int reg_order_cmp(const void *a, const void *b)
 {
-	char *key = model_registration_key(&live->regs[i]);
-	size_t found = i;
-	for (size_t j = 0; key && j < i; j++) {
-		char *k = model_registration_key(&live->regs[j]);
-		bool same = k && strcmp(k, key) == 0;
-		free(k);
-		if (same) {
-			found = j;
-			break;
-		}
+	const struct reg_order *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	c = plan_registration_age_cmp(x->r, y->r);
+	if (c)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* order[0..n) of live registration indexes; skip[i] for the duplicates.
+ * 0 or -1 (out of memory). */
+static int export_order(const struct live_state *live, size_t *order,
+			bool *skip)
+{
+	size_t n = live->n_regs;
+	struct reg_order *v = calloc(n + 1, sizeof(*v));
+	int rc = -1;
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		v[i].key = model_registration_key(&live->regs[i]);
+		v[i].r = &live->regs[i];
+		v[i].index = i;
+		if (!v[i].key)
+			goto out;
 	}
-	free(key);
-	return found;
+	qsort(v, n, sizeof(*v), reg_order_cmp);
+	for (size_t i = 0; i < n; i++) {
+		order[i] = v[i].index;
+		skip[v[i].index] = i > 0 && strcmp(v[i - 1].key, v[i].key) == 0;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+	return rc;
 }
 
 static void emit_regs(struct em *m, const struct live_state *live, char **env,
-		      bool *skip)
+		      const size_t *order, const bool *skip)
 {
 	scalar(m, "registrations");
 	map_start(m, false);
@@ -261,7 +299,8 @@ static void emit_regs(struct em *m, const struct live_state *live, char **env,
 	literal(m, "false");
 	scalar(m, "items");
 	seq_start(m, false);
-	for (size_t i = 0; i < live->n_regs; i++) {
+	for (size_t k = 0; k < live->n_regs; k++) {
+		size_t i = order[k];
 		const struct registration *r = &live->regs[i];
 		if (skip[i])
 			continue;
@@ -283,7 +322,7 @@ static void emit_regs(struct em *m, const struct live_state *live, char **env,
 }
 
 static void emit_document(struct em *m, const struct live_state *live,
-			  char **env, bool *skip)
+			  char **env, const size_t *order, const bool *skip)
 {
 	yaml_event_t ev;
 	emit(m, &ev,
@@ -299,14 +338,14 @@ static void emit_document(struct em *m, const struct live_state *live,
 	str_or_null(m, live->sip.domain);
 	map_end(m);
 	emit_sip(m, &live->sip);
-	emit_regs(m, live, env, skip);
+	emit_regs(m, live, env, order, skip);
 	map_end(m);
 	emit(m, &ev, yaml_document_end_event_initialize(&ev, 1));
 	emit(m, &ev, yaml_stream_end_event_initialize(&ev));
 }
 
 static void header(struct out_buf *b, const struct live_state *live, char **env,
-		   const bool *skip)
+		   const size_t *order, const bool *skip)
 {
 	char line[512];
 	snprintf(line, sizeof(line),
@@ -326,17 +365,22 @@ static void header(struct out_buf *b, const struct live_state *live, char **env,
 			 i + 1, i);
 		append(b, line);
 	}
-	for (size_t i = 0; i < live->n_regs; i++) {
+	for (size_t k = 0; k < live->n_regs; k++) {
+		size_t i = order[k];
 		const struct registration *r = &live->regs[i];
 		if (skip[i])
 			snprintf(line, sizeof(line),
 				 "#   (registration %s of %s@%s is a "
-				 "duplicate; not exported)\n",
-				 r->id ? r->id : "?", r->username, r->proxy);
+				 "duplicate; not exported): plan deletes it, "
+				 "keeping the oldest\n",
+				 r->id ? r->id : "?",
+				 r->username ? r->username : "",
+				 r->proxy ? r->proxy : "");
 		else
 			snprintf(line, sizeof(line),
 				 "#   %s  password of %s@%s\n", env[i],
-				 r->username, r->proxy);
+				 r->username ? r->username : "",
+				 r->proxy ? r->proxy : "");
 		append(b, line);
 	}
 }
@@ -347,13 +391,14 @@ int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
 	struct em m = {0};
 	char **env = calloc(live->n_regs + 1, sizeof(*env));
 	bool *skip = calloc(live->n_regs + 1, sizeof(*skip));
+	size_t *order = calloc(live->n_regs + 1, sizeof(*order));
 	size_t n_env = 0;
 	int rc = -1;
 	*out = NULL;
-	if (!env || !skip)
+	if (!env || !skip || !order || export_order(live, order, skip))
 		goto out;
-	for (size_t i = 0; i < live->n_regs; i++) {
-		skip[i] = first_of_identity(live, i) != i;
+	for (size_t k = 0; k < live->n_regs; k++) {
+		size_t i = order[k];
 		if (skip[i])
 			continue;
 		env[i] = password_env(&live->regs[i], env, live->n_regs);
@@ -361,13 +406,13 @@ int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
 			goto out;
 		n_env++;
 	}
-	header(&b, live, env, skip);
+	header(&b, live, env, order, skip);
 	if (!yaml_emitter_initialize(&m.e))
 		goto out;
 	yaml_emitter_set_output(&m.e, write_handler, &b);
 	yaml_emitter_set_unicode(&m.e, 1);
 	yaml_emitter_set_width(&m.e, 100);
-	emit_document(&m, live, env, skip);
+	emit_document(&m, live, env, order, skip);
 	yaml_emitter_delete(&m.e);
 	if (m.failed || b.failed)
 		goto out;
@@ -382,6 +427,7 @@ out:
 		free(env[i]);
 	free(env);
 	free(skip);
+	free(order);
 	free(b.s);
 	(void)n_env;
 	return rc;

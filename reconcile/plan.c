@@ -155,6 +155,11 @@ static int item_set_bodies(struct plan_item *it, json_t *body, json_t *red)
 	int rc = -1;
 	if (!body || !red)
 		goto out;
+	/* an update with nothing in it would be sent as PATCH {} and counted
+	 * as done: never build one */
+	if (json_object_size(body) == 0 ||
+	    json_object_size(body) != json_object_size(red))
+		goto out;
 	it->body = json_dumps(body, JSON_COMPACT);
 	it->body_redacted = json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS);
 	rc = it->body && it->body_redacted ? 0 : -1;
@@ -162,6 +167,18 @@ out:
 	json_decref(body);
 	json_decref(red);
 	return rc;
+}
+
+/* Puts a secret into the request body (and "<redacted>" into the redacted
+ * one). -1 when the value cannot be a JSON string (not UTF-8): the caller
+ * then records no fingerprint, since nothing would be sent. */
+static int body_secret(json_t *b, json_t *red, const char *name,
+		       const char *value)
+{
+	json_t *v = value ? json_string(value) : NULL;
+	if (!v || json_object_set_new(b, name, v))
+		return -1;
+	return json_object_set_new(red, name, json_string(REDACTED));
 }
 
 static int fingerprint(const char *api_key, const char *value, char out[65])
@@ -601,12 +618,18 @@ static int diff_fallback_secrets(struct sip_ctx *x, const char *fp,
 		     : 0;
 }
 
+/* The secrets array, or NULL when a value is not UTF-8 text (a shorter
+ * list would silently send something else than planned). */
 static json_t *secrets_json(const struct fallback_handler *f, bool redact)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; a && i < f->n_secrets; i++)
-		json_array_append_new(
-		    a, json_string(redact ? REDACTED : f->secrets[i].value));
+	for (size_t i = 0; a && i < f->n_secrets; i++) {
+		const char *v = redact ? REDACTED : f->secrets[i].value;
+		if (!v || json_array_append_new(a, json_string(v))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
 	return a;
 }
 
@@ -624,12 +647,31 @@ static int fallback_body(struct sip_ctx *x, bool send_desired_secrets,
 		src = &ls->fallback; /* keep the live secrets: a new object
 					without them makes the server generate
 					fresh ones */
-	if (src) {
-		json_object_set_new(b, "secrets", secrets_json(src, false));
-		json_object_set_new(r, "secrets", secrets_json(src, true));
+	if (!src && ls->fallback_state == FIELD_SET) {
+		/* the file leaves the secrets unmanaged but the API hides
+		 * them: a handler sent without secrets gets a generated one,
+		 * and every handler checking the old one fails */
+		x->p->fallback_secret_regenerated = true;
+		if (change_sensitive(&x->it, "fallbackHandler.secrets",
+				     "not returned by the API, so the server "
+				     "will generate a new secret (the handler "
+				     "must then be given it; apply needs "
+				     "--force)")) {
+			json_decref(b);
+			json_decref(r);
+			return -1;
+		}
 	}
-	json_object_set_new(x->body, "fallbackHandler", b);
-	json_object_set_new(x->red, "fallbackHandler", r);
+	if (src &&
+	    (json_object_set_new(b, "secrets", secrets_json(src, false)) ||
+	     json_object_set_new(r, "secrets", secrets_json(src, true)))) {
+		json_decref(b);
+		json_decref(r);
+		return -1;
+	}
+	if (json_object_set_new(x->body, "fallbackHandler", b) ||
+	    json_object_set_new(x->red, "fallbackHandler", r))
+		return -1;
 	if (send_desired_secrets || ds->fallback.secrets_state == FIELD_SET)
 		return secret_add(&x->it, PLAN_FALLBACK_SECRETS_KEY, fp);
 	return 0;
@@ -668,6 +710,26 @@ static int diff_fallback(struct sip_ctx *x)
 	return fallback_body(x, send, fp);
 }
 
+/* A resolved secret must be sendable: a JSON string holds only UTF-8 text
+ * (the loader reports these first; this is the engine's own check, so no
+ * request ever goes out without the value it was planned with). */
+static bool secret_usable(const struct secret_ref *s, const char *path,
+			  struct diag_list *d)
+{
+	if (!s->value) {
+		diag_add(d, DIAG_ERROR, &s->pos, path,
+			 "secret is not resolved");
+		return false;
+	}
+	json_t *j = json_string(s->value);
+	json_decref(j);
+	if (j)
+		return true;
+	diag_add(d, DIAG_ERROR, &s->pos, path,
+		 "secret value is not valid UTF-8 text (it cannot be sent)");
+	return false;
+}
+
 static bool secrets_resolved(const struct desired_state *ds,
 			     struct diag_list *d)
 {
@@ -676,19 +738,12 @@ static bool secrets_resolved(const struct desired_state *ds,
 	if (ds->has_sip && ds->sip.fallback_state == FIELD_SET &&
 	    f->secrets_state == FIELD_SET)
 		for (size_t i = 0; i < f->n_secrets; i++)
-			if (!f->secrets[i].value) {
-				diag_add(d, DIAG_ERROR, &f->secrets[i].pos,
-					 "sip.fallbackHandler.secrets",
-					 "secret is not resolved");
-				ok = false;
-			}
+			ok &= secret_usable(&f->secrets[i],
+					    "sip.fallbackHandler.secrets", d);
 	for (size_t i = 0; ds->has_registrations && i < ds->n_regs; i++)
-		if (ds->regs[i].has_password && !ds->regs[i].password.value) {
-			diag_add(d, DIAG_ERROR, &ds->regs[i].password.pos,
-				 "registrations.items.password",
-				 "secret is not resolved");
-			ok = false;
-		}
+		if (ds->regs[i].has_password)
+			ok &= secret_usable(&ds->regs[i].password,
+					    "registrations.items.password", d);
 	return ok;
 }
 
@@ -794,16 +849,18 @@ static int reg_create(struct plan *p, const struct plan_input *in,
 	it->path = strdup("/api/sip/registrations");
 	it->create_key = strdup(key);
 	json_t *b = json_object(), *red = json_object();
-	json_object_set_new(b, "username", json_string(r->username));
+	/* username is optional in the API: none is the empty string here,
+	 * and is sent as no username at all */
+	if (r->username && *r->username) {
+		json_object_set_new(b, "username", json_string(r->username));
+		json_object_set_new(red, "username", json_string(r->username));
+	}
 	json_object_set_new(b, "proxy", json_string(r->proxy));
-	json_object_set_new(red, "username", json_string(r->username));
 	json_object_set_new(red, "proxy", json_string(r->proxy));
 	if (r->has_password) {
 		char fp[65], *pk = password_key(key);
-		json_object_set_new(b, "password",
-				    json_string(r->password.value));
-		json_object_set_new(red, "password", json_string(REDACTED));
 		int bad = !pk ||
+			  body_secret(b, red, "password", r->password.value) ||
 			  fingerprint(in->api_key, r->password.value, fp) ||
 			  secret_add(it, pk, fp);
 		free(pk);
@@ -856,12 +913,12 @@ static int reg_password(struct plan *p, const struct plan_input *in,
 		rc = note_add(p, it->title, "password", "unknown (write-only)");
 		goto out;
 	}
-	json_object_set_new(b, "password", json_string(r->password.value));
-	json_object_set_new(red, "password", json_string(REDACTED));
-	rc = change_sensitive(
-	    it, "password",
-	    rec ? "(sensitive value changed)"
-		: "(sensitive value unknown, sent: --sync-secrets)");
+	rc = body_secret(b, red, "password", r->password.value);
+	if (!rc)
+		rc = change_sensitive(
+		    it, "password",
+		    rec ? "(sensitive value changed)"
+			: "(sensitive value unknown, sent: --sync-secrets)");
 	if (!rc)
 		rc = secret_add(it, pk, fp);
 out:
@@ -936,14 +993,16 @@ static int reg_delete(struct plan *p, const struct registration *l,
 	free(esc);
 	p->deletes++;
 	p->reg_deletes++;
+	if (strcmp(reason, "duplicate") == 0)
+		p->reg_dup_deletes++;
 	return it->key && it->title && it->path ? 0 : -1;
 }
 
 /* Orders two live registrations by when they were made: the older
  * `created` first (an absent one last), then by id. Only stable fields:
  * the choice must not change between plan and apply --plan. */
-static int reg_age_cmp(const struct registration *a,
-		       const struct registration *b)
+int plan_registration_age_cmp(const struct registration *a,
+			      const struct registration *b)
 {
 	if (!a->created != !b->created)
 		return a->created ? -1 : 1;
@@ -961,8 +1020,8 @@ static size_t pick_primary(const struct live_key *lk, size_t lo, size_t hi,
 {
 	size_t best = lo;
 	for (size_t k = lo + 1; k < hi; k++)
-		if (reg_age_cmp(&live->regs[lk[k].index],
-				&live->regs[lk[best].index]) < 0)
+		if (plan_registration_age_cmp(&live->regs[lk[k].index],
+					      &live->regs[lk[best].index]) < 0)
 			best = k;
 	return best;
 }
@@ -1037,10 +1096,9 @@ static int diff_one_reg(struct plan *p, const struct plan_input *in,
 	rc = reg_update(p, in, r, &in->live->regs[lk[k].index], key);
 	if (rc || hi - lo < 2)
 		goto out;
-	if (!in->ds->prune) {
-		rc = dup_note(p, lk, lo, hi, in->live);
-		goto out;
-	}
+	/* the file declares one registration of this identity: the extra
+	 * live ones are drift whatever prune says (prune is about identities
+	 * the file does not name) */
 	const char *kept = in->live->regs[lk[k].index].id;
 	for (size_t m = lo; m < hi && !rc; m++) {
 		const char *id = in->live->regs[lk[m].index].id;

@@ -12,8 +12,10 @@
  * - fallbackHandler: url as text, secrets as values when the live state
  *   returns them, else through the keyed fingerprint recorded in the state;
  * - registrations are matched by username@lowercase(proxy); several live
- *   registrations of one identity are reported, and the extra ones deleted
- *   only when pruning; password is write-only: compared through the keyed
+ *   registrations of one identity that the file declares are drift: the
+ *   oldest is kept, the others deleted (with or without prune); duplicates
+ *   of an undeclared identity are deleted when pruning, noted otherwise;
+ *   password is write-only: compared through the keyed
  *   fingerprint; no record is a note (not a change) unless sync_secrets.
  *
  * Ownership: everything hangs off struct plan; plan_free frees it all and
@@ -121,7 +123,13 @@ struct plan {
 	bool has_desired; /* the source holds sip: or registrations: */
 	size_t live_regs; /* live registrations before apply */
 	size_t reg_updates, reg_deletes;
-	bool lockout; /* accepted calls before, none after */
+	size_t reg_dup_deletes; /* of reg_deletes: extra live copies of a
+				   declared identity */
+	bool lockout;		/* accepted calls before, none after */
+	bool fallback_secret_regenerated; /* the PATCH sends the fallback
+					     handler without the secrets the
+					     API hid: the server generates a
+					     new one (a guard) */
 };
 
 struct plan_input {
@@ -153,6 +161,13 @@ char *plan_live_canonical_json(const struct live_state *live,
 /* sha256 hex of plan_live_canonical_json. 0 or -1. */
 int plan_live_fingerprint(const struct live_state *live, const char *api_key,
 			  char out[65]);
+
+/* Orders two live registrations by age: the older `created` first (an
+ * absent one last), then by registrationId. Of several live registrations
+ * of one identity the first in this order is the one kept (plan) and the
+ * one exported (export). <0, 0 or >0. */
+int plan_registration_age_cmp(const struct registration *a,
+			      const struct registration *b);
 
 /* True when the plan has any create, update or delete (notes excluded). */
 bool plan_has_changes(const struct plan *p);

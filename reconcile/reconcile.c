@@ -173,13 +173,32 @@ int reconcile_guards(const struct plan *p, const struct reconcile_opts *o,
 		    p->deletes, p->deletes == 1 ? "" : "s", o->max_deletes);
 	size_t touched = p->reg_updates + p->reg_deletes;
 	if (p->live_regs >= 10 && touched * 10 > p->live_regs * 3 &&
-	    guard_fails("registrations-share", guard, o->force))
+	    guard_fails("registrations-share", guard, o->force)) {
+		if (p->reg_dup_deletes)
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "refusing to apply: the plan updates or "
+				 "deletes %zu of %zu existing registrations, "
+				 "more than 30%% (%zu of them are extra live "
+				 "copies of a declared identity, the oldest "
+				 "being kept) (--force overrides)",
+				 touched, p->live_regs, p->reg_dup_deletes);
+		else
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "refusing to apply: the plan updates or "
+				 "deletes %zu of %zu existing registrations, "
+				 "more than 30%% (--force overrides)",
+				 touched, p->live_regs);
+	}
+	if (p->fallback_secret_regenerated &&
+	    guard_fails("fallback-secret", guard, o->force))
 		diag_add(
 		    d, DIAG_ERROR, NULL, NULL,
-		    "refusing to apply: the plan updates or deletes %zu of %zu "
-		    "existing registrations, more than 30%% (--force "
-		    "overrides)",
-		    touched, p->live_regs);
+		    "refusing to apply: the plan changes the fallback "
+		    "handler while its secrets are unmanaged and not "
+		    "returned by the API, so the server would generate a "
+		    "new secret and every handler checking the current one "
+		    "would fail; declare fallbackHandler.secrets, or pass "
+		    "--force to accept a new secret");
 	if (p->lockout && guard_fails("lockout", guard, o->force))
 		diag_add(
 		    d, DIAG_ERROR, NULL, NULL,

@@ -96,7 +96,8 @@ struct reconcile_result {
 				   NULL when outcome is RECONCILE_ERROR */
 	const char *guard;	/* the guard that refused (static string:
 				   "domain", "max-deletes", "registrations-
-				   share", "lockout", "empty-source"), or NULL */
+				   share", "fallback-secret", "lockout",
+				   "empty-source"), or NULL */
 
 	struct plan *plan; /* the full plan for render_* (owned), NULL
 			      on RECONCILE_ERROR */

@@ -143,6 +143,10 @@ static json_t *sip_view(const struct sim_state *st)
 	json_t *v = json_deep_copy(json_object_get(st->doc, "sip"));
 
 	json_object_set(v, "domain", json_object_get(st->doc, "domain"));
+	json_t *fh = json_object_get(v, "fallbackHandler");
+	if (json_is_true(json_object_get(st->doc, "hideSecrets")) &&
+	    json_is_object(fh))
+		json_object_del(fh, "secrets");
 	return v;
 }
 

@@ -278,6 +278,9 @@ int sim_state_replace(struct sim_state *st, const json_t *doc, char *err,
 		goto fail;
 	if (a)
 		json_object_set_new(out, "agents", a);
+	/* realism switch: GET /api/sip leaves fallbackHandler.secrets out */
+	if (json_is_true(json_object_get(doc, "hideSecrets")))
+		json_object_set_new(out, "hideSecrets", json_true());
 	json_decref(st->doc);
 	st->doc = out;
 	return 0;

@@ -12,7 +12,9 @@
  *            "allowedAgents": [...], "fallbackHandler": null | {...}},
  *    "registrations": [{"registrationId", "created", "username", "password",
  *                       "proxy", "outboundProxy", "authUser", "successful"}],
- *    "agents": ["<uuid>", ...]}          (absent: every uuid is an agent)
+ *    "agents": ["<uuid>", ...],          (absent: every uuid is an agent)
+ *    "hideSecrets": true}                (optional: GET /api/sip leaves
+ *                                         fallbackHandler.secrets out)
  */
 #ifndef SIPSYNC_SIM_STATE_H
 #define SIPSYNC_SIM_STATE_H

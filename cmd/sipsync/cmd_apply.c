@@ -152,7 +152,19 @@ static int check_commit(const struct saved_plan *sp,
 struct step_log {
 	char **not_done;
 	size_t n;
+	size_t refused; /* answered with a 4xx that re-running cannot fix */
 };
+
+/* A 4xx the server will answer the same way to the same request: the
+ * request itself (the desired state) or the key must change. Not 404
+ * (the next plan re-reads and re-plans), 408/409/423/425 (transient) or
+ * 429 (rate limit). */
+static bool status_needs_change(long status)
+{
+	return status >= 400 && status < 500 && status != 404 &&
+	       status != 408 && status != 409 && status != 423 &&
+	       status != 425 && status != 429;
+}
 
 static void on_step(void *ctx, const struct reconcile_step *st)
 {
@@ -168,6 +180,8 @@ static void on_step(void *ctx, const struct reconcile_step *st)
 	fflush(stdout);
 	if (st->ok || !log)
 		return;
+	if (st->attempted && status_needs_change(st->status))
+		log->refused++;
 	char **v = realloc(log->not_done, (log->n + 1) * sizeof(*v));
 	if (!v)
 		return;
@@ -227,8 +241,18 @@ static void summary(const struct reconcile_result *r, struct step_log *log,
 	if (r->state_unsaved)
 		printf("The state file was not saved either: the fingerprints "
 		       "of the write-only values sent are not recorded.\n");
-	printf(
-	    "Running apply again makes what is missing (the errors follow).\n");
+	if (log->refused == 0) {
+		printf("Running apply again makes what is missing (the errors "
+		       "follow).\n");
+		return;
+	}
+	printf("%zu of them %s refused by the server (4xx): running apply "
+	       "again sends the same request and fails the same way; the "
+	       "desired state (or the API key) must change first (the errors "
+	       "follow).\n",
+	       log->refused, log->refused == 1 ? "was" : "were");
+	if (log->refused < r->writes_failed)
+		printf("Running apply again makes the others.\n");
 }
 
 static int load_plan_source(struct apply_args *a, struct saved_plan **sp)

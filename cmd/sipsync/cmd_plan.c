@@ -3,12 +3,14 @@
  * what apply would change (text, JSON or markdown); optionally save the
  * plan for `apply --plan`.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/plan_common.h"
+#include "reconcile/plan.h"
 #include "reconcile/render.h"
 
 static const char plan_usage[] =
@@ -118,6 +120,23 @@ static void warn_guards(const struct plan *p, const struct reconcile_opts *o)
 	diag_list_clear(&g);
 }
 
+/* A saved plan names a local source by its absolute path, so apply --plan
+ * works from any directory (a git source's path is inside the repository
+ * already and stays as it is). */
+static int absolute_source(struct plan *p)
+{
+	if (p->source.repo || !p->source.path || p->source.path[0] == '/')
+		return 0;
+	char *abs = realpath(p->source.path, NULL);
+	if (!abs) {
+		cli_errorf("%s: %s", p->source.path, strerror(errno));
+		return -1;
+	}
+	free(p->source.path);
+	p->source.path = abs;
+	return 0;
+}
+
 static int run(struct plan_args *a)
 {
 	struct diag_list d = {0};
@@ -129,6 +148,9 @@ static int run(struct plan_args *a)
 	pc_opts(&a->s, &o);
 	o.sync_secrets = a->sync_secrets;
 	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0)
+		goto out;
+	/* before printing: --format json shows what --out saves */
+	if (a->out && absolute_source(p) != 0)
 		goto out;
 	if (print_plan(a, p) != 0)
 		goto out;

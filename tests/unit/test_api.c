@@ -522,6 +522,48 @@ static void test_wrong_shape(void **state)
 			   "next is not a string");
 }
 
+/* Issue 9 item 11: username is optional in the spec; a registration
+ * without one (missing or null) is read as the empty string, the desired
+ * model's representation, not refused as "username is not a string". */
+static void test_username_optional(void **state)
+{
+	(void)state;
+	const char *page =
+	    "{\"results\": [{\"registrationId\": \"r1\", \"proxy\": \"p\"}, "
+	    "{\"registrationId\": \"r2\", \"username\": null, \"proxy\": "
+	    "\"q\"}, {\"registrationId\": \"r3\", \"username\": \"\", "
+	    "\"proxy\": \"s\"}], \"next\": null}";
+	struct registration *regs = NULL;
+	size_t n = 0;
+	char *next = NULL, *why = NULL;
+	assert_int_equal(
+	    api_parse_page(page, strlen(page), &regs, &n, &next, &why), 0);
+	assert_null(why);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(regs[i].username);
+		assert_string_equal(regs[i].username, "");
+	}
+	char *key = model_registration_key(&regs[1]);
+	assert_string_equal(key, "@q");
+	free(key);
+	for (size_t i = 0; i < n; i++)
+		model_registration_release(&regs[i]);
+	free(regs);
+	/* another type is still the wrong shape */
+	const char *bad = "{\"results\": [{\"registrationId\": \"r1\", "
+			  "\"username\": 5, \"proxy\": \"p\"}]}";
+	regs = NULL;
+	n = 0;
+	assert_int_equal(
+	    api_parse_page(bad, strlen(bad), &regs, &n, &next, &why), -1);
+	assert_non_null(strstr(why, "username is not a string"));
+	free(why);
+	for (size_t i = 0; i < n; i++)
+		model_registration_release(&regs[i]);
+	free(regs);
+}
+
 /* A registrationId that would send a DELETE or PATCH to another path. */
 static void test_unusable_registration_id(void **state)
 {
@@ -1922,6 +1964,7 @@ int main(void)
 	    cmocka_unit_test(test_request_details),
 	    cmocka_unit_test(test_wrong_shape),
 	    cmocka_unit_test(test_unusable_registration_id),
+	    cmocka_unit_test(test_username_optional),
 	    cmocka_unit_test(test_overlapping_pages),
 	    cmocka_unit_test(test_next_refused),
 	    cmocka_unit_test(test_next_relative),

@@ -394,9 +394,19 @@ static void test_duplicates(void **st)
 	older->created = strdup("2026-01-01T10:00:00Z");
 	add_reg(&f->live->regs, &f->live->n_regs, "reg_3", "stray",
 		"pbx.example.com", NULL);
+	/* the file declares alice once: the newer live copy is drift and is
+	 * deleted without prune too; stray (undeclared) is left alone */
 	build(f);
-	assert_false(plan_has_changes(f->plan));
-	golden(f, "duplicates_noted");
+	assert_true(plan_has_changes(f->plan));
+	assert_int_equal(f->plan->deletes, 1);
+	assert_int_equal(f->plan->reg_dup_deletes, 1);
+	const struct plan_item *extra =
+	    find_item(f->plan, "alice@pbx.example.com", PLAN_DELETE);
+	assert_non_null(extra);
+	assert_string_equal(extra->id, "reg_1");
+	assert_string_equal(extra->reason, "duplicate");
+	assert_int_equal(f->plan->n_notes, 0);
+	golden(f, "duplicates_declared");
 	ds->prune = true;
 	build(f);
 	assert_int_equal(f->plan->deletes, 2);
@@ -803,6 +813,121 @@ static void test_apply_state_unreadable(void **st)
 	unlink(path);
 }
 
+/* Issue 9 item 4: the url changes, the secrets are unmanaged and the API
+ * hides them: the handler would be sent without secrets (the server then
+ * generates one), so the plan says so and the guard refuses it. */
+static void test_fallback_secret_generated(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_sip = true;
+	set_fallback(&ds->sip, "https://new.example.com/hook", NULL);
+	set_fallback(&f->live->sip, "https://old.example.com/hook", NULL);
+	f->live->sip.fallback.secrets_state = FIELD_UNSET;
+	build(f);
+	assert_true(f->plan->fallback_secret_regenerated);
+	assert_string_equal(f->plan->items[0].body_redacted,
+			    "{\"fallbackHandler\":{\"url\":"
+			    "\"https://new.example.com/hook\"}}");
+	assert_int_equal(f->plan->items[0].n_secrets, 0);
+	golden(f, "fallback_secret_generated");
+	struct reconcile_opts o;
+	reconcile_opts_init(&o);
+	const char *guard = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(reconcile_guards(f->plan, &o, &guard, &d), -1);
+	assert_string_equal(guard, "fallback-secret");
+	diag_list_clear(&d);
+	o.force = true;
+	assert_int_equal(reconcile_guards(f->plan, &o, &guard, &d), 0);
+	/* a new handler (none live) is not a rotation */
+	model_live_free(f->live);
+	f->live = live_new();
+	build(f);
+	assert_false(f->plan->fallback_secret_regenerated);
+}
+
+/* Issue 9 item 1: a secret value that cannot be encoded as JSON text (not
+ * UTF-8) never yields a request without it: the plan refuses at the
+ * secret's place, for a password update, a create and a fallback secret. */
+static void test_unencodable_secret(void **st)
+{
+	struct fx *f = *st;
+	struct desired_state *ds = f->ds;
+	ds->has_registrations = true;
+	add_reg(&ds->regs, &ds->n_regs, NULL, "alice", "pbx.example.com",
+		"p\xe4sswort");
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice",
+		"pbx.example.com", NULL);
+	f->sync_secrets = true; /* would send it: no record */
+	struct diag_list d = {0};
+	struct plan_input in = {f->ds, f->live, f->state, KEY, true};
+	assert_int_equal(plan_build(&f->plan, &in, &d), -1);
+	assert_null(f->plan);
+	assert_int_equal(d.len, 1);
+	assert_string_equal(d.items[0].path, "registrations.items.password");
+	assert_non_null(strstr(d.items[0].message, "not valid UTF-8"));
+	diag_list_clear(&d);
+	/* a create of it: refused the same way, not a POST without password */
+	model_live_free(f->live);
+	f->live = live_new();
+	assert_int_equal(plan_build(&f->plan, &in, &d), -1);
+	assert_int_equal(d.len, 1);
+	diag_list_clear(&d);
+	/* a fallback secret: the same error, not "out of memory" */
+	model_desired_free(f->ds);
+	f->ds = ds = desired_new();
+	in.ds = ds;
+	ds->has_sip = true;
+	set_fallback(&ds->sip, "https://h.example.com/a", "\xff\xfe");
+	assert_int_equal(plan_build(&f->plan, &in, &d), -1);
+	assert_int_equal(d.len, 1);
+	assert_string_equal(d.items[0].path, "sip.fallbackHandler.secrets");
+	assert_non_null(strstr(d.items[0].message, "not valid UTF-8"));
+	diag_list_clear(&d);
+}
+
+/* Issue 9 item 1, apply side: a plan item whose update body is empty (as
+ * an unencodable value once produced) is never sent and records no
+ * fingerprint; nothing else of the plan is sent either. */
+static void test_apply_refuses_empty_body(void **st)
+{
+	struct fx *f = *st;
+	f->ds->has_registrations = true;
+	add_reg(&f->ds->regs, &f->ds->n_regs, NULL, "alice", "pbx.example.com",
+		PW_ALICE);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_1", "alice",
+		"pbx.example.com", NULL);
+	f->sync_secrets = true;
+	build(f);
+	assert_int_equal(f->plan->n_items, 1);
+	struct plan_item *it = &f->plan->items[0];
+	assert_int_equal(it->n_secrets, 1);
+	/* what the unencodable value used to leave: PATCH {} */
+	free(it->body);
+	it->body = strdup("{}");
+	struct reconcile_opts o;
+	reconcile_opts_init(&o);
+	o.state_dir = f->dir;
+	o.api_key = KEY;
+	struct reconcile_result r = {0};
+	struct diag_list d = {0};
+	/* no API client: a request sent would crash the test */
+	assert_int_equal(reconcile_apply(NULL, f->plan, &o, &r, &d), -1);
+	assert_false(r.applied);
+	assert_int_equal(r.writes_done, 0);
+	assert_true(d.len > 0);
+	assert_non_null(strstr(d.items[0].message, "empty body"));
+	diag_list_clear(&d);
+	reconcile_result_release(&r);
+	struct state_file *saved = NULL;
+	assert_int_equal(state_load(&saved, f->dir, "acme.sip.ultravox.ai", &d),
+			 0);
+	assert_null(state_get(saved, "registration/alice@pbx.example.com/"
+				     "password"));
+	state_free(saved);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -837,6 +962,12 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_state_unreadable, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_unencodable_secret, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fallback_secret_generated,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_refuses_empty_body,
+					    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
