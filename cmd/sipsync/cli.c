@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "reconcile/gitsrc.h"
+#include "reconcile/logline.h"
 #include "reconcile/str.h"
 #include "schema/secret.h"
 #include "schema/source.h"
@@ -33,11 +34,30 @@ const char cli_common_help[] =
 static void vmsg(const char *kind, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* Set by --log-format json: from then on every message on stderr is a
+ * JSON log line (a usage error before the flag is read stays text). */
+static bool log_json;
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "sipsync: %s", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	if (!log_json) {
+		fprintf(stderr, "sipsync: %s", kind);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (msg)
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	const char *level = kind[0] == 'e'   ? "error"
+			    : kind[0] == 'w' ? "warning"
+					     : "info";
+	logline_write(stderr, true, level, NULL, msg ? msg : "out of memory");
+	free(msg);
 }
 
 void cli_errorf(const char *fmt, ...)
@@ -111,6 +131,7 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		if (choice < 0)
 			return -1;
 		c->log_format = (enum cli_log_format)choice;
+		log_json = c->log_format == LOG_JSON;
 		return 1;
 	case 'h':
 	case CLI_OPT_HELP:
@@ -265,9 +286,15 @@ void cli_print_diags(FILE *fp, const struct diag_list *diags)
 	for (size_t i = 0; i < diags->len; i++) {
 		const struct diag *d = &diags->items[i];
 		char *line = diag_format(d);
+		if (line && log_json && fp == stderr)
+			logline_write(fp, true,
+				      d->severity == DIAG_NOTE
+					  ? "info"
+					  : diag_severity_name(d->severity),
+				      NULL, line);
 		/* a message with no file:line:col place says whose it is, as
 		 * cli_errorf does */
-		if (line)
+		else if (line)
 			fprintf(fp, "%s%s\n", d->file ? "" : "sipsync: ", line);
 		free(line);
 	}

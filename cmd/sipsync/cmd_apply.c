@@ -256,11 +256,10 @@ static int load_plan_source(struct apply_args *a, struct saved_plan **sp)
 		return -1;
 	}
 	if ((*sp)->sync_secrets && !a->sync_secrets)
-		fprintf(stderr,
-			"note: %s was made with --sync-secrets: "
-			"applying it sends write-only values that have "
-			"no record\n",
-			a->plan_file);
+		cli_infof(NULL,
+			  "note: %s was made with --sync-secrets: applying it "
+			  "sends write-only values that have no record",
+			  a->plan_file);
 	a->sync_secrets = (*sp)->sync_secrets;
 	return 0;
 }
