@@ -401,7 +401,14 @@ static char *sub_prefix(struct sbuf *b, const char *prefix, const char *sep,
 		b->full = true;
 		return NULL;
 	}
-	snprintf(sub, n + 1, "%s%s%s%s", prefix, sep, key, close);
+	/* n is the exact length; checking it also tells GCC's
+	 * -Wformat-truncation (Release, -O3) that nothing is cut */
+	if (snprintf(sub, n + 1, "%s%s%s%s", prefix, sep, key, close) !=
+	    (int)n) {
+		free(sub);
+		b->full = true;
+		return NULL;
+	}
 	return sub;
 }
 

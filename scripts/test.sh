@@ -16,6 +16,13 @@ echo "== normal build"
 bash scripts/build.sh build/release
 ctest --test-dir build/release --output-on-failure -j"$jobs"
 
+echo "== no warning with the flags users and distributions build with"
+bash scripts/build.sh build/warn-release -DCMAKE_BUILD_TYPE=Release
+CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
+  LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
+  bash scripts/build.sh build/warn-debian -DCMAKE_BUILD_TYPE=None
+CC=clang bash scripts/build.sh build/warn-clang -DCMAKE_BUILD_TYPE=Release
+
 echo "== sanitizer build (ASan + UBSan)"
 bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DSIPSYNC_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -8,9 +8,11 @@
 
 #include "reconcile/agent.h"
 #include "reconcile/gitsrc.h"
+#include "reconcile/logline.h"
 #include "reconcile/str.h"
 #include "schema/secret.h"
 #include "schema/source.h"
+#include "schema/suggest.h"
 
 const char cli_common_help[] =
     "Common options:\n"
@@ -44,11 +46,30 @@ const char cli_common_help[] =
 static void vmsg(const char *kind, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* Set by --log-format json: from then on every message on stderr is a
+ * JSON log line (a usage error before the flag is read stays text). */
+static bool log_json;
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "sipsync: %s", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	if (!log_json) {
+		fprintf(stderr, "sipsync: %s", kind);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (msg)
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	const char *level = kind[0] == 'e'   ? "error"
+			    : kind[0] == 'w' ? "warning"
+					     : "info";
+	logline_write(stderr, true, level, NULL, msg ? msg : "out of memory");
+	free(msg);
 }
 
 void cli_errorf(const char *fmt, ...)
@@ -140,6 +161,7 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		if (choice < 0)
 			return -1;
 		c->log_format = (enum cli_log_format)choice;
+		log_json = c->log_format == LOG_JSON;
 		return 1;
 	case 'h':
 	case CLI_OPT_HELP:
@@ -177,6 +199,8 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 /* The option token as typed, for messages: set by cli_next_option for an
  * option it hands back as ':' or '?'. Never includes a value. */
 static const char *bad_token = "";
+/* The option table of that walk, for "did you mean". */
+static const struct option *bad_longopts;
 
 /* argv element holding the option just returned by getopt_long. */
 static const char *typed_token(char **argv)
@@ -214,6 +238,7 @@ int cli_next_option(struct cli_common *c, int argc, char **argv,
 		idx = -1;
 		if (opt == '?' || opt == ':') {
 			bad_token = tok;
+			bad_longopts = longopts;
 			return opt;
 		}
 		int rc = cli_common_option(c, opt, optarg, want_help);
@@ -265,20 +290,62 @@ int cli_parse_choice(const char *flag, const char *arg,
 	return -1;
 }
 
+/* An abbreviation (getopt's prefix match) names the one option it stands
+ * for; NULL when it stands for none or several. */
+static const char *only_prefix_of(const char *name, const char *const *names)
+{
+	const char *found = NULL;
+	for (; *names; names++) {
+		if (strncmp(*names, name, strlen(name)) != 0)
+			continue;
+		if (found)
+			return NULL;
+		found = *names;
+	}
+	return found;
+}
+
+/* The long option closest to the name typed ("--name" before any "="),
+ * or NULL. Only a name from the table is ever shown, never what was
+ * typed after it. */
+static const char *closest_option(const char *tok, size_t n)
+{
+	char name[SUGGEST_MAX_LEN + 1];
+	const char *names[128];
+	size_t k = 0;
+	if (!bad_longopts || strncmp(tok, "--", 2) != 0 || n < 3 ||
+	    n - 2 > SUGGEST_MAX_LEN)
+		return NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)(n - 2), tok + 2);
+	for (const struct option *o = bad_longopts;
+	     o->name && k + 1 < sizeof(names) / sizeof(names[0]); o++)
+		names[k++] = o->name;
+	names[k] = NULL;
+	const char *near = suggest_closest(name, names);
+	return near ? near : only_prefix_of(name, names);
+}
+
 int cli_option_error(const char *cmd, int opt, char **argv)
 {
 	(void)argv;
 	/* the name only: "--opt=VALUE" may carry a secret */
 	int n = (int)strcspn(bad_token, "=");
+	const char *near = closest_option(bad_token, (size_t)n);
+	/* getopt says "needs a value" for an abbreviation too */
+	bool exact = near && strlen(near) + 2 == (size_t)n;
 	if (n == 9 && strncmp(bad_token, "--api-key", 9) == 0)
 		cli_errorf("%s: --api-key: the API key is never taken from the "
 			   "command line (every user of the machine can read "
 			   "it); set ULTRAVOX_API_KEY or pass --api-key-file "
 			   "FILE",
 			   cmd);
-	else if (opt == ':')
+	else if (opt == ':' && (exact || !near))
 		cli_errorf("%s: option '%.*s' needs a value", cmd, n,
 			   bad_token);
+	else if (near)
+		cli_errorf("%s: unknown option '%.*s'; did you mean '--%s'? "
+			   "(options are spelled out in full)",
+			   cmd, n, bad_token, near);
 	else
 		cli_errorf(
 		    "%s: unknown option '%.*s' (see 'sipsync %s --help')", cmd,
@@ -307,9 +374,15 @@ void cli_print_diags(FILE *fp, const struct diag_list *diags)
 	for (size_t i = 0; i < diags->len; i++) {
 		const struct diag *d = &diags->items[i];
 		char *line = diag_format(d);
+		if (line && log_json && fp == stderr)
+			logline_write(fp, true,
+				      d->severity == DIAG_NOTE
+					  ? "info"
+					  : diag_severity_name(d->severity),
+				      NULL, line);
 		/* a message with no file:line:col place says whose it is, as
 		 * cli_errorf does */
-		if (line)
+		else if (line)
 			fprintf(fp, "%s%s\n", d->file ? "" : "sipsync: ", line);
 		free(line);
 	}

@@ -2,6 +2,7 @@
  * sipsync apply: make the live account match the desired state (or a
  * saved plan), after the guards and a confirmation.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -195,14 +196,20 @@ static bool confirm(struct apply_args *a)
 {
 	if (a->auto_approve)
 		return true;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+	if (!isatty(STDIN_FILENO)) {
 		cli_errorf(
 		    "refusing to apply without confirmation: not a terminal "
 		    "(pass --auto-approve to apply unattended)");
 		return false;
 	}
-	printf("\nApply these changes? Only 'yes' is accepted: ");
-	fflush(stdout);
+	/* stdout may be a pipe (apply | tee log): the question goes to the
+	 * person at the terminal, and stdout keeps only the plan and result */
+	FILE *tty = isatty(STDOUT_FILENO) ? NULL : fopen("/dev/tty", "w");
+	FILE *ask = isatty(STDOUT_FILENO) ? stdout : tty ? tty : stderr;
+	fputs("\nApply these changes? Only 'yes' is accepted: ", ask);
+	fflush(ask);
+	if (tty)
+		fclose(tty);
 	char line[64] = "";
 	if (!fgets(line, sizeof(line), stdin))
 		line[0] = '\0';
@@ -273,11 +280,10 @@ static int load_plan_source(struct apply_args *a, struct saved_plan **sp)
 		return -1;
 	}
 	if ((*sp)->sync_secrets && !a->sync_secrets)
-		fprintf(stderr,
-			"note: %s was made with --sync-secrets: "
-			"applying it sends write-only values that have "
-			"no record\n",
-			a->plan_file);
+		cli_infof(NULL,
+			  "note: %s was made with --sync-secrets: applying it "
+			  "sends write-only values that have no record",
+			  a->plan_file);
 	a->sync_secrets = (*sp)->sync_secrets;
 	return 0;
 }

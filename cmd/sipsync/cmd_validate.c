@@ -214,7 +214,8 @@ static void report(const struct validate_args *a, const struct diag_list *diags,
 			print_summary(stderr, diags, n_files);
 		break;
 	case VF_TEXT:
-		if (cli_use_color(&a->common, stderr))
+		if (a->common.log_format != LOG_JSON &&
+		    cli_use_color(&a->common, stderr))
 			print_colored(stderr, diags);
 		else
 			cli_print_diags(stderr, diags);

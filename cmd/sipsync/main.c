@@ -6,6 +6,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "schema/suggest.h"
 
 static const char usage[] =
     "usage: sipsync <command> [options]\n"
@@ -53,6 +54,22 @@ static const struct command commands[] = {
     {"version", cmd_version, false},
 };
 
+static void unknown_command(const char *name)
+{
+	enum { N = sizeof(commands) / sizeof(commands[0]) };
+	const char *names[N + 1];
+	for (size_t i = 0; i < N; i++)
+		names[i] = commands[i].name;
+	names[N] = NULL;
+	const char *near = suggest_closest(name, names);
+	if (near)
+		cli_errorf("unknown command '%s'; did you mean '%s'? (see "
+			   "'sipsync --help')",
+			   name, near);
+	else
+		cli_errorf("unknown command '%s' (see 'sipsync --help')", name);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -78,6 +95,6 @@ int main(int argc, char **argv)
 			curl_global_cleanup();
 		return rc;
 	}
-	cli_errorf("unknown command '%s' (see 'sipsync --help')", name);
+	unknown_command(name);
 	return EXIT_USAGE;
 }

@@ -17,8 +17,16 @@
 static void log_request(void *ctx, const struct api_event *ev)
 {
 	const struct cli_common *c = ctx;
+	/* a failed attempt that is retried is a warning, one that is not (the
+	 * request failed for good) an error */
+	bool gone = ev->status == 404 && strcmp(ev->method, "DELETE") == 0;
+	bool failed =
+	    !gone && (ev->error || ev->status == 0 || ev->status >= 400);
+	const char *level = !failed		   ? "info"
+			    : ev->retry_in_ms >= 0 ? "warning"
+						   : "error";
 	if (c->log_format == LOG_JSON)
-		logline_write(stderr, true, "info", NULL, ev->text);
+		logline_write(stderr, true, level, NULL, ev->text);
 	else
 		fprintf(stderr, "sipsync: %s\n", ev->text);
 }

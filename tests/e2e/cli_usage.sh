@@ -31,6 +31,24 @@ usage "--format: expected text, json or markdown, got 'yaml'" plan --format yaml
 usage "--color: expected auto, always or never, got 'x'" validate --color x
 usage "unknown command 'plna'" plna
 
+# did you mean: the nearest command or option name, only ever a name from
+# the table (never what was typed after '=')
+usage "unknown command 'plna'; did you mean 'plan'? (see 'sipsync --help')" plna
+usage "unknown command 'exprot'; did you mean 'export'?" exprot
+usage "unknown command 'frobnicate' (see 'sipsync --help')" frobnicate
+usage "plan: unknown option '--detailed-exitcod'; did you mean '--detailed-exitcode'?" plan --detailed-exitcod
+usage "plan: unknown option '--detailed-exitcod'; did you mean '--detailed-exitcode'?" plan "--detailed-exitcod=$KEY"
+usage "plan: unknown option '--api-key-f'; did you mean '--api-key-file'?" plan "--api-key-f=$KEY"
+usage "plan: unknown option '--detailed'; did you mean '--detailed-exitcode'? (options are spelled out in full)" plan --detailed
+usage "apply: unknown option '--auto-aprove'; did you mean '--auto-approve'?" apply --auto-aprove
+usage "validate: unknown option '--ofline'; did you mean '--offline'?" validate --ofline
+usage "validate: unknown option '--no-such' (see 'sipsync validate --help')" validate "--no-such=$KEY"
+usage "plan: option '--out' needs a value" plan --out
+usage "plan: unknown option '--secrets'; did you mean '--secrets-dir'?" plan --secrets
+# a value that looks like a long option name is not a suggestion source
+"$SIPSYNC" plan "--detailed-exitcod=--$KEY" >out 2>err
+assert_not_contains "$(cat err)" "$KEY" "value of a misspelt option echoed"
+
 # spelled out in full, the same flags work
 "$SIPSYNC" validate --offline --format=json "$SRC_DIR/examples/minimal.yaml" >out 2>err
 assert_eq "$?" 0 "validate --format=json"
