@@ -9,7 +9,8 @@ set -u
 source "$SRC_DIR/tests/lib/sim.sh"
 sim_start
 cd "$SCRATCH" || exit 1
-export PATH="$(dirname "$SIPSYNC"):$PATH" RUNNER_TEMP=$SCRATCH/runner
+PATH="$(dirname "$SIPSYNC"):$PATH"
+export PATH RUNNER_TEMP=$SCRATCH/runner
 export SIPSYNC_SOURCE=$SCRATCH/sip.yaml XDG_STATE_HOME=$SCRATCH/state
 cat >"$SIPSYNC_SOURCE" <<'YAML'
 version: 1

@@ -38,4 +38,7 @@ mkdir -p prod && : >prod.yaml && : >plan.json
 assert_eq "$(complete_words sipsync validate pro)" "prod prod.yaml" "SOURCE completes file names"
 assert_eq "$(complete_words sipsync apply --plan pl)" "plan.json" "--plan FILE completes file names"
 assert_eq "$(complete_words sipsync plan --state-dir pr)" "prod" "--state-dir completes directories"
+: >"my plan.json"
+COMP_WORDS=(sipsync apply --plan my); COMP_CWORD=3; _sipsync
+assert_eq "${#COMPREPLY[@]}:${COMPREPLY[0]}" "1:my plan.json" "a file name with a space is one answer"
 echo "completion_bash: ok"

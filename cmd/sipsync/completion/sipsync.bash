@@ -8,6 +8,12 @@ _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
 	--secrets-dir --state-dir --color --log-format --verbose --quiet --help
 	-v -q -h"
 
+# COMPREPLY from compgen, one entry per line (file names may hold spaces).
+_sipsync_reply()
+{
+	mapfile -t COMPREPLY < <(compgen "$@")
+}
+
 # The flags of one command, common ones included.
 _sipsync_flags()
 {
@@ -36,20 +42,20 @@ _sipsync_value()
 	case $flag in
 	--format)
 		case $cmd in
-		validate) COMPREPLY=($(compgen -W "text json github" -- "$cur")) ;;
-		plan) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
-		test) COMPREPLY=($(compgen -W "text json junit" -- "$cur")) ;;
+		validate) _sipsync_reply -W "text json github" -- "$cur" ;;
+		plan) _sipsync_reply -W "text json markdown" -- "$cur" ;;
+		test) _sipsync_reply -W "text json junit" -- "$cur" ;;
 		esac ;;
-	--mode) COMPREPLY=($(compgen -W "detect apply" -- "$cur")) ;;
-	--color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
-	--log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
+	--mode) _sipsync_reply -W "detect apply" -- "$cur" ;;
+	--color) _sipsync_reply -W "auto always never" -- "$cur" ;;
+	--log-format) _sipsync_reply -W "text json" -- "$cur" ;;
 	--out | --plan | --api-key-file | --ca-cert | --webhook-secret-file | \
 		--git-token-file | --ssh-key | --known-hosts | --git-ca-cert)
 		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -f -- "$cur")) ;;
+		_sipsync_reply -f -- "$cur" ;;
 	--state-dir | --secrets-dir)
 		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -d -- "$cur")) ;;
+		_sipsync_reply -d -- "$cur" ;;
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
 		--interval | --listen | --git-timeout | --max-cycles)
 		COMPREPLY=() ;;
@@ -64,7 +70,7 @@ _sipsync()
 	local cmd=${COMP_WORDS[1]:-}
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "$_sipsync_commands --help --version" -- "$cur"))
+		_sipsync_reply -W "$_sipsync_commands --help --version" -- "$cur"
 		return 0
 	fi
 	# "--format=j" arrives as "--format" "=" "j" (= is a word break)
@@ -77,12 +83,12 @@ _sipsync()
 	_sipsync_value "$cmd" "$prev" "$cur" && return 0
 	case $cur in
 	-*)
-		COMPREPLY=($(compgen -W "$(_sipsync_flags "$cmd")" -- "$cur")) ;;
+		_sipsync_reply -W "$(_sipsync_flags "$cmd")" -- "$cur" ;;
 	*)
 		# SOURCE: a file or a directory
 		[ "$cmd" = version ] && return 0
 		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -f -- "$cur")) ;;
+		_sipsync_reply -f -- "$cur" ;;
 	esac
 	return 0
 }
