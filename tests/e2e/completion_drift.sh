@@ -39,9 +39,17 @@ man_section()
 	in_s' "$man1"
 }
 
-# The zsh option lists of command $1 and the common ones.
+# The option specs the zsh completion hands to _arguments for "sipsync
+# $1 -" (compsys's _arguments and _describe stubbed to print them); without
+# zsh, the text of its option lists for command $1 and the common ones.
 zsh_block()
 {
+	if command -v zsh >/dev/null; then
+		zsh -f -c '_describe() { :; }; _arguments() { print -l -- "$@"; }
+			words=(sipsync "$1" -); CURRENT=3; source "$2"' zsh "$1" "$comp/_sipsync" |
+			sed -E 's/^\([^)]*\)//; s/[=[].*//'
+		return
+	fi
 	awk -v cmd="$1" '
 	$0 ~ ("^local -a _sipsync_(" cmd "|common)_opts=\\(") { on = 1; next }
 	on && /^\)/ { on = 0 }
