@@ -16,7 +16,7 @@ build_pkgs=(build-essential cmake pkg-config scdoc
 # tests: unit/e2e, man pages and completion, promtool, the package tests
 test_pkgs=(clang clang-format libclang-rt-14-dev libcmocka-dev
 	curl git valgrind openssh-server openssh-client
-	man-db fish prometheus
+	man-db zsh fish prometheus
 	debhelper dpkg-dev lintian fakeroot debootstrap podman buildah)
 mode=${1:-}
 pkgs=("${build_pkgs[@]}")
