@@ -484,3 +484,8 @@ void agent_http_stop(struct agent_http *h)
 	pthread_mutex_destroy(&h->conns_lock);
 	free(h);
 }
+
+const char *agent_http_libmicrohttpd_version(void)
+{
+	return MHD_get_version();
+}

@@ -82,4 +82,8 @@ int agent_http_set_secret(struct agent_http *h, const char *secret);
 /* Stops the server thread and frees h. Accepts NULL. */
 void agent_http_stop(struct agent_http *h);
 
+/* The version of the libmicrohttpd sipsync runs with, for `sipsync
+ * version`. */
+const char *agent_http_libmicrohttpd_version(void);
+
 #endif

@@ -1877,3 +1877,13 @@ out:
 	free(q.v);
 	return rc;
 }
+
+const char *api_libcurl_version(void)
+{
+	/* Built once: the version command is the only caller. */
+	static char buf[96];
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	snprintf(buf, sizeof(buf), "%s %s", v->version,
+		 v->ssl_version ? v->ssl_version : "(no TLS)");
+	return buf;
+}

@@ -180,4 +180,8 @@ typedef void (*api_progress_fn)(void *ctx, const struct api_write *w);
 int api_execute(struct api_client *c, struct api_write *writes, size_t n,
 		api_progress_fn progress, void *ctx, struct diag_list *diags);
 
+/* The version of the libcurl sipsync runs with and its TLS library
+ * ("7.88.1 OpenSSL/3.0.15"), for `sipsync version`. Static storage. */
+const char *api_libcurl_version(void);
+
 #endif

@@ -515,3 +515,8 @@ void api_parse_body_secrets(const char *body,
 	}
 	json_decref(root);
 }
+
+const char *api_parse_jansson_version(void)
+{
+	return jansson_version_str();
+}

@@ -60,4 +60,7 @@ void api_parse_body_secrets(const char *body,
 			    void (*fn)(void *ctx, const char *secret),
 			    void *ctx);
 
+/* The version of the jansson sipsync runs with, for `sipsync version`. */
+const char *api_parse_jansson_version(void);
+
 #endif

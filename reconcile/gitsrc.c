@@ -1223,3 +1223,12 @@ int gitsrc_known_hosts_check(const char *file, const char *host, int port,
 	fclose(fp);
 	return found;
 }
+
+const char *gitsrc_libgit2_version(void)
+{
+	static char buf[48];
+	int major = 0, minor = 0, rev = 0;
+	git_libgit2_version(&major, &minor, &rev);
+	snprintf(buf, sizeof(buf), "%d.%d.%d", major, minor, rev);
+	return buf;
+}

@@ -140,4 +140,8 @@ char *gitsrc_display_url(const char *url);
 int gitsrc_known_hosts_check(const char *file, const char *host, int port,
 			     const unsigned char *key, size_t key_len);
 
+/* The version of the libgit2 sipsync runs with ("1.5.1"), for `sipsync
+ * version`. Static storage. */
+const char *gitsrc_libgit2_version(void);
+
 #endif

@@ -389,3 +389,12 @@ int validate_registration_dups(struct diag_list *d,
 	free_keys(keys, n);
 	return rc;
 }
+
+const char *validate_pcre2_version(void)
+{
+	/* PCRE2_CONFIG_VERSION needs at most 24 code units (pcre2api(3)). */
+	static PCRE2_UCHAR buf[64];
+	if (pcre2_config(PCRE2_CONFIG_VERSION, buf) < 0)
+		return "unknown";
+	return (const char *)buf;
+}

@@ -68,4 +68,8 @@ int validate_registration_dups(struct diag_list *d,
 			       const struct registration *regs, size_t n,
 			       const char *const *paths);
 
+/* The version of the PCRE2 sipsync runs with ("10.42 2022-12-11"), for
+ * `sipsync version`. Static storage. */
+const char *validate_pcre2_version(void);
+
 #endif

@@ -566,3 +566,8 @@ void yamldoc_free(struct yamldoc *doc)
 	free(doc->roots);
 	free(doc);
 }
+
+const char *yamldoc_libyaml_version(void)
+{
+	return yaml_get_version_string();
+}

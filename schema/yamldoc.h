@@ -89,4 +89,7 @@ const char *yamldoc_type_name(const struct yamldoc_node *n);
 
 void yamldoc_free(struct yamldoc *doc);
 
+/* The version of the libyaml sipsync runs with, for `sipsync version`. */
+const char *yamldoc_libyaml_version(void);
+
 #endif

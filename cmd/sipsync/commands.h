@@ -9,5 +9,6 @@ int cmd_export(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 #endif

@@ -21,7 +21,7 @@ static const char usage[] =
     "  test [SOURCE]        run the route tests (offline)\n"
     "  route TO [SOURCE]    where would a call to TO land, and why\n"
     "  run --repo URL       the long-running agent (pulls git, reconciles)\n"
-    "  version              print the version\n"
+    "  version              print the version and the libraries' versions\n"
     "\n"
     "Run 'sipsync <command> --help' for the options of one command.\n"
     "Exit codes: 0 ok, 1 failure, 2 changes present (--detailed-exitcode),\n"
@@ -32,14 +32,6 @@ struct command {
 	int (*fn)(int argc, char **argv);
 	bool network; /* talks to the API or git: set up libcurl first */
 };
-
-static int cmd_version(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("sipsync %s\n", SIPSYNC_VERSION);
-	return EXIT_OK;
-}
 
 /* Offline commands skip libcurl's global set-up: it costs start-up time
  * and they never make a request (--repo goes through libgit2). */

@@ -1,0 +1,68 @@
+# fish completion for sipsync(1). Keep in step with `sipsync CMD --help`:
+# tests/e2e/completion_drift.sh fails naming any flag missing here.
+
+set -l cmds validate plan apply export test route run version
+complete -c sipsync -f
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a validate -d 'check the desired state'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a plan -d 'show what apply would change'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a apply -d 'make the live account match'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a export -d 'write the live account as YAML'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a test -d 'run the route tests (offline)'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a route -d 'where would a call to TO land'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a run -d 'the long-running agent'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a version -d 'print the versions'
+
+# SOURCE: files and directories
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route' -F
+
+# common options (every command but version)
+set -l common validate plan apply export test route run
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l api-url -x -d 'Ultravox API base URL'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l api-key-file -r -F -d 'read the API key from FILE'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l ca-cert -r -F -d 'CA bundle for the API'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l repo -x -d 'git repository of the desired state'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l ref -x -d 'branch, tag or commit'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l path -x -d 'file or directory in the repository'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l secrets-dir -x -a '(__fish_complete_directories)' -d '{file:} secrets of a git source'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l state-dir -x -a '(__fish_complete_directories)' -d 'state directory'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l color -x -a 'auto always never' -d 'colour'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l log-format -x -a 'text json' -d 'log line format'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -s v -l verbose -d 'more output'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -s q -l quiet -d 'less output'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -s h -l help -d 'show the options'
+
+# validate
+complete -c sipsync -n '__fish_seen_subcommand_from validate' -l offline -d 'do not resolve secret references'
+complete -c sipsync -n '__fish_seen_subcommand_from validate' -l strict -d 'treat warnings as errors'
+complete -c sipsync -n '__fish_seen_subcommand_from validate' -l format -x -a 'text json github' -d 'output format'
+# plan
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l format -x -a 'text json markdown' -d 'output format'
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l out -r -F -d 'also save the plan as JSON'
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l detailed-exitcode -d 'exit 2 when there are changes'
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l sync-secrets -d 'send write-only values with no record'
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l force -d 'plan even when account.domain does not match'
+# apply
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l plan -r -F -d 'apply a saved plan'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l auto-approve -d 'do not ask for confirmation'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l max-deletes -x -d 'refuse plans deleting more than N'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l force -d 'override the guards for this run'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l sync-secrets -d 'send write-only values with no record'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l parallelism -x -d 'registration writes in flight'
+# export
+complete -c sipsync -n '__fish_seen_subcommand_from export' -l out -r -F -d 'write to FILE instead of stdout'
+# test
+complete -c sipsync -n '__fish_seen_subcommand_from test' -l format -x -a 'text json junit' -d 'output format'
+# run
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l interval -x -d 'time between cycles'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l mode -x -a 'detect apply' -d 'detect only reports drift'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l listen -x -d 'HOST:PORT of the HTTP endpoints'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l webhook-secret-file -r -F -d 'secret of /hooks/git'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l git-token-file -r -F -d 'https token'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l ssh-key -r -F -d 'private key for ssh URLs'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l known-hosts -r -F -d 'ssh host keys'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l git-timeout -x -d 'limit of one fetch'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l git-ca-cert -r -F -d 'CA bundle for an https repository'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l once -d 'run one cycle and exit'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l max-cycles -x -d 'stop after N cycles'
+# version
+complete -c sipsync -n '__fish_seen_subcommand_from version' -s h -l help -d 'show the usage'
