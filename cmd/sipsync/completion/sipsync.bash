@@ -5,8 +5,9 @@
 
 _sipsync_commands="validate plan apply export test route run version"
 _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
-	--secrets-dir --state-dir --color --log-format --verbose --quiet --help
-	-v -q -h"
+	--secrets-dir --state-dir --git-token-file --ssh-key --known-hosts
+	--timeout --allow-insecure-http --color --log-format --verbose --quiet
+	--help -v -q -h"
 
 # COMPREPLY from compgen, one entry per line (file names may hold spaces).
 _sipsync_reply()
@@ -27,8 +28,7 @@ _sipsync_flags()
 	test) own="--format" ;;
 	route) own="" ;;
 	run) own="--interval --mode --listen --webhook-secret-file
-		--git-token-file --ssh-key --known-hosts --git-timeout
-		--git-ca-cert --once --max-cycles" ;;
+		--git-timeout --git-ca-cert --once --max-cycles --sync-secrets" ;;
 	version) echo "--help"; return ;;
 	esac
 	echo "$own $_sipsync_common"
@@ -57,7 +57,7 @@ _sipsync_value()
 		compopt -o filenames 2>/dev/null
 		_sipsync_reply -d -- "$cur" ;;
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
-		--interval | --listen | --git-timeout | --max-cycles)
+		--interval | --listen | --git-timeout | --max-cycles | --timeout)
 		COMPREPLY=() ;;
 	*) return 1 ;;
 	esac
