@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reconcile/agent.h"
-#include "reconcile/gitsrc.h"
-#include "reconcile/str.h"
+#include "reconcile/agent/agent.h"
+#include "reconcile/git/gitsrc.h"
+#include "reconcile/base/str.h"
 #include "schema/secret.h"
 #include "schema/source.h"
 
