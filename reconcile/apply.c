@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/render.h"
+#include "reconcile/core/render.h"
 #include "reconcile/state.h"
 
 char *apply_label(const struct plan_item *it)
@@ -169,14 +169,15 @@ static bool plan_sendable(const struct plan *p, struct diag_list *d)
 	bool ok = true;
 	for (size_t i = 0; i < p->n_items; i++) {
 		const struct plan_item *it = &p->items[i];
-		if (it->method == API_DELETE)
+		if (it->method == REQUEST_DELETE)
 			continue;
 		if (it->body && strcmp(it->body, "{}") != 0 && *it->body)
 			continue;
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "%s %s: refusing to send a request with an empty "
 			 "body (nothing would change); nothing was sent",
-			 it->method == API_POST ? "POST" : "PATCH", it->path);
+			 it->method == REQUEST_POST ? "POST" : "PATCH",
+			 it->path);
 		ok = false;
 	}
 	return ok;

@@ -14,9 +14,9 @@
 
 #include <stddef.h>
 
-#include "reconcile/api.h"
-#include "reconcile/diag.h"
-#include "reconcile/plan.h"
+#include "reconcile/api/api.h"
+#include "reconcile/base/diag.h"
+#include "reconcile/core/plan.h"
 #include "reconcile/reconcile.h"
 
 struct state_file;

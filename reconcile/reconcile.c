@@ -6,8 +6,8 @@
 #include <strings.h>
 
 #include "reconcile/apply.h"
-#include "reconcile/plan.h"
-#include "reconcile/render.h"
+#include "reconcile/core/plan.h"
+#include "reconcile/core/render.h"
 #include "reconcile/state.h"
 
 void reconcile_opts_init(struct reconcile_opts *o)
@@ -110,7 +110,7 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 	struct plan_input in = {
 	    .ds = ds,
 	    .live = live,
-	    .state = st,
+	    .fps = st ? state_store(st) : NULL,
 	    .api_key = o->api_key,
 	    .sync_secrets = o->sync_secrets,
 	};

@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "reconcile/api.h"
-#include "reconcile/diag.h"
-#include "reconcile/model.h"
+#include "reconcile/api/api.h"
+#include "reconcile/base/diag.h"
+#include "reconcile/core/model.h"
 
 struct plan; /* reconcile/plan.h; rendered with reconcile/render.h */
 

@@ -19,14 +19,8 @@ struct state_file {
 	char *dir;
 	char *domain;
 	char *path;
-	json_t *fps;  /* object: key -> hex string */
-	char *key_id; /* STATE_KEY_ID_LEN hex digits, or NULL (none recorded) */
-	bool
-	    key_changed; /* state_bind_key dropped another key's fingerprints */
+	struct fpstore *fps; /* the fingerprints and their key id */
 };
-
-#define STATE_KEY_ID_LEN 16
-#define STATE_KEY_ID_INPUT "sipsync/state-key"
 
 /* Lower-case; anything outside [a-z0-9._-] (and a leading or repeated '.')
  * becomes '_', so "../x" or "a/b" cannot leave the directory. */
@@ -55,16 +49,6 @@ static char *join_path(const char *dir, const char *name, const char *ext)
 	if (p)
 		snprintf(p, n, "%s/%s%s", dir, name, ext);
 	return p;
-}
-
-static bool is_hex64(const char *s)
-{
-	size_t i = 0;
-	for (; s[i]; i++)
-		if (!isxdigit((unsigned char)s[i]) ||
-		    i >= CRYPTO_SHA256_HEX_LEN)
-			return false;
-	return i == CRYPTO_SHA256_HEX_LEN;
 }
 
 static int state_parse(struct state_file *s, json_t *root, struct diag_list *d)
@@ -98,12 +82,13 @@ static int state_parse(struct state_file *s, json_t *root, struct diag_list *d)
 	}
 	json_t *kid = json_object_get(root, "keyId");
 	if (json_is_string(kid) &&
-	    strlen(json_string_value(kid)) == STATE_KEY_ID_LEN &&
-	    !(s->key_id = strdup(json_string_value(kid))))
+	    strlen(json_string_value(kid)) == FPSTORE_KEY_ID_LEN &&
+	    fpstore_set_key_id(s->fps, json_string_value(kid)) != 0)
 		return -1;
 	json_object_foreach(fps, key, val)
 	{
-		if (json_is_string(val) && is_hex64(json_string_value(val))) {
+		if (json_is_string(val) &&
+		    fpstore_is_fingerprint(json_string_value(val))) {
 			if (state_set(s, key, json_string_value(val)) < 0)
 				return -1;
 		} else {
@@ -135,7 +120,7 @@ int state_load(struct state_file **out, const char *dir, const char *domain,
 	if (!s || !(s->dir = strdup(dir)) || !(s->domain = strdup(domain)) ||
 	    !(name = sanitize_domain(domain)) ||
 	    !(s->path = join_path(dir, name, ".json")) ||
-	    !(s->fps = json_object()))
+	    !(s->fps = fpstore_new()))
 		goto oom;
 
 	root = json_load_file(s->path, JSON_REJECT_DUPLICATES, &jerr);
@@ -167,25 +152,23 @@ out:
 
 const char *state_get(const struct state_file *s, const char *key)
 {
-	return json_string_value(json_object_get(s->fps, key));
+	return fpstore_get(s->fps, key);
 }
 
 int state_set(struct state_file *s, const char *key,
 	      const char *fingerprint_hex)
 {
-	if (!is_hex64(fingerprint_hex))
-		return -1;
-	char lower[CRYPTO_SHA256_HEX_LEN + 1];
-	for (size_t i = 0; i <= CRYPTO_SHA256_HEX_LEN; i++)
-		lower[i] = (char)tolower((unsigned char)fingerprint_hex[i]);
-	return json_object_set_new(s->fps, key, json_string(lower)) == 0 ? 0
-									 : -1;
+	return fpstore_set(s->fps, key, fingerprint_hex);
 }
 
 int state_remove(struct state_file *s, const char *key)
 {
-	json_object_del(s->fps, key);
-	return 0;
+	return fpstore_remove(s->fps, key);
+}
+
+const struct fpstore *state_store(const struct state_file *s)
+{
+	return s->fps;
 }
 
 const char *state_path(const struct state_file *s)
@@ -240,11 +223,21 @@ static void fsync_dir(const char *dir)
 	}
 }
 
+static int dump_one(void *ctx, const char *key, const char *fp_hex)
+{
+	return json_object_set_new(ctx, key, json_string(fp_hex)) == 0 ? 0 : -1;
+}
+
 static char *state_dump(const struct state_file *s)
 {
-	json_t *root = json_pack("{s:i, s:s, s:O, s:s*}", "version",
-				 STATE_VERSION, "domain", s->domain,
-				 "fingerprints", s->fps, "keyId", s->key_id);
+	json_t *fps = json_object();
+	if (!fps || fpstore_foreach(s->fps, dump_one, fps) != 0) {
+		json_decref(fps);
+		return NULL;
+	}
+	json_t *root = json_pack(
+	    "{s:i, s:s, s:o, s:s*}", "version", STATE_VERSION, "domain",
+	    s->domain, "fingerprints", fps, "keyId", fpstore_key_id(s->fps));
 	char *text =
 	    root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
@@ -304,50 +297,27 @@ void state_free(struct state_file *s)
 	free(s->dir);
 	free(s->domain);
 	free(s->path);
-	free(s->key_id);
-	json_decref(s->fps);
+	fpstore_free(s->fps);
 	free(s);
 }
 
 int state_fingerprint(const char *api_key, const char *value,
 		      char out[CRYPTO_SHA256_HEX_LEN + 1])
 {
-	if (!api_key || !value)
-		return -1;
-	return crypto_hmac_sha256_hex(api_key, strlen(api_key), value,
-				      strlen(value), out);
+	return fpstore_fingerprint(api_key, value, out);
 }
 
-int state_key_id(const char *api_key, char out[STATE_KEY_ID_LEN + 1])
+int state_key_id(const char *api_key, char out[FPSTORE_KEY_ID_LEN + 1])
 {
-	char full[CRYPTO_SHA256_HEX_LEN + 1];
-	if (state_fingerprint(api_key, STATE_KEY_ID_INPUT, full) != 0)
-		return -1;
-	memcpy(out, full, STATE_KEY_ID_LEN);
-	out[STATE_KEY_ID_LEN] = '\0';
-	return 0;
+	return fpstore_key_id_of(api_key, out);
 }
 
 int state_bind_key(struct state_file *s, const char *api_key)
 {
-	char id[STATE_KEY_ID_LEN + 1];
-	if (state_key_id(api_key ? api_key : "", id) != 0)
-		return -1;
-	bool changed = s->key_id && strcmp(s->key_id, id) != 0;
-	char *copy = strdup(id);
-	if (!copy)
-		return -1;
-	free(s->key_id);
-	s->key_id = copy;
-	if (!changed)
-		return 0;
-	/* keyed with another API key: they can be compared with nothing */
-	json_object_clear(s->fps);
-	s->key_changed = true;
-	return 1;
+	return fpstore_bind_key(s->fps, api_key);
 }
 
 bool state_key_changed(const struct state_file *s)
 {
-	return s->key_changed;
+	return fpstore_key_changed(s->fps);
 }

@@ -24,8 +24,9 @@
 
 #include <stdbool.h>
 
-#include "reconcile/crypto.h"
-#include "reconcile/diag.h"
+#include "reconcile/base/crypto.h"
+#include "reconcile/base/diag.h"
+#include "reconcile/core/fpstore.h"
 
 struct state_file;
 
@@ -52,6 +53,9 @@ int state_remove(struct state_file *s, const char *key);
 /* Writes the file atomically (mode 0600, directory 0700 created when
  * missing). Returns 0, or -1 with a diag naming the file. */
 int state_save(struct state_file *s, struct diag_list *d);
+
+/* The fingerprints in memory (what plan_input.fps takes). */
+const struct fpstore *state_store(const struct state_file *s);
 
 /* The file path (DIR/<sanitized domain>.json). */
 const char *state_path(const struct state_file *s);

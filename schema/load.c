@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/format.h"
+#include "reconcile/base/format.h"
 #include "schema/secret.h"
 #include "schema/suggest.h"
 #include "schema/validate.h"

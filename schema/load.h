@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#include "reconcile/diag.h"
-#include "reconcile/model.h"
+#include "reconcile/base/diag.h"
+#include "reconcile/core/model.h"
 #include "schema/source.h"
 
 struct load_opts {

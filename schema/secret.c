@@ -1,6 +1,6 @@
 #include "schema/secret.h"
-#include "reconcile/str.h"
-#include "schema/format.h"
+#include "reconcile/base/str.h"
+#include "reconcile/base/format.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "reconcile/model.h"
+#include "reconcile/core/model.h"
 
 /* Secret files larger than this are refused (secrets are short). */
 #define SECRET_MAX_FILE_SIZE 65536

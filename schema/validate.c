@@ -8,7 +8,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "schema/format.h"
+#include "reconcile/base/format.h"
 
 #define QUOTE_MAX 60
 

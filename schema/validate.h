@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "reconcile/diag.h"
-#include "reconcile/model.h"
+#include "reconcile/base/diag.h"
+#include "reconcile/core/model.h"
 
 /* Writes s into buf (size n) fit for a one-line message: control
  * characters escaped, cut with "..." when longer than about 60

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "reconcile/diag.h"
+#include "reconcile/base/diag.h"
 
 #define YAMLDOC_MAX_DEPTH 64
 /* Nodes one file may hold (aliases not counted): more than a plain

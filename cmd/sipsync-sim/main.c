@@ -18,7 +18,7 @@
 #include "sim_control.h"
 #include "sim_http.h"
 #include "sim_state.h"
-#include "reconcile/netaddr.h"
+#include "reconcile/base/netaddr.h"
 
 #define EXIT_USAGE 64
 #define MAX_BODY (1024 * 1024)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/crypto.h"
-#include "schema/format.h"
+#include "reconcile/base/crypto.h"
+#include "reconcile/base/format.h"
 #include "sim_valid.h"
 
 #define REG_PREFIX "/api/sip/registrations/"

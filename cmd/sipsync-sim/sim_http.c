@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "sim_api.h"
-#include "reconcile/netaddr.h"
+#include "reconcile/base/netaddr.h"
 
 #define CONNECTION_TIMEOUT_S 30
 #define QUERY_MAX 2048

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "reconcile/crypto.h"
-#include "schema/format.h"
+#include "reconcile/base/crypto.h"
+#include "reconcile/base/format.h"
 #include "sim_valid.h"
 
 int sim_state_new_uuid(char buf[37])

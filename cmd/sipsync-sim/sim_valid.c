@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "reconcile/crypto.h"
-#include "schema/format.h"
+#include "reconcile/base/crypto.h"
+#include "reconcile/base/format.h"
 
 #define MSG_NULL "This field may not be null."
 #define MSG_BLANK "This field may not be blank."

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reconcile/agent.h"
-#include "reconcile/gitsrc.h"
+#include "reconcile/agent/agent.h"
+#include "reconcile/base/str.h"
+#include "reconcile/git/gitsrc.h"
 #include "reconcile/logline.h"
-#include "reconcile/str.h"
 #include "schema/secret.h"
 #include "schema/source.h"
 #include "schema/suggest.h"

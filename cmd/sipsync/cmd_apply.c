@@ -10,8 +10,8 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/plan_common.h"
-#include "reconcile/planfile.h"
-#include "reconcile/render.h"
+#include "reconcile/core/planfile.h"
+#include "reconcile/core/render.h"
 
 static const char apply_usage[] =
     "usage: sipsync apply [SOURCE | --plan PLAN.json] [--auto-approve]\n"

@@ -8,7 +8,7 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/plan_common.h"
-#include "reconcile/export.h"
+#include "schema/export.h"
 
 static const char export_usage[] =
     "usage: sipsync export [--out FILE]\n"

@@ -10,8 +10,8 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/plan_common.h"
-#include "reconcile/plan.h"
-#include "reconcile/render.h"
+#include "reconcile/core/plan.h"
+#include "reconcile/core/render.h"
 
 static const char plan_usage[] =
     "usage: sipsync plan [SOURCE] [--format text|json|markdown] [--out "

@@ -7,7 +7,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "reconcile/route.h"
+#include "reconcile/core/route.h"
 
 static const char route_usage[] =
     "usage: sipsync route TO [SOURCE]\n"

@@ -5,9 +5,9 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "reconcile/agent.h"
-#include "reconcile/api.h"
-#include "reconcile/str.h"
+#include "reconcile/agent/agent.h"
+#include "reconcile/api/api.h"
+#include "reconcile/base/str.h"
 
 static const char run_usage[] =
     "usage: sipsync run --repo URL [--ref REF] [--path DIR] [options]\n"

@@ -9,8 +9,8 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "reconcile/route.h"
-#include "schema/format.h"
+#include "reconcile/core/route.h"
+#include "reconcile/base/format.h"
 
 static const char test_usage[] =
     "usage: sipsync test [SOURCE] [--format text|json|junit]\n"

@@ -9,7 +9,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "reconcile/route.h"
+#include "reconcile/core/route.h"
 #include "schema/source.h"
 
 static const char validate_usage[] =

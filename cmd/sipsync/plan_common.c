@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "reconcile/logline.h"
-#include "reconcile/render.h"
-#include "reconcile/str.h"
+#include "reconcile/core/render.h"
+#include "reconcile/base/str.h"
 
 /* -v: one line per HTTP request on stderr (no bodies; redacted), as a
  * JSON log line with --log-format json. */

@@ -10,8 +10,8 @@
 #include <stdio.h>
 
 #include "cmd/sipsync/cli.h"
-#include "reconcile/api.h"
-#include "reconcile/plan.h"
+#include "reconcile/api/api.h"
+#include "reconcile/core/plan.h"
 #include "reconcile/reconcile.h"
 
 struct pc_session {

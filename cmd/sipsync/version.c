@@ -9,10 +9,10 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "reconcile/agent_http.h"
-#include "reconcile/api.h"
-#include "reconcile/api_parse.h"
-#include "reconcile/gitsrc.h"
+#include "reconcile/agent/agent_http.h"
+#include "reconcile/api/api.h"
+#include "reconcile/api/api_parse.h"
+#include "reconcile/git/gitsrc.h"
 #include "schema/validate.h"
 #include "schema/yamldoc.h"
 

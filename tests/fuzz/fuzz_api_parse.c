@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/api_parse.h"
+#include "reconcile/api/api_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

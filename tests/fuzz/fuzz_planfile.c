@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/planfile.h"
+#include "reconcile/core/planfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/route.h"
+#include "reconcile/core/route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

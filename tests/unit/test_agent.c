@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "reconcile/agent.h"
+#include "reconcile/agent/agent.h"
 
 static void test_parse_duration(void **state)
 {

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "reconcile/agent_http.h"
-#include "reconcile/crypto.h"
+#include "reconcile/agent/agent_http.h"
+#include "reconcile/base/crypto.h"
 
 static const char secret[] = "It's a Secret to Everybody";
 static const char body[] = "Hello, World!";

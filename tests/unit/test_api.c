@@ -22,8 +22,8 @@
 
 #include <microhttpd.h>
 
-#include "reconcile/api.h"
-#include "reconcile/api_parse.h"
+#include "reconcile/api/api.h"
+#include "reconcile/api/api_parse.h"
 
 #define KEY "test-key-0123456789"
 #define MAX_LOG 512
@@ -417,7 +417,7 @@ static void test_read_live_pages(void **state)
 
 	const struct api_stats *st = api_client_stats(c);
 	assert_int_equal(st->requests, 5);
-	assert_int_equal(st->by_method[API_GET], 5);
+	assert_int_equal(st->by_method[REQUEST_GET], 5);
 	assert_int_equal(st->retries, 0);
 	/* keep-alive: sequential pages share connections */
 	assert_true(f->connections <= 2);
@@ -986,7 +986,7 @@ static void script_regs(struct fake *f, const struct fake_req *rq,
 	rp->delay_ms = 100;
 }
 
-static struct api_write make_write(enum api_method m, const char *path,
+static struct api_write make_write(enum request_method m, const char *path,
 				   const char *body, const char *key)
 {
 	struct api_write w = {.method = m};
@@ -1020,7 +1020,7 @@ static void test_lost_post_not_duplicated(void **state)
 	f->apply_before_drop = true;
 	struct api_client *c = client_for(f, 5, 4);
 	struct diag_list d = {0};
-	struct api_write w = make_write(API_POST, "/api/sip/registrations",
+	struct api_write w = make_write(REQUEST_POST, "/api/sip/registrations",
 					ALICE_BODY, "alice@pbx.example.com");
 	g_progress = 0;
 	assert_int_equal(api_execute(c, &w, 1, on_progress, NULL, &d), 0);
@@ -1057,7 +1057,7 @@ static void test_lost_post_not_listed_not_resent(void **state)
 	assert_int_equal(api_list_registrations(c, &regs, &n, &d), 0);
 	assert_int_equal(n, 0);
 	free(regs);
-	struct api_write w = make_write(API_POST, "/api/sip/registrations",
+	struct api_write w = make_write(REQUEST_POST, "/api/sip/registrations",
 					ALICE_BODY, "alice@pbx.example.com");
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
 	assert_int_equal(w.result, -1);
@@ -1107,7 +1107,7 @@ static void expect_gateway_post(bool late)
 	struct fake *f = fake_start(script_gateway);
 	struct api_client *c = client_for(f, 5, 4);
 	struct diag_list d = {0};
-	struct api_write w = make_write(API_POST, "/api/sip/registrations",
+	struct api_write w = make_write(REQUEST_POST, "/api/sip/registrations",
 					ALICE_BODY, "alice@pbx.example.com");
 	g_commit_late = late;
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
@@ -1179,7 +1179,7 @@ static void test_post_timeout_after_send(void **state)
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
 	g_slow_ms = 800; /* applied, but answered after the client gave up */
-	struct api_write w = make_write(API_POST, "/api/sip/registrations",
+	struct api_write w = make_write(REQUEST_POST, "/api/sip/registrations",
 					ALICE_BODY, "alice@pbx.example.com");
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), 0);
 	assert_int_equal(w.result, 1);
@@ -1199,9 +1199,10 @@ static void test_lost_idempotent_writes(void **state)
 	struct diag_list d = {0};
 	struct api_write w[2];
 	g_slow_ms = 0;
-	w[0] = make_write(API_PATCH, "/api/sip", "{\"allowAllAgents\": true}",
-			  NULL);
-	w[1] = make_write(API_DELETE, "/api/sip/registrations/r1", NULL, NULL);
+	w[0] = make_write(REQUEST_PATCH, "/api/sip",
+			  "{\"allowAllAgents\": true}", NULL);
+	w[1] =
+	    make_write(REQUEST_DELETE, "/api/sip/registrations/r1", NULL, NULL);
 	assert_int_equal(api_execute(c, w, 2, NULL, NULL, &d), 0);
 	assert_int_equal(d.len, 0);
 	/* PATCH is sent again; a DELETE that finds nothing is done */
@@ -1228,7 +1229,7 @@ static void test_parallelism_bound(void **state)
 	for (int i = 0; i < 16; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "/api/sip/registrations/r%d", i);
-		w[i] = make_write(API_DELETE, path, NULL, NULL);
+		w[i] = make_write(REQUEST_DELETE, path, NULL, NULL);
 	}
 	g_progress = 0;
 	long long t0 = mono_ms();
@@ -1244,7 +1245,7 @@ static void test_parallelism_bound(void **state)
 		assert_int_equal(w[i].status, 204);
 		api_write_release(&w[i]);
 	}
-	assert_int_equal(api_client_stats(c)->by_method[API_DELETE], 16);
+	assert_int_equal(api_client_stats(c)->by_method[REQUEST_DELETE], 16);
 	api_client_free(c);
 	fake_stop(f);
 }
@@ -1261,7 +1262,7 @@ static void script_error(struct fake *f, const struct fake_req *rq,
 	snprintf(rp->body, sizeof(rp->body), "%s", g_err_body);
 }
 
-static void expect_write_error(enum api_method m, const char *path,
+static void expect_write_error(enum request_method m, const char *path,
 			       const char *body, int status,
 			       const char *answer_body, const char *want,
 			       const char *secret)
@@ -1281,7 +1282,7 @@ static void expect_write_error(enum api_method m, const char *path,
 	if (secret && strstr(s, secret))
 		fail_msg("secret leaked: %s", s);
 	free(s);
-	assert_int_equal(fake_count(f, api_method_name(m), path), 1);
+	assert_int_equal(fake_count(f, request_method_name(m), path), 1);
 	diag_list_clear(&d);
 	api_write_release(&w);
 	api_client_free(c);
@@ -1292,26 +1293,26 @@ static void test_drf_errors(void **state)
 {
 	(void)state;
 	expect_write_error(
-	    API_PATCH, "/api/sip", "{\"allowedAgents\": []}", 400,
+	    REQUEST_PATCH, "/api/sip", "{\"allowedAgents\": []}", 400,
 	    "{\"allowedAgents\": [{}, {\"toUserPattern\": [\"Ensure this "
 	    "field has no more than 200 characters.\"]}]}",
 	    "PATCH /api/sip: 400: allowedAgents[1].toUserPattern: Ensure "
 	    "this field has no more than 200 characters.",
 	    NULL);
 	expect_write_error(
-	    API_PATCH, "/api/sip", "{}", 400,
+	    REQUEST_PATCH, "/api/sip", "{}", 400,
 	    "{\"non_field_errors\": [\"bad combo\"], "
 	    "\"allowedCidrRanges\": {\"0\": [\"Enter a valid "
 	    "IPv4 network.\"]}}",
 	    "PATCH /api/sip: 400: bad combo; allowedCidrRanges[0]: "
 	    "Enter a valid IPv4 network.",
 	    NULL);
-	expect_write_error(API_PATCH, "/api/sip/registrations/x", "{}", 404,
+	expect_write_error(REQUEST_PATCH, "/api/sip/registrations/x", "{}", 404,
 			   "{\"detail\": \"Not found.\"}",
 			   "PATCH /api/sip/registrations/x: 404: Not found.",
 			   NULL);
 	expect_write_error(
-	    API_PATCH, "/api/sip/registrations/x", "{}", 400,
+	    REQUEST_PATCH, "/api/sip/registrations/x", "{}", 400,
 	    "plain\ttext\nanswer",
 	    "PATCH /api/sip/registrations/x: 400: plain?text?answer", NULL);
 }
@@ -1320,7 +1321,7 @@ static void test_secrets_redacted(void **state)
 {
 	(void)state;
 	/* a password echoed back by the server */
-	expect_write_error(API_POST, "/api/sip/registrations",
+	expect_write_error(REQUEST_POST, "/api/sip/registrations",
 			   "{\"username\": \"a\", \"proxy\": \"p\", "
 			   "\"password\": \"hunter2-very-secret\"}",
 			   400,
@@ -1330,7 +1331,7 @@ static void test_secrets_redacted(void **state)
 			   "'<redacted>' is too common.",
 			   "hunter2-very-secret");
 	/* fallback secrets, and the API key itself */
-	expect_write_error(API_PATCH, "/api/sip",
+	expect_write_error(REQUEST_PATCH, "/api/sip",
 			   "{\"fallbackHandler\": {\"url\": \"https://x\", "
 			   "\"secrets\": [\"fb-secret-1\"]}}",
 			   400,
@@ -1687,11 +1688,13 @@ static void test_cancel_writes(void **state)
 	pthread_t t;
 	struct diag_list d = {0};
 	struct api_write w[3] = {
-	    {.method = API_PATCH,
+	    {.method = REQUEST_PATCH,
 	     .path = strdup("/api/sip"),
 	     .body = strdup("{}")},
-	    {.method = API_DELETE, .path = strdup("/api/sip/registrations/r1")},
-	    {.method = API_DELETE, .path = strdup("/api/sip/registrations/r2")},
+	    {.method = REQUEST_DELETE,
+	     .path = strdup("/api/sip/registrations/r1")},
+	    {.method = REQUEST_DELETE,
+	     .path = strdup("/api/sip/registrations/r2")},
 	};
 	api_client_set_cancel_fd(c, pfd[0]);
 	assert_int_equal(pthread_create(&t, NULL, write_later, &lw), 0);
@@ -1903,7 +1906,7 @@ static char *post_with_answer(const char *pw, const char *body)
 	assert_non_null(req);
 	snprintf(req, n, "{\"username\": \"a\", \"password\": \"%s\"}", pw);
 	struct api_write w =
-	    make_write(API_POST, "/api/sip/registrations", req, NULL);
+	    make_write(REQUEST_POST, "/api/sip/registrations", req, NULL);
 	g_big_body = (char *)body;
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
 	char *s = first_diag(&d);

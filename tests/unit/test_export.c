@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "reconcile/export.h"
-#include "reconcile/model.h"
-#include "reconcile/plan.h"
+#include "schema/export.h"
+#include "reconcile/core/model.h"
+#include "reconcile/core/plan.h"
 #include "schema/load.h"
 #include "schema/source.h"
 

@@ -5,7 +5,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "schema/format.h"
+#include "reconcile/base/format.h"
 
 static void cidr_rejects(const char *s)
 {

@@ -22,7 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "reconcile/gitsrc.h"
+#include "reconcile/git/gitsrc.h"
 
 static char scratch[256];
 static char repo[512], state[512];

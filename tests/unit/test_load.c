@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "reconcile/model.h"
+#include "reconcile/core/model.h"
 #include "schema/load.h"
 #include "schema/source.h"
 #include "schema/suggest.h"

@@ -8,7 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "reconcile/netaddr.h"
+#include "reconcile/base/netaddr.h"
 
 static void split_ok(const char *spec, const char *want_host,
 		     unsigned want_port)

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "reconcile/model.h"
-#include "reconcile/plan.h"
-#include "reconcile/planfile.h"
-#include "reconcile/render.h"
+#include "reconcile/core/model.h"
+#include "reconcile/core/plan.h"
+#include "reconcile/core/planfile.h"
+#include "reconcile/core/render.h"
 
 #define KEY "k"
 #define PW "very-secret-password"

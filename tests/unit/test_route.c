@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "reconcile/route.h"
+#include "reconcile/core/route.h"
 
 #define A1 "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14"
 #define A2 "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f"

@@ -1,0 +1,720 @@
+#include "reconcile/agent/agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reconcile/agent/agent_http.h"
+#include "reconcile/api/api.h"
+#include "reconcile/base/crypto.h"
+#include "reconcile/core/plan.h"
+#include "reconcile/reconcile.h"
+#include "reconcile/base/str.h"
+#include "schema/secret.h"
+#include "reconcile/logline.h"
+
+#define AGENT_MAX_BACKOFF_MS (3600L * 1000)
+#define AGENT_SECRET_MAX 4096
+
+/* The write end of the self-pipe, for signal handlers and the webhook.
+ * One agent per process. */
+static volatile sig_atomic_t wake_fd = -1;
+/* A stop signal: written to stop_fd (never drained, so a fetch in progress
+ * sees it as readable and is abandoned) and kept in stop_requested, which
+ * the loop checks too (a full self-pipe drops the byte). */
+static volatile sig_atomic_t stop_fd = -1;
+static volatile sig_atomic_t stop_requested;
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO };
+
+struct agent {
+	const struct agent_config *cfg;
+	int pipe_rd, pipe_wr;
+	int stop_rd, stop_wr;
+	struct gitsrc *git;
+	struct agent_http *http;
+	struct api_client *api;
+	struct api_stats api_base; /* totals of api clients already freed */
+	char *api_key;
+	bool stop;
+	unsigned failures;
+
+	char commit[41];     /* commit of the cycle in progress (or last) */
+	char bad_commit[41]; /* last commit that failed to load */
+	char unknown_digest[CRYPTO_SHA256_HEX_LEN + 1]; /* of the set of
+							   unknown write-only
+							   values last warned
+							   about; "" none */
+
+	pthread_mutex_t lock; /* guards m */
+	struct agent_metrics m;
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- logging ---- */
+
+static const char *level_name[] = {"error", "warning", "info"};
+
+static void log_line(struct agent *a, enum log_level lv, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void log_line(struct agent *a, enum log_level lv, const char *fmt, ...)
+{
+	const struct agent_config *cfg = a->cfg;
+	if (lv == LOG_INFO && cfg->verbosity < 0)
+		return;
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	logline_write(cfg->log, cfg->log_json, level_name[lv], a->commit, msg);
+}
+
+static void log_diags(struct agent *a, struct diag_list *d)
+{
+	for (size_t i = 0; i < d->len; i++) {
+		char *text = diag_format(&d->items[i]);
+		const char *shown = text ? text : "out of memory";
+		const char *sev = diag_severity_name(d->items[i].severity);
+		size_t sl = strlen(sev);
+		if (!strncmp(shown, sev, sl) && !strncmp(shown + sl, ": ", 2))
+			shown += sl + 2;
+		enum log_level lv =
+		    d->items[i].severity == DIAG_ERROR	   ? LOG_ERROR
+		    : d->items[i].severity == DIAG_WARNING ? LOG_WARN
+							   : LOG_INFO;
+		log_line(a, lv, "%s", shown);
+		free(text);
+	}
+	diag_list_clear(d);
+}
+
+/* ---- durations ---- */
+
+int agent_parse_duration(const char *s, long *ms)
+{
+	const long max = 7L * 24 * 3600 * 1000;
+	long total = 0;
+	if (!s || !*s)
+		return -1;
+	while (*s) {
+		char *end = NULL;
+		errno = 0;
+		long v = strtol(s, &end, 10);
+		if (end == s || errno || v < 0 || v > max)
+			return -1;
+		long unit;
+		if (strncmp(end, "ms", 2) == 0) {
+			unit = 1;
+			end += 2;
+		} else if (*end == 's' || *end == '\0') {
+			unit = 1000;
+			end += *end ? 1 : 0;
+		} else if (*end == 'm') {
+			unit = 60 * 1000;
+			end++;
+		} else if (*end == 'h') {
+			unit = 3600 * 1000;
+			end++;
+		} else {
+			return -1;
+		}
+		if (v > (max - total) / unit)
+			return -1;
+		total += v * unit;
+		s = end;
+	}
+	*ms = total;
+	return 0;
+}
+
+/* ---- signals and the self-pipe ---- */
+
+static void wake(int fd, char what)
+{
+	if (fd < 0)
+		return;
+	int saved = errno;
+	ssize_t n = write(fd, &what, 1); /* full pipe: already awake */
+	(void)n;
+	errno = saved;
+}
+
+void agent_signal(int sig)
+{
+	if (wake_fd < 0)
+		return;
+	if (sig != SIGHUP) {
+		stop_requested = 1;
+		wake(stop_fd, 't');
+	}
+	wake(wake_fd, sig == SIGHUP ? 'h' : 't');
+}
+
+static void on_webhook(void *ctx)
+{
+	struct agent *a = ctx;
+	wake(a->pipe_wr, 'w');
+}
+
+static void on_snapshot(void *ctx, struct agent_metrics *out)
+{
+	struct agent *a = ctx;
+	pthread_mutex_lock(&a->lock);
+	*out = a->m;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* ---- secret files ---- */
+
+/* Reads a small secret file, trailing newlines/blanks trimmed. Returns a
+ * string to wipe_free, or NULL with an error logged (never the value). */
+static char *read_secret(struct agent *a, const char *what, const char *path)
+{
+	char *buf = NULL, *why = NULL;
+	size_t n = 0;
+	/* a regular file only: a FIFO would block the loop for ever */
+	if (secret_read_file(path, path, AGENT_SECRET_MAX, &buf, &n, &why) !=
+	    0) {
+		log_line(a, LOG_ERROR, "%s: %s", what,
+			 why ? why : "out of memory");
+		free(why);
+		return NULL;
+	}
+	size_t cap = n + 1;
+	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
+		buf[--n] = '\0';
+	if (n && !memchr(buf, '\0', n))
+		return buf;
+	log_line(a, LOG_ERROR, "%s %s: file is %s", what, path,
+		 n ? "not text (a NUL byte)" : "empty");
+	str_wipe(buf, cap);
+	free(buf);
+	return NULL;
+}
+
+/* Loads (or re-loads, on SIGHUP) every secret file. A file that cannot be
+ * read keeps the previous value in use. Returns 0, or -1 when any failed. */
+static int load_secrets(struct agent *a)
+{
+	const struct agent_config *cfg = a->cfg;
+	int rc = 0;
+	if (cfg->webhook_secret_file && a->http) {
+		char *s = read_secret(a, "--webhook-secret-file",
+				      cfg->webhook_secret_file);
+		if (s)
+			agent_http_set_secret(a->http, s);
+		else
+			rc = -1;
+		str_wipe_free(s);
+	}
+	if (cfg->git_token_file) {
+		char *s =
+		    read_secret(a, "--git-token-file", cfg->git_token_file);
+		if (s)
+			gitsrc_set_token(a->git, s);
+		else
+			rc = -1;
+		str_wipe_free(s);
+	}
+	if (cfg->api_key_file) {
+		char *s = read_secret(a, "--api-key-file", cfg->api_key_file);
+		if (s && (!a->api_key || strcmp(s, a->api_key) != 0)) {
+			str_wipe_free(a->api_key);
+			a->api_key = s;
+			s = NULL;
+			if (a->api) { /* the next cycle makes a new client */
+				const struct api_stats *st =
+				    api_client_stats(a->api);
+				a->api_base.requests += st->requests;
+				a->api_base.seconds_total += st->seconds_total;
+				for (int i = 0; i < 4; i++)
+					a->api_base.by_method[i] +=
+					    st->by_method[i];
+				api_client_free(a->api);
+				a->api = NULL;
+			}
+		} else if (!s) {
+			rc = -1;
+		}
+		str_wipe_free(s);
+	} else if (!a->api_key && cfg->api_key) {
+		a->api_key = strdup(cfg->api_key);
+	}
+	return rc;
+}
+
+/* ---- one cycle ---- */
+
+static void set_failed(struct agent *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->m.ready = false;
+	a->m.last_success = false; /* a cycle that could not reconcile */
+	a->m.errors++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static int fetch_commit(struct agent *a, char commit[41])
+{
+	struct diag_list d = {0};
+	double secs = 0;
+	int rc = gitsrc_fetch(a->git, &secs, &d);
+	if (rc == 0)
+		rc = gitsrc_resolve(a->git, commit, &d);
+	if (a->cfg->verbosity > 0)
+		log_line(a, LOG_INFO, "fetch took %.1f ms", secs * 1000);
+	pthread_mutex_lock(&a->lock);
+	a->m.git_fetch_seconds = secs;
+	if (rc == 0)
+		memcpy(a->m.fetched_commit, commit, 41);
+	pthread_mutex_unlock(&a->lock);
+	log_diags(a, &d);
+	return rc;
+}
+
+static int load_commit(struct agent *a, const char *commit,
+		       struct desired_state **ds)
+{
+	struct diag_list d = {0};
+	struct source *src = NULL;
+	int rc = gitsrc_read(a->git, commit, &src, &d);
+	if (rc == 0)
+		rc = load_desired(ds, src, &a->cfg->load, &d);
+	source_free(src);
+	bool reported = strcmp(a->bad_commit, commit) == 0;
+	if (rc != 0 && reported) {
+		diag_list_clear(&d);
+		log_line(a, LOG_ERROR,
+			 "desired state at this commit is still "
+			 "invalid; nothing applied");
+		return -1;
+	}
+	log_diags(a, &d);
+	if (rc != 0) {
+		memcpy(a->bad_commit, commit, 41);
+		log_line(a, LOG_ERROR,
+			 "desired state at this commit is "
+			 "invalid; nothing applied, the account "
+			 "keeps its last good state");
+	}
+	return rc;
+}
+
+static int ensure_api(struct agent *a)
+{
+	struct diag_list d = {0};
+	if (a->api)
+		return 0;
+	struct api_config ac = {.base_url = a->cfg->api_url,
+				.api_key = a->api_key,
+				.ca_cert = a->cfg->ca_cert,
+				.allow_insecure_http =
+				    a->cfg->allow_insecure_http};
+	int rc = api_client_new(&a->api, &ac, &d);
+	log_diags(a, &d);
+	/* a stop aborts a request in flight and any retry wait at once */
+	if (rc == 0)
+		api_client_set_cancel_fd(a->api, a->stop_rd);
+	return rc;
+}
+
+static void log_plan(struct agent *a, const char *text)
+{
+	const char *line = text;
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		int len = nl ? (int)(nl - line) : (int)strlen(line);
+		if (len > 0)
+			log_line(a, LOG_INFO, "plan: %.*s", len, line);
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+static void record_result(struct agent *a, const char *commit, int rc,
+			  const struct reconcile_result *r)
+{
+	const struct api_stats *st = api_client_stats(a->api);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_mutex_lock(&a->lock);
+	a->m.reconciled = true;
+	a->m.last_reconcile_ts = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	a->m.last_success = rc == 0;
+	a->m.ready = rc == 0;
+	if (rc != 0)
+		a->m.errors++;
+	if (r->outcome != RECONCILE_ERROR)
+		a->m.drift = r->changes;
+	if (a->cfg->apply)
+		a->m.changes_applied += r->writes_done;
+	if (rc == 0 && (a->cfg->apply || !r->changes))
+		memcpy(a->m.commit, commit, 41);
+	a->m.api_requests = a->api_base.requests + st->requests;
+	a->m.api_seconds = a->api_base.seconds_total + st->seconds_total;
+	for (int i = 0; i < 4; i++)
+		a->m.api_by_method[i] =
+		    a->api_base.by_method[i] + st->by_method[i];
+	pthread_mutex_unlock(&a->lock);
+}
+
+static bool is_unknown_note(const struct plan_note *n)
+{
+	return n->field && n->text && !strcmp(n->text, "unknown (write-only)");
+}
+
+/* Write-only values with no record are never sent without --sync-secrets,
+ * and the plan calls them notes, so every cycle would say "no changes".
+ * Warn when the set of them changes (not each cycle: with a 1 m interval
+ * that would be 1440 identical warnings a day; the gauge
+ * sipsync_unknown_write_only_values stays up meanwhile). */
+static void warn_unknown(struct agent *a, const struct plan *p)
+{
+	char *buf = NULL, digest[CRYPTO_SHA256_HEX_LEN + 1] = "";
+	size_t len = 0, count = 0;
+	const char *first = NULL;
+	FILE *fp = p ? open_memstream(&buf, &len) : NULL;
+	if (!fp)
+		return; /* no plan, or out of memory: keep what was said */
+	for (size_t i = 0; i < p->n_notes; i++) {
+		if (!is_unknown_note(&p->notes[i]))
+			continue;
+		first = first ? first : p->notes[i].subject;
+		count++;
+		fprintf(fp, "%s%c%s%c", p->notes[i].subject, 0,
+			p->notes[i].field, 0);
+	}
+	bool failed = fclose(fp) != 0 ||
+		      (count && crypto_sha256_hex(buf, len, digest) != 0);
+	free(buf);
+	if (failed)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->m.unknown_secrets = count;
+	pthread_mutex_unlock(&a->lock);
+	if (strcmp(digest, a->unknown_digest) == 0)
+		return;
+	memcpy(a->unknown_digest, digest, sizeof(digest));
+	if (!count) {
+		log_line(a, LOG_INFO, "every write-only value is recorded");
+		return;
+	}
+	log_line(a, LOG_WARN,
+		 "%zu write-only value%s unknown (no fingerprint recorded, "
+		 "e.g. after an API key rotation or a lost state file; first: "
+		 "%s): %s",
+		 count, count == 1 ? " is" : "s are", first,
+		 a->cfg->apply ? "not sent; run with --sync-secrets to send "
+				 "them once and record them"
+			       : "detect mode cannot tell whether they match");
+}
+
+static int reconcile_commit(struct agent *a, const char *commit,
+			    const struct desired_state *ds)
+{
+	struct diag_list d = {0};
+	struct reconcile_opts o;
+	struct reconcile_result r;
+	reconcile_opts_init(&o);
+	o.state_dir = a->cfg->state_dir;
+	o.api_key = a->api_key;
+	o.apply = a->cfg->apply;
+	o.sync_secrets = a->cfg->sync_secrets;
+	int rc = reconcile_once(a->api, ds, &o, &r, &d);
+	log_diags(a, &d);
+	if (r.outcome != RECONCILE_ERROR)
+		warn_unknown(a, r.plan);
+	if (r.plan_text && (r.changes || a->cfg->verbosity > 0))
+		log_plan(a, r.plan_text);
+	record_result(a, commit, rc, &r);
+	if (rc != 0)
+		log_line(a, LOG_ERROR, "reconcile failed%s%s",
+			 r.guard ? ": guard refused: " : "",
+			 r.guard ? r.guard : "");
+	else if (!r.changes)
+		log_line(a, LOG_INFO, "reconcile: no changes");
+	else if (a->cfg->apply)
+		log_line(a, LOG_INFO,
+			 "reconcile: applied %zu to create, %zu to update, "
+			 "%zu to delete",
+			 r.creates, r.updates, r.deletes);
+	else
+		log_line(a, LOG_WARN,
+			 "drift: %zu to create, %zu to update, %zu to delete "
+			 "(detect mode: nothing changed)",
+			 r.creates, r.updates, r.deletes);
+	reconcile_result_release(&r);
+	return rc;
+}
+
+/* A ref that moved to a commit not descending from the one last applied
+ * (a force push, a reset, another branch) is applied like any other, but
+ * said out loud: what was reviewed and merged may have been rewritten. */
+static void warn_if_rewritten(struct agent *a, const char *commit)
+{
+	char applied[41];
+	pthread_mutex_lock(&a->lock);
+	memcpy(applied, a->m.commit, sizeof(applied));
+	pthread_mutex_unlock(&a->lock);
+	if (!applied[0] || strcmp(applied, commit) == 0 ||
+	    gitsrc_descends(a->git, commit, applied) != 0)
+		return;
+	log_line(a, LOG_WARN,
+		 "ref %s moved to %s, which does not descend from the last "
+		 "applied commit %s (force push or history rewrite); "
+		 "reconciling to it",
+		 a->cfg->git.ref ? a->cfg->git.ref : "main", commit, applied);
+}
+
+static int run_cycle(struct agent *a)
+{
+	char commit[41];
+	struct desired_state *ds = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&a->lock);
+	a->m.cycles++;
+	pthread_mutex_unlock(&a->lock);
+	if (fetch_commit(a, commit) != 0) {
+		/* --once ends here: no retry follows */
+		if (!stop_requested)
+			log_line(a, LOG_ERROR, "%s",
+				 a->cfg->once ? "fetch failed"
+					      : "fetch failed; will retry");
+		goto out;
+	}
+	if (strcmp(commit, a->commit) != 0) {
+		memcpy(a->commit, commit, 41);
+		log_line(a, LOG_INFO, "commit %s", commit);
+		warn_if_rewritten(a, commit);
+	}
+	if (load_commit(a, commit, &ds) != 0 || ensure_api(a) != 0)
+		goto out;
+	rc = reconcile_commit(a, commit, ds);
+	if (rc == 0)
+		a->bad_commit[0] = '\0';
+	model_desired_free(ds);
+	return rc;
+out:
+	set_failed(a);
+	model_desired_free(ds);
+	return rc;
+}
+
+/* ---- the loop ---- */
+
+static long next_delay(const struct agent *a)
+{
+	long base = a->cfg->interval_ms;
+	if (!a->failures)
+		return base;
+	/* after a failure: back off, but never retry sooner than the interval
+	 */
+	long d = base > 1000 ? base : 1000;
+	for (unsigned i = 1; i < a->failures && d < AGENT_MAX_BACKOFF_MS; i++)
+		d *= 2;
+	if (d > AGENT_MAX_BACKOFF_MS)
+		d = AGENT_MAX_BACKOFF_MS;
+	return d > base ? d : base;
+}
+
+/* Events waiting in the self-pipe, coalesced: many webhooks during a
+ * cycle make one more cycle, not many. */
+struct events {
+	bool stop, reload, webhook;
+};
+
+/* Waits until deadline (monotonic ms) or until an event arrives, then
+ * takes every byte waiting. Returns true when an event arrived, false at
+ * the deadline. */
+static bool wait_events(struct agent *a, long deadline, struct events *ev)
+{
+	/* the pipe is looked at even when the deadline has passed, so an
+	 * --interval 0 loop still sees signals */
+	for (;;) {
+		if (stop_requested) {
+			ev->stop = true;
+			return true;
+		}
+		long left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		struct pollfd p = {.fd = a->pipe_rd, .events = POLLIN};
+		int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (n < 0 && errno != EINTR) {
+			ev->stop = true;
+			return true;
+		}
+		char buf[64];
+		ssize_t got = n > 0 ? read(a->pipe_rd, buf, sizeof(buf)) : 0;
+		ev->stop |= stop_requested != 0;
+		for (ssize_t i = 0; i < got; i++) {
+			ev->stop |= buf[i] == 't';
+			ev->reload |= buf[i] == 'h';
+			ev->webhook |= buf[i] == 'w';
+		}
+		if (got > 0)
+			return true;
+		if (left == 0)
+			return false;
+	}
+}
+
+static bool cycles_done(struct agent *a)
+{
+	unsigned long max = a->cfg->max_cycles;
+	pthread_mutex_lock(&a->lock);
+	bool done = max && a->m.cycles >= max;
+	pthread_mutex_unlock(&a->lock);
+	return done;
+}
+
+static int loop(struct agent *a)
+{
+	for (;;) {
+		int rc = run_cycle(a);
+		a->failures = rc == 0 ? 0 : a->failures + 1;
+		if (a->cfg->once)
+			return rc;
+		if (stop_requested) {
+			log_line(a, LOG_INFO, "stopping");
+			return 0;
+		}
+		if (cycles_done(a))
+			return 0;
+		long deadline = now_ms() + next_delay(a);
+		struct events ev = {0};
+		while (wait_events(a, deadline, &ev) && !ev.stop &&
+		       !ev.webhook) {
+			if (ev.reload) {
+				log_line(a, LOG_INFO,
+					 "SIGHUP: re-reading secret files");
+				load_secrets(a);
+				ev.reload = false;
+			}
+		}
+		if (ev.reload && !ev.stop) {
+			log_line(a, LOG_INFO,
+				 "SIGHUP: re-reading secret files");
+			load_secrets(a);
+		}
+		if (ev.stop) {
+			log_line(a, LOG_INFO, "stopping");
+			return 0;
+		}
+		if (ev.webhook)
+			log_line(a, LOG_INFO, "webhook: fetching now");
+	}
+}
+
+static int nonblocking_pipe(int *rd, int *wr)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	}
+	*rd = fds[0];
+	*wr = fds[1];
+	return 0;
+}
+
+static int open_pipe(struct agent *a)
+{
+	return nonblocking_pipe(&a->pipe_rd, &a->pipe_wr) == 0 &&
+		       nonblocking_pipe(&a->stop_rd, &a->stop_wr) == 0
+		   ? 0
+		   : -1;
+}
+
+static int start(struct agent *a)
+{
+	const struct agent_config *cfg = a->cfg;
+	struct diag_list d = {0};
+	if (gitsrc_open(&a->git, &cfg->git, &d) != 0)
+		goto fail;
+	gitsrc_set_cancel_fd(a->git, a->stop_rd);
+	if (cfg->listen) {
+		struct agent_http_config hc = {.listen = cfg->listen,
+					       .snapshot = on_snapshot,
+					       .hook = on_webhook,
+					       .ctx = a};
+		if (agent_http_start(&a->http, &hc, &d) != 0)
+			goto fail;
+	}
+	if (load_secrets(a) != 0 || !a->api_key) {
+		if (!a->api_key)
+			log_line(a, LOG_ERROR, "no API key");
+		return -1;
+	}
+	if (a->http) {
+		const char *colon = strrchr(cfg->listen, ':');
+		log_line(a, LOG_INFO, "listening on http://%.*s:%d",
+			 (int)(colon - cfg->listen), cfg->listen,
+			 agent_http_port(a->http));
+	}
+	return 0;
+fail:
+	log_diags(a, &d);
+	return -1;
+}
+
+int agent_run(const struct agent_config *cfg)
+{
+	struct agent a;
+	int rc = -1;
+	memset(&a, 0, sizeof(a));
+	a.cfg = cfg;
+	a.pipe_rd = a.pipe_wr = a.stop_rd = a.stop_wr = -1;
+	stop_requested = 0;
+	pthread_mutex_init(&a.lock, NULL);
+	if (open_pipe(&a) != 0) {
+		log_line(&a, LOG_ERROR, "cannot create a pipe: %s",
+			 strerror(errno));
+		goto out;
+	}
+	stop_fd = a.stop_wr;
+	wake_fd = a.pipe_wr;
+	if (start(&a) != 0)
+		goto out;
+	char *shown = gitsrc_display_url(cfg->git.url);
+	log_line(&a, LOG_INFO,
+		 "agent started: %s mode, every %ld ms, repo %s ref %s path %s",
+		 cfg->apply ? "apply" : "detect", cfg->interval_ms,
+		 shown ? shown : "?", cfg->git.ref ? cfg->git.ref : "main",
+		 cfg->git.path ? cfg->git.path : ".");
+	free(shown);
+	rc = loop(&a);
+out:
+	wake_fd = -1;
+	stop_fd = -1;
+	agent_http_stop(a.http);
+	gitsrc_free(a.git);
+	api_client_free(a.api);
+	str_wipe_free(a.api_key);
+	if (a.pipe_rd >= 0)
+		close(a.pipe_rd);
+	if (a.pipe_wr >= 0)
+		close(a.pipe_wr);
+	if (a.stop_rd >= 0)
+		close(a.stop_rd);
+	if (a.stop_wr >= 0)
+		close(a.stop_wr);
+	pthread_mutex_destroy(&a.lock);
+	return rc;
+}

@@ -1,0 +1,73 @@
+/*
+ * agent: the long-running GitOps loop behind `sipsync run`.
+ *
+ * Each cycle fetches the repository (gitsrc), resolves the ref, loads the
+ * desired state from that commit and calls reconcile_once (plan only in
+ * detect mode, plan and apply in apply mode). A cycle runs at start, every
+ * interval, and at once when a signed webhook arrives. A failed cycle is
+ * retried with exponential backoff that never retries sooner than the
+ * interval; a commit whose desired state does not load is reported and
+ * nothing is sent for it (the account keeps the last good state), and
+ * /readyz turns unready until a cycle succeeds again.
+ *
+ * Logs go to cfg->log, one line each (text or JSON); every line written
+ * during a cycle carries the commit. Secret values are never logged.
+ * Write-only values with no record are a warning each time their set
+ * changes (sent only with sync_secrets); a ref that moved to a commit not
+ * descending from the last applied one is a warning naming both.
+ */
+#ifndef SIPSYNC_AGENT_H
+#define SIPSYNC_AGENT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "reconcile/git/gitsrc.h"
+#include "schema/load.h"
+
+struct agent_config {
+	struct gitsrc_opts git;		 /* url, ref, path, cache_root (the
+					    state dir), token, ssh_key,
+					    known_hosts */
+	const char *git_token_file;	 /* overrides git.token; re-read on
+					    SIGHUP */
+	const char *webhook_secret_file; /* re-read on SIGHUP; NULL: every
+					    webhook is refused */
+	const char *api_url;
+	bool allow_insecure_http; /* http:// API URL to a non-loopback host */
+	const char *ca_cert;
+	const char *api_key;	  /* used when api_key_file is NULL */
+	const char *api_key_file; /* re-read on SIGHUP */
+	const char *state_dir;	  /* fingerprints of write-only values */
+	long interval_ms;	  /* between cycles; 0 = back to back */
+	bool apply;		  /* false: detect mode (plan only) */
+	bool sync_secrets;	  /* apply mode: send write-only values with
+				     no record (then recorded, so once) */
+	const char *listen;	  /* HTTP endpoint, NULL: none */
+	bool once;		  /* run one cycle, then return */
+	unsigned long max_cycles; /* stop after this many cycles; 0: never */
+	struct load_opts load;
+	bool log_json;
+	int verbosity; /* < 0: errors and warnings only */
+	FILE *log;     /* stderr normally */
+};
+
+/* Runs the agent until a stop signal (agent_signal(SIGTERM/SIGINT)),
+ * max_cycles, or after one cycle with once. Returns 0 on a clean stop (with
+ * once: when the cycle succeeded), -1 when it cannot start (a secret file
+ * unreadable, --listen unavailable, the cache unusable; logged) or, with
+ * once, when the cycle failed. */
+int agent_run(const struct agent_config *cfg);
+
+/* To be called from a signal handler (async-signal-safe): SIGTERM and
+ * SIGINT stop the agent after the current step (a fetch in progress is
+ * abandoned at once), SIGHUP re-reads the secret files (regular files
+ * only; a FIFO is refused). Does nothing when no agent is running. */
+void agent_signal(int sig);
+
+/* Parses an interval: "90" or "90s" seconds, "5m", "1h", "250ms"; also
+ * combinations such as "1h30m". Returns 0 and *ms, or -1 when malformed or
+ * larger than a week. */
+int agent_parse_duration(const char *s, long *ms);
+
+#endif

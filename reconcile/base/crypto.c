@@ -1,0 +1,57 @@
+#include "reconcile/base/crypto.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+static void to_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int crypto_hmac_sha256_hex(const void *key, size_t key_len, const void *data,
+			   size_t data_len, char out[CRYPTO_SHA256_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	if (key_len > 0x7fffffff)
+		return -1;
+	if (!HMAC(EVP_sha256(), key, (int)key_len, data, data_len, md, &md_len))
+		return -1;
+	to_hex(md, md_len, out);
+	return 0;
+}
+
+int crypto_sha256_hex(const void *data, size_t len,
+		      char out[CRYPTO_SHA256_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	if (!EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL))
+		return -1;
+	to_hex(md, md_len, out);
+	return 0;
+}
+
+bool crypto_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return false;
+	return CRYPTO_memcmp(a, b, la) == 0;
+}
+
+int crypto_random(void *buf, size_t len)
+{
+	if (len > 0x7fffffff)
+		return -1;
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+}

@@ -1,0 +1,50 @@
+#include "reconcile/base/str.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *str_vprintf(const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return NULL;
+	char *s = malloc((size_t)n + 1);
+	if (s)
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+char *str_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = str_vprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+char *str_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+void str_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+	if (!v)
+		return;
+	while (n--)
+		*v++ = 0;
+}
+
+void str_wipe_free(char *s)
+{
+	if (!s)
+		return;
+	str_wipe(s, strlen(s));
+	free(s);
+}

@@ -1,0 +1,502 @@
+#include "reconcile/core/render.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_RED "\033[31m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RESET "\033[0m"
+
+/* A growing string; on allocation failure it stays failed and yields NULL. */
+struct buf {
+	char *s;
+	size_t len, cap;
+	bool failed;
+};
+
+static void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	if (b->failed)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if (b->len + (size_t)n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 256);
+		while (cap < b->len + (size_t)n + 1)
+			cap *= 2;
+		char *s = realloc(b->s, cap);
+		if (!s) {
+			b->failed = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static char *buf_take(struct buf *b)
+{
+	if (b->failed || !b->s) {
+		free(b->s);
+		return b->failed ? NULL : strdup("");
+	}
+	return b->s;
+}
+
+/* ---- escaping ---------------------------------------------------------- */
+
+/* Bytes of one escaped character of s into out (at least 7 bytes), or 0
+ * when s[0] is printed as is. *used is how many input bytes it takes. */
+static size_t escape_one(const unsigned char *s, char *out, size_t *used)
+{
+	*used = 1;
+	if (s[0] == '\n' || s[0] == '\r' || s[0] == '\t') {
+		out[0] = '\\';
+		out[1] = s[0] == '\n' ? 'n' : s[0] == '\r' ? 'r' : 't';
+		return 2;
+	}
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return (size_t)snprintf(out, 7, "\\x%02x", s[0]);
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		/* C1 controls (U+0080..U+009F): CSI and friends */
+		*used = 2;
+		return (size_t)snprintf(out, 7, "\\u%04x", s[1]);
+	}
+	return 0;
+}
+
+char *render_escape(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = 0, used;
+	char tmp[8];
+	for (const unsigned char *c = (const unsigned char *)s; *c; c += used) {
+		size_t e = escape_one(c, tmp, &used);
+		n += e ? e : 1;
+	}
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c += used) {
+		size_t e = escape_one(c, tmp, &used);
+		if (e) {
+			memcpy(o, tmp, e);
+			o += e;
+		} else {
+			*o++ = (char)*c;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Appends s with its control characters escaped (live data may hold
+ * anything: a newline must not fake a plan line). */
+static void buf_puts_esc(struct buf *b, const char *s)
+{
+	char *e = render_escape(s ? s : "");
+	if (!e)
+		b->failed = true;
+	else
+		buf_printf(b, "%s", e);
+	free(e);
+}
+
+/* ---- text ------------------------------------------------------------------
+ */
+
+char *render_summary(const struct plan *p)
+{
+	struct buf b = {0};
+	if (!plan_has_changes(p))
+		buf_printf(&b, "No changes. The live SIP configuration matches "
+			       "the desired state.");
+	else
+		buf_printf(&b,
+			   "Plan: %zu to create, %zu to update, %zu to delete.",
+			   p->creates, p->updates, p->deletes);
+	return buf_take(&b);
+}
+
+static const char *marker(enum plan_action a)
+{
+	return a == PLAN_CREATE ? "+" : a == PLAN_DELETE ? "-" : "~";
+}
+
+static const char *action_color(enum plan_action a)
+{
+	return a == PLAN_CREATE ? C_GREEN : a == PLAN_DELETE ? C_RED : C_YELLOW;
+}
+
+static const char *op_color(enum plan_op op)
+{
+	return op == PLAN_OP_ADD      ? C_GREEN
+	       : op == PLAN_OP_REMOVE ? C_RED
+				      : C_YELLOW;
+}
+
+static void text_change(struct buf *b, const struct plan_change *c,
+			const char *indent, bool color)
+{
+	buf_printf(b, "%s%s", indent, color ? op_color(c->op) : "");
+	buf_puts_esc(b, c->text);
+	buf_printf(b, "%s\n", color ? C_RESET : "");
+}
+
+/* allowedCidrRanges changes are grouped under one heading. */
+static void text_changes(struct buf *b, const struct plan_item *it, bool color)
+{
+	bool in_cidrs = false;
+	for (size_t i = 0; i < it->n_changes; i++) {
+		const struct plan_change *c = &it->changes[i];
+		bool cidr = strcmp(c->field, "allowedCidrRanges") == 0 &&
+			    (c->op == PLAN_OP_ADD || c->op == PLAN_OP_REMOVE);
+		if (cidr && !in_cidrs)
+			buf_printf(b, "    allowedCidrRanges:\n");
+		in_cidrs = cidr;
+		text_change(b, c, cidr ? "      " : "    ", color);
+	}
+}
+
+static void text_item(struct buf *b, const struct plan_item *it, bool color)
+{
+	const char *m = marker(it->action);
+	if (color)
+		buf_printf(b, "%s%s" C_RESET " ", action_color(it->action), m);
+	else
+		buf_printf(b, "%s ", m);
+	buf_puts_esc(b, it->title);
+	if (it->reason)
+		buf_printf(b, "  [%s]", it->reason);
+	bool inline_one =
+	    it->resource == PLAN_REGISTRATION && it->n_changes == 1;
+	if (inline_one) {
+		buf_printf(b, ": ");
+		buf_puts_esc(b, it->changes[0].text);
+		buf_printf(b, "\n");
+		return;
+	}
+	buf_printf(b, "\n");
+	text_changes(b, it, color);
+}
+
+static bool has_unknown_note(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_notes; i++)
+		if (strstr(p->notes[i].text, "unknown (write-only)"))
+			return true;
+	return false;
+}
+
+static void text_notes(struct buf *b, const struct plan *p, bool color)
+{
+	if (!p->n_notes)
+		return;
+	buf_printf(b, "%sNotes:%s\n", color ? C_BOLD : "",
+		   color ? C_RESET : "");
+	for (size_t i = 0; i < p->n_notes; i++) {
+		const struct plan_note *n = &p->notes[i];
+		buf_printf(b, "  ");
+		buf_puts_esc(b, n->subject);
+		buf_printf(b, ": %s%s", n->field ? n->field : "",
+			   n->field ? ": " : "");
+		buf_puts_esc(b, n->text);
+		buf_printf(b, "\n");
+	}
+	if (has_unknown_note(p))
+		buf_printf(
+		    b, "  (a write-only value with no record is not compared; "
+		       "apply --sync-secrets sends it)\n");
+	buf_printf(b, "\n");
+}
+
+char *render_text(const struct plan *p, bool color)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < p->n_items; i++)
+		text_item(&b, &p->items[i], color);
+	if (p->n_items)
+		buf_printf(&b, "\n");
+	text_notes(&b, p, color);
+	char *sum = render_summary(p);
+	if (!sum)
+		b.failed = true;
+	else if (color)
+		buf_printf(&b, C_BOLD "%s" C_RESET "\n", sum);
+	else
+		buf_printf(&b, "%s\n", sum);
+	free(sum);
+	return buf_take(&b);
+}
+
+/* ---- JSON ------------------------------------------------------------------
+ */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static const char *action_name(enum plan_action a)
+{
+	return a == PLAN_CREATE	  ? "create"
+	       : a == PLAN_DELETE ? "delete"
+				  : "update";
+}
+
+static const char *op_name(enum plan_op op)
+{
+	switch (op) {
+	case PLAN_OP_SET:
+		return "set";
+	case PLAN_OP_ADD:
+		return "add";
+	case PLAN_OP_REMOVE:
+		return "remove";
+	case PLAN_OP_MOVE:
+		return "move";
+	case PLAN_OP_SENSITIVE:
+		return "sensitive";
+	}
+	return "set";
+}
+
+/* A value stored as JSON text, back as a JSON value. */
+static json_t *json_value(const char *text)
+{
+	if (!text)
+		return NULL;
+	return json_loads(text, JSON_DECODE_ANY, NULL);
+}
+
+static json_t *json_change(const struct plan_change *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "op", json_string(op_name(c->op)));
+	json_object_set_new(o, "field", json_string(c->field));
+	json_object_set_new(o, "text", json_string(c->text));
+	if (c->agent_id)
+		json_object_set_new(o, "agentId", json_string(c->agent_id));
+	json_t *old = json_value(c->old_json), *nw = json_value(c->new_json);
+	if (old)
+		json_object_set_new(o, "old", old);
+	if (nw)
+		json_object_set_new(o, "new", nw);
+	if (c->index >= 0)
+		json_object_set_new(o, "index", json_integer(c->index));
+	if (c->from_index >= 0)
+		json_object_set_new(o, "from", json_integer(c->from_index));
+	return o;
+}
+
+static json_t *json_item(const struct plan_item *it)
+{
+	json_t *o = json_object(), *fields = json_array();
+	json_object_set_new(o, "action", json_string(action_name(it->action)));
+	json_object_set_new(
+	    o, "resource",
+	    json_string(it->resource == PLAN_SIP ? "sip" : "registration"));
+	json_object_set_new(o, "key", json_string(it->key));
+	json_object_set_new(o, "id", str_or_null(it->id));
+	json_object_set_new(o, "title", json_string(it->title));
+	json_object_set_new(o, "reason", str_or_null(it->reason));
+	for (size_t i = 0; i < it->n_changes; i++)
+		json_array_append_new(fields, json_change(&it->changes[i]));
+	json_object_set_new(o, "fields", fields);
+	return o;
+}
+
+static json_t *json_request(const struct plan_item *it)
+{
+	json_t *o = json_object(), *secrets = json_array();
+	json_object_set_new(o, "method",
+			    json_string(request_method_name(it->method)));
+	json_object_set_new(o, "path", json_string(it->path));
+	json_t *body = json_value(it->body_redacted);
+	json_object_set_new(o, "body", body ? body : json_null());
+	if (it->create_key)
+		json_object_set_new(o, "create_key",
+				    json_string(it->create_key));
+	for (size_t i = 0; i < it->n_secrets; i++)
+		json_array_append_new(
+		    secrets,
+		    json_pack("{s:s,s:s}", "key", it->secrets[i].key,
+			      "fingerprint", it->secrets[i].fingerprint));
+	json_object_set_new(o, "secrets", secrets);
+	return o;
+}
+
+static json_t *json_notes(const struct plan *p)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->n_notes; i++)
+		json_array_append_new(a,
+				      json_pack("{s:s,s:o,s:s}", "subject",
+						p->notes[i].subject, "field",
+						str_or_null(p->notes[i].field),
+						"text", p->notes[i].text));
+	return a;
+}
+
+static json_t *json_plan(const struct plan *p)
+{
+	json_t *root = json_object(), *changes = json_array(),
+	       *reqs = json_array();
+	json_object_set_new(root, "format_version",
+			    json_integer(p->format_version));
+	json_object_set_new(root, "sipsync_version",
+			    json_string(SIPSYNC_VERSION));
+	json_object_set_new(root, "source",
+			    json_pack("{s:o,s:o,s:o,s:o}", "repo",
+				      str_or_null(p->source.repo), "ref",
+				      str_or_null(p->source.ref), "commit",
+				      str_or_null(p->source.commit), "path",
+				      str_or_null(p->source.path)));
+	json_object_set_new(root, "live",
+			    json_pack("{s:s,s:s}", "domain", p->live_domain,
+				      "fingerprint", p->live_fingerprint));
+	json_object_set_new(
+	    root, "options",
+	    json_pack("{s:b}", "sync_secrets", p->sync_secrets));
+	json_object_set_new(
+	    root, "summary",
+	    json_pack("{s:I,s:I,s:I,s:I,s:b}", "create", (json_int_t)p->creates,
+		      "update", (json_int_t)p->updates, "delete",
+		      (json_int_t)p->deletes, "notes", (json_int_t)p->n_notes,
+		      "changes", plan_has_changes(p)));
+	for (size_t i = 0; i < p->n_items; i++) {
+		json_array_append_new(changes, json_item(&p->items[i]));
+		json_array_append_new(reqs, json_request(&p->items[i]));
+	}
+	json_object_set_new(root, "changes", changes);
+	json_object_set_new(root, "notes", json_notes(p));
+	json_object_set_new(root, "requests", reqs);
+	return root;
+}
+
+char *render_json(const struct plan *p)
+{
+	json_t *root = json_plan(p);
+	char *text =
+	    root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *out = realloc(text, n + 2);
+	if (!out) {
+		free(text);
+		return NULL;
+	}
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	return out;
+}
+
+/* ---- markdown ---------------------------------------------------------------
+ */
+
+static void md_head(struct buf *b, const struct plan *p)
+{
+	char *sum = render_summary(p);
+	buf_printf(b, "### sipsync plan for `%s`\n\n**%s**", p->live_domain,
+		   sum ? sum : "");
+	free(sum);
+	if (p->n_notes)
+		buf_printf(b, " (%zu note%s)", p->n_notes,
+			   p->n_notes == 1 ? "" : "s");
+	buf_printf(b, "\n\n");
+	if (p->source.path || p->source.commit) {
+		buf_printf(b, "Source: `%s`",
+			   p->source.path ? p->source.path : ".");
+		if (p->source.commit)
+			buf_printf(b, " at `%.12s`", p->source.commit);
+		buf_printf(b, "\n\n");
+	}
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Backticks enough to fence text: one more than its longest run (live
+ * data could otherwise close the block and write markdown), at least 4. */
+static size_t fence_len(const char *text)
+{
+	size_t best = 3, run = 0;
+	for (; *text; text++) {
+		run = *text == '`' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best + 1;
+}
+
+static void buf_fence(struct buf *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "`");
+}
+
+char *render_markdown(const struct plan *p, size_t limit)
+{
+	static const char open[] = "<details><summary>Details</summary>\n\n";
+	static const char close[] = "\n</details>\n";
+	static const char cut[] =
+	    "\u2026 truncated: %zu more lines not shown; run "
+	    "`sipsync plan` to see the whole plan\n";
+	struct buf b = {0};
+	char *text = render_text(p, false);
+	if (!limit)
+		limit = RENDER_MARKDOWN_LIMIT;
+	md_head(&b, p);
+	if (!text || b.failed) {
+		free(text);
+		free(b.s);
+		return NULL;
+	}
+	size_t fence = fence_len(text);
+	size_t frame = sizeof(open) + sizeof(close) + sizeof(cut) + 32 +
+		       2 * fence + sizeof("diff\n\n");
+	size_t room = limit > b.len + frame ? limit - b.len - frame : 0;
+	size_t keep = strlen(text);
+	if (keep > room) {
+		keep = room;
+		while (keep > 0 && text[keep - 1] != '\n')
+			keep--;
+	}
+	buf_printf(&b, "%s", open);
+	buf_fence(&b, fence);
+	buf_printf(&b, "diff\n%.*s", (int)keep, text);
+	if (keep < strlen(text))
+		buf_printf(&b, cut, count_lines(text + keep));
+	buf_fence(&b, fence);
+	buf_printf(&b, "\n%s", close);
+	free(text);
+	return buf_take(&b);
+}
