@@ -38,6 +38,7 @@ done
 # (test_api links libmicrohttpd itself, for its fake server)
 forbid "$UNIT_DIR/test_api" libgit2 libyaml
 forbid "$UNIT_DIR/test_gitsrc" libcurl libmicrohttpd libyaml
+forbid "$UNIT_DIR/test_known_hosts" "${io[@]}" libjansson libpcre2
 forbid "$UNIT_DIR/test_state" libgit2 libmicrohttpd libyaml
 forbid "$SIPSYNC_SIM" libcurl libgit2 libyaml libpcre2
 
@@ -60,6 +61,15 @@ includes reconcile/api "reconcile/(git|agent)/|$engine|schema/|yaml|git2|microht
 includes reconcile/git "reconcile/(api|agent)/|$engine|schema/|yaml|curl/|microhttpd" "api, schema, engine or agent"
 includes reconcile "reconcile/(agent|git)/|schema/|yaml|git2|microhttpd|curl/" "agent, git, schema or an I/O library"
 includes cmd/sipsync-sim "reconcile/(core|api|git|agent)/|$engine|schema/" "more than base"
+
+# the git folder's private header stays in the folder
+hits=$(grep -rlE '^#include "reconcile/git/gitsrc_int\.h"' "$SRC_DIR" \
+  --include='*.[ch]' | grep -v "^$SRC_DIR/reconcile/git/" || true)
+if [ -n "$hits" ]; then
+  echo "layers: reconcile/git/gitsrc_int.h included outside reconcile/git/:" >&2
+  sed "s#^$SRC_DIR/##" <<<"$hits" >&2
+  fail=1
+fi
 
 [ $fail = 0 ] && echo "layers: ok"
 exit $fail
