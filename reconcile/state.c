@@ -177,30 +177,6 @@ const char *state_path(const struct state_file *s)
 	return s->path;
 }
 
-/* mkdir -p with mode 0700 for every directory created. */
-static int make_dirs(const char *dir)
-{
-	char *p = strdup(dir);
-	int rc = -1;
-	if (!p)
-		return -1;
-	for (char *c = p + 1;; c++) {
-		if (*c != '/' && *c != '\0')
-			continue;
-		char saved = *c;
-		*c = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			goto out;
-		*c = saved;
-		if (!saved)
-			break;
-	}
-	rc = 0;
-out:
-	free(p);
-	return rc;
-}
-
 static int dump_one(void *ctx, const char *key, const char *fp_hex)
 {
 	return json_object_set_new(ctx, key, json_string(fp_hex)) == 0 ? 0 : -1;
@@ -227,7 +203,7 @@ int state_save(struct state_file *s, struct diag_list *d)
 	char *text = NULL;
 	int rc = -1;
 
-	if (make_dirs(s->dir) < 0) {
+	if (file_mkdirs(s->dir, 0700) < 0) {
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "%s: cannot create directory: %s", s->path,
 			 strerror(errno));

@@ -16,6 +16,7 @@
 #include <git2.h>
 
 #include "reconcile/base/crypto.h"
+#include "reconcile/base/file.h"
 #include "reconcile/base/str.h"
 
 /* Refuse absurd blobs before copying them (same limit as local files). */
@@ -59,24 +60,6 @@ void gitsrc_git_message(const struct gitsrc *g, char *buf, size_t size)
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '.'))
 		buf[--n] = '\0';
 }
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -1;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 /* user@host:path (scp style) or ssh://[user@]host[:port]/path: remember
  * host and port for the known_hosts check. */
 static void parse_ssh_target(struct gitsrc *g)
@@ -159,7 +142,7 @@ static int open_cache(struct gitsrc *g, const char *root,
 			 g->shown_url, dir, msg);
 		return -1;
 	}
-	if (mkdir_p(dir, 0700) != 0) {
+	if (file_mkdirs(dir, 0700) != 0) {
 		diag_add(diags, DIAG_ERROR, NULL, NULL,
 			 "git: %s: cannot create cache %s: %s", g->shown_url,
 			 dir, strerror(errno));
