@@ -62,14 +62,21 @@ includes reconcile/git "reconcile/(api|agent)/|$engine|schema/|yaml|curl/|microh
 includes reconcile "reconcile/(agent|git)/|schema/|yaml|git2|microhttpd|curl/" "agent, git, schema or an I/O library"
 includes cmd/sipsync-sim "reconcile/(core|api|git|agent)/|$engine|schema/" "more than base"
 
-# the git folder's private header stays in the folder
-hits=$(grep -rlE '^#include "reconcile/git/gitsrc_int\.h"' "$SRC_DIR" \
-  --include='*.[ch]' | grep -v "^$SRC_DIR/reconcile/git/" || true)
-if [ -n "$hits" ]; then
-  echo "layers: reconcile/git/gitsrc_int.h included outside reconcile/git/:" >&2
-  sed "s#^$SRC_DIR/##" <<<"$hits" >&2
-  fail=1
-fi
+# private headers stay with their files: private HEADER GLOB (the files
+# that may include it, relative to SRC_DIR)
+private() {
+  local header=$1 allowed=$2 hits
+  hits=$(grep -rlF "#include \"$header\"" "$SRC_DIR"/cmd "$SRC_DIR"/reconcile \
+    "$SRC_DIR"/schema "$SRC_DIR"/tests --include='*.[ch]' |
+    sed "s#^$SRC_DIR/##" | grep -v "^$allowed" || true)
+  if [ -n "$hits" ]; then
+    echo "layers: $header included outside $allowed:" >&2
+    echo "$hits" >&2
+    fail=1
+  fi
+}
+private reconcile/git/gitsrc_int.h 'reconcile/git/'
+private schema/load_int.h 'schema/load'
 
 [ $fail = 0 ] && echo "layers: ok"
 exit $fail
