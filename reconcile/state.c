@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+
+#include "reconcile/base/file.h"
 
 #define STATE_VERSION 1
 
@@ -176,53 +177,6 @@ const char *state_path(const struct state_file *s)
 	return s->path;
 }
 
-/* mkdir -p with mode 0700 for every directory created. */
-static int make_dirs(const char *dir)
-{
-	char *p = strdup(dir);
-	int rc = -1;
-	if (!p)
-		return -1;
-	for (char *c = p + 1;; c++) {
-		if (*c != '/' && *c != '\0')
-			continue;
-		char saved = *c;
-		*c = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			goto out;
-		*c = saved;
-		if (!saved)
-			break;
-	}
-	rc = 0;
-out:
-	free(p);
-	return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static void fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 static int dump_one(void *ctx, const char *key, const char *fp_hex)
 {
 	return json_object_set_new(ctx, key, json_string(fp_hex)) == 0 ? 0 : -1;
@@ -246,46 +200,33 @@ static char *state_dump(const struct state_file *s)
 
 int state_save(struct state_file *s, struct diag_list *d)
 {
-	char *tmp = NULL, *text = NULL;
-	int fd = -1, rc = -1;
-	const char *what = "cannot create directory";
+	char *text = NULL;
+	int rc = -1;
 
-	if (make_dirs(s->dir) < 0)
-		goto fail;
-	what = "out of memory";
-	tmp = join_path(s->dir, ".sipsync-state", ".XXXXXX");
-	text = state_dump(s);
-	if (!tmp || !text)
-		goto fail;
-	what = "cannot write state file";
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(tmp);
-		tmp = NULL;
-		goto fail;
+	if (file_mkdirs(s->dir, 0700) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s: cannot create directory: %s", s->path,
+			 strerror(errno));
+		return -1;
 	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, strlen(text)) < 0 ||
-	    write_all(fd, "\n", 1) < 0 || fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
+	if (!(text = state_dump(s))) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "%s: out of memory",
+			 s->path);
+		return -1;
 	}
-	fd = -1;
-	if (rename(tmp, s->path) != 0)
-		goto fail;
-	fsync_dir(s->dir);
-	rc = 0;
-	goto out;
-fail:
-	diag_add(d, DIAG_ERROR, NULL, NULL, "%s: %s: %s", s->path, what,
-		 strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	if (tmp)
-		unlink(tmp);
+	/* the file ends with a newline, as it always has */
+	size_t len = strlen(text);
+	char *nl = realloc(text, len + 2);
+	if (!nl) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "%s: out of memory",
+			 s->path);
+		goto out;
+	}
+	text = nl;
+	memcpy(text + len, "\n", 2);
+	/* owner only: the fingerprints are keyed, but still the account's */
+	rc = file_write_atomic(s->path, text, len + 1, 0600, d);
 out:
-	free(tmp);
 	free(text);
 	return rc;
 }

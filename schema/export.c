@@ -10,38 +10,17 @@
 
 #include "reconcile/core/model.h"
 #include "reconcile/core/plan.h"
+#include "reconcile/base/buf.h"
 #include "reconcile/base/format.h"
 
-struct out_buf {
-	char *s;
-	size_t len, cap;
-	int failed;
-};
+/* Bound on the exported text: far above any account, still finite. */
+#define EXPORT_MAX_LEN (256u * 1024 * 1024)
 
+/* libyaml's output callback: 1 written, 0 failed (the buffer is then
+ * empty, and export_yaml gives up). */
 static int write_handler(void *data, unsigned char *buffer, size_t size)
 {
-	struct out_buf *b = data;
-	if (b->len + size + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		while (cap < b->len + size + 1)
-			cap *= 2;
-		char *s = realloc(b->s, cap);
-		if (!s) {
-			b->failed = 1;
-			return 0;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, buffer, size);
-	b->len += size;
-	b->s[b->len] = '\0';
-	return 1;
-}
-
-static void append(struct out_buf *b, const char *text)
-{
-	write_handler(b, (unsigned char *)(uintptr_t)text, strlen(text));
+	return buf_add(data, buffer, size) == 0;
 }
 
 struct em {
@@ -344,50 +323,46 @@ static void emit_document(struct em *m, const struct live_state *live,
 	emit(m, &ev, yaml_stream_end_event_initialize(&ev));
 }
 
-static void header(struct out_buf *b, const struct live_state *live, char **env,
-		   const size_t *order, const bool *skip)
+/* The comment block above the document: which variables to set. 0 or -1. */
+static int header(struct buf *b, const struct live_state *live, char **env,
+		  const size_t *order, const bool *skip)
 {
-	char line[512];
-	snprintf(line, sizeof(line),
-		 "# The live SIP configuration of %s, exported by sipsync.\n"
-		 "# Secret values are never exported. Set these environment "
-		 "variables\n"
-		 "# to the real values before plan/apply (passwords are "
-		 "write-only):\n",
-		 live->sip.domain ? live->sip.domain : "(unknown domain)");
-	append(b, line);
-	for (size_t i = 0; i < live->sip.fallback.n_secrets &&
+	int rc = buf_addf(
+	    b,
+	    "# The live SIP configuration of %s, exported by sipsync.\n"
+	    "# Secret values are never exported. Set these environment "
+	    "variables\n"
+	    "# to the real values before plan/apply (passwords are "
+	    "write-only):\n",
+	    live->sip.domain ? live->sip.domain : "(unknown domain)");
+	for (size_t i = 0; rc == 0 && i < live->sip.fallback.n_secrets &&
 			   live->sip.fallback_state == FIELD_SET;
-	     i++) {
-		snprintf(line, sizeof(line),
-			 "#   SIPSYNC_FALLBACK_SECRET_%zu  "
-			 "fallbackHandler.secrets[%zu]\n",
-			 i + 1, i);
-		append(b, line);
-	}
-	for (size_t k = 0; k < live->n_regs; k++) {
+	     i++)
+		rc = buf_addf(b,
+			      "#   SIPSYNC_FALLBACK_SECRET_%zu  "
+			      "fallbackHandler.secrets[%zu]\n",
+			      i + 1, i);
+	for (size_t k = 0; rc == 0 && k < live->n_regs; k++) {
 		size_t i = order[k];
 		const struct registration *r = &live->regs[i];
+		const char *user = r->username ? r->username : "";
+		const char *proxy = r->proxy ? r->proxy : "";
 		if (skip[i])
-			snprintf(line, sizeof(line),
-				 "#   (registration %s of %s@%s is a "
-				 "duplicate; not exported): plan deletes it, "
-				 "keeping the oldest\n",
-				 r->id ? r->id : "?",
-				 r->username ? r->username : "",
-				 r->proxy ? r->proxy : "");
+			rc = buf_addf(b,
+				      "#   (registration %s of %s@%s is a "
+				      "duplicate; not exported): plan deletes "
+				      "it, keeping the oldest\n",
+				      r->id ? r->id : "?", user, proxy);
 		else
-			snprintf(line, sizeof(line),
-				 "#   %s  password of %s@%s\n", env[i],
-				 r->username ? r->username : "",
-				 r->proxy ? r->proxy : "");
-		append(b, line);
+			rc = buf_addf(b, "#   %s  password of %s@%s\n", env[i],
+				      user, proxy);
 	}
+	return rc;
 }
 
 int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
 {
-	struct out_buf b = {0};
+	struct buf b;
 	struct em m = {0};
 	char **env = calloc(live->n_regs + 1, sizeof(*env));
 	bool *skip = calloc(live->n_regs + 1, sizeof(*skip));
@@ -395,6 +370,7 @@ int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
 	size_t n_env = 0;
 	int rc = -1;
 	*out = NULL;
+	buf_init(&b, EXPORT_MAX_LEN);
 	if (!env || !skip || !order || export_order(live, order, skip))
 		goto out;
 	for (size_t k = 0; k < live->n_regs; k++) {
@@ -406,18 +382,16 @@ int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
 			goto out;
 		n_env++;
 	}
-	header(&b, live, env, order, skip);
-	if (!yaml_emitter_initialize(&m.e))
+	if (header(&b, live, env, order, skip) != 0 ||
+	    !yaml_emitter_initialize(&m.e))
 		goto out;
 	yaml_emitter_set_output(&m.e, write_handler, &b);
 	yaml_emitter_set_unicode(&m.e, 1);
 	yaml_emitter_set_width(&m.e, 100);
 	emit_document(&m, live, env, order, skip);
 	yaml_emitter_delete(&m.e);
-	if (m.failed || b.failed)
+	if (m.failed || !(*out = buf_take(&b, NULL)))
 		goto out;
-	*out = b.s;
-	b.s = NULL;
 	rc = 0;
 out:
 	if (rc != 0)
@@ -428,7 +402,7 @@ out:
 	free(env);
 	free(skip);
 	free(order);
-	free(b.s);
+	buf_free(&b);
 	(void)n_env;
 	return rc;
 }

@@ -9,18 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reconcile/base/file.h"
+
 /* Refuse absurd inputs before reading them into memory. */
 #define SOURCE_MAX_FILE_SIZE (16u * 1024 * 1024)
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
 
 static int read_file(struct source *src, const char *path,
 		     struct diag_list *diags)
@@ -56,7 +48,7 @@ static int read_file(struct source *src, const char *path,
 			 path, buf ? strerror(errno) : "out of memory");
 		goto out;
 	}
-	base = dir_of(path);
+	base = file_dirname(path);
 	if (!base || source_add(src, path, base, buf, size) != 0) {
 		diag_add(diags, DIAG_ERROR, NULL, NULL, "%s: out of memory",
 			 path);

@@ -41,6 +41,39 @@ int crypto_sha256_hex(const void *data, size_t len,
 	return 0;
 }
 
+int crypto_hmac_sha1(const void *key, size_t key_len, const void *data,
+		     size_t data_len, unsigned char out[CRYPTO_SHA1_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	if (key_len > 0x7fffffff)
+		return -1;
+	if (!HMAC(EVP_sha1(), key, (int)key_len, data, data_len, md, &md_len) ||
+	    md_len != CRYPTO_SHA1_LEN)
+		return -1;
+	memcpy(out, md, CRYPTO_SHA1_LEN);
+	return 0;
+}
+
+int crypto_base64_decode(const char *in, size_t in_len, unsigned char *out,
+			 size_t out_size, size_t *out_len)
+{
+	if (in_len == 0 || in_len % 4 != 0 || in_len / 4 * 3 > out_size ||
+	    in_len > 0x7fffffff)
+		return -1;
+	int n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)in_len);
+	if (n < 0)
+		return -1;
+	/* EVP_DecodeBlock counts the padding as zero bytes */
+	size_t len = (size_t)n;
+	if (in[in_len - 1] == '=')
+		len--;
+	if (in[in_len - 2] == '=')
+		len--;
+	*out_len = len;
+	return 0;
+}
+
 bool crypto_equal(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

@@ -20,6 +20,19 @@ int crypto_hmac_sha256_hex(const void *key, size_t key_len, const void *data,
 int crypto_sha256_hex(const void *data, size_t len,
 		      char out[CRYPTO_SHA256_HEX_LEN + 1]);
 
+#define CRYPTO_SHA1_LEN 20
+
+/* HMAC-SHA1(key, data) into out (raw bytes), for OpenSSH's hashed
+ * known_hosts names. Returns 0, or -1 on failure. */
+int crypto_hmac_sha1(const void *key, size_t key_len, const void *data,
+		     size_t data_len, unsigned char out[CRYPTO_SHA1_LEN]);
+
+/* Decodes standard base64 (in_len a multiple of 4, '=' padding) into out
+ * (out_size bytes). Returns 0 and *out_len, or -1 when in is empty,
+ * malformed or does not fit. */
+int crypto_base64_decode(const char *in, size_t in_len, unsigned char *out,
+			 size_t out_size, size_t *out_len);
+
 /* Constant-time comparison of two strings (length leaks, content not). */
 bool crypto_equal(const char *a, const char *b);
 

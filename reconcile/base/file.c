@@ -103,8 +103,7 @@ int file_read(char **out, size_t *len, const char *path, size_t limit,
 	return rc;
 }
 
-/* The directory part of path ("." when there is none). */
-static char *dir_of(const char *path)
+char *file_dirname(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash)
@@ -112,6 +111,30 @@ static char *dir_of(const char *path)
 	if (slash == path)
 		return strdup("/");
 	return strndup(path, (size_t)(slash - path));
+}
+
+int file_mkdirs(const char *dir, mode_t mode)
+{
+	char *p = strdup(dir);
+	int rc = -1;
+	if (!p)
+		return -1;
+	/* each prefix ending at a slash, then the whole path */
+	for (char *c = p + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		char saved = *c;
+		*c = '\0';
+		if (mkdir(p, mode) != 0 && errno != EEXIST)
+			goto out;
+		*c = saved;
+		if (!saved)
+			break;
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
 }
 
 static int fsync_dir(const char *dir, struct diag_list *d)
@@ -131,7 +154,7 @@ static int fsync_dir(const char *dir, struct diag_list *d)
 int file_write_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode, struct diag_list *d)
 {
-	char *dir = dir_of(path), *tmp = NULL;
+	char *dir = file_dirname(path), *tmp = NULL;
 	size_t n = strlen(path) + sizeof(".tmp.XXXXXX");
 	int fd = -1, rc = -1;
 

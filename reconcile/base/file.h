@@ -25,6 +25,14 @@ int file_read(char **out, size_t *len, const char *path, size_t limit,
 int file_write_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode, struct diag_list *d);
 
+/* Creates dir and every missing parent with mode (mkdir -p; existing ones
+ * are left as they are). 0, or -1 with errno set. */
+int file_mkdirs(const char *dir, mode_t mode);
+
+/* The directory part of path: "." when it has none, "/" for "/name".
+ * Caller frees; NULL when out of memory. */
+char *file_dirname(const char *path);
+
 /* Writes all len bytes to fd (retrying short writes and EINTR). 0, or -1
  * with errno set. */
 int file_write_all(int fd, const void *data, size_t len);

@@ -132,14 +132,6 @@ bool gitsrc_ref_pins(const char *ref, const char *commit);
  * ssh:// user name such as git@). Caller frees. */
 char *gitsrc_display_url(const char *url);
 
-/* Checks a host key against a known_hosts file (plain "host,host" and
- * "[host]:port" patterns, and hashed |1|salt|hash entries). key is the raw
- * public key blob (as in the base64 field). Returns 1 when listed with that
- * key, 0 when the host is unknown or listed with another key, -1 when the
- * file cannot be read. */
-int gitsrc_known_hosts_check(const char *file, const char *host, int port,
-			     const unsigned char *key, size_t key_len);
-
 /* The version of the libgit2 sipsync runs with ("1.5.1"), for `sipsync
  * version`. Static storage. */
 const char *gitsrc_libgit2_version(void);

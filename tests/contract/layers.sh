@@ -38,6 +38,7 @@ done
 # (test_api links libmicrohttpd itself, for its fake server)
 forbid "$UNIT_DIR/test_api" libgit2 libyaml
 forbid "$UNIT_DIR/test_gitsrc" libcurl libmicrohttpd libyaml
+forbid "$UNIT_DIR/test_known_hosts" "${io[@]}" libjansson libpcre2
 forbid "$UNIT_DIR/test_state" libgit2 libmicrohttpd libyaml
 forbid "$SIPSYNC_SIM" libcurl libgit2 libyaml libpcre2
 
@@ -60,6 +61,22 @@ includes reconcile/api "reconcile/(git|agent)/|$engine|schema/|yaml|git2|microht
 includes reconcile/git "reconcile/(api|agent)/|$engine|schema/|yaml|curl/|microhttpd" "api, schema, engine or agent"
 includes reconcile "reconcile/(agent|git)/|schema/|yaml|git2|microhttpd|curl/" "agent, git, schema or an I/O library"
 includes cmd/sipsync-sim "reconcile/(core|api|git|agent)/|$engine|schema/" "more than base"
+
+# private headers stay with their files: private HEADER GLOB (the files
+# that may include it, relative to SRC_DIR)
+private() {
+  local header=$1 allowed=$2 hits
+  hits=$(grep -rlF "#include \"$header\"" "$SRC_DIR"/cmd "$SRC_DIR"/reconcile \
+    "$SRC_DIR"/schema "$SRC_DIR"/tests --include='*.[ch]' |
+    sed "s#^$SRC_DIR/##" | grep -v "^$allowed" || true)
+  if [ -n "$hits" ]; then
+    echo "layers: $header included outside $allowed:" >&2
+    echo "$hits" >&2
+    fail=1
+  fi
+}
+private reconcile/git/gitsrc_int.h 'reconcile/git/'
+private schema/load_int.h 'schema/load'
 
 [ $fail = 0 ] && echo "layers: ok"
 exit $fail

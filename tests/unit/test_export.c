@@ -173,12 +173,34 @@ static void test_empty_account(void **st)
 	model_sip_release(&ls.sip);
 }
 
+/* A header comment line longer than 512 bytes is written whole: it used to
+ * be cut (and its newline with it), joining it to the next line. */
+static void test_long_header_line_whole(void **st)
+{
+	(void)st;
+	char user[481], want[600];
+	memset(user, 'a', 480);
+	user[480] = '\0';
+	struct live_state *ls = calloc(1, sizeof(*ls));
+	ls->sip.domain = strdup("acme.sip.ultravox.ai");
+	ls->sip.fallback_state = FIELD_NULL;
+	add_reg(ls, "r-1", user, "p.example.com", NULL, NULL);
+	struct diag_list d = {0};
+	char *yaml = NULL;
+	assert_int_equal(export_yaml(ls, &yaml, &d), 0);
+	snprintf(want, sizeof(want), "  password of %s@p.example.com\n", user);
+	assert_non_null(strstr(yaml, want));
+	free(yaml);
+	model_live_free(ls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_empty_account),
 	    cmocka_unit_test(test_stable_order),
+	    cmocka_unit_test(test_long_header_line_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,46 @@ static void test_write_all(void **st)
 	assert_int_equal(file_write_all(-1, "x", 1), -1);
 }
 
+static void test_mkdirs(void **st)
+{
+	struct fx *f = *st;
+	char deep[160], mid[160], plain[160];
+	struct stat sb;
+	snprintf(mid, sizeof(mid), "%s/a", f->dir);
+	snprintf(deep, sizeof(deep), "%s/a/b/", f->dir);
+	snprintf(plain, sizeof(plain), "%s/a/file", f->dir);
+	assert_int_equal(file_mkdirs(deep, 0700), 0);
+	assert_int_equal(stat(deep, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	/* existing directories are fine */
+	assert_int_equal(file_mkdirs(deep, 0700), 0);
+	/* a file in the way of a parent is not */
+	FILE *fp = fopen(plain, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	snprintf(deep, sizeof(deep), "%s/a/file/c", f->dir);
+	assert_int_equal(file_mkdirs(deep, 0700), -1);
+	unlink(plain);
+	snprintf(deep, sizeof(deep), "%s/a/b", f->dir);
+	rmdir(deep);
+	rmdir(mid);
+}
+
+static void test_dirname(void **st)
+{
+	(void)st;
+	const char *cases[][2] = {{"a/b/c.yaml", "a/b"},
+				  {"c.yaml", "."},
+				  {"/c", "/"},
+				  {"/x/y", "/x"}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *d = file_dirname(cases[i][0]);
+		assert_string_equal(d, cases[i][1]);
+		free(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +173,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_failure_names_path,
 					    setup, teardown),
 	    cmocka_unit_test(test_write_all),
+	    cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),
+	    cmocka_unit_test(test_dirname),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* gitsrc: repositories made on the fly with the git command line, read
  * back through the cache (local path and file://), refs, paths, errors,
- * the known_hosts check and URL redaction. */
+ * and URL redaction (known_hosts: test_known_hosts.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,8 +19,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "reconcile/git/gitsrc.h"
 
@@ -322,92 +320,6 @@ static void test_display_url_hides_userinfo(void **state_)
 	s = gitsrc_display_url("/srv/repo");
 	assert_string_equal(s, "/srv/repo");
 	free(s);
-}
-
-static void b64(const unsigned char *in, size_t n, char *out)
-{
-	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-}
-
-static void test_known_hosts(void **state_)
-{
-	(void)state_;
-	const unsigned char key[] =
-	    "\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
-	    "0123456789abcdef0123456789abcdef";
-	const unsigned char other[] =
-	    "\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
-	    "ffffffffffffffffffffffffffffffff";
-	size_t klen = sizeof(key) - 1;
-	char kb[256], ob[256], path[600];
-	b64(key, klen, kb);
-	b64(other, klen, ob);
-
-	/* hashed entry for [hashed.example]:2222 */
-	unsigned char salt[20], mac[20];
-	unsigned int mlen = 0;
-	memset(salt, 7, sizeof(salt));
-	const char *hname = "[hashed.example]:2222";
-	HMAC(EVP_sha1(), salt, sizeof(salt), (const unsigned char *)hname,
-	     strlen(hname), mac, &mlen);
-	char sb[64], mb[64];
-	b64(salt, sizeof(salt), sb);
-	b64(mac, mlen, mb);
-
-	snprintf(path, sizeof(path), "%s/known_hosts", scratch);
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "# comment\n\n");
-	fprintf(fp, "git.example.com,10.0.0.1 ssh-ed25519 %s\n", kb);
-	fprintf(fp, "[port.example]:2200 ssh-ed25519 %s\n", kb);
-	fprintf(fp, "*.wild.example,!bad.wild.example ssh-ed25519 %s\n", kb);
-	fprintf(fp, "|1|%s|%s ssh-ed25519 %s\n", sb, mb, kb);
-	fprintf(fp, "revoked.example ssh-ed25519 %s\n", kb);
-	fprintf(fp, "@revoked * ssh-ed25519 %s\n", ob);
-	fclose(fp);
-
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "git.example.com", 22, key, klen),
-	    1);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "GIT.example.com", 22, key, klen),
-	    1);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "10.0.0.1", 22, key, klen), 1);
-	/* wrong key, unknown host, wrong port */
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "git.example.com", 22, other, klen),
-	    0);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "evil.example.com", 22, key, klen),
-	    0);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "git.example.com", 2200, key, klen),
-	    0);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "port.example", 2200, key, klen), 1);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "port.example", 22, key, klen), 0);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "a.wild.example", 22, key, klen), 1);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "bad.wild.example", 22, key, klen),
-	    0);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "hashed.example", 2222, key, klen),
-	    1);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "hashed.example", 22, key, klen), 0);
-	/* a revoked key is refused even where it is listed */
-	fp = fopen(path, "a");
-	fprintf(fp, "revoked.example ssh-ed25519 %s\n", ob);
-	fclose(fp);
-	assert_int_equal(
-	    gitsrc_known_hosts_check(path, "revoked.example", 22, other, klen),
-	    0);
-	assert_int_equal(
-	    gitsrc_known_hosts_check("/nonexistent/kh", "x", 22, key, klen),
-	    -1);
 }
 
 /* ---- a loopback listener that records what fetches send ---- */
@@ -744,7 +656,6 @@ int main(void)
 	    cmocka_unit_test(test_resolve_ref_and_pins),
 	    cmocka_unit_test(test_empty_cache_dir_is_initialised),
 	    cmocka_unit_test(test_display_url_hides_userinfo),
-	    cmocka_unit_test(test_known_hosts),
 	    cmocka_unit_test(test_fetch_children_draw_fresh_tls_randoms),
 	    cmocka_unit_test(test_fetch_cancel_fd),
 	    cmocka_unit_test(test_url_credentials),

@@ -268,6 +268,32 @@ static void test_key_rotation(void **state)
 	assert_int_equal(d.len, 0);
 }
 
+/* A save that cannot finish names the state file, leaves the old one (here
+ * a directory in its place) as it was and no temporary file behind. */
+static void test_save_failure_names_path(void **state)
+{
+	(void)state;
+	char dir[300], blocker[400];
+	struct state_file *s = NULL;
+	struct diag_list d = {0};
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s/s", g_root);
+	assert_int_equal(state_load(&s, dir, "d.example", &d), 0);
+	snprintf(blocker, sizeof(blocker), "%s/d.example.json", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(blocker, 0700), 0);
+	assert_int_equal(state_set(s, KEY_PW, FP_A), 0);
+	assert_int_equal(state_save(s, &d), -1);
+	assert_int_equal(d.len, 1);
+	assert_non_null(strstr(d.items[0].message, blocker));
+	assert_null(strstr(d.items[0].message, FP_A));
+	assert_int_equal(stat(blocker, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(count_entries(dir), 1);
+	state_free(s);
+	diag_list_clear(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +304,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_rotation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_save_failure_names_path, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
