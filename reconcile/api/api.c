@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "reconcile/api/api_parse.h"
+#include "reconcile/base/buf.h"
 #include "reconcile/base/crypto.h"
 
 #define DEFAULT_CONNECT_MS 10000L
@@ -90,8 +91,7 @@ struct xfer {
 	void *user;
 
 	CURL *easy;
-	char *resp;
-	size_t resp_len, resp_cap;
+	struct buf resp; /* the answer, at most MAX_BODY bytes */
 	bool too_big;
 	char errbuf[CURL_ERROR_SIZE];
 
@@ -617,24 +617,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct xfer *x = userp;
 	size_t n = size * nmemb;
-	if (x->resp_len + n > (size_t)MAX_BODY) {
+	if (n > (size_t)MAX_BODY - buf_len(&x->resp)) {
 		x->too_big = true;
 		return 0;
 	}
-	if (x->resp_len + n + 1 > x->resp_cap) {
-		size_t cap = x->resp_cap ? x->resp_cap : 4096;
-		while (cap < x->resp_len + n + 1)
-			cap *= 2;
-		char *grown = realloc(x->resp, cap);
-		if (!grown)
-			return 0;
-		x->resp = grown;
-		x->resp_cap = cap;
-	}
-	memcpy(x->resp + x->resp_len, data, n);
-	x->resp_len += n;
-	x->resp[x->resp_len] = '\0';
-	return n;
+	return buf_add(&x->resp, data, n) == 0 ? n : 0;
 }
 
 /* The path part of url, without the query; NULL when it does not parse. */
@@ -659,6 +646,7 @@ static struct xfer *xfer_new(struct api_client *c, enum request_method m,
 		return NULL;
 	x->method = m;
 	x->body = body;
+	buf_init(&x->resp, (size_t)MAX_BODY);
 	if (url_or_path[0] == '/') {
 		size_t n = strlen(c->base) + strlen(url_or_path) + 1;
 		if ((x->url = malloc(n)))
@@ -688,9 +676,7 @@ static void xfer_free(struct xfer *x)
 		curl_easy_cleanup(x->easy);
 	free(x->url);
 	free(x->path);
-	if (x->resp) /* answers may carry fallback secrets */
-		explicit_bzero(x->resp, x->resp_cap);
-	free(x->resp);
+	buf_wipe(&x->resp); /* answers may carry fallback secrets */
 	free(x->error);
 	free(x);
 }
@@ -741,9 +727,7 @@ static int xfer_start(struct api_client *c, struct xfer *x)
 {
 	if (!x->easy && easy_setup(c, x) < 0)
 		return -1;
-	x->resp_len = 0;
-	if (x->resp)
-		x->resp[0] = '\0';
+	buf_wipe(&x->resp);
 	x->too_big = false;
 	x->errbuf[0] = '\0';
 	x->attempts++;
@@ -816,15 +800,16 @@ static char *server_message(const struct api_client *c, const struct xfer *x)
 	bool cut = false;
 	if (x->status >= 300 && x->status < 400)
 		return redirect_message(c, x);
-	char *raw =
-	    x->resp_len ? api_parse_error(x->resp, x->resp_len, &cut) : NULL;
+	char *raw = buf_len(&x->resp) ? api_parse_error(buf_str(&x->resp),
+							buf_len(&x->resp), &cut)
+				      : NULL;
 	char *msg = NULL;
 	if (raw)
 		msg = clean_text(c, raw, MAX_ERROR_MSG, cut);
-	else if (x->resp_len && x->resp[0] == '<')
+	else if (buf_len(&x->resp) && buf_str(&x->resp)[0] == '<')
 		msg = strdup("unexpected non-JSON (HTML) response");
-	else if (x->resp_len) /* a proxy's text: keep a short part */
-		msg = clean_text(c, x->resp, MAX_TEXT_MSG, false);
+	else if (buf_len(&x->resp)) /* a proxy's text: keep a short part */
+		msg = clean_text(c, buf_str(&x->resp), MAX_TEXT_MSG, false);
 	if (raw) {
 		explicit_bzero(raw, strlen(raw));
 		free(raw);
@@ -1364,7 +1349,8 @@ static int page_result(struct api_client *c, struct xfer *x,
 		add_http_diag(c, d, x->method, x->path, x->status, x->error);
 		return -1;
 	}
-	if (api_parse_page(x->resp, x->resp_len, regs, n, next, &why) < 0) {
+	if (api_parse_page(buf_str(&x->resp), buf_len(&x->resp), regs, n, next,
+			   &why) < 0) {
 		char buf[400];
 		snprintf(buf, sizeof(buf),
 			 "response is not a PaginatedSipRegistrationList: %s",
@@ -1384,7 +1370,8 @@ static int sip_result(struct api_client *c, struct xfer *x,
 		add_http_diag(c, d, x->method, x->path, x->status, x->error);
 		return -1;
 	}
-	if (api_parse_sip(x->resp, x->resp_len, sip, &why) < 0) {
+	if (api_parse_sip(buf_str(&x->resp), buf_len(&x->resp), sip, &why) <
+	    0) {
 		char buf[400];
 		snprintf(buf, sizeof(buf), "response is not a SipConfig: %s",
 			 why ? why : "out of memory");
@@ -1664,8 +1651,8 @@ static void write_done(struct api_client *c, struct xfer *x, void *ctx)
 	if (x->result == XR_OK) {
 		w->result = 1;
 		if (w->method == REQUEST_POST && !w->created_id)
-			w->created_id =
-			    api_parse_registration_id(x->resp, x->resp_len);
+			w->created_id = api_parse_registration_id(
+			    buf_str(&x->resp), buf_len(&x->resp));
 		if (w->method == REQUEST_POST && w->create_key &&
 		    c->have_snapshot) {
 			/* keep the "before" picture true for later POSTs */
@@ -1864,6 +1851,16 @@ out:
 		xfer_free(q.v[i]);
 	free(q.v);
 	return rc;
+}
+
+int api_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void api_global_cleanup(void)
+{
+	curl_global_cleanup();
 }
 
 const char *api_libcurl_version(void)
