@@ -63,5 +63,15 @@ includes reconcile "reconcile/(agent|git)/|schema/|yaml|git2|microhttpd|curl/" "
 includes cmd/sipsync "curl/" "libcurl (use reconcile/api/api.h)"
 includes cmd/sipsync-sim "reconcile/(core|api|git|agent)/|$engine|schema/" "more than base"
 
+# api_internal.h is the api library's private header
+hits=$(grep -rlE '^#include "reconcile/api/api_internal\.h"' "$SRC_DIR"/cmd \
+  "$SRC_DIR"/reconcile "$SRC_DIR"/schema "$SRC_DIR"/tests --include='*.[ch]' |
+  grep -v "^$SRC_DIR/reconcile/api/" || true)
+if [ -n "$hits" ]; then
+  echo "layers: api_internal.h included outside reconcile/api/:" >&2
+  sed "s#^$SRC_DIR/##" <<<"$hits" >&2
+  fail=1
+fi
+
 [ $fail = 0 ] && echo "layers: ok"
 exit $fail
