@@ -32,6 +32,7 @@
 
 struct fake_req {
 	const char *method, *path, *cursor, *page_size, *key, *agent, *body;
+	const char *query; /* "a=1&b=2" as received, "" when none */
 	int n_same; /* how many earlier requests had this method + path */
 };
 
@@ -40,8 +41,25 @@ struct fake_reply {
 	char body[131072];
 	char retry_after[16];
 	char location[128];
+	char headers[512]; /* more headers: "Name: value" lines */
 	int delay_ms;
 	bool drop; /* close the connection without answering */
+};
+
+/* One reply of a fake driven by a table (tests as data, as curl's
+ * tests/data): served to a request whose method and path (without the
+ * query) match, NULL matching any, and whose number among the requests
+ * with that method and path (0 for the first) is in [nth, nth + count)
+ * (count 0: every one from nth on). The first matching row wins; a table
+ * ends with a row of status 0; a request no row matches gets 404 "fake:
+ * no reply". BASE in body or headers stands for the fake's base URL;
+ * headers are "Name: value" lines. */
+struct fake_row {
+	const char *method, *path;
+	int nth, count;
+	int status;
+	const char *headers;
+	const char *body;
 };
 
 struct fake;
@@ -51,6 +69,8 @@ typedef void (*fake_script)(struct fake *f, const struct fake_req *rq,
 struct logged {
 	char method[8];
 	char path[128];
+	char query[128];
+	char agent[64];
 	char *body;
 };
 
@@ -60,6 +80,7 @@ struct fake {
 	char base[64];
 	pthread_mutex_t m;
 	fake_script script;
+	const struct fake_row *rows; /* for script_table */
 	struct logged log[MAX_LOG];
 	int n_log;
 	int inflight, max_inflight;
@@ -93,6 +114,9 @@ static void record(struct fake *f, struct fake_req *rq)
 		struct logged *l = &f->log[f->n_log++];
 		snprintf(l->method, sizeof(l->method), "%s", rq->method);
 		snprintf(l->path, sizeof(l->path), "%s", rq->path);
+		snprintf(l->query, sizeof(l->query), "%s", rq->query);
+		snprintf(l->agent, sizeof(l->agent), "%s",
+			 rq->agent ? rq->agent : "");
 		l->body = rq->body ? strdup(rq->body) : NULL;
 	}
 }
@@ -109,10 +133,32 @@ static enum MHD_Result answer(struct fake *f, struct MHD_Connection *conn,
 		MHD_add_response_header(r, "Retry-After", rp->retry_after);
 	if (rp->location[0])
 		MHD_add_response_header(r, "Location", rp->location);
+	for (char *line = rp->headers; *line;) {
+		char *end = strchr(line, '\n'), *colon = strchr(line, ':');
+		if (end)
+			*end = '\0';
+		if (colon && colon[1] == ' ') {
+			*colon = '\0';
+			MHD_add_response_header(r, line, colon + 2);
+		}
+		line = end ? end + 1 : line + strlen(line);
+	}
 	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)rp->status, r);
 	MHD_destroy_response(r);
 	(void)f;
 	return ok;
+}
+
+/* Appends "key=value" to the query text (ctx: char[128]). */
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *value)
+{
+	char *q = cls;
+	size_t n = strlen(q);
+	(void)kind;
+	snprintf(q + n, 128 - n, "%s%s=%s", n ? "&" : "", key,
+		 value ? value : "");
+	return MHD_YES;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
@@ -138,7 +184,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	char query[128] = "";
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, query);
 	struct fake_req rq = {
+	    .query = query,
 	    .method = method,
 	    .path = url,
 	    .cursor = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
@@ -281,6 +330,119 @@ static int fake_count(struct fake *f, const char *method, const char *path)
 	int n = count_same(f, method, path);
 	pthread_mutex_unlock(&f->m);
 	return n;
+}
+
+/* text with every BASE replaced by the fake's base URL, into out */
+static void expand_base(const struct fake *f, const char *text, char *out,
+			size_t size)
+{
+	size_t off = 0;
+	out[0] = '\0';
+	while (*text && off + 1 < size) {
+		if (strncmp(text, "BASE", 4) == 0) {
+			off += (size_t)snprintf(out + off, size - off, "%s",
+						f->base);
+			text += 4;
+		} else {
+			out[off++] = *text++;
+			out[off] = '\0';
+		}
+	}
+	assert_true(off + 1 < size || !*text);
+}
+
+static bool row_matches(const struct fake_row *r, const struct fake_req *rq)
+{
+	return (!r->method || strcmp(r->method, rq->method) == 0) &&
+	       (!r->path || strcmp(r->path, rq->path) == 0) &&
+	       rq->n_same >= r->nth &&
+	       (r->count == 0 || rq->n_same < r->nth + r->count);
+}
+
+static void script_table(struct fake *f, const struct fake_req *rq,
+			 struct fake_reply *rp)
+{
+	for (const struct fake_row *r = f->rows; r && r->status; r++) {
+		if (!row_matches(r, rq))
+			continue;
+		rp->status = r->status;
+		expand_base(f, r->body ? r->body : "", rp->body,
+			    sizeof(rp->body));
+		expand_base(f, r->headers ? r->headers : "", rp->headers,
+			    sizeof(rp->headers));
+		return;
+	}
+	rp->status = 404;
+	snprintf(rp->body, sizeof(rp->body),
+		 "{\"detail\": \"fake: no reply for %s %s\"}", rq->method,
+		 rq->path);
+}
+
+/* Serves rows from now on (the table stays the caller's). */
+static void fake_serve(struct fake *f, const struct fake_row *rows)
+{
+	pthread_mutex_lock(&f->m);
+	f->rows = rows;
+	pthread_mutex_unlock(&f->m);
+}
+
+static struct fake *fake_start_table(const struct fake_row *rows)
+{
+	struct fake *f = fake_start(script_table);
+	fake_serve(f, rows);
+	return f;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The requests seen, "METHOD path[?query]" one a line, sorted (requests
+ * run in parallel, so their order is not part of the contract). */
+static char *seen_requests(struct fake *f)
+{
+	static char lines[MAX_LOG][300];
+	char *v[MAX_LOG];
+	pthread_mutex_lock(&f->m);
+	int n = f->n_log;
+	for (int i = 0; i < n; i++) {
+		const struct logged *l = &f->log[i];
+		snprintf(lines[i], sizeof(lines[i]), "%s %s%s%s", l->method,
+			 l->path, l->query[0] ? "?" : "", l->query);
+		v[i] = lines[i];
+	}
+	pthread_mutex_unlock(&f->m);
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_str);
+	size_t size = (size_t)n * 301 + 1, off = 0;
+	char *out = calloc(1, size);
+	assert_non_null(out);
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(out + off, size - off, "%s\n", v[i]);
+	return out;
+}
+
+/* Asserts the exact requests seen (want: NULL-ended, any order). */
+static void assert_requests(struct fake *f, const char *const *want)
+{
+	const char *v[MAX_LOG];
+	int n = 0;
+	for (; want[n]; n++) {
+		assert_true(n < MAX_LOG);
+		v[n] = want[n];
+	}
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_str);
+	size_t size = 1, off = 0;
+	for (int i = 0; i < n; i++)
+		size += strlen(v[i]) + 1;
+	char *exp = calloc(1, size), *got = seen_requests(f);
+	assert_non_null(exp);
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(exp + off, size - off, "%s\n", v[i]);
+	if (strcmp(exp, got) != 0)
+		fail_msg("requests seen:\n%swanted:\n%s", got, exp);
+	free(exp);
+	free(got);
 }
 
 /* ---- helpers ---- */
@@ -427,58 +589,64 @@ static void test_read_live_pages(void **state)
 	fake_stop(f);
 }
 
-static char g_seen_page_size[16], g_seen_agent[64];
-
-static void script_seen(struct fake *f, const struct fake_req *rq,
-			struct fake_reply *rp)
-{
-	(void)f;
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-		snprintf(g_seen_agent, sizeof(g_seen_agent), "%s",
-			 rq->agent ? rq->agent : "");
-		return;
+/* The rows most tests start from: the live SIP config, no registrations. */
+#define ROW_SIP_OK                                                             \
+	{                                                                      \
+		"GET", "/api/sip", 0, 0, 200, NULL, SIP_OK                     \
 	}
-	snprintf(g_seen_page_size, sizeof(g_seen_page_size), "%s",
-		 rq->page_size ? rq->page_size : "");
-	snprintf(rp->body, sizeof(rp->body), "{\"results\": []}");
+#define ROW_NO_REGS                                                            \
+	{                                                                      \
+		"GET", "/api/sip/registrations", 0, 0, 200, NULL,              \
+		    "{\"results\": []}"                                        \
+	}
+#define ROW_END                                                                \
+	{                                                                      \
+		NULL, NULL, 0, 0, 0, NULL, NULL                                \
+	}
+#define REQ_SIP "GET /api/sip"
+#define REQ_PAGE1 "GET /api/sip/registrations?pageSize=100"
+
+/* The logged request number i (under the fake's lock). */
+static struct logged logged_at(struct fake *f, int i)
+{
+	pthread_mutex_lock(&f->m);
+	assert_true(i < f->n_log);
+	struct logged l = f->log[i];
+	pthread_mutex_unlock(&f->m);
+	return l;
 }
 
 static void test_request_details(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_seen);
+	static const struct fake_row rows[] = {ROW_SIP_OK, ROW_NO_REGS,
+					       ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 1);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
-	assert_string_equal(g_seen_page_size, "100");
-	assert_string_equal(g_seen_agent, "sipsync/" SIPSYNC_VERSION);
+	assert_requests(f, (const char *const[]){REQ_SIP, REQ_PAGE1, NULL});
+	for (int i = 0; i < 2; i++)
+		assert_string_equal(logged_at(f, i).agent,
+				    "sipsync/" SIPSYNC_VERSION);
 	assert_int_equal(ls->n_regs, 0);
 	model_live_free(ls);
 	api_client_free(c);
 	fake_stop(f);
 }
 
-static const char *g_sip_body, *g_page_body;
-
-static void script_bodies(struct fake *f, const struct fake_req *rq,
-			  struct fake_reply *rp)
-{
-	(void)f;
-	snprintf(rp->body, sizeof(rp->body), "%s",
-		 strcmp(rq->path, "/api/sip") == 0 ? g_sip_body : g_page_body);
-}
-
 static void expect_shape_error(const char *sip, const char *page,
 			       const char *want)
 {
-	struct fake *f = fake_start(script_bodies);
+	const struct fake_row rows[] = {
+	    {"GET", "/api/sip", 0, 0, 200, NULL, sip},
+	    {"GET", "/api/sip/registrations", 0, 0, 200, NULL, page},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	g_sip_body = sip;
-	g_page_body = page;
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_null(ls);
 	assert_diag(&d, want);
@@ -712,36 +880,29 @@ static void test_next_refused(void **state)
 
 /* ---- retries ---- */
 
-static int g_fail_n, g_fail_status;
-static const char *g_fail_path, *g_fail_retry_after, *g_fail_body;
+/* A table: the first n requests to path (any method) answered status
+ * (with Retry-After when retry_after is not NULL, and body or
+ * {"detail": "busy"}), then ROW_SIP_OK and ROW_NO_REGS. */
+struct faults {
+	char retry_after[32];
+	struct fake_row rows[4];
+};
 
-static void script_faults(struct fake *f, const struct fake_req *rq,
-			  struct fake_reply *rp)
+static const struct fake_row *faults(struct faults *t, const char *path, int n,
+				     int status, const char *retry_after,
+				     const char *body)
 {
-	(void)f;
-	if (strcmp(rq->path, g_fail_path) == 0 && rq->n_same < g_fail_n) {
-		rp->status = g_fail_status;
-		snprintf(rp->body, sizeof(rp->body), "%s",
-			 g_fail_body ? g_fail_body : "{\"detail\": \"busy\"}");
-		if (g_fail_retry_after)
-			snprintf(rp->retry_after, sizeof(rp->retry_after), "%s",
-				 g_fail_retry_after);
-		return;
-	}
-	if (strcmp(rq->path, "/api/sip") == 0)
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-	else
-		snprintf(rp->body, sizeof(rp->body), "{\"results\": []}");
-}
-
-static void set_faults(const char *path, int n, int status,
-		       const char *retry_after, const char *body)
-{
-	g_fail_path = path;
-	g_fail_n = n;
-	g_fail_status = status;
-	g_fail_retry_after = retry_after;
-	g_fail_body = body;
+	if (retry_after)
+		snprintf(t->retry_after, sizeof(t->retry_after),
+			 "Retry-After: %s", retry_after);
+	const struct fake_row rows[] = {
+	    {NULL, path, 0, n, status, retry_after ? t->retry_after : NULL,
+	     body ? body : "{\"detail\": \"busy\"}"},
+	    ROW_SIP_OK,
+	    ROW_NO_REGS,
+	    ROW_END};
+	memcpy(t->rows, rows, sizeof(rows));
+	return t->rows;
 }
 
 /* The backoff ceiling bounds sipsync's own waits, never the server's: a
@@ -749,7 +910,8 @@ static void set_faults(const char *path, int n, int status,
 static void test_retry_after_beyond_backoff_cap(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_config cfg = {
 	    .base_url = f->base,
 	    .api_key = KEY,
@@ -761,7 +923,7 @@ static void test_retry_after_beyond_backoff_cap(void **state)
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
-	set_faults("/api/sip", 1, 429, "1", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 1, 429, "1", NULL));
 	long long t0 = mono_ms();
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
 	assert_true(mono_ms() - t0 >= 950);
@@ -774,11 +936,12 @@ static void test_retry_after_beyond_backoff_cap(void **state)
 static void test_429_retry_after(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 5, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	set_faults("/api/sip", 1, 429, "1", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 1, 429, "1", NULL));
 	long long t0 = mono_ms();
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
 	long long took = mono_ms() - t0;
@@ -786,6 +949,8 @@ static void test_429_retry_after(void **state)
 	assert_true(took < 4000);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 2);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 1);
+	assert_requests(
+	    f, (const char *const[]){REQ_SIP, REQ_SIP, REQ_PAGE1, NULL});
 	assert_int_equal(api_client_stats(c)->retries, 1);
 	assert_int_equal(api_client_stats(c)->requests, 3);
 	model_live_free(ls);
@@ -796,18 +961,28 @@ static void test_429_retry_after(void **state)
 static void test_503_burst(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 5, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	set_faults("/api/sip/registrations", 3, 503, NULL, NULL);
+	fake_serve(f,
+		   faults(&ft, "/api/sip/registrations", 3, 503, NULL, NULL));
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 4);
 	assert_int_equal(api_client_stats(c)->retries, 3);
 	model_live_free(ls);
-	/* 502 and 504 too, on an idempotent read */
-	set_faults("/api/sip", 1, 502, NULL, "<html>bad gateway</html>");
+	/* 502 and 504 too, on an idempotent read (GET /api/sip was asked
+	 * once already: this is its second call) */
+	static const struct fake_row gw[] = {
+	    {"GET", "/api/sip", 1, 1, 502, NULL, "<html>bad gateway</html>"},
+	    {"GET", "/api/sip", 2, 1, 504, NULL, "<html>timeout</html>"},
+	    ROW_SIP_OK,
+	    ROW_NO_REGS,
+	    ROW_END};
+	fake_serve(f, gw);
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 4);
 	model_live_free(ls);
 	assert_int_equal(d.len, 0);
 	api_client_free(c);
@@ -817,11 +992,13 @@ static void test_503_burst(void **state)
 static void test_500_not_retried(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 5, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	set_faults("/api/sip", 100, 500, NULL, "{\"detail\": \"boom\"}");
+	fake_serve(f, faults(&ft, "/api/sip", 100, 500, NULL,
+			     "{\"detail\": \"boom\"}"));
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
 	assert_diag(&d, "GET /api/sip: 500: boom");
@@ -834,11 +1011,12 @@ static void test_500_not_retried(void **state)
 static void test_max_attempts(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 3, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	set_faults("/api/sip", 100, 503, NULL, NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 100, 503, NULL, NULL));
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 3);
 	assert_diag(&d, "GET /api/sip: 503: busy (gave up after 3 attempts)");
@@ -850,7 +1028,8 @@ static void test_max_attempts(void **state)
 static void test_retry_budget(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_config cfg = {
 	    .base_url = f->base,
 	    .api_key = KEY,
@@ -863,7 +1042,7 @@ static void test_retry_budget(void **state)
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
 	/* Retry-After 5 s does not fit a 0.5 s budget: fail at once */
-	set_faults("/api/sip", 100, 429, "5", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 100, 429, "5", NULL));
 	long long t0 = mono_ms();
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_true(mono_ms() - t0 < 1500);
@@ -877,14 +1056,15 @@ static void test_retry_budget(void **state)
 static void test_auth_failure(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
 	struct api_config cfg = {.base_url = f->base,
 				 .api_key = "wrong-key-value"};
 	struct api_client *c = NULL;
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
-	set_faults("-", 0, 0, NULL, NULL);
+	static const struct fake_row ok[] = {ROW_SIP_OK, ROW_NO_REGS, ROW_END};
+	fake_serve(f, ok);
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_diag(&d,
 		    "GET /api/sip: 401: authentication failed (check "
@@ -1418,11 +1598,12 @@ static void on_log(void *ctx, const struct api_event *ev)
 static void test_log_hook(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 3, 1);
 	struct diag_list d = {0};
 	struct live_state *ls = NULL;
-	set_faults("/api/sip", 1, 503, "0", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 1, 503, "0", NULL));
 	g_log_n = 0;
 	api_client_set_log(c, on_log, NULL);
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
@@ -1645,7 +1826,8 @@ static void test_cancel_in_flight(void **state)
 static void test_cancel_during_backoff(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	int pfd[2];
 	assert_int_equal(pipe(pfd), 0);
 	struct api_config cfg = {.base_url = f->base,
@@ -1657,7 +1839,7 @@ static void test_cancel_during_backoff(void **state)
 	struct live_state *ls = NULL;
 	struct later_write lw = {pfd[1], 300};
 	pthread_t t;
-	set_faults("/api/sip", 5, 503, "30", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 5, 503, "30", NULL));
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
 	api_client_set_cancel_fd(c, pfd[0]);
 	assert_int_equal(pthread_create(&t, NULL, write_later, &lw), 0);
