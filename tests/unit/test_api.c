@@ -764,34 +764,31 @@ static void test_unusable_registration_id(void **state)
 
 /* Two pages that overlap (the list changed between them): the repeated
  * registration is listed once, as first seen. */
-static void script_overlap(struct fake *f, const struct fake_req *rq,
-			   struct fake_reply *rp)
-{
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-		return;
-	}
-	if (!rq->cursor)
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"next\": \"%s/api/sip/registrations?cursor=p2\", "
-			 "\"results\": [{\"registrationId\": \"a1\", "
-			 "\"username\": \"ua\", \"proxy\": \"p\"}, "
-			 "{\"registrationId\": \"b1\", \"username\": \"ub\", "
-			 "\"proxy\": \"p\"}]}",
-			 f->base);
-	else
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"next\": null, \"results\": ["
-			 "{\"registrationId\": \"b1\", \"username\": "
-			 "\"ub-again\", \"proxy\": \"p\"}, "
-			 "{\"registrationId\": \"c1\", \"username\": \"uc\", "
-			 "\"proxy\": \"p\"}]}");
-}
+#define OVERLAP_P1                                                             \
+	"{\"next\": \"BASE/api/sip/registrations?cursor=p2\", "                \
+	"\"results\": [{\"registrationId\": \"a1\", "                          \
+	"\"username\": \"ua\", \"proxy\": \"p\"}, "                            \
+	"{\"registrationId\": \"b1\", \"username\": \"ub\", "                  \
+	"\"proxy\": \"p\"}]}"
+#define OVERLAP_P2                                                             \
+	"{\"next\": null, \"results\": ["                                      \
+	"{\"registrationId\": \"b1\", \"username\": "                          \
+	"\"ub-again\", \"proxy\": \"p\"}, "                                    \
+	"{\"registrationId\": \"c1\", \"username\": \"uc\", "                  \
+	"\"proxy\": \"p\"}]}"
 
 static void test_overlapping_pages(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_overlap);
+	static const struct fake_row rows[] = {
+	    ROW_SIP_OK,
+	    /* read_live's two pages, then list_registrations' */
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL, OVERLAP_P1},
+	    {"GET", "/api/sip/registrations", 1, 1, 200, NULL, OVERLAP_P2},
+	    {"GET", "/api/sip/registrations", 2, 1, 200, NULL, OVERLAP_P1},
+	    {"GET", "/api/sip/registrations", 3, 1, 200, NULL, OVERLAP_P2},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 2);
 	struct live_state *ls = NULL;
 	struct registration *regs = NULL;
@@ -812,39 +809,29 @@ static void test_overlapping_pages(void **state)
 	free(regs);
 	assert_int_equal(d.len, 0);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 4);
+	assert_requests(f, (const char *const[]){
+			       REQ_SIP, REQ_PAGE1, REQ_PAGE1,
+			       "GET /api/sip/registrations?cursor=p2",
+			       "GET /api/sip/registrations?cursor=p2", NULL});
 	api_client_free(c);
 	fake_stop(f);
-}
-
-static const char *g_next;
-
-static void script_next(struct fake *f, const struct fake_req *rq,
-			struct fake_reply *rp)
-{
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-		return;
-	}
-	/* "BASE" in g_next stands for the fake's own base URL */
-	char next[200];
-	const char *at = strstr(g_next, "BASE");
-	if (at)
-		snprintf(next, sizeof(next), "%.*s%s%s", (int)(at - g_next),
-			 g_next, f->base, at + 4);
-	else
-		snprintf(next, sizeof(next), "%s", g_next);
-	snprintf(rp->body, sizeof(rp->body),
-		 "{\"results\": [], \"next\": \"%s\"}", next);
 }
 
 static void expect_next_refused(const char *next_fmt, const char *want,
 				int pages)
 {
-	struct fake *f = fake_start(script_next);
+	/* "BASE" in next_fmt stands for the fake's own base URL */
+	char page[300];
+	snprintf(page, sizeof(page), "{\"results\": [], \"next\": \"%s\"}",
+		 next_fmt);
+	const struct fake_row rows[] = {
+	    ROW_SIP_OK,
+	    {"GET", "/api/sip/registrations", 0, 0, 200, NULL, page},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	g_next = next_fmt;
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_diag(&d, want);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), pages);
@@ -1430,29 +1417,17 @@ static void test_parallelism_bound(void **state)
 	fake_stop(f);
 }
 
-static const char *g_err_body;
-static int g_err_status;
-
-static void script_error(struct fake *f, const struct fake_req *rq,
-			 struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	rp->status = g_err_status;
-	snprintf(rp->body, sizeof(rp->body), "%s", g_err_body);
-}
-
 static void expect_write_error(enum request_method m, const char *path,
 			       const char *body, int status,
 			       const char *answer_body, const char *want,
 			       const char *secret)
 {
-	struct fake *f = fake_start(script_error);
+	const struct fake_row rows[] = {
+	    {NULL, NULL, 0, 0, status, NULL, answer_body}, ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 3, 2);
 	struct diag_list d = {0};
 	struct api_write w = make_write(m, path, body, NULL);
-	g_err_body = answer_body;
-	g_err_status = status;
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
 	assert_int_equal(w.result, -1);
 	assert_int_equal(w.status, status);
@@ -1524,18 +1499,24 @@ static void test_secrets_redacted(void **state)
 static void test_redact_add(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_error);
+	static const struct fake_row bad[] = {
+	    {NULL, NULL, 0, 0, 400, NULL,
+	     "{\"detail\": \"value other-secret is bad\"}"},
+	    ROW_END};
+	static const struct fake_row inner[] = {
+	    {NULL, NULL, 0, 0, 400, NULL,
+	     "{\"detail\": \"abcdef and abc, red\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(bad);
 	struct api_client *c = client_for(f, 1, 1);
 	struct diag_list d = {0};
-	g_err_status = 400;
-	g_err_body = "{\"detail\": \"value other-secret is bad\"}";
 	assert_int_equal(api_redact_add(c, "other-secret"), 0);
 	assert_int_equal(api_redact_add(c, ""), 0);
 	assert_int_equal(api_agent_exists(c, "a1", &d), -1);
 	assert_diag(&d, "GET /api/agents/a1: 400: value <redacted> is bad");
 	diag_list_clear(&d);
 	/* a secret inside another, and secrets inside "<redacted>" itself */
-	g_err_body = "{\"detail\": \"abcdef and abc, red\"}";
+	fake_serve(f, inner);
 	assert_int_equal(api_redact_add(c, "abc"), 0);
 	assert_int_equal(api_redact_add(c, "abcdef"), 0);
 	assert_int_equal(api_redact_add(c, "red"), 0);
@@ -1551,22 +1532,16 @@ static void test_redact_add(void **state)
 	fake_stop(f);
 }
 
-static void script_agents(struct fake *f, const struct fake_req *rq,
-			  struct fake_reply *rp)
-{
-	(void)f;
-	if (strcmp(rq->path, "/api/agents/good") == 0)
-		snprintf(rp->body, sizeof(rp->body), "{\"agentId\": \"good\"}");
-	else if (strcmp(rq->path, "/api/agents/gone") == 0)
-		rp->status = 404;
-	else
-		rp->status = 500;
-}
-
 static void test_agents_exist(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_agents);
+	static const struct fake_row rows[] = {
+	    {"GET", "/api/agents/good", 0, 0, 200, NULL,
+	     "{\"agentId\": \"good\"}"},
+	    {"GET", "/api/agents/gone", 0, 0, 404, NULL, "{}"},
+	    {NULL, NULL, 0, 0, 500, NULL, "{}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 2, 4);
 	struct diag_list d = {0};
 	assert_int_equal(api_agent_exists(c, "good", &d), 1);
@@ -1626,29 +1601,21 @@ static void test_log_hook(void **state)
 
 /* A relative `next` is resolved against the URL of the page that named
  * it (same origin), not refused. */
-static void script_relative_next(struct fake *f, const struct fake_req *rq,
-				 struct fake_reply *rp)
-{
-	(void)f;
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-	} else if (!rq->cursor) {
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"results\": [{\"registrationId\": \"r1\", "
-			 "\"username\": \"a\", \"proxy\": \"p\"}], "
-			 "\"next\": \"registrations?cursor=two\"}");
-	} else {
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"results\": [{\"registrationId\": \"r2\", "
-			 "\"username\": \"b\", \"proxy\": \"p\"}], "
-			 "\"next\": null}");
-	}
-}
-
 static void test_next_relative(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_relative_next);
+	static const struct fake_row rows[] = {
+	    ROW_SIP_OK,
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL,
+	     "{\"results\": [{\"registrationId\": \"r1\", "
+	     "\"username\": \"a\", \"proxy\": \"p\"}], "
+	     "\"next\": \"registrations?cursor=two\"}"},
+	    {"GET", "/api/sip/registrations", 1, 1, 200, NULL,
+	     "{\"results\": [{\"registrationId\": \"r2\", "
+	     "\"username\": \"b\", \"proxy\": \"p\"}], "
+	     "\"next\": null}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
@@ -1657,6 +1624,9 @@ static void test_next_relative(void **state)
 	assert_int_equal(ls->n_regs, 2);
 	assert_string_equal(ls->regs[1].id, "r2");
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 2);
+	assert_requests(f, (const char *const[]){
+			       REQ_SIP, REQ_PAGE1,
+			       "GET /api/sip/registrations?cursor=two", NULL});
 	model_live_free(ls);
 	api_client_free(c);
 	fake_stop(f);
@@ -1664,19 +1634,13 @@ static void test_next_relative(void **state)
 
 /* A base URL with a path of its own: requests go below it, and messages
  * name the path really requested. */
-static void script_not_found(struct fake *f, const struct fake_req *rq,
-			     struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	rp->status = 404;
-	snprintf(rp->body, sizeof(rp->body), "{\"detail\": \"Not found.\"}");
-}
-
 static void test_base_url_path(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_not_found);
+	static const struct fake_row rows[] = {
+	    {NULL, NULL, 0, 0, 404, NULL, "{\"detail\": \"Not found.\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	char base[96];
 	snprintf(base, sizeof(base), "%s/prefix/", f->base);
 	struct api_config cfg = {
@@ -1938,18 +1902,13 @@ static void test_deadline_and_notice(void **state)
 	close(hole);
 }
 
-static void script_tls(struct fake *f, const struct fake_req *rq,
-		       struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	snprintf(rp->body, sizeof(rp->body), "{\"agentId\": \"a1\"}");
-}
-
 static void test_tls_verified(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start_opt(script_tls, true);
+	static const struct fake_row rows[] = {
+	    {NULL, NULL, 0, 0, 200, NULL, "{\"agentId\": \"a1\"}"}, ROW_END};
+	struct fake *f = fake_start_opt(script_table, true);
+	fake_serve(f, rows);
 	struct api_config cfg = {.base_url = f->base,
 				 .api_key = KEY,
 				 .max_attempts = 3,
@@ -2021,20 +1980,14 @@ static void test_bad_config(void **state)
 	diag_list_clear(&d);
 }
 
-static void script_redirect(struct fake *f, const struct fake_req *rq,
-			    struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	rp->status = 301;
-	snprintf(rp->location, sizeof(rp->location),
-		 "http://elsewhere.example/api/sip");
-}
-
 static void test_redirect_not_followed(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_redirect);
+	static const struct fake_row rows[] = {
+	    {NULL, NULL, 0, 0, 301,
+	     "Location: http://elsewhere.example/api/sip", "{}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 3, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
@@ -2065,22 +2018,14 @@ static void test_parse_error_render(void **state)
 }
 
 /* A secret the cut for display would split: redaction comes first. */
-static char *g_big_body;
-
-static void script_big(struct fake *f, const struct fake_req *rq,
-		       struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	rp->status = 400;
-	snprintf(rp->body, sizeof(rp->body), "%s", g_big_body);
-}
 
 /* POSTs a password pw (len bytes) and gets 400 with `body`; the diag must
  * hold no 8-byte part of pw. Returns the diag (free it). */
 static char *post_with_answer(const char *pw, const char *body)
 {
-	struct fake *f = fake_start(script_big);
+	const struct fake_row rows[] = {{NULL, NULL, 0, 0, 400, NULL, body},
+					ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 1);
 	struct diag_list d = {0};
 	size_t n = strlen(pw) + 64;
@@ -2089,7 +2034,6 @@ static char *post_with_answer(const char *pw, const char *body)
 	snprintf(req, n, "{\"username\": \"a\", \"password\": \"%s\"}", pw);
 	struct api_write w =
 	    make_write(REQUEST_POST, "/api/sip/registrations", req, NULL);
-	g_big_body = (char *)body;
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
 	char *s = first_diag(&d);
 	for (size_t i = 0; i + 8 <= strlen(pw); i++) {
