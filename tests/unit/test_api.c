@@ -31,7 +31,7 @@
 /* ---- the fake server ---- */
 
 struct fake_req {
-	const char *method, *path, *cursor, *page_size, *key, *agent, *body;
+	const char *method, *path, *key, *agent, *body;
 	const char *query; /* "a=1&b=2" as received, "" when none */
 	int n_same; /* how many earlier requests had this method + path */
 };
@@ -39,8 +39,6 @@ struct fake_req {
 struct fake_reply {
 	int status;
 	char body[131072];
-	char retry_after[16];
-	char location[128];
 	char headers[512]; /* more headers: "Name: value" lines */
 	int delay_ms;
 	bool drop; /* close the connection without answering */
@@ -52,14 +50,18 @@ struct fake_reply {
  * with that method and path (0 for the first) is in [nth, nth + count)
  * (count 0: every one from nth on). The first matching row wins; a table
  * ends with a row of status 0; a request no row matches gets 404 "fake:
- * no reply". BASE in body or headers stands for the fake's base URL;
- * headers are "Name: value" lines. */
+ * no reply". delay_ms and drop then apply. BASE in body or headers stands for
+ * the fake's base URL; headers are "Name: value" lines. */
+/* rows leave out the trailing fields they do not use (zero) */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 struct fake_row {
 	const char *method, *path;
 	int nth, count;
 	int status;
 	const char *headers;
 	const char *body;
+	int delay_ms; /* before answering */
+	bool drop;    /* close the connection instead of answering */
 };
 
 struct fake;
@@ -91,6 +93,7 @@ struct fake {
 	int next_id;
 	int drops_left;
 	bool apply_before_drop;
+	bool commit_late; /* script_gateway: the 504'd POST commits later */
 };
 
 struct upload {
@@ -129,10 +132,6 @@ static enum MHD_Result answer(struct fake *f, struct MHD_Connection *conn,
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
-	if (rp->retry_after[0])
-		MHD_add_response_header(r, "Retry-After", rp->retry_after);
-	if (rp->location[0])
-		MHD_add_response_header(r, "Location", rp->location);
 	for (char *line = rp->headers; *line;) {
 		char *end = strchr(line, '\n'), *colon = strchr(line, ':');
 		if (end)
@@ -190,10 +189,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 	    .query = query,
 	    .method = method,
 	    .path = url,
-	    .cursor = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						  "cursor"),
-	    .page_size = MHD_lookup_connection_value(
-		conn, MHD_GET_ARGUMENT_KIND, "pageSize"),
 	    .key =
 		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key"),
 	    .agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -370,6 +365,8 @@ static void script_table(struct fake *f, const struct fake_req *rq,
 			    sizeof(rp->body));
 		expand_base(f, r->headers ? r->headers : "", rp->headers,
 			    sizeof(rp->headers));
+		rp->delay_ms = r->delay_ms;
+		rp->drop = r->drop;
 		return;
 	}
 	rp->status = 404;
@@ -496,49 +493,53 @@ static long long mono_ms(void)
 	"\"https://h.example/x\", \"secrets\": [\"s3cr3t\"]}, \"domain\": "    \
 	"\"acme.sip.ultravox.ai\", \"futureField\": {\"x\": [1]}}"
 
+/* The rows most tests start from: the live SIP config, no registrations. */
+#define ROW_SIP_OK                                                             \
+	{                                                                      \
+		"GET", "/api/sip", 0, 0, 200, NULL, SIP_OK                     \
+	}
+#define ROW_NO_REGS                                                            \
+	{                                                                      \
+		"GET", "/api/sip/registrations", 0, 0, 200, NULL,              \
+		    "{\"results\": []}"                                        \
+	}
+#define ROW_END                                                                \
+	{                                                                      \
+		NULL, NULL, 0, 0, 0, NULL, NULL                                \
+	}
+#define REQ_SIP "GET /api/sip"
+#define REQ_PAGE1 "GET /api/sip/registrations?pageSize=100"
+
 /* ---- pagination, shapes ---- */
 
-static void script_pages(struct fake *f, const struct fake_req *rq,
-			 struct fake_reply *rp)
-{
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-		return;
-	}
-	if (strncmp(rq->path, "/api/agents/", 12) == 0) {
-		rp->status = 400;
-		snprintf(rp->body, sizeof(rp->body), "{\"detail\": \"bad %s\"}",
-			 rq->path + 12);
-		return;
-	}
-	const char *cur = rq->cursor ? rq->cursor : "";
-	int page = strcmp(cur, "p2") == 0 ? 2 : strcmp(cur, "p3") == 0 ? 3 : 1;
-	char next[160];
-	if (page < 3)
-		snprintf(next, sizeof(next),
-			 "\"%s/api/sip/registrations?cursor=p%d&pageSize=2\"",
-			 f->base, page + 1);
-	else
-		snprintf(next, sizeof(next), "null");
-	snprintf(
-	    rp->body, sizeof(rp->body),
-	    "{\"next\": %s, \"previous\": null, \"total\": 5, \"results\": ["
-	    "{\"registrationId\": \"r%d1\", \"username\": \"u%d1\", "
-	    "\"proxy\": \"PBX.example.com\", \"created\": \"2026-01-01\", "
-	    "\"outboundProxy\": \"op\", \"authUser\": null, "
-	    "\"successful\": true, \"newField\": [1,2]}%s]}",
-	    next, page, page,
-	    page < 3 ? ", {\"registrationId\": \"rX\", \"username\": \"ux\","
-		       " \"proxy\": \"p\"}"
-		     : "");
-	if (page == 2)
-		memcpy(strstr(rp->body, "\"rX\""), "\"rY\"", 4);
-}
+/* Page p of three (r<p>1, and rX / rY / none). */
+#define PAGE(p, next, extra)                                                   \
+	"{\"next\": " next                                                     \
+	", \"previous\": null, \"total\": 5, \"results\": ["                   \
+	"{\"registrationId\": \"r" #p "1\", \"username\": \"u" #p "1\", "      \
+	"\"proxy\": \"PBX.example.com\", \"created\": \"2026-01-01\", "        \
+	"\"outboundProxy\": \"op\", \"authUser\": null, "                      \
+	"\"successful\": true, \"newField\": [1,2]}" extra "]}"
+#define PAGE_NEXT(p) "\"BASE/api/sip/registrations?cursor=p" #p "&pageSize=2\""
+#define PAGE_EXTRA(id)                                                         \
+	", {\"registrationId\": \"" id "\", \"username\": \"ux\","             \
+	" \"proxy\": \"p\"}"
 
 static void test_read_live_pages(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_pages);
+	static const struct fake_row rows[] = {
+	    ROW_SIP_OK,
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL,
+	     PAGE(1, PAGE_NEXT(2), PAGE_EXTRA("rX"))},
+	    {"GET", "/api/sip/registrations", 1, 1, 200, NULL,
+	     PAGE(2, PAGE_NEXT(3), PAGE_EXTRA("rY"))},
+	    {"GET", "/api/sip/registrations", 2, 1, 200, NULL,
+	     PAGE(3, "null", "")},
+	    {"GET", "/api/agents/s3cr3t", 0, 0, 400, NULL,
+	     "{\"detail\": \"bad s3cr3t\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 3, 4);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
@@ -572,6 +573,11 @@ static void test_read_live_pages(void **state)
 	assert_int_equal(ls->regs[1].successful, -1);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 3);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
+	assert_requests(
+	    f, (const char *const[]){
+		   REQ_SIP, REQ_PAGE1,
+		   "GET /api/sip/registrations?cursor=p2&pageSize=2",
+		   "GET /api/sip/registrations?cursor=p3&pageSize=2", NULL});
 	/* the live fallback secret is redacted from later messages */
 	assert_int_equal(api_agent_exists(c, "s3cr3t", &d), -1);
 	assert_diag(&d, "GET /api/agents/<redacted>: 400: bad <redacted>");
@@ -588,23 +594,6 @@ static void test_read_live_pages(void **state)
 	api_client_free(c);
 	fake_stop(f);
 }
-
-/* The rows most tests start from: the live SIP config, no registrations. */
-#define ROW_SIP_OK                                                             \
-	{                                                                      \
-		"GET", "/api/sip", 0, 0, 200, NULL, SIP_OK                     \
-	}
-#define ROW_NO_REGS                                                            \
-	{                                                                      \
-		"GET", "/api/sip/registrations", 0, 0, 200, NULL,              \
-		    "{\"results\": []}"                                        \
-	}
-#define ROW_END                                                                \
-	{                                                                      \
-		NULL, NULL, 0, 0, 0, NULL, NULL                                \
-	}
-#define REQ_SIP "GET /api/sip"
-#define REQ_PAGE1 "GET /api/sip/registrations?pageSize=100"
 
 /* The logged request number i (under the fake's lock). */
 static struct logged logged_at(struct fake *f, int i)
@@ -1163,6 +1152,10 @@ static struct api_write make_write(enum request_method m, const char *path,
 	return w;
 }
 
+#define ALICE_LISTED                                                           \
+	"{\"next\": null, \"results\": [{\"registrationId\": \"new1\", "       \
+	"\"username\": \"alice\", \"proxy\": \"PBX.example.com\"}]}"
+
 #define ALICE_BODY                                                             \
 	"{\"username\": \"alice\", \"proxy\": \"PBX.example.com\", "           \
 	"\"password\": \"pw-alice-1\"}"
@@ -1244,7 +1237,6 @@ static void test_lost_post_not_listed_not_resent(void **state)
 /* The first POST is answered 504 by a gateway; the backend commits it
  * late (after the re-list: at the next POST, or after the run), or
  * never. */
-static bool g_commit_late;
 
 static void script_gateway(struct fake *f, const struct fake_req *rq,
 			   struct fake_reply *rp)
@@ -1261,7 +1253,7 @@ static void script_gateway(struct fake *f, const struct fake_req *rq,
 		rp->status = 504;
 		snprintf(rp->body, sizeof(rp->body),
 			 "{\"detail\": \"upstream timed out\"}");
-		f->apply_before_drop = g_commit_late;
+		f->apply_before_drop = f->commit_late;
 		return;
 	}
 	fake_add_reg(f, "new1", "alice", "PBX.example.com");
@@ -1272,11 +1264,11 @@ static void script_gateway(struct fake *f, const struct fake_req *rq,
 static void expect_gateway_post(bool late)
 {
 	struct fake *f = fake_start(script_gateway);
+	f->commit_late = late; /* before any request */
 	struct api_client *c = client_for(f, 5, 4);
 	struct diag_list d = {0};
 	struct api_write w = make_write(REQUEST_POST, "/api/sip/registrations",
 					ALICE_BODY, "alice@pbx.example.com");
-	g_commit_late = late;
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
 	assert_int_equal(w.result, -1);
 	assert_int_equal(w.status, 504);
@@ -1306,38 +1298,19 @@ static void test_post_504_not_resent(void **state)
 	expect_gateway_post(false);
 }
 
-/* Every write applies and then loses its first answer (a timeout when
- * g_slow_ms is set, else a dropped connection). */
-static int g_slow_ms;
-
-static void script_lossy(struct fake *f, const struct fake_req *rq,
-			 struct fake_reply *rp)
-{
-	bool first = rq->n_same == 0;
-	if (strcmp(rq->method, "GET") == 0) {
-		list_regs(f, rp);
-		return;
-	}
-	if (strcmp(rq->method, "POST") == 0) {
-		if (first) {
-			fake_add_reg(f, "new1", "alice", "PBX.example.com");
-			rp->delay_ms = g_slow_ms;
-		}
-		rp->status = 201;
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"registrationId\": \"new%d\"}", f->n_regs);
-	} else if (strcmp(rq->method, "DELETE") == 0) {
-		rp->status = first ? 204 : 404;
-		snprintf(rp->body, sizeof(rp->body),
-			 first ? "" : "{\"detail\": \"Not found.\"}");
-	}
-	rp->drop = first && !g_slow_ms;
-}
-
 static void test_post_timeout_after_send(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_lossy);
+	/* applied, but answered after the client gave up */
+	static const struct fake_row rows[] = {
+	    {"POST", "/api/sip/registrations", 0, 1, 201, NULL,
+	     "{\"registrationId\": \"new1\"}", 800, false},
+	    /* the snapshot before, the re-list after */
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL,
+	     "{\"next\": null, \"results\": []}"},
+	    {"GET", "/api/sip/registrations", 1, 0, 200, NULL, ALICE_LISTED},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_config cfg = {.base_url = f->base,
 				 .api_key = KEY,
 				 .timeout_ms = 300,
@@ -1345,7 +1318,6 @@ static void test_post_timeout_after_send(void **state)
 	struct api_client *c = NULL;
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
-	g_slow_ms = 800; /* applied, but answered after the client gave up */
 	struct api_write w = make_write(REQUEST_POST, "/api/sip/registrations",
 					ALICE_BODY, "alice@pbx.example.com");
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), 0);
@@ -1355,17 +1327,24 @@ static void test_post_timeout_after_send(void **state)
 	api_write_release(&w);
 	api_client_free(c);
 	fake_stop(f);
-	g_slow_ms = 0;
 }
 
 static void test_lost_idempotent_writes(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_lossy);
+	/* each applies and then loses its first answer */
+	static const struct fake_row rows[] = {
+	    {"PATCH", "/api/sip", 0, 1, 200, NULL, "{}", 0, true},
+	    {"PATCH", "/api/sip", 1, 0, 200, NULL, "{}"},
+	    {"DELETE", "/api/sip/registrations/r1", 0, 1, 204, NULL, "", 0,
+	     true},
+	    {"DELETE", "/api/sip/registrations/r1", 1, 0, 404, NULL,
+	     "{\"detail\": \"Not found.\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 3, 2);
 	struct diag_list d = {0};
 	struct api_write w[2];
-	g_slow_ms = 0;
 	w[0] = make_write(REQUEST_PATCH, "/api/sip",
 			  "{\"allowAllAgents\": true}", NULL);
 	w[1] =
@@ -1389,7 +1368,9 @@ static void test_lost_idempotent_writes(void **state)
 static void test_parallelism_bound(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_regs);
+	static const struct fake_row rows[] = {
+	    {"DELETE", NULL, 0, 0, 204, NULL, "", 100, false}, ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 2, 4);
 	struct diag_list d = {0};
 	struct api_write w[16];
