@@ -1206,9 +1206,12 @@ static void test_lost_post_not_duplicated(void **state)
 static void test_lost_post_not_listed_not_resent(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_regs);
-	f->drops_left = 1;
-	f->apply_before_drop = false;
+	static const struct fake_row rows[] = {
+	    {"POST", "/api/sip/registrations", 0, 0, 201, NULL, "{}", 0, true},
+	    {"GET", "/api/sip/registrations", 0, 0, 200, NULL,
+	     "{\"next\": null, \"results\": []}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 5, 4);
 	struct diag_list d = {0};
 	struct registration *regs = NULL;
@@ -1228,6 +1231,9 @@ static void test_lost_post_not_listed_not_resent(void **state)
 	assert_diag(&d, "POST /api/sip/registrations: outcome unknown (the "
 			"connection was lost after the request was sent), and "
 			"the registration is not listed (yet); " UNKNOWN_TAIL);
+	assert_requests(f, (const char *const[]){REQ_PAGE1, REQ_PAGE1,
+						 "POST /api/sip/registrations",
+						 NULL});
 	diag_list_clear(&d);
 	api_write_release(&w);
 	api_client_free(c);
