@@ -2,10 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "reconcile/api/api.h"
 #include "schema/suggest.h"
 
 static const char usage[] =
@@ -79,12 +78,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name) != 0)
 			continue;
-		if (commands[i].network)
-			curl_global_init(CURL_GLOBAL_DEFAULT);
+		/* a failure is reported by the first api_client_new */
+		bool net = commands[i].network && api_global_init() == 0;
 		/* argv[1] becomes argv[0] so getopt sees the command's flags */
 		int rc = commands[i].fn(argc - 1, argv + 1);
-		if (commands[i].network)
-			curl_global_cleanup();
+		if (net)
+			api_global_cleanup();
 		return rc;
 	}
 	unknown_command(name);

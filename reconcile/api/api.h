@@ -178,6 +178,14 @@ typedef void (*api_progress_fn)(void *ctx, const struct api_write *w);
 int api_execute(struct api_client *c, struct api_write *writes, size_t n,
 		api_progress_fn progress, void *ctx, struct diag_list *diags);
 
+/* The process-wide set-up of the HTTP library (libcurl's global init),
+ * once at start-up before any thread exists, and its cleanup at exit, once
+ * per successful init. api_client_new works without it (it initialises on
+ * first use); calling it early keeps that cost and its thread-unsafety out
+ * of later code. Returns 0, or -1 when the library cannot be set up. */
+int api_global_init(void);
+void api_global_cleanup(void);
+
 /* The version of the libcurl sipsync runs with and its TLS library
  * ("7.88.1 OpenSSL/3.0.15"), for `sipsync version`. Static storage. */
 const char *api_libcurl_version(void);

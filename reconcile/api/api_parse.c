@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "reconcile/base/buf.h"
+
 static int set_why(char **why, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -331,43 +333,32 @@ char *api_parse_registration_id(const char *body, size_t len)
 	return out;
 }
 
-/* A growing string for the error renderer, at most API_PARSE_ERROR_MAX
- * bytes; full says that something was left out. */
+/* The error rendering, at most API_PARSE_ERROR_MAX bytes; full says that
+ * something was left out. Text past the limit is cut, not refused: the
+ * start of a long message is still worth showing. */
 struct sbuf {
-	char *s;
-	size_t len, cap;
+	struct buf text;
 	bool full;
 };
 
 static void sb_add(struct sbuf *b, const char *s)
 {
 	size_t n = strlen(s);
+	size_t room = API_PARSE_ERROR_MAX - buf_len(&b->text);
 	if (b->full)
 		return;
-	if (b->len + n > API_PARSE_ERROR_MAX) {
-		n = API_PARSE_ERROR_MAX - b->len;
+	if (n > room) {
+		n = room;
 		b->full = true;
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 128;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *grown = realloc(b->s, cap);
-		if (!grown) {
-			b->full = true;
-			return;
-		}
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	/* out of memory empties the buffer: say so rather than show less */
+	if (buf_add(&b->text, s, n) != 0)
+		b->full = true;
 }
 
 static void render_msg(struct sbuf *b, const char *prefix, const char *msg)
 {
-	if (b->len)
+	if (buf_len(&b->text))
 		sb_add(b, "; ");
 	if (*prefix) {
 		sb_add(b, prefix);
@@ -480,7 +471,7 @@ static void render(struct sbuf *b, const char *prefix, json_t *v, int depth)
 
 char *api_parse_error(const char *body, size_t len, bool *cut)
 {
-	struct sbuf b = {0};
+	struct sbuf b = {.full = false};
 	json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, NULL);
 	if (cut)
 		*cut = false;
@@ -488,13 +479,12 @@ char *api_parse_error(const char *body, size_t len, bool *cut)
 		json_decref(root);
 		return NULL;
 	}
+	buf_init(&b.text, API_PARSE_ERROR_MAX);
 	render(&b, "", root, 0);
 	json_decref(root);
 	if (cut)
 		*cut = b.full;
-	if (!b.s)
-		return strdup("");
-	return b.s;
+	return buf_take(&b.text, NULL);
 }
 
 void api_parse_body_secrets(const char *body,

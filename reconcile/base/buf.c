@@ -29,6 +29,15 @@ void buf_free(struct buf *b)
 		buf_reset(b);
 }
 
+void buf_wipe(struct buf *b)
+{
+	if (!b)
+		return;
+	if (b->data)
+		explicit_bzero(b->data, b->cap);
+	buf_reset(b);
+}
+
 /* Makes room for extra more bytes plus the NUL, within the limit. */
 static int buf_grow(struct buf *b, size_t extra)
 {

@@ -53,4 +53,8 @@ void buf_reset(struct buf *b);
 /* Frees the memory; accepts NULL. */
 void buf_free(struct buf *b);
 
+/* As buf_reset, but zeroes the whole allocation first: for content that
+ * may hold secrets (an API answer). Accepts NULL. */
+void buf_wipe(struct buf *b);
+
 #endif

@@ -60,6 +60,8 @@ includes schema "reconcile/(api|git|agent)/|$engine|curl/|git2|microhttpd" "api,
 includes reconcile/api "reconcile/(git|agent)/|$engine|schema/|yaml|git2|microhttpd" "git, schema, engine or agent"
 includes reconcile/git "reconcile/(api|agent)/|$engine|schema/|yaml|curl/|microhttpd" "api, schema, engine or agent"
 includes reconcile "reconcile/(agent|git)/|schema/|yaml|git2|microhttpd|curl/" "agent, git, schema or an I/O library"
+# cmd reaches libcurl only through the api library (api_global_init)
+includes cmd/sipsync "curl/" "libcurl (use reconcile/api/api.h)"
 includes cmd/sipsync-sim "reconcile/(core|api|git|agent)/|$engine|schema/" "more than base"
 
 # private headers stay with their files: private HEADER GLOB (the files
@@ -77,6 +79,7 @@ private() {
 }
 private reconcile/git/gitsrc_int.h 'reconcile/git/'
 private schema/load_int.h 'schema/load'
+private reconcile/api/api_internal.h 'reconcile/api/'
 
 [ $fail = 0 ] && echo "layers: ok"
 exit $fail

@@ -31,17 +31,37 @@
 /* ---- the fake server ---- */
 
 struct fake_req {
-	const char *method, *path, *cursor, *page_size, *key, *agent, *body;
+	const char *method, *path, *key, *agent, *body;
+	const char *query; /* "a=1&b=2" as received, "" when none */
 	int n_same; /* how many earlier requests had this method + path */
 };
 
 struct fake_reply {
 	int status;
 	char body[131072];
-	char retry_after[16];
-	char location[128];
+	char headers[512]; /* more headers: "Name: value" lines */
 	int delay_ms;
 	bool drop; /* close the connection without answering */
+};
+
+/* One reply of a fake driven by a table (tests as data, as curl's
+ * tests/data): served to a request whose method and path (without the
+ * query) match, NULL matching any, and whose number among the requests
+ * with that method and path (0 for the first) is in [nth, nth + count)
+ * (count 0: every one from nth on). The first matching row wins; a table
+ * ends with a row of status 0; a request no row matches gets 404 "fake:
+ * no reply". delay_ms and drop then apply. BASE in body or headers stands for
+ * the fake's base URL; headers are "Name: value" lines. */
+/* rows leave out the trailing fields they do not use (zero) */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+struct fake_row {
+	const char *method, *path;
+	int nth, count;
+	int status;
+	const char *headers;
+	const char *body;
+	int delay_ms; /* before answering */
+	bool drop;    /* close the connection instead of answering */
 };
 
 struct fake;
@@ -51,6 +71,8 @@ typedef void (*fake_script)(struct fake *f, const struct fake_req *rq,
 struct logged {
 	char method[8];
 	char path[128];
+	char query[128];
+	char agent[64];
 	char *body;
 };
 
@@ -60,6 +82,7 @@ struct fake {
 	char base[64];
 	pthread_mutex_t m;
 	fake_script script;
+	const struct fake_row *rows; /* for script_table */
 	struct logged log[MAX_LOG];
 	int n_log;
 	int inflight, max_inflight;
@@ -70,6 +93,7 @@ struct fake {
 	int next_id;
 	int drops_left;
 	bool apply_before_drop;
+	bool commit_late; /* script_gateway: the 504'd POST commits later */
 };
 
 struct upload {
@@ -93,6 +117,9 @@ static void record(struct fake *f, struct fake_req *rq)
 		struct logged *l = &f->log[f->n_log++];
 		snprintf(l->method, sizeof(l->method), "%s", rq->method);
 		snprintf(l->path, sizeof(l->path), "%s", rq->path);
+		snprintf(l->query, sizeof(l->query), "%s", rq->query);
+		snprintf(l->agent, sizeof(l->agent), "%s",
+			 rq->agent ? rq->agent : "");
 		l->body = rq->body ? strdup(rq->body) : NULL;
 	}
 }
@@ -105,14 +132,32 @@ static enum MHD_Result answer(struct fake *f, struct MHD_Connection *conn,
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
-	if (rp->retry_after[0])
-		MHD_add_response_header(r, "Retry-After", rp->retry_after);
-	if (rp->location[0])
-		MHD_add_response_header(r, "Location", rp->location);
+	for (char *line = rp->headers; *line;) {
+		char *end = strchr(line, '\n'), *colon = strchr(line, ':');
+		if (end)
+			*end = '\0';
+		if (colon && colon[1] == ' ') {
+			*colon = '\0';
+			MHD_add_response_header(r, line, colon + 2);
+		}
+		line = end ? end + 1 : line + strlen(line);
+	}
 	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)rp->status, r);
 	MHD_destroy_response(r);
 	(void)f;
 	return ok;
+}
+
+/* Appends "key=value" to the query text (ctx: char[128]). */
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *value)
+{
+	char *q = cls;
+	size_t n = strlen(q);
+	(void)kind;
+	snprintf(q + n, 128 - n, "%s%s=%s", n ? "&" : "", key,
+		 value ? value : "");
+	return MHD_YES;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
@@ -138,13 +183,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	char query[128] = "";
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, query);
 	struct fake_req rq = {
+	    .query = query,
 	    .method = method,
 	    .path = url,
-	    .cursor = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						  "cursor"),
-	    .page_size = MHD_lookup_connection_value(
-		conn, MHD_GET_ARGUMENT_KIND, "pageSize"),
 	    .key =
 		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key"),
 	    .agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -283,6 +327,121 @@ static int fake_count(struct fake *f, const char *method, const char *path)
 	return n;
 }
 
+/* text with every BASE replaced by the fake's base URL, into out */
+static void expand_base(const struct fake *f, const char *text, char *out,
+			size_t size)
+{
+	size_t off = 0;
+	out[0] = '\0';
+	while (*text && off + 1 < size) {
+		if (strncmp(text, "BASE", 4) == 0) {
+			off += (size_t)snprintf(out + off, size - off, "%s",
+						f->base);
+			text += 4;
+		} else {
+			out[off++] = *text++;
+			out[off] = '\0';
+		}
+	}
+	assert_true(off + 1 < size || !*text);
+}
+
+static bool row_matches(const struct fake_row *r, const struct fake_req *rq)
+{
+	return (!r->method || strcmp(r->method, rq->method) == 0) &&
+	       (!r->path || strcmp(r->path, rq->path) == 0) &&
+	       rq->n_same >= r->nth &&
+	       (r->count == 0 || rq->n_same < r->nth + r->count);
+}
+
+static void script_table(struct fake *f, const struct fake_req *rq,
+			 struct fake_reply *rp)
+{
+	for (const struct fake_row *r = f->rows; r && r->status; r++) {
+		if (!row_matches(r, rq))
+			continue;
+		rp->status = r->status;
+		expand_base(f, r->body ? r->body : "", rp->body,
+			    sizeof(rp->body));
+		expand_base(f, r->headers ? r->headers : "", rp->headers,
+			    sizeof(rp->headers));
+		rp->delay_ms = r->delay_ms;
+		rp->drop = r->drop;
+		return;
+	}
+	rp->status = 404;
+	snprintf(rp->body, sizeof(rp->body),
+		 "{\"detail\": \"fake: no reply for %s %s\"}", rq->method,
+		 rq->path);
+}
+
+/* Serves rows from now on (the table stays the caller's). */
+static void fake_serve(struct fake *f, const struct fake_row *rows)
+{
+	pthread_mutex_lock(&f->m);
+	f->rows = rows;
+	pthread_mutex_unlock(&f->m);
+}
+
+static struct fake *fake_start_table(const struct fake_row *rows)
+{
+	struct fake *f = fake_start(script_table);
+	fake_serve(f, rows);
+	return f;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The requests seen, "METHOD path[?query]" one a line, sorted (requests
+ * run in parallel, so their order is not part of the contract). */
+static char *seen_requests(struct fake *f)
+{
+	static char lines[MAX_LOG][300];
+	char *v[MAX_LOG];
+	pthread_mutex_lock(&f->m);
+	int n = f->n_log;
+	for (int i = 0; i < n; i++) {
+		const struct logged *l = &f->log[i];
+		snprintf(lines[i], sizeof(lines[i]), "%s %s%s%s", l->method,
+			 l->path, l->query[0] ? "?" : "", l->query);
+		v[i] = lines[i];
+	}
+	pthread_mutex_unlock(&f->m);
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_str);
+	size_t size = (size_t)n * 301 + 1, off = 0;
+	char *out = calloc(1, size);
+	assert_non_null(out);
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(out + off, size - off, "%s\n", v[i]);
+	return out;
+}
+
+/* Asserts the exact requests seen (want: NULL-ended, any order). */
+static void assert_requests(struct fake *f, const char *const *want)
+{
+	const char *v[MAX_LOG];
+	int n = 0;
+	for (; want[n]; n++) {
+		assert_true(n < MAX_LOG);
+		v[n] = want[n];
+	}
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_str);
+	size_t size = 1, off = 0;
+	for (int i = 0; i < n; i++)
+		size += strlen(v[i]) + 1;
+	char *exp = calloc(1, size), *got = seen_requests(f);
+	assert_non_null(exp);
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(exp + off, size - off, "%s\n", v[i]);
+	if (strcmp(exp, got) != 0)
+		fail_msg("requests seen:\n%swanted:\n%s", got, exp);
+	free(exp);
+	free(got);
+}
+
 /* ---- helpers ---- */
 
 static struct api_client *client_for(struct fake *f, int attempts,
@@ -334,49 +493,53 @@ static long long mono_ms(void)
 	"\"https://h.example/x\", \"secrets\": [\"s3cr3t\"]}, \"domain\": "    \
 	"\"acme.sip.ultravox.ai\", \"futureField\": {\"x\": [1]}}"
 
+/* The rows most tests start from: the live SIP config, no registrations. */
+#define ROW_SIP_OK                                                             \
+	{                                                                      \
+		"GET", "/api/sip", 0, 0, 200, NULL, SIP_OK                     \
+	}
+#define ROW_NO_REGS                                                            \
+	{                                                                      \
+		"GET", "/api/sip/registrations", 0, 0, 200, NULL,              \
+		    "{\"results\": []}"                                        \
+	}
+#define ROW_END                                                                \
+	{                                                                      \
+		NULL, NULL, 0, 0, 0, NULL, NULL                                \
+	}
+#define REQ_SIP "GET /api/sip"
+#define REQ_PAGE1 "GET /api/sip/registrations?pageSize=100"
+
 /* ---- pagination, shapes ---- */
 
-static void script_pages(struct fake *f, const struct fake_req *rq,
-			 struct fake_reply *rp)
-{
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-		return;
-	}
-	if (strncmp(rq->path, "/api/agents/", 12) == 0) {
-		rp->status = 400;
-		snprintf(rp->body, sizeof(rp->body), "{\"detail\": \"bad %s\"}",
-			 rq->path + 12);
-		return;
-	}
-	const char *cur = rq->cursor ? rq->cursor : "";
-	int page = strcmp(cur, "p2") == 0 ? 2 : strcmp(cur, "p3") == 0 ? 3 : 1;
-	char next[160];
-	if (page < 3)
-		snprintf(next, sizeof(next),
-			 "\"%s/api/sip/registrations?cursor=p%d&pageSize=2\"",
-			 f->base, page + 1);
-	else
-		snprintf(next, sizeof(next), "null");
-	snprintf(
-	    rp->body, sizeof(rp->body),
-	    "{\"next\": %s, \"previous\": null, \"total\": 5, \"results\": ["
-	    "{\"registrationId\": \"r%d1\", \"username\": \"u%d1\", "
-	    "\"proxy\": \"PBX.example.com\", \"created\": \"2026-01-01\", "
-	    "\"outboundProxy\": \"op\", \"authUser\": null, "
-	    "\"successful\": true, \"newField\": [1,2]}%s]}",
-	    next, page, page,
-	    page < 3 ? ", {\"registrationId\": \"rX\", \"username\": \"ux\","
-		       " \"proxy\": \"p\"}"
-		     : "");
-	if (page == 2)
-		memcpy(strstr(rp->body, "\"rX\""), "\"rY\"", 4);
-}
+/* Page p of three (r<p>1, and rX / rY / none). */
+#define PAGE(p, next, extra)                                                   \
+	"{\"next\": " next                                                     \
+	", \"previous\": null, \"total\": 5, \"results\": ["                   \
+	"{\"registrationId\": \"r" #p "1\", \"username\": \"u" #p "1\", "      \
+	"\"proxy\": \"PBX.example.com\", \"created\": \"2026-01-01\", "        \
+	"\"outboundProxy\": \"op\", \"authUser\": null, "                      \
+	"\"successful\": true, \"newField\": [1,2]}" extra "]}"
+#define PAGE_NEXT(p) "\"BASE/api/sip/registrations?cursor=p" #p "&pageSize=2\""
+#define PAGE_EXTRA(id)                                                         \
+	", {\"registrationId\": \"" id "\", \"username\": \"ux\","             \
+	" \"proxy\": \"p\"}"
 
 static void test_read_live_pages(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_pages);
+	static const struct fake_row rows[] = {
+	    ROW_SIP_OK,
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL,
+	     PAGE(1, PAGE_NEXT(2), PAGE_EXTRA("rX"))},
+	    {"GET", "/api/sip/registrations", 1, 1, 200, NULL,
+	     PAGE(2, PAGE_NEXT(3), PAGE_EXTRA("rY"))},
+	    {"GET", "/api/sip/registrations", 2, 1, 200, NULL,
+	     PAGE(3, "null", "")},
+	    {"GET", "/api/agents/s3cr3t", 0, 0, 400, NULL,
+	     "{\"detail\": \"bad s3cr3t\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 3, 4);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
@@ -410,6 +573,11 @@ static void test_read_live_pages(void **state)
 	assert_int_equal(ls->regs[1].successful, -1);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 3);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
+	assert_requests(
+	    f, (const char *const[]){
+		   REQ_SIP, REQ_PAGE1,
+		   "GET /api/sip/registrations?cursor=p2&pageSize=2",
+		   "GET /api/sip/registrations?cursor=p3&pageSize=2", NULL});
 	/* the live fallback secret is redacted from later messages */
 	assert_int_equal(api_agent_exists(c, "s3cr3t", &d), -1);
 	assert_diag(&d, "GET /api/agents/<redacted>: 400: bad <redacted>");
@@ -427,58 +595,47 @@ static void test_read_live_pages(void **state)
 	fake_stop(f);
 }
 
-static char g_seen_page_size[16], g_seen_agent[64];
-
-static void script_seen(struct fake *f, const struct fake_req *rq,
-			struct fake_reply *rp)
+/* The logged request number i (under the fake's lock). */
+static struct logged logged_at(struct fake *f, int i)
 {
-	(void)f;
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-		snprintf(g_seen_agent, sizeof(g_seen_agent), "%s",
-			 rq->agent ? rq->agent : "");
-		return;
-	}
-	snprintf(g_seen_page_size, sizeof(g_seen_page_size), "%s",
-		 rq->page_size ? rq->page_size : "");
-	snprintf(rp->body, sizeof(rp->body), "{\"results\": []}");
+	pthread_mutex_lock(&f->m);
+	assert_true(i < f->n_log);
+	struct logged l = f->log[i];
+	pthread_mutex_unlock(&f->m);
+	return l;
 }
 
 static void test_request_details(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_seen);
+	static const struct fake_row rows[] = {ROW_SIP_OK, ROW_NO_REGS,
+					       ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 1);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
-	assert_string_equal(g_seen_page_size, "100");
-	assert_string_equal(g_seen_agent, "sipsync/" SIPSYNC_VERSION);
+	assert_requests(f, (const char *const[]){REQ_SIP, REQ_PAGE1, NULL});
+	for (int i = 0; i < 2; i++)
+		assert_string_equal(logged_at(f, i).agent,
+				    "sipsync/" SIPSYNC_VERSION);
 	assert_int_equal(ls->n_regs, 0);
 	model_live_free(ls);
 	api_client_free(c);
 	fake_stop(f);
 }
 
-static const char *g_sip_body, *g_page_body;
-
-static void script_bodies(struct fake *f, const struct fake_req *rq,
-			  struct fake_reply *rp)
-{
-	(void)f;
-	snprintf(rp->body, sizeof(rp->body), "%s",
-		 strcmp(rq->path, "/api/sip") == 0 ? g_sip_body : g_page_body);
-}
-
 static void expect_shape_error(const char *sip, const char *page,
 			       const char *want)
 {
-	struct fake *f = fake_start(script_bodies);
+	const struct fake_row rows[] = {
+	    {"GET", "/api/sip", 0, 0, 200, NULL, sip},
+	    {"GET", "/api/sip/registrations", 0, 0, 200, NULL, page},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	g_sip_body = sip;
-	g_page_body = page;
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_null(ls);
 	assert_diag(&d, want);
@@ -596,34 +753,31 @@ static void test_unusable_registration_id(void **state)
 
 /* Two pages that overlap (the list changed between them): the repeated
  * registration is listed once, as first seen. */
-static void script_overlap(struct fake *f, const struct fake_req *rq,
-			   struct fake_reply *rp)
-{
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-		return;
-	}
-	if (!rq->cursor)
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"next\": \"%s/api/sip/registrations?cursor=p2\", "
-			 "\"results\": [{\"registrationId\": \"a1\", "
-			 "\"username\": \"ua\", \"proxy\": \"p\"}, "
-			 "{\"registrationId\": \"b1\", \"username\": \"ub\", "
-			 "\"proxy\": \"p\"}]}",
-			 f->base);
-	else
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"next\": null, \"results\": ["
-			 "{\"registrationId\": \"b1\", \"username\": "
-			 "\"ub-again\", \"proxy\": \"p\"}, "
-			 "{\"registrationId\": \"c1\", \"username\": \"uc\", "
-			 "\"proxy\": \"p\"}]}");
-}
+#define OVERLAP_P1                                                             \
+	"{\"next\": \"BASE/api/sip/registrations?cursor=p2\", "                \
+	"\"results\": [{\"registrationId\": \"a1\", "                          \
+	"\"username\": \"ua\", \"proxy\": \"p\"}, "                            \
+	"{\"registrationId\": \"b1\", \"username\": \"ub\", "                  \
+	"\"proxy\": \"p\"}]}"
+#define OVERLAP_P2                                                             \
+	"{\"next\": null, \"results\": ["                                      \
+	"{\"registrationId\": \"b1\", \"username\": "                          \
+	"\"ub-again\", \"proxy\": \"p\"}, "                                    \
+	"{\"registrationId\": \"c1\", \"username\": \"uc\", "                  \
+	"\"proxy\": \"p\"}]}"
 
 static void test_overlapping_pages(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_overlap);
+	static const struct fake_row rows[] = {
+	    ROW_SIP_OK,
+	    /* read_live's two pages, then list_registrations' */
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL, OVERLAP_P1},
+	    {"GET", "/api/sip/registrations", 1, 1, 200, NULL, OVERLAP_P2},
+	    {"GET", "/api/sip/registrations", 2, 1, 200, NULL, OVERLAP_P1},
+	    {"GET", "/api/sip/registrations", 3, 1, 200, NULL, OVERLAP_P2},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 2);
 	struct live_state *ls = NULL;
 	struct registration *regs = NULL;
@@ -644,39 +798,29 @@ static void test_overlapping_pages(void **state)
 	free(regs);
 	assert_int_equal(d.len, 0);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 4);
+	assert_requests(f, (const char *const[]){
+			       REQ_SIP, REQ_PAGE1, REQ_PAGE1,
+			       "GET /api/sip/registrations?cursor=p2",
+			       "GET /api/sip/registrations?cursor=p2", NULL});
 	api_client_free(c);
 	fake_stop(f);
-}
-
-static const char *g_next;
-
-static void script_next(struct fake *f, const struct fake_req *rq,
-			struct fake_reply *rp)
-{
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-		return;
-	}
-	/* "BASE" in g_next stands for the fake's own base URL */
-	char next[200];
-	const char *at = strstr(g_next, "BASE");
-	if (at)
-		snprintf(next, sizeof(next), "%.*s%s%s", (int)(at - g_next),
-			 g_next, f->base, at + 4);
-	else
-		snprintf(next, sizeof(next), "%s", g_next);
-	snprintf(rp->body, sizeof(rp->body),
-		 "{\"results\": [], \"next\": \"%s\"}", next);
 }
 
 static void expect_next_refused(const char *next_fmt, const char *want,
 				int pages)
 {
-	struct fake *f = fake_start(script_next);
+	/* "BASE" in next_fmt stands for the fake's own base URL */
+	char page[300];
+	snprintf(page, sizeof(page), "{\"results\": [], \"next\": \"%s\"}",
+		 next_fmt);
+	const struct fake_row rows[] = {
+	    ROW_SIP_OK,
+	    {"GET", "/api/sip/registrations", 0, 0, 200, NULL, page},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	g_next = next_fmt;
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_diag(&d, want);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), pages);
@@ -712,36 +856,29 @@ static void test_next_refused(void **state)
 
 /* ---- retries ---- */
 
-static int g_fail_n, g_fail_status;
-static const char *g_fail_path, *g_fail_retry_after, *g_fail_body;
+/* A table: the first n requests to path (any method) answered status
+ * (with Retry-After when retry_after is not NULL, and body or
+ * {"detail": "busy"}), then ROW_SIP_OK and ROW_NO_REGS. */
+struct faults {
+	char retry_after[32];
+	struct fake_row rows[4];
+};
 
-static void script_faults(struct fake *f, const struct fake_req *rq,
-			  struct fake_reply *rp)
+static const struct fake_row *faults(struct faults *t, const char *path, int n,
+				     int status, const char *retry_after,
+				     const char *body)
 {
-	(void)f;
-	if (strcmp(rq->path, g_fail_path) == 0 && rq->n_same < g_fail_n) {
-		rp->status = g_fail_status;
-		snprintf(rp->body, sizeof(rp->body), "%s",
-			 g_fail_body ? g_fail_body : "{\"detail\": \"busy\"}");
-		if (g_fail_retry_after)
-			snprintf(rp->retry_after, sizeof(rp->retry_after), "%s",
-				 g_fail_retry_after);
-		return;
-	}
-	if (strcmp(rq->path, "/api/sip") == 0)
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-	else
-		snprintf(rp->body, sizeof(rp->body), "{\"results\": []}");
-}
-
-static void set_faults(const char *path, int n, int status,
-		       const char *retry_after, const char *body)
-{
-	g_fail_path = path;
-	g_fail_n = n;
-	g_fail_status = status;
-	g_fail_retry_after = retry_after;
-	g_fail_body = body;
+	if (retry_after)
+		snprintf(t->retry_after, sizeof(t->retry_after),
+			 "Retry-After: %s", retry_after);
+	const struct fake_row rows[] = {
+	    {NULL, path, 0, n, status, retry_after ? t->retry_after : NULL,
+	     body ? body : "{\"detail\": \"busy\"}"},
+	    ROW_SIP_OK,
+	    ROW_NO_REGS,
+	    ROW_END};
+	memcpy(t->rows, rows, sizeof(rows));
+	return t->rows;
 }
 
 /* The backoff ceiling bounds sipsync's own waits, never the server's: a
@@ -749,7 +886,8 @@ static void set_faults(const char *path, int n, int status,
 static void test_retry_after_beyond_backoff_cap(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_config cfg = {
 	    .base_url = f->base,
 	    .api_key = KEY,
@@ -761,7 +899,7 @@ static void test_retry_after_beyond_backoff_cap(void **state)
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
-	set_faults("/api/sip", 1, 429, "1", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 1, 429, "1", NULL));
 	long long t0 = mono_ms();
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
 	assert_true(mono_ms() - t0 >= 950);
@@ -774,11 +912,12 @@ static void test_retry_after_beyond_backoff_cap(void **state)
 static void test_429_retry_after(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 5, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	set_faults("/api/sip", 1, 429, "1", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 1, 429, "1", NULL));
 	long long t0 = mono_ms();
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
 	long long took = mono_ms() - t0;
@@ -786,6 +925,8 @@ static void test_429_retry_after(void **state)
 	assert_true(took < 4000);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 2);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 1);
+	assert_requests(
+	    f, (const char *const[]){REQ_SIP, REQ_SIP, REQ_PAGE1, NULL});
 	assert_int_equal(api_client_stats(c)->retries, 1);
 	assert_int_equal(api_client_stats(c)->requests, 3);
 	model_live_free(ls);
@@ -796,18 +937,28 @@ static void test_429_retry_after(void **state)
 static void test_503_burst(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 5, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	set_faults("/api/sip/registrations", 3, 503, NULL, NULL);
+	fake_serve(f,
+		   faults(&ft, "/api/sip/registrations", 3, 503, NULL, NULL));
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 4);
 	assert_int_equal(api_client_stats(c)->retries, 3);
 	model_live_free(ls);
-	/* 502 and 504 too, on an idempotent read */
-	set_faults("/api/sip", 1, 502, NULL, "<html>bad gateway</html>");
+	/* 502 and 504 too, on an idempotent read (GET /api/sip was asked
+	 * once already: this is its second call) */
+	static const struct fake_row gw[] = {
+	    {"GET", "/api/sip", 1, 1, 502, NULL, "<html>bad gateway</html>"},
+	    {"GET", "/api/sip", 2, 1, 504, NULL, "<html>timeout</html>"},
+	    ROW_SIP_OK,
+	    ROW_NO_REGS,
+	    ROW_END};
+	fake_serve(f, gw);
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
+	assert_int_equal(fake_count(f, "GET", "/api/sip"), 4);
 	model_live_free(ls);
 	assert_int_equal(d.len, 0);
 	api_client_free(c);
@@ -817,11 +968,13 @@ static void test_503_burst(void **state)
 static void test_500_not_retried(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 5, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	set_faults("/api/sip", 100, 500, NULL, "{\"detail\": \"boom\"}");
+	fake_serve(f, faults(&ft, "/api/sip", 100, 500, NULL,
+			     "{\"detail\": \"boom\"}"));
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 1);
 	assert_diag(&d, "GET /api/sip: 500: boom");
@@ -834,11 +987,12 @@ static void test_500_not_retried(void **state)
 static void test_max_attempts(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 3, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
-	set_faults("/api/sip", 100, 503, NULL, NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 100, 503, NULL, NULL));
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_int_equal(fake_count(f, "GET", "/api/sip"), 3);
 	assert_diag(&d, "GET /api/sip: 503: busy (gave up after 3 attempts)");
@@ -850,7 +1004,8 @@ static void test_max_attempts(void **state)
 static void test_retry_budget(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_config cfg = {
 	    .base_url = f->base,
 	    .api_key = KEY,
@@ -863,7 +1018,7 @@ static void test_retry_budget(void **state)
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
 	/* Retry-After 5 s does not fit a 0.5 s budget: fail at once */
-	set_faults("/api/sip", 100, 429, "5", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 100, 429, "5", NULL));
 	long long t0 = mono_ms();
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_true(mono_ms() - t0 < 1500);
@@ -877,14 +1032,15 @@ static void test_retry_budget(void **state)
 static void test_auth_failure(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
 	struct api_config cfg = {.base_url = f->base,
 				 .api_key = "wrong-key-value"};
 	struct api_client *c = NULL;
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
-	set_faults("-", 0, 0, NULL, NULL);
+	static const struct fake_row ok[] = {ROW_SIP_OK, ROW_NO_REGS, ROW_END};
+	fake_serve(f, ok);
 	assert_int_equal(api_read_live(c, &ls, &d), -1);
 	assert_diag(&d,
 		    "GET /api/sip: 401: authentication failed (check "
@@ -996,6 +1152,10 @@ static struct api_write make_write(enum request_method m, const char *path,
 	return w;
 }
 
+#define ALICE_LISTED                                                           \
+	"{\"next\": null, \"results\": [{\"registrationId\": \"new1\", "       \
+	"\"username\": \"alice\", \"proxy\": \"PBX.example.com\"}]}"
+
 #define ALICE_BODY                                                             \
 	"{\"username\": \"alice\", \"proxy\": \"PBX.example.com\", "           \
 	"\"password\": \"pw-alice-1\"}"
@@ -1046,9 +1206,12 @@ static void test_lost_post_not_duplicated(void **state)
 static void test_lost_post_not_listed_not_resent(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_regs);
-	f->drops_left = 1;
-	f->apply_before_drop = false;
+	static const struct fake_row rows[] = {
+	    {"POST", "/api/sip/registrations", 0, 0, 201, NULL, "{}", 0, true},
+	    {"GET", "/api/sip/registrations", 0, 0, 200, NULL,
+	     "{\"next\": null, \"results\": []}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 5, 4);
 	struct diag_list d = {0};
 	struct registration *regs = NULL;
@@ -1068,6 +1231,9 @@ static void test_lost_post_not_listed_not_resent(void **state)
 	assert_diag(&d, "POST /api/sip/registrations: outcome unknown (the "
 			"connection was lost after the request was sent), and "
 			"the registration is not listed (yet); " UNKNOWN_TAIL);
+	assert_requests(f, (const char *const[]){REQ_PAGE1, REQ_PAGE1,
+						 "POST /api/sip/registrations",
+						 NULL});
 	diag_list_clear(&d);
 	api_write_release(&w);
 	api_client_free(c);
@@ -1077,7 +1243,6 @@ static void test_lost_post_not_listed_not_resent(void **state)
 /* The first POST is answered 504 by a gateway; the backend commits it
  * late (after the re-list: at the next POST, or after the run), or
  * never. */
-static bool g_commit_late;
 
 static void script_gateway(struct fake *f, const struct fake_req *rq,
 			   struct fake_reply *rp)
@@ -1094,7 +1259,7 @@ static void script_gateway(struct fake *f, const struct fake_req *rq,
 		rp->status = 504;
 		snprintf(rp->body, sizeof(rp->body),
 			 "{\"detail\": \"upstream timed out\"}");
-		f->apply_before_drop = g_commit_late;
+		f->apply_before_drop = f->commit_late;
 		return;
 	}
 	fake_add_reg(f, "new1", "alice", "PBX.example.com");
@@ -1105,11 +1270,11 @@ static void script_gateway(struct fake *f, const struct fake_req *rq,
 static void expect_gateway_post(bool late)
 {
 	struct fake *f = fake_start(script_gateway);
+	f->commit_late = late; /* before any request */
 	struct api_client *c = client_for(f, 5, 4);
 	struct diag_list d = {0};
 	struct api_write w = make_write(REQUEST_POST, "/api/sip/registrations",
 					ALICE_BODY, "alice@pbx.example.com");
-	g_commit_late = late;
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
 	assert_int_equal(w.result, -1);
 	assert_int_equal(w.status, 504);
@@ -1139,38 +1304,19 @@ static void test_post_504_not_resent(void **state)
 	expect_gateway_post(false);
 }
 
-/* Every write applies and then loses its first answer (a timeout when
- * g_slow_ms is set, else a dropped connection). */
-static int g_slow_ms;
-
-static void script_lossy(struct fake *f, const struct fake_req *rq,
-			 struct fake_reply *rp)
-{
-	bool first = rq->n_same == 0;
-	if (strcmp(rq->method, "GET") == 0) {
-		list_regs(f, rp);
-		return;
-	}
-	if (strcmp(rq->method, "POST") == 0) {
-		if (first) {
-			fake_add_reg(f, "new1", "alice", "PBX.example.com");
-			rp->delay_ms = g_slow_ms;
-		}
-		rp->status = 201;
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"registrationId\": \"new%d\"}", f->n_regs);
-	} else if (strcmp(rq->method, "DELETE") == 0) {
-		rp->status = first ? 204 : 404;
-		snprintf(rp->body, sizeof(rp->body),
-			 first ? "" : "{\"detail\": \"Not found.\"}");
-	}
-	rp->drop = first && !g_slow_ms;
-}
-
 static void test_post_timeout_after_send(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_lossy);
+	/* applied, but answered after the client gave up */
+	static const struct fake_row rows[] = {
+	    {"POST", "/api/sip/registrations", 0, 1, 201, NULL,
+	     "{\"registrationId\": \"new1\"}", 800, false},
+	    /* the snapshot before, the re-list after */
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL,
+	     "{\"next\": null, \"results\": []}"},
+	    {"GET", "/api/sip/registrations", 1, 0, 200, NULL, ALICE_LISTED},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_config cfg = {.base_url = f->base,
 				 .api_key = KEY,
 				 .timeout_ms = 300,
@@ -1178,7 +1324,6 @@ static void test_post_timeout_after_send(void **state)
 	struct api_client *c = NULL;
 	struct diag_list d = {0};
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
-	g_slow_ms = 800; /* applied, but answered after the client gave up */
 	struct api_write w = make_write(REQUEST_POST, "/api/sip/registrations",
 					ALICE_BODY, "alice@pbx.example.com");
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), 0);
@@ -1188,17 +1333,24 @@ static void test_post_timeout_after_send(void **state)
 	api_write_release(&w);
 	api_client_free(c);
 	fake_stop(f);
-	g_slow_ms = 0;
 }
 
 static void test_lost_idempotent_writes(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_lossy);
+	/* each applies and then loses its first answer */
+	static const struct fake_row rows[] = {
+	    {"PATCH", "/api/sip", 0, 1, 200, NULL, "{}", 0, true},
+	    {"PATCH", "/api/sip", 1, 0, 200, NULL, "{}"},
+	    {"DELETE", "/api/sip/registrations/r1", 0, 1, 204, NULL, "", 0,
+	     true},
+	    {"DELETE", "/api/sip/registrations/r1", 1, 0, 404, NULL,
+	     "{\"detail\": \"Not found.\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 3, 2);
 	struct diag_list d = {0};
 	struct api_write w[2];
-	g_slow_ms = 0;
 	w[0] = make_write(REQUEST_PATCH, "/api/sip",
 			  "{\"allowAllAgents\": true}", NULL);
 	w[1] =
@@ -1222,7 +1374,9 @@ static void test_lost_idempotent_writes(void **state)
 static void test_parallelism_bound(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_regs);
+	static const struct fake_row rows[] = {
+	    {"DELETE", NULL, 0, 0, 204, NULL, "", 100, false}, ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 2, 4);
 	struct diag_list d = {0};
 	struct api_write w[16];
@@ -1250,29 +1404,17 @@ static void test_parallelism_bound(void **state)
 	fake_stop(f);
 }
 
-static const char *g_err_body;
-static int g_err_status;
-
-static void script_error(struct fake *f, const struct fake_req *rq,
-			 struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	rp->status = g_err_status;
-	snprintf(rp->body, sizeof(rp->body), "%s", g_err_body);
-}
-
 static void expect_write_error(enum request_method m, const char *path,
 			       const char *body, int status,
 			       const char *answer_body, const char *want,
 			       const char *secret)
 {
-	struct fake *f = fake_start(script_error);
+	const struct fake_row rows[] = {
+	    {NULL, NULL, 0, 0, status, NULL, answer_body}, ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 3, 2);
 	struct diag_list d = {0};
 	struct api_write w = make_write(m, path, body, NULL);
-	g_err_body = answer_body;
-	g_err_status = status;
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
 	assert_int_equal(w.result, -1);
 	assert_int_equal(w.status, status);
@@ -1344,18 +1486,24 @@ static void test_secrets_redacted(void **state)
 static void test_redact_add(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_error);
+	static const struct fake_row bad[] = {
+	    {NULL, NULL, 0, 0, 400, NULL,
+	     "{\"detail\": \"value other-secret is bad\"}"},
+	    ROW_END};
+	static const struct fake_row inner[] = {
+	    {NULL, NULL, 0, 0, 400, NULL,
+	     "{\"detail\": \"abcdef and abc, red\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(bad);
 	struct api_client *c = client_for(f, 1, 1);
 	struct diag_list d = {0};
-	g_err_status = 400;
-	g_err_body = "{\"detail\": \"value other-secret is bad\"}";
 	assert_int_equal(api_redact_add(c, "other-secret"), 0);
 	assert_int_equal(api_redact_add(c, ""), 0);
 	assert_int_equal(api_agent_exists(c, "a1", &d), -1);
 	assert_diag(&d, "GET /api/agents/a1: 400: value <redacted> is bad");
 	diag_list_clear(&d);
 	/* a secret inside another, and secrets inside "<redacted>" itself */
-	g_err_body = "{\"detail\": \"abcdef and abc, red\"}";
+	fake_serve(f, inner);
 	assert_int_equal(api_redact_add(c, "abc"), 0);
 	assert_int_equal(api_redact_add(c, "abcdef"), 0);
 	assert_int_equal(api_redact_add(c, "red"), 0);
@@ -1371,22 +1519,16 @@ static void test_redact_add(void **state)
 	fake_stop(f);
 }
 
-static void script_agents(struct fake *f, const struct fake_req *rq,
-			  struct fake_reply *rp)
-{
-	(void)f;
-	if (strcmp(rq->path, "/api/agents/good") == 0)
-		snprintf(rp->body, sizeof(rp->body), "{\"agentId\": \"good\"}");
-	else if (strcmp(rq->path, "/api/agents/gone") == 0)
-		rp->status = 404;
-	else
-		rp->status = 500;
-}
-
 static void test_agents_exist(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_agents);
+	static const struct fake_row rows[] = {
+	    {"GET", "/api/agents/good", 0, 0, 200, NULL,
+	     "{\"agentId\": \"good\"}"},
+	    {"GET", "/api/agents/gone", 0, 0, 404, NULL, "{}"},
+	    {NULL, NULL, 0, 0, 500, NULL, "{}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 2, 4);
 	struct diag_list d = {0};
 	assert_int_equal(api_agent_exists(c, "good", &d), 1);
@@ -1418,11 +1560,12 @@ static void on_log(void *ctx, const struct api_event *ev)
 static void test_log_hook(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	struct api_client *c = client_for(f, 3, 1);
 	struct diag_list d = {0};
 	struct live_state *ls = NULL;
-	set_faults("/api/sip", 1, 503, "0", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 1, 503, "0", NULL));
 	g_log_n = 0;
 	api_client_set_log(c, on_log, NULL);
 	assert_int_equal(api_read_live(c, &ls, &d), 0);
@@ -1445,29 +1588,21 @@ static void test_log_hook(void **state)
 
 /* A relative `next` is resolved against the URL of the page that named
  * it (same origin), not refused. */
-static void script_relative_next(struct fake *f, const struct fake_req *rq,
-				 struct fake_reply *rp)
-{
-	(void)f;
-	if (strcmp(rq->path, "/api/sip") == 0) {
-		snprintf(rp->body, sizeof(rp->body), SIP_OK);
-	} else if (!rq->cursor) {
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"results\": [{\"registrationId\": \"r1\", "
-			 "\"username\": \"a\", \"proxy\": \"p\"}], "
-			 "\"next\": \"registrations?cursor=two\"}");
-	} else {
-		snprintf(rp->body, sizeof(rp->body),
-			 "{\"results\": [{\"registrationId\": \"r2\", "
-			 "\"username\": \"b\", \"proxy\": \"p\"}], "
-			 "\"next\": null}");
-	}
-}
-
 static void test_next_relative(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_relative_next);
+	static const struct fake_row rows[] = {
+	    ROW_SIP_OK,
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL,
+	     "{\"results\": [{\"registrationId\": \"r1\", "
+	     "\"username\": \"a\", \"proxy\": \"p\"}], "
+	     "\"next\": \"registrations?cursor=two\"}"},
+	    {"GET", "/api/sip/registrations", 1, 1, 200, NULL,
+	     "{\"results\": [{\"registrationId\": \"r2\", "
+	     "\"username\": \"b\", \"proxy\": \"p\"}], "
+	     "\"next\": null}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
@@ -1476,6 +1611,9 @@ static void test_next_relative(void **state)
 	assert_int_equal(ls->n_regs, 2);
 	assert_string_equal(ls->regs[1].id, "r2");
 	assert_int_equal(fake_count(f, "GET", "/api/sip/registrations"), 2);
+	assert_requests(f, (const char *const[]){
+			       REQ_SIP, REQ_PAGE1,
+			       "GET /api/sip/registrations?cursor=two", NULL});
 	model_live_free(ls);
 	api_client_free(c);
 	fake_stop(f);
@@ -1483,19 +1621,13 @@ static void test_next_relative(void **state)
 
 /* A base URL with a path of its own: requests go below it, and messages
  * name the path really requested. */
-static void script_not_found(struct fake *f, const struct fake_req *rq,
-			     struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	rp->status = 404;
-	snprintf(rp->body, sizeof(rp->body), "{\"detail\": \"Not found.\"}");
-}
-
 static void test_base_url_path(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_not_found);
+	static const struct fake_row rows[] = {
+	    {NULL, NULL, 0, 0, 404, NULL, "{\"detail\": \"Not found.\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	char base[96];
 	snprintf(base, sizeof(base), "%s/prefix/", f->base);
 	struct api_config cfg = {
@@ -1645,7 +1777,8 @@ static void test_cancel_in_flight(void **state)
 static void test_cancel_during_backoff(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_faults);
+	struct fake *f = fake_start_table(NULL);
+	struct faults ft;
 	int pfd[2];
 	assert_int_equal(pipe(pfd), 0);
 	struct api_config cfg = {.base_url = f->base,
@@ -1657,7 +1790,7 @@ static void test_cancel_during_backoff(void **state)
 	struct live_state *ls = NULL;
 	struct later_write lw = {pfd[1], 300};
 	pthread_t t;
-	set_faults("/api/sip", 5, 503, "30", NULL);
+	fake_serve(f, faults(&ft, "/api/sip", 5, 503, "30", NULL));
 	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
 	api_client_set_cancel_fd(c, pfd[0]);
 	assert_int_equal(pthread_create(&t, NULL, write_later, &lw), 0);
@@ -1756,18 +1889,13 @@ static void test_deadline_and_notice(void **state)
 	close(hole);
 }
 
-static void script_tls(struct fake *f, const struct fake_req *rq,
-		       struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	snprintf(rp->body, sizeof(rp->body), "{\"agentId\": \"a1\"}");
-}
-
 static void test_tls_verified(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start_opt(script_tls, true);
+	static const struct fake_row rows[] = {
+	    {NULL, NULL, 0, 0, 200, NULL, "{\"agentId\": \"a1\"}"}, ROW_END};
+	struct fake *f = fake_start_opt(script_table, true);
+	fake_serve(f, rows);
 	struct api_config cfg = {.base_url = f->base,
 				 .api_key = KEY,
 				 .max_attempts = 3,
@@ -1839,20 +1967,14 @@ static void test_bad_config(void **state)
 	diag_list_clear(&d);
 }
 
-static void script_redirect(struct fake *f, const struct fake_req *rq,
-			    struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	rp->status = 301;
-	snprintf(rp->location, sizeof(rp->location),
-		 "http://elsewhere.example/api/sip");
-}
-
 static void test_redirect_not_followed(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start(script_redirect);
+	static const struct fake_row rows[] = {
+	    {NULL, NULL, 0, 0, 301,
+	     "Location: http://elsewhere.example/api/sip", "{}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 3, 2);
 	struct live_state *ls = NULL;
 	struct diag_list d = {0};
@@ -1883,22 +2005,14 @@ static void test_parse_error_render(void **state)
 }
 
 /* A secret the cut for display would split: redaction comes first. */
-static char *g_big_body;
-
-static void script_big(struct fake *f, const struct fake_req *rq,
-		       struct fake_reply *rp)
-{
-	(void)f;
-	(void)rq;
-	rp->status = 400;
-	snprintf(rp->body, sizeof(rp->body), "%s", g_big_body);
-}
 
 /* POSTs a password pw (len bytes) and gets 400 with `body`; the diag must
  * hold no 8-byte part of pw. Returns the diag (free it). */
 static char *post_with_answer(const char *pw, const char *body)
 {
-	struct fake *f = fake_start(script_big);
+	const struct fake_row rows[] = {{NULL, NULL, 0, 0, 400, NULL, body},
+					ROW_END};
+	struct fake *f = fake_start_table(rows);
 	struct api_client *c = client_for(f, 1, 1);
 	struct diag_list d = {0};
 	size_t n = strlen(pw) + 64;
@@ -1907,7 +2021,6 @@ static char *post_with_answer(const char *pw, const char *body)
 	snprintf(req, n, "{\"username\": \"a\", \"password\": \"%s\"}", pw);
 	struct api_write w =
 	    make_write(REQUEST_POST, "/api/sip/registrations", req, NULL);
-	g_big_body = (char *)body;
 	assert_int_equal(api_execute(c, &w, 1, NULL, NULL, &d), -1);
 	char *s = first_diag(&d);
 	for (size_t i = 0; i + 8 <= strlen(pw); i++) {

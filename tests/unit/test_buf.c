@@ -66,12 +66,29 @@ static void test_limit(void **st)
 	buf_free(NULL);
 }
 
+static void test_wipe(void **st)
+{
+	(void)st;
+	struct buf b;
+	buf_init(&b, 16);
+	assert_int_equal(buf_adds(&b, "secret"), 0);
+	buf_wipe(&b);
+	/* empty, limit kept, usable again */
+	assert_int_equal(buf_len(&b), 0);
+	assert_string_equal(buf_str(&b), "");
+	assert_int_equal(buf_adds(&b, "0123456789abcdef"), 0);
+	assert_int_equal(buf_adds(&b, "x"), -1);
+	buf_wipe(&b);
+	buf_wipe(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_add_and_take),
 	    cmocka_unit_test(test_grows_past_initial_capacity),
 	    cmocka_unit_test(test_limit),
+	    cmocka_unit_test(test_wipe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

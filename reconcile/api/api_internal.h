@@ -1,0 +1,153 @@
+/*
+ * api_internal: what the files of the api client share (api.c: set-up,
+ * redaction, stats; api_transfer.c: the engine; api_read.c; api_write.c).
+ * Private to reconcile/api/: nothing outside includes it.
+ */
+#ifndef SIPSYNC_API_INTERNAL_H
+#define SIPSYNC_API_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "reconcile/api/api.h"
+#include "reconcile/base/buf.h"
+
+#define DEFAULT_CONNECT_MS 10000L
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_ATTEMPTS 5
+#define DEFAULT_RETRY_MS 60000L
+#define DEFAULT_PARALLELISM 8
+#define DEFAULT_PAGE_SIZE 100
+#define DEFAULT_BASE_MS 250L
+#define DEFAULT_MAX_DELAY_MS 20000L
+#define MAX_PAGES 10000
+#define MAX_BODY (16L * 1024 * 1024)
+#define MAX_TEXT_MSG 200
+#define MAX_ERROR_MSG 1000
+#define AUTH_MSG                                                               \
+	"authentication failed (check ULTRAVOX_API_KEY or --api-key-file)"
+#define REDACTED "<redacted>"
+
+struct api_client {
+	char *base;   /* without trailing '/' */
+	char *origin; /* scheme://host:port, lower-case */
+	char *key;
+	char *ca_cert;
+	bool https;
+	long connect_ms, timeout_ms, max_retry_ms, base_ms, max_delay_ms;
+	int max_attempts, parallelism, page_size;
+	uint64_t rng;
+
+	CURLM *multi;
+	struct curl_slist *hdr, *hdr_body;
+
+	char **redact;
+	size_t n_redact;
+	api_log_fn log;
+	void *log_ctx;
+
+	int cancel_fd;		/* readable: stop (the caller's fd), or -1 */
+	long long deadline;	/* monotonic ms; 0: none */
+	long deadline_total_ms; /* as configured, for messages */
+	const char *halted;	/* why nothing may start any more (static
+				   text or halt_buf), set once by a stop or
+				   the deadline */
+	char halt_buf[96];
+	long wait_every_ms;
+	api_wait_fn wait_fn;
+	void *wait_ctx;
+
+	pthread_mutex_t lock; /* guards stats */
+	struct api_stats stats;
+
+	/* Identities of the registrations seen by the last listing: the
+	 * "before" picture for a POST whose answer was lost. */
+	bool have_snapshot;
+	char **snap_keys, **snap_ids;
+	size_t n_snap;
+};
+
+enum xstate { X_QUEUED, X_RUNNING, X_DONE };
+enum xresult { XR_OK, XR_FAILED, XR_UNKNOWN, XR_SKIPPED };
+
+struct xfer {
+	enum request_method method;
+	char *url;
+	char *path; /* for messages: no query */
+	const char *body;
+	bool unknown_ok; /* an unknown POST outcome is resolved by the caller */
+	void *user;
+
+	CURL *easy;
+	struct buf resp; /* the answer, at most MAX_BODY bytes */
+	bool too_big;
+	char errbuf[CURL_ERROR_SIZE];
+
+	enum xstate state;
+	int attempts;
+	long waited_ms;
+	long long due_ms, start_ms;
+	bool ambiguous;		 /* an attempt may have reached the server */
+	const char *unknown_why; /* why the outcome is unknown (static) */
+
+	enum xresult result;
+	long status;
+	char *error; /* final message (redacted) when XR_FAILED */
+};
+
+struct xqueue {
+	struct xfer **v;
+	size_t n;
+	void (*on_done)(struct api_client *c, struct xfer *x, void *ctx);
+	void *ctx;
+};
+
+/* api.c */
+/* Monotonic milliseconds. */
+long long api_now_ms(void);
+uint64_t api_next_rand(struct api_client *c);
+/* api_parse_body_secrets callback: api_redact_add(ctx, secret). */
+void api_redact_cb(void *ctx, const char *secret);
+/* Messages with every registered secret replaced by <redacted>, control
+ * bytes dropped, cut at max (allocated; the caller frees). */
+char *api_clean_text(const struct api_client *c, const char *msg, size_t max,
+		     bool in_cut);
+char *api_clean_message(const struct api_client *c, const char *msg);
+/* One diag naming the request: "PATCH /api/sip: 400: msg". */
+void api_add_http_diag(const struct api_client *c, struct diag_list *d,
+		       enum request_method m, const char *path, long status,
+		       const char *msg);
+int api_url_origin(const char *url, char **origin, bool *https);
+char *api_url_for_message(const char *url);
+char *api_url_shown(const char *url);
+/* Forgets the registrations of the last listing. */
+void api_snapshot_clear(struct api_client *c);
+
+/* api_transfer.c */
+/* A request to url_or_path (a path is put after the base URL); body is
+ * borrowed. NULL when out of memory. Freed with api_xfer_free (NULL ok). */
+struct xfer *api_xfer_new(struct api_client *c, enum request_method m,
+			  const char *url_or_path, const char *path,
+			  const char *body);
+void api_xfer_free(struct xfer *x);
+void api_fail_unknown(struct api_client *c, struct xfer *x, const char *extra);
+/* Runs every transfer of q to an end (done, failed, unknown, skipped),
+ * calling q->on_done for each as it finishes. */
+void api_run_queue(struct api_client *c, struct xqueue *q);
+int api_queue_push(struct xqueue *q, struct xfer *x);
+struct xfer *api_push_new(struct api_client *c, struct xqueue *q,
+			  enum request_method m, const char *url,
+			  const char *path);
+void api_queue_clear(struct xqueue *q);
+
+/* api_read.c */
+/* The SIP config (when sip is not NULL) and every registration page,
+ * read together. 0, or -1 with diags. */
+int api_read_all(struct api_client *c, struct sip_config *sip,
+		 struct registration **regs, size_t *n, struct diag_list *d);
+void api_free_regs(struct registration *regs, size_t n);
+
+#endif

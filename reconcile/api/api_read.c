@@ -1,0 +1,365 @@
+/*
+ * Paged reads: GET /api/sip and every page of the registrations (the
+ * `next` links checked and resolved against the page), fetched together
+ * on the transfer engine; and the agents-exist checks.
+ */
+#include "reconcile/api/api_internal.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "reconcile/api/api_parse.h"
+#include "reconcile/base/buf.h"
+
+/* ---- reads ---- */
+
+static void snapshot_set(struct api_client *c, const struct registration *regs,
+			 size_t n)
+{
+	api_snapshot_clear(c);
+	c->snap_keys = calloc(n + 1, sizeof(char *));
+	c->snap_ids = calloc(n + 1, sizeof(char *));
+	if (!c->snap_keys || !c->snap_ids) {
+		api_snapshot_clear(c);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		c->snap_keys[i] = model_registration_key(&regs[i]);
+		c->snap_ids[i] = strdup(regs[i].id ? regs[i].id : "");
+		c->n_snap = i + 1;
+		if (!c->snap_keys[i] || !c->snap_ids[i]) {
+			api_snapshot_clear(c);
+			return;
+		}
+	}
+	c->have_snapshot = true;
+}
+
+static bool same_origin(const struct api_client *c, const char *url)
+{
+	char *o = NULL;
+	bool same =
+	    api_url_origin(url, &o, NULL) == 0 && strcmp(o, c->origin) == 0;
+	free(o);
+	return same;
+}
+
+static bool seen_before(char **seen, size_t n, const char *url)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(seen[i], url) == 0)
+			return true;
+	return false;
+}
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A page's `next`, absolute: as given when it is, else resolved against
+ * the URL of the page that named it (as a browser resolves a link).
+ * Allocated; NULL when it is no URL (or out of memory). */
+static char *resolve_next(const char *page_url, const char *next)
+{
+	CURLU *u = curl_url();
+	char *abs = NULL, *out = NULL;
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, next, 0) == CURLUE_OK) {
+		out = strdup(next);
+	} else if (curl_url_set(u, CURLUPART_URL, page_url, 0) == CURLUE_OK &&
+		   curl_url_set(u, CURLUPART_URL, next, 0) == CURLUE_OK &&
+		   curl_url_get(u, CURLUPART_URL, &abs, 0) == CURLUE_OK) {
+		out = strdup(abs);
+	}
+	curl_free(abs);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Checks a page's `next` (absolute, see resolve_next) before following
+ * it. 0 ok, -1 with a diag on the page that named it. */
+static int check_next(struct api_client *c, const struct xfer *page,
+		      const char *next, char **seen, size_t n_seen,
+		      struct diag_list *d)
+{
+	char buf[900], *shown = NULL;
+	const char *why = NULL;
+	if (!same_origin(c, next)) {
+		shown = api_url_shown(next);
+		snprintf(buf, sizeof(buf),
+			 "refusing to follow `next` to another server: %s "
+			 "(the API key is only sent to %s)",
+			 shown ? shown : "?", c->origin);
+		why = buf;
+	} else if (seen_before(seen, n_seen, next)) {
+		why = "pagination loops (`next` repeats an earlier page)";
+	} else if (n_seen >= MAX_PAGES) {
+		why = "too many pages of registrations";
+	}
+	free(shown);
+	if (!why)
+		return 0;
+	api_add_http_diag(c, d, REQUEST_GET, page->path, 200, why);
+	return -1;
+}
+
+static int page_result(struct api_client *c, struct xfer *x,
+		       struct registration **regs, size_t *n, char **next,
+		       struct diag_list *d)
+{
+	char *why = NULL;
+	if (x->result != XR_OK) {
+		api_add_http_diag(c, d, x->method, x->path, x->status,
+				  x->error);
+		return -1;
+	}
+	if (api_parse_page(buf_str(&x->resp), buf_len(&x->resp), regs, n, next,
+			   &why) < 0) {
+		char buf[400];
+		snprintf(buf, sizeof(buf),
+			 "response is not a PaginatedSipRegistrationList: %s",
+			 why ? why : "out of memory");
+		api_add_http_diag(c, d, x->method, x->path, x->status, buf);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+static int sip_result(struct api_client *c, struct xfer *x,
+		      struct sip_config *sip, struct diag_list *d)
+{
+	char *why = NULL;
+	if (x->result != XR_OK) {
+		api_add_http_diag(c, d, x->method, x->path, x->status,
+				  x->error);
+		return -1;
+	}
+	if (api_parse_sip(buf_str(&x->resp), buf_len(&x->resp), sip, &why) <
+	    0) {
+		char buf[400];
+		snprintf(buf, sizeof(buf), "response is not a SipConfig: %s",
+			 why ? why : "out of memory");
+		api_add_http_diag(c, d, x->method, x->path, x->status, buf);
+		free(why);
+		return -1;
+	}
+	/* a later error message must not echo a live secret either */
+	for (size_t i = 0; i < sip->fallback.n_secrets; i++)
+		api_redact_add(c, sip->fallback.secrets[i].value);
+	return 0;
+}
+
+struct id_at {
+	const char *id;
+	size_t at;
+};
+
+static int by_id_then_at(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	int r = strcmp(x->id, y->id);
+	return r ? r : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Pages that overlap (the listing changed while it was read) repeat a
+ * registration: keep its first occurrence only, so nobody takes the
+ * repeat for a duplicate to delete. Returns 0, or -1 when out of memory. */
+static int drop_repeated_ids(struct registration *regs, size_t *n)
+{
+	struct id_at *v = *n > 1 ? calloc(*n, sizeof(*v)) : NULL;
+	bool *gone = *n > 1 ? calloc(*n, sizeof(*gone)) : NULL;
+	size_t kept = 0;
+	if (*n <= 1)
+		return 0;
+	if (!v || !gone) {
+		free(v);
+		free(gone);
+		return -1;
+	}
+	for (size_t i = 0; i < *n; i++)
+		v[i] = (struct id_at){regs[i].id ? regs[i].id : "", i};
+	qsort(v, *n, sizeof(*v), by_id_then_at);
+	for (size_t i = 1; i < *n; i++)
+		gone[v[i].at] = strcmp(v[i].id, v[i - 1].id) == 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (gone[i])
+			model_registration_release(&regs[i]);
+		else
+			regs[kept++] = regs[i];
+	}
+	*n = kept;
+	free(v);
+	free(gone);
+	return 0;
+}
+
+/* Lists every registration page (a registrationId seen on an earlier page
+ * is dropped); when sip is not NULL, GET /api/sip runs beside the first
+ * page. */
+int api_read_all(struct api_client *c, struct sip_config *sip,
+		 struct registration **regs, size_t *n, struct diag_list *d)
+{
+	char first[96], *next = NULL, **seen = NULL;
+	size_t n_seen = 0;
+	struct xqueue q = {0};
+	struct xfer *sx = NULL, *px = NULL;
+	int rc = -1;
+
+	snprintf(first, sizeof(first), "/api/sip/registrations?pageSize=%d",
+		 c->page_size);
+	if ((sip && !(sx = api_push_new(c, &q, REQUEST_GET, "/api/sip",
+					"/api/sip"))) ||
+	    !(px = api_push_new(c, &q, REQUEST_GET, first,
+				"/api/sip/registrations")))
+		goto oom;
+	for (;;) {
+		api_run_queue(c, &q);
+		if (sx && sip_result(c, sx, sip, d) < 0)
+			goto out;
+		if (page_result(c, px, regs, n, &next, d) < 0)
+			goto out;
+		if (!next)
+			break;
+		char *abs = resolve_next(px->url, next);
+		if (!abs) {
+			char *shown = api_url_for_message(next), msg[600];
+			snprintf(msg, sizeof(msg), "`next` is not a URL: %s",
+				 shown ? shown : "?");
+			api_add_http_diag(c, d, REQUEST_GET, px->path, 200,
+					  msg);
+			free(shown);
+			goto out;
+		}
+		free(next);
+		next = abs;
+		char **grown = realloc(seen, (n_seen + 1) * sizeof(*grown));
+		if (!grown)
+			goto oom;
+		seen = grown;
+		seen[n_seen++] = strdup(px->url);
+		if (!seen[n_seen - 1] ||
+		    check_next(c, px, next, seen, n_seen, d) < 0)
+			goto out;
+		/* the next page replaces the finished transfers */
+		api_queue_clear(&q);
+		sx = NULL;
+		if (!(px = api_push_new(c, &q, REQUEST_GET, next,
+					"/api/sip/registrations")))
+			goto oom;
+		free(next);
+		next = NULL;
+	}
+	if (drop_repeated_ids(*regs, n) < 0)
+		goto oom;
+	snapshot_set(c, *regs, *n);
+	rc = 0;
+	goto out;
+oom:
+	diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+out:
+	api_queue_clear(&q);
+	free(q.v);
+	free(next);
+	free_strings(seen, n_seen);
+	return rc;
+}
+
+void api_free_regs(struct registration *regs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		model_registration_release(&regs[i]);
+	free(regs);
+}
+
+int api_list_registrations(struct api_client *c, struct registration **out,
+			   size_t *n, struct diag_list *diags)
+{
+	struct registration *regs = NULL;
+	size_t count = 0;
+	*out = NULL;
+	*n = 0;
+	if (api_read_all(c, NULL, &regs, &count, diags) < 0) {
+		api_free_regs(regs, count);
+		return -1;
+	}
+	*out = regs;
+	*n = count;
+	return 0;
+}
+
+int api_read_live(struct api_client *c, struct live_state **out,
+		  struct diag_list *diags)
+{
+	struct live_state *ls = calloc(1, sizeof(*ls));
+	*out = NULL;
+	if (!ls) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "api: out of memory");
+		return -1;
+	}
+	if (api_read_all(c, &ls->sip, &ls->regs, &ls->n_regs, diags) < 0) {
+		model_live_free(ls);
+		return -1;
+	}
+	*out = ls;
+	return 0;
+}
+
+int api_agents_exist(struct api_client *c, const char *const *ids, size_t n,
+		     int *exists, struct diag_list *diags)
+{
+	struct xqueue q = {0};
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *esc = curl_easy_escape(NULL, ids[i], 0);
+		char path[512];
+		struct xfer *x = NULL;
+		exists[i] = -1;
+		if (esc)
+			snprintf(path, sizeof(path), "/api/agents/%s", esc);
+		curl_free(esc);
+		if (!esc ||
+		    !(x = api_xfer_new(c, REQUEST_GET, path, path, NULL)) ||
+		    api_queue_push(&q, x) < 0) {
+			api_xfer_free(x);
+			diag_add(diags, DIAG_ERROR, NULL, NULL,
+				 "api: out of memory");
+			rc = -1;
+			goto out;
+		}
+	}
+	api_run_queue(c, &q);
+	for (size_t i = 0; i < n; i++) {
+		struct xfer *x = q.v[i];
+		if (x->result == XR_OK)
+			exists[i] = 1;
+		else if (x->status == 404)
+			exists[i] = 0;
+		else {
+			api_add_http_diag(c, diags, x->method, x->path,
+					  x->status, x->error);
+			rc = -1;
+		}
+	}
+out:
+	for (size_t i = 0; i < q.n; i++)
+		api_xfer_free(q.v[i]);
+	free(q.v);
+	return rc;
+}
+
+int api_agent_exists(struct api_client *c, const char *agent_id,
+		     struct diag_list *diags)
+{
+	int exists = -1;
+	api_agents_exist(c, &agent_id, 1, &exists, diags);
+	return exists;
+}
