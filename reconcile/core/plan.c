@@ -133,9 +133,9 @@ int plan_item_set_bodies(struct plan_item *it, json_t *body, json_t *red)
 	if (json_object_size(body) == 0 ||
 	    json_object_size(body) != json_object_size(red))
 		goto out;
-	it->body = json_dumps(body, JSON_COMPACT);
-	it->body_redacted = json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS);
-	rc = it->body && it->body_redacted ? 0 : -1;
+	it->req.body = json_dumps(body, JSON_COMPACT);
+	it->req.body_redacted = json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS);
+	rc = it->req.body && it->req.body_redacted ? 0 : -1;
 out:
 	json_decref(body);
 	json_decref(red);
@@ -368,10 +368,7 @@ void plan_item_release(struct plan_item *it)
 	free(it->key);
 	free(it->id);
 	free(it->title);
-	free(it->path);
-	str_wipe_free(it->body);
-	free(it->body_redacted);
-	free(it->create_key);
+	request_release(&it->req);
 	free(it->forget_key);
 	memset(it, 0, sizeof(*it));
 }

@@ -75,9 +75,9 @@ static int reg_create(struct plan *p, const struct plan_input *in,
 	it->key = strdup(key);
 	it->title = str_printf("registration %s", key);
 	it->pos = r->pos;
-	it->method = REQUEST_POST;
-	it->path = strdup("/api/sip/registrations");
-	it->create_key = strdup(key);
+	it->req.method = REQUEST_POST;
+	it->req.path = strdup("/api/sip/registrations");
+	it->req.create_key = strdup(key);
 	json_t *b = json_object(), *red = json_object();
 	/* username is optional in the API: none is the empty string here,
 	 * and is sent as no username at all */
@@ -110,7 +110,8 @@ static int reg_create(struct plan *p, const struct plan_input *in,
 	p->creates++;
 	if (plan_item_set_bodies(it, b, red))
 		return -1;
-	return it->key && it->title && it->path && it->create_key ? 0 : -1;
+	return it->key && it->title && it->req.path && it->req.create_key ? 0
+									  : -1;
 }
 
 static int reg_opt_field(struct plan_item *it, json_t *b, json_t *red,
@@ -184,12 +185,12 @@ static int reg_update(struct plan *p, const struct plan_input *in,
 	if (it.n_changes == 0)
 		goto out;
 	char *esc = path_escape(l->id ? l->id : "");
-	it.method = REQUEST_PATCH;
-	it.path = esc ? str_printf("/api/sip/registrations/%s", esc) : NULL;
+	it.req.method = REQUEST_PATCH;
+	it.req.path = esc ? str_printf("/api/sip/registrations/%s", esc) : NULL;
 	free(esc);
 	rc = plan_item_set_bodies(&it, b, red);
 	b = red = NULL;
-	struct plan_item *slot = rc || !it.path ? NULL : plan_item_add(p);
+	struct plan_item *slot = rc || !it.req.path ? NULL : plan_item_add(p);
 	if (!slot) {
 		rc = -1;
 		goto out;
@@ -219,8 +220,9 @@ static int reg_delete(struct plan *p, const struct registration *l,
 	it->reason = reason;
 	it->title =
 	    str_printf("registration %s (%s)", key, l->id ? l->id : "?");
-	it->method = REQUEST_DELETE;
-	it->path = esc ? str_printf("/api/sip/registrations/%s", esc) : NULL;
+	it->req.method = REQUEST_DELETE;
+	it->req.path =
+	    esc ? str_printf("/api/sip/registrations/%s", esc) : NULL;
 	if (strcmp(reason, "prune") == 0)
 		it->forget_key = password_key(key);
 	free(esc);
@@ -228,7 +230,7 @@ static int reg_delete(struct plan *p, const struct registration *l,
 	p->reg_deletes++;
 	if (strcmp(reason, "duplicate") == 0)
 		p->reg_dup_deletes++;
-	return it->key && it->title && it->path ? 0 : -1;
+	return it->key && it->title && it->req.path ? 0 : -1;
 }
 
 /* Orders two live registrations by when they were made: the older

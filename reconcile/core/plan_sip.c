@@ -498,12 +498,12 @@ int plan_diff_sip(struct plan *p, const struct plan_input *in)
 	x.it.title = x.subject;
 	x.subject = NULL;
 	x.it.pos = ds->pos;
-	x.it.method = REQUEST_PATCH;
-	x.it.path = strdup("/api/sip");
+	x.it.req.method = REQUEST_PATCH;
+	x.it.req.path = strdup("/api/sip");
 	rc = plan_item_set_bodies(&x.it, x.body, x.red);
 	x.body = x.red = NULL;
 	struct plan_item *slot = rc ? NULL : plan_item_add(p);
-	if (!slot || !x.it.key || !x.it.path)
+	if (!slot || !x.it.key || !x.it.req.path)
 		rc = -1;
 	if (slot) {
 		*slot = x.it;

@@ -325,13 +325,13 @@ static json_t *json_request(const struct plan_item *it)
 {
 	json_t *o = json_object(), *secrets = json_array();
 	json_object_set_new(o, "method",
-			    json_string(request_method_name(it->method)));
-	json_object_set_new(o, "path", json_string(it->path));
-	json_t *body = json_value(it->body_redacted);
+			    json_string(request_method_name(it->req.method)));
+	json_object_set_new(o, "path", json_string(it->req.path));
+	json_t *body = json_value(it->req.body_redacted);
 	json_object_set_new(o, "body", body ? body : json_null());
-	if (it->create_key)
+	if (it->req.create_key)
 		json_object_set_new(o, "create_key",
-				    json_string(it->create_key));
+				    json_string(it->req.create_key));
 	for (size_t i = 0; i < it->n_secrets; i++)
 		json_array_append_new(
 		    secrets,

@@ -171,9 +171,9 @@ static char *requests_text(const struct plan *p)
 	buf_init(&b, MAX_FILE);
 	for (size_t i = 0; i < p->n_items; i++) {
 		const struct plan_item *it = &p->items[i];
-		buf_addf(&b, "%s %s%s%s\n", request_method_name(it->method),
-			 it->path, it->body_redacted ? " " : "",
-			 it->body_redacted ? it->body_redacted : "");
+		buf_addf(&b, "%s %s%s%s\n", request_method_name(it->req.method),
+			 it->req.path, it->req.body_redacted ? " " : "",
+			 it->req.body_redacted ? it->req.body_redacted : "");
 	}
 	return buf_take(&b, NULL);
 }
