@@ -146,16 +146,24 @@ static struct atom rx_escape(struct rx *r)
 	return a;
 }
 
+/* The alternation inside a group and its closing ')' (a group that does
+ * not close is not understood). */
+static struct frag rx_group_body(struct rx *r)
+{
+	struct frag f = rx_alt(r);
+	if (rx_peek(r, 0) == ')')
+		r->i++;
+	else
+		r->bad = true;
+	return f;
+}
+
 /* After "(?" or "(*": a group whose content cannot be read as a plain
  * one (lookaround, atomic, conditional, recursion, verb): skips it. */
 static struct atom rx_opaque_group(struct rx *r)
 {
 	struct atom a = {{false, false}, false, true, ANCHOR_NONE};
-	(void)rx_alt(r);
-	if (rx_peek(r, 0) == ')')
-		r->i++;
-	else
-		r->bad = true;
+	(void)rx_group_body(r);
 	return a;
 }
 
@@ -177,11 +185,7 @@ static bool rx_flags(struct rx *r, struct atom *a)
 		return true;
 	}
 	r->i = j + 1;
-	a->f = rx_alt(r);
-	if (rx_peek(r, 0) == ')')
-		r->i++;
-	else
-		r->bad = true;
+	a->f = rx_group_body(r);
 	return true;
 }
 
@@ -215,11 +219,7 @@ static struct atom rx_group(struct rx *r)
 	} else {
 		r->i += 1;
 	}
-	a.f = rx_alt(r);
-	if (rx_peek(r, 0) == ')')
-		r->i++;
-	else
-		r->bad = true;
+	a.f = rx_group_body(r);
 	return a;
 }
 
