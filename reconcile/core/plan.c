@@ -1,12 +1,9 @@
 /* plan: the driver (plan_build) and the helpers its parts share. */
 #include "reconcile/core/plan.h"
 
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 

@@ -1,6 +1,7 @@
 /* plan_sip: the diff of the account's sip config (one PATCH /api/sip). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 

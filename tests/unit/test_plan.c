@@ -2,9 +2,10 @@
  * plan holds beyond its output (bodies with secrets, counters, guards'
  * inputs). Where a case has a golden text it is the plan.txt of the same
  * case in tests/fixtures/plan/cases/ (test_plan_cases runs those folders
- * from files: desired.yaml through the loader), so the two must agree. Run with
- * SIPSYNC_UPDATE_GOLDEN=1 to rewrite the golden files (then review them).
- * It links the core alone: no state directory, no API client. */
+ * from files: desired.yaml through the loader), so the two must agree.
+ * Run with SIPSYNC_UPDATE_GOLDEN=1 to rewrite the golden files (then
+ * review them). It links the core alone: no state directory, no API
+ * client. */
 #include "plan_fixture.h"
 
 /* ---- cases
