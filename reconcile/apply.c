@@ -80,13 +80,13 @@ static void on_write(void *ctx, const struct api_write *w)
 static int write_fill(struct api_write *w, const struct plan_item *it)
 {
 	memset(w, 0, sizeof(*w));
-	w->method = it->method;
-	w->path = strdup(it->path);
-	w->body = it->body ? strdup(it->body) : NULL;
-	w->create_key = it->create_key ? strdup(it->create_key) : NULL;
+	w->method = it->req.method;
+	w->path = strdup(it->req.path);
+	w->body = it->req.body ? strdup(it->req.body) : NULL;
+	w->create_key = it->req.create_key ? strdup(it->req.create_key) : NULL;
 	w->label = apply_label(it);
-	return w->path && w->label && (!it->body || w->body) &&
-		       (!it->create_key || w->create_key)
+	return w->path && w->label && (!it->req.body || w->body) &&
+		       (!it->req.create_key || w->create_key)
 		   ? 0
 		   : -1;
 }
@@ -169,15 +169,16 @@ static bool plan_sendable(const struct plan *p, struct diag_list *d)
 	bool ok = true;
 	for (size_t i = 0; i < p->n_items; i++) {
 		const struct plan_item *it = &p->items[i];
-		if (it->method == REQUEST_DELETE)
+		if (it->req.method == REQUEST_DELETE)
 			continue;
-		if (it->body && strcmp(it->body, "{}") != 0 && *it->body)
+		if (it->req.body && strcmp(it->req.body, "{}") != 0 &&
+		    *it->req.body)
 			continue;
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "%s %s: refusing to send a request with an empty "
 			 "body (nothing would change); nothing was sent",
-			 it->method == REQUEST_POST ? "POST" : "PATCH",
-			 it->path);
+			 it->req.method == REQUEST_POST ? "POST" : "PATCH",
+			 it->req.path);
 		ok = false;
 	}
 	return ok;

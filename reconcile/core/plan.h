@@ -83,12 +83,7 @@ struct plan_item {
 	struct plan_change *changes;
 	size_t n_changes;
 
-	/* the request apply sends */
-	enum request_method method;
-	char *path;
-	char *body;	     /* JSON with real secrets (never print), or NULL */
-	char *body_redacted; /* same with every secret as "<redacted>" */
-	char *create_key;    /* POST: identity for the lost-response check */
+	struct request req; /* the request apply sends */
 	struct plan_secret *secrets;
 	size_t n_secrets;
 	char *forget_key; /* state key to remove once deleted, or NULL */

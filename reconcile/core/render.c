@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "reconcile/base/buf.h"
+
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[33m"
 #define C_RED "\033[31m"
@@ -14,53 +16,43 @@
 #define C_DIM "\033[2m"
 #define C_RESET "\033[0m"
 
-/* A growing string; on allocation failure it stays failed and yields NULL. */
-struct buf {
-	char *s;
-	size_t len, cap;
+/* Render output: one buf, and whether any append failed. The first
+ * failure sticks (later appends are skipped and out_take gives NULL), so
+ * the renderers append without checking each call and a plan is never
+ * shown with a line missing. */
+struct out {
+	struct buf b;
 	bool failed;
 };
 
-static void buf_printf(struct buf *b, const char *fmt, ...)
+/* Plans are small; the limit only stops a runaway. */
+#define OUT_LIMIT ((size_t)64 << 20)
+
+static void out_init(struct out *o)
+{
+	buf_init(&o->b, OUT_LIMIT);
+	o->failed = false;
+}
+
+static void out_printf(struct out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void buf_printf(struct buf *b, const char *fmt, ...)
+static void out_printf(struct out *o, const char *fmt, ...)
 {
-	if (b->failed)
+	if (o->failed)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	o->failed = buf_vaddf(&o->b, fmt, ap) != 0;
 	va_end(ap);
-	if (n < 0) {
-		b->failed = true;
-		return;
-	}
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 256);
-		while (cap < b->len + (size_t)n + 1)
-			cap *= 2;
-		char *s = realloc(b->s, cap);
-		if (!s) {
-			b->failed = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
 }
 
-static char *buf_take(struct buf *b)
+/* The text (caller frees), or NULL when an append failed. */
+static char *out_take(struct out *o)
 {
-	if (b->failed || !b->s) {
-		free(b->s);
-		return b->failed ? NULL : strdup("");
-	}
-	return b->s;
+	char *s = o->failed ? NULL : buf_take(&o->b, NULL);
+	buf_free(&o->b);
+	return s;
 }
 
 /* ---- escaping ---------------------------------------------------------- */
@@ -113,13 +105,13 @@ char *render_escape(const char *s)
 
 /* Appends s with its control characters escaped (live data may hold
  * anything: a newline must not fake a plan line). */
-static void buf_puts_esc(struct buf *b, const char *s)
+static void out_puts_esc(struct out *b, const char *s)
 {
 	char *e = render_escape(s ? s : "");
 	if (!e)
 		b->failed = true;
 	else
-		buf_printf(b, "%s", e);
+		out_printf(b, "%s", e);
 	free(e);
 }
 
@@ -128,15 +120,16 @@ static void buf_puts_esc(struct buf *b, const char *s)
 
 char *render_summary(const struct plan *p)
 {
-	struct buf b = {0};
+	struct out b;
+	out_init(&b);
 	if (!plan_has_changes(p))
-		buf_printf(&b, "No changes. The live SIP configuration matches "
+		out_printf(&b, "No changes. The live SIP configuration matches "
 			       "the desired state.");
 	else
-		buf_printf(&b,
+		out_printf(&b,
 			   "Plan: %zu to create, %zu to update, %zu to delete.",
 			   p->creates, p->updates, p->deletes);
-	return buf_take(&b);
+	return out_take(&b);
 }
 
 static const char *marker(enum plan_action a)
@@ -156,16 +149,16 @@ static const char *op_color(enum plan_op op)
 				      : C_YELLOW;
 }
 
-static void text_change(struct buf *b, const struct plan_change *c,
+static void text_change(struct out *b, const struct plan_change *c,
 			const char *indent, bool color)
 {
-	buf_printf(b, "%s%s", indent, color ? op_color(c->op) : "");
-	buf_puts_esc(b, c->text);
-	buf_printf(b, "%s\n", color ? C_RESET : "");
+	out_printf(b, "%s%s", indent, color ? op_color(c->op) : "");
+	out_puts_esc(b, c->text);
+	out_printf(b, "%s\n", color ? C_RESET : "");
 }
 
 /* allowedCidrRanges changes are grouped under one heading. */
-static void text_changes(struct buf *b, const struct plan_item *it, bool color)
+static void text_changes(struct out *b, const struct plan_item *it, bool color)
 {
 	bool in_cidrs = false;
 	for (size_t i = 0; i < it->n_changes; i++) {
@@ -173,31 +166,31 @@ static void text_changes(struct buf *b, const struct plan_item *it, bool color)
 		bool cidr = strcmp(c->field, "allowedCidrRanges") == 0 &&
 			    (c->op == PLAN_OP_ADD || c->op == PLAN_OP_REMOVE);
 		if (cidr && !in_cidrs)
-			buf_printf(b, "    allowedCidrRanges:\n");
+			out_printf(b, "    allowedCidrRanges:\n");
 		in_cidrs = cidr;
 		text_change(b, c, cidr ? "      " : "    ", color);
 	}
 }
 
-static void text_item(struct buf *b, const struct plan_item *it, bool color)
+static void text_item(struct out *b, const struct plan_item *it, bool color)
 {
 	const char *m = marker(it->action);
 	if (color)
-		buf_printf(b, "%s%s" C_RESET " ", action_color(it->action), m);
+		out_printf(b, "%s%s" C_RESET " ", action_color(it->action), m);
 	else
-		buf_printf(b, "%s ", m);
-	buf_puts_esc(b, it->title);
+		out_printf(b, "%s ", m);
+	out_puts_esc(b, it->title);
 	if (it->reason)
-		buf_printf(b, "  [%s]", it->reason);
+		out_printf(b, "  [%s]", it->reason);
 	bool inline_one =
 	    it->resource == PLAN_REGISTRATION && it->n_changes == 1;
 	if (inline_one) {
-		buf_printf(b, ": ");
-		buf_puts_esc(b, it->changes[0].text);
-		buf_printf(b, "\n");
+		out_printf(b, ": ");
+		out_puts_esc(b, it->changes[0].text);
+		out_printf(b, "\n");
 		return;
 	}
-	buf_printf(b, "\n");
+	out_printf(b, "\n");
 	text_changes(b, it, color);
 }
 
@@ -209,45 +202,46 @@ static bool has_unknown_note(const struct plan *p)
 	return false;
 }
 
-static void text_notes(struct buf *b, const struct plan *p, bool color)
+static void text_notes(struct out *b, const struct plan *p, bool color)
 {
 	if (!p->n_notes)
 		return;
-	buf_printf(b, "%sNotes:%s\n", color ? C_BOLD : "",
+	out_printf(b, "%sNotes:%s\n", color ? C_BOLD : "",
 		   color ? C_RESET : "");
 	for (size_t i = 0; i < p->n_notes; i++) {
 		const struct plan_note *n = &p->notes[i];
-		buf_printf(b, "  ");
-		buf_puts_esc(b, n->subject);
-		buf_printf(b, ": %s%s", n->field ? n->field : "",
+		out_printf(b, "  ");
+		out_puts_esc(b, n->subject);
+		out_printf(b, ": %s%s", n->field ? n->field : "",
 			   n->field ? ": " : "");
-		buf_puts_esc(b, n->text);
-		buf_printf(b, "\n");
+		out_puts_esc(b, n->text);
+		out_printf(b, "\n");
 	}
 	if (has_unknown_note(p))
-		buf_printf(
+		out_printf(
 		    b, "  (a write-only value with no record is not compared; "
 		       "apply --sync-secrets sends it)\n");
-	buf_printf(b, "\n");
+	out_printf(b, "\n");
 }
 
 char *render_text(const struct plan *p, bool color)
 {
-	struct buf b = {0};
+	struct out b;
+	out_init(&b);
 	for (size_t i = 0; i < p->n_items; i++)
 		text_item(&b, &p->items[i], color);
 	if (p->n_items)
-		buf_printf(&b, "\n");
+		out_printf(&b, "\n");
 	text_notes(&b, p, color);
 	char *sum = render_summary(p);
 	if (!sum)
 		b.failed = true;
 	else if (color)
-		buf_printf(&b, C_BOLD "%s" C_RESET "\n", sum);
+		out_printf(&b, C_BOLD "%s" C_RESET "\n", sum);
 	else
-		buf_printf(&b, "%s\n", sum);
+		out_printf(&b, "%s\n", sum);
 	free(sum);
-	return buf_take(&b);
+	return out_take(&b);
 }
 
 /* ---- JSON ------------------------------------------------------------------
@@ -331,13 +325,13 @@ static json_t *json_request(const struct plan_item *it)
 {
 	json_t *o = json_object(), *secrets = json_array();
 	json_object_set_new(o, "method",
-			    json_string(request_method_name(it->method)));
-	json_object_set_new(o, "path", json_string(it->path));
-	json_t *body = json_value(it->body_redacted);
+			    json_string(request_method_name(it->req.method)));
+	json_object_set_new(o, "path", json_string(it->req.path));
+	json_t *body = json_value(it->req.body_redacted);
 	json_object_set_new(o, "body", body ? body : json_null());
-	if (it->create_key)
+	if (it->req.create_key)
 		json_object_set_new(o, "create_key",
-				    json_string(it->create_key));
+				    json_string(it->req.create_key));
 	for (size_t i = 0; i < it->n_secrets; i++)
 		json_array_append_new(
 		    secrets,
@@ -417,22 +411,22 @@ char *render_json(const struct plan *p)
 /* ---- markdown ---------------------------------------------------------------
  */
 
-static void md_head(struct buf *b, const struct plan *p)
+static void md_head(struct out *b, const struct plan *p)
 {
 	char *sum = render_summary(p);
-	buf_printf(b, "### sipsync plan for `%s`\n\n**%s**", p->live_domain,
+	out_printf(b, "### sipsync plan for `%s`\n\n**%s**", p->live_domain,
 		   sum ? sum : "");
 	free(sum);
 	if (p->n_notes)
-		buf_printf(b, " (%zu note%s)", p->n_notes,
+		out_printf(b, " (%zu note%s)", p->n_notes,
 			   p->n_notes == 1 ? "" : "s");
-	buf_printf(b, "\n\n");
+	out_printf(b, "\n\n");
 	if (p->source.path || p->source.commit) {
-		buf_printf(b, "Source: `%s`",
+		out_printf(b, "Source: `%s`",
 			   p->source.path ? p->source.path : ".");
 		if (p->source.commit)
-			buf_printf(b, " at `%.12s`", p->source.commit);
-		buf_printf(b, "\n\n");
+			out_printf(b, " at `%.12s`", p->source.commit);
+		out_printf(b, "\n\n");
 	}
 }
 
@@ -457,10 +451,10 @@ static size_t fence_len(const char *text)
 	return best + 1;
 }
 
-static void buf_fence(struct buf *b, size_t n)
+static void out_fence(struct out *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		buf_printf(b, "`");
+		out_printf(b, "`");
 }
 
 char *render_markdown(const struct plan *p, size_t limit)
@@ -470,33 +464,35 @@ char *render_markdown(const struct plan *p, size_t limit)
 	static const char cut[] =
 	    "\u2026 truncated: %zu more lines not shown; run "
 	    "`sipsync plan` to see the whole plan\n";
-	struct buf b = {0};
+	struct out b;
+	out_init(&b);
 	char *text = render_text(p, false);
 	if (!limit)
 		limit = RENDER_MARKDOWN_LIMIT;
 	md_head(&b, p);
 	if (!text || b.failed) {
 		free(text);
-		free(b.s);
+		buf_free(&b.b);
 		return NULL;
 	}
 	size_t fence = fence_len(text);
 	size_t frame = sizeof(open) + sizeof(close) + sizeof(cut) + 32 +
 		       2 * fence + sizeof("diff\n\n");
-	size_t room = limit > b.len + frame ? limit - b.len - frame : 0;
+	size_t room =
+	    limit > buf_len(&b.b) + frame ? limit - buf_len(&b.b) - frame : 0;
 	size_t keep = strlen(text);
 	if (keep > room) {
 		keep = room;
 		while (keep > 0 && text[keep - 1] != '\n')
 			keep--;
 	}
-	buf_printf(&b, "%s", open);
-	buf_fence(&b, fence);
-	buf_printf(&b, "diff\n%.*s", (int)keep, text);
+	out_printf(&b, "%s", open);
+	out_fence(&b, fence);
+	out_printf(&b, "diff\n%.*s", (int)keep, text);
 	if (keep < strlen(text))
-		buf_printf(&b, cut, count_lines(text + keep));
-	buf_fence(&b, fence);
-	buf_printf(&b, "\n%s", close);
+		out_printf(&b, cut, count_lines(text + keep));
+	out_fence(&b, fence);
+	out_printf(&b, "\n%s", close);
 	free(text);
-	return buf_take(&b);
+	return out_take(&b);
 }

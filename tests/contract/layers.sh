@@ -32,7 +32,7 @@ done
 for t in test_plan test_planfile test_route test_route_lint; do
   forbid "$UNIT_DIR/$t" "${io[@]}"
 done
-for t in test_load test_validate test_export; do
+for t in test_load test_validate test_export test_plan_cases; do
   forbid "$UNIT_DIR/$t" libcurl libgit2 libmicrohttpd
 done
 # (test_api links libmicrohttpd itself, for its fake server)

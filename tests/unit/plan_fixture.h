@@ -175,7 +175,8 @@ static inline void assert_no_secret(const char *text)
 static inline void golden(struct fx *f, const char *name)
 {
 	char path[512];
-	snprintf(path, sizeof(path), "%s/plan/%s.txt", FIXTURES_DIR, name);
+	snprintf(path, sizeof(path), "%s/plan/cases/%s/plan.txt", FIXTURES_DIR,
+		 name);
 	char *text = render_text(f->plan, false);
 	char *json = render_json(f->plan);
 	char *md = render_markdown(f->plan, 0);

@@ -1,7 +1,11 @@
-/* The pure diff: hand-built desired and live models → plan, rendered and
- * compared byte for byte with tests/fixtures/plan/<case>.txt. Run with
- * SIPSYNC_UPDATE_GOLDEN=1 to rewrite the golden files (then review them).
- * It links the core alone: no state directory, no API client. */
+/* The pure diff: hand-built desired and live models → plan, and what the
+ * plan holds beyond its output (bodies with secrets, counters, guards'
+ * inputs). Where a case has a golden text it is the plan.txt of the same
+ * case in tests/fixtures/plan/cases/ (test_plan_cases runs those folders
+ * from files: desired.yaml through the loader), so the two must agree.
+ * Run with SIPSYNC_UPDATE_GOLDEN=1 to rewrite the golden files (then
+ * review them). It links the core alone: no state directory, no API
+ * client. */
 #include "plan_fixture.h"
 
 /* ---- cases
@@ -48,11 +52,11 @@ static void test_design_sample(void **st)
 	const struct plan_item *sip =
 	    find_item(f->plan, "acme.sip.ultravox.ai", PLAN_UPDATE);
 	assert_non_null(sip);
-	assert_string_equal(sip->path, "/api/sip");
-	assert_non_null(strstr(sip->body, FB_SECRET));
-	assert_null(strstr(sip->body_redacted, FB_SECRET));
+	assert_string_equal(sip->req.path, "/api/sip");
+	assert_non_null(strstr(sip->req.body, FB_SECRET));
+	assert_null(strstr(sip->req.body_redacted, FB_SECRET));
 	assert_string_equal(
-	    sip->body_redacted,
+	    sip->req.body_redacted,
 	    "{\"allowedAgents\":[{\"agentId\":\"" AG1
 	    "\",\"toUserPattern\":\"^(sales|support)$\"},"
 	    "{\"agentId\":\"" AG2 "\"}],\"allowedCidrRanges\":[\"91.200.160.14/"
@@ -62,8 +66,8 @@ static void test_design_sample(void **st)
 	const struct plan_item *b =
 	    find_item(f->plan, "bob@pbx.example.com", PLAN_UPDATE);
 	assert_non_null(b);
-	assert_string_equal(b->path, "/api/sip/registrations/reg_4f2a");
-	assert_string_equal(b->body_redacted,
+	assert_string_equal(b->req.path, "/api/sip/registrations/reg_4f2a");
+	assert_string_equal(b->req.body_redacted,
 			    "{\"outboundProxy\":\"proxy.trunk.com\"}");
 	const struct plan_item *c =
 	    find_item(f->plan, "ultravox-sales@pbx.example.com", PLAN_CREATE);
@@ -72,12 +76,13 @@ static void test_design_sample(void **st)
 	assert_string_equal(
 	    c->secrets[0].key,
 	    "registration/ultravox-sales@pbx.example.com/password");
-	assert_string_equal(c->create_key, "ultravox-sales@pbx.example.com");
+	assert_string_equal(c->req.create_key,
+			    "ultravox-sales@pbx.example.com");
 	const struct plan_item *del =
 	    find_item(f->plan, "old@pbx.example.com", PLAN_DELETE);
 	assert_non_null(del);
 	assert_string_equal(del->reason, "prune");
-	assert_string_equal(del->path, "/api/sip/registrations/reg_91c0");
+	assert_string_equal(del->req.path, "/api/sip/registrations/reg_91c0");
 }
 
 /* Equal after canonicalisation: host bits, order, duplicates of CIDRs, the
@@ -133,8 +138,9 @@ static void test_password_fingerprints(void **st)
 	const struct plan_item *b =
 	    find_item(f->plan, "bob@pbx.example.com", PLAN_UPDATE);
 	assert_non_null(b);
-	assert_string_equal(b->body_redacted, "{\"password\":\"<redacted>\"}");
-	assert_non_null(strstr(b->body, PW_BOB));
+	assert_string_equal(b->req.body_redacted,
+			    "{\"password\":\"<redacted>\"}");
+	assert_non_null(strstr(b->req.body, PW_BOB));
 	golden(f, "password_changed");
 
 	fpstore_remove(f->fps, "registration/bob@pbx.example.com/password");
@@ -216,7 +222,7 @@ static void test_minimal_body(void **st)
 	build(f);
 	assert_int_equal(f->plan->n_items, 1);
 	assert_string_equal(
-	    f->plan->items[0].body,
+	    f->plan->items[0].req.body,
 	    "{\"allowedCidrRanges\":[\"10.0.0.0/8\",\"192.0.2.1/32\"]}");
 	golden(f, "one_cidr");
 }
@@ -232,8 +238,8 @@ static void test_fallback_and_lockout(void **st)
 	set_fallback(&f->live->sip, "https://old.example.com/hook", FB_SECRET);
 	build(f);
 	const struct plan_item *it = &f->plan->items[0];
-	assert_non_null(strstr(it->body, FB_SECRET));
-	assert_string_equal(it->body_redacted,
+	assert_non_null(strstr(it->req.body, FB_SECRET));
+	assert_string_equal(it->req.body_redacted,
 			    "{\"fallbackHandler\":{\"secrets\":[\"<redacted>\"]"
 			    ",\"url\":\"https://new.example.com/hook\"}}");
 	assert_false(f->plan->lockout);
@@ -246,7 +252,7 @@ static void test_fallback_and_lockout(void **st)
 	build(f);
 	assert_true(f->plan->lockout);
 	assert_string_equal(
-	    f->plan->items[0].body_redacted,
+	    f->plan->items[0].req.body_redacted,
 	    "{\"allowedCidrRanges\":[],\"fallbackHandler\":null}");
 	golden(f, "fallback_removed");
 }
@@ -275,7 +281,7 @@ static void test_fallback_write_only(void **st)
 	assert_int_equal(f->plan->n_notes, 0);
 	it = &f->plan->items[0];
 	assert_int_equal(it->n_secrets, 1);
-	assert_non_null(strstr(it->body, FB_SECRET));
+	assert_non_null(strstr(it->req.body, FB_SECRET));
 	golden(f, "fallback_unknown_url");
 
 	char fp[65];
@@ -428,7 +434,7 @@ static void test_many_live_agents(void **st)
 	build(f);
 	assert_int_equal(f->plan->n_items, 1);
 	assert_int_equal(f->plan->items[0].n_changes, 120); /* removes */
-	assert_non_null(strstr(f->plan->items[0].body, AG1));
+	assert_non_null(strstr(f->plan->items[0].req.body, AG1));
 }
 
 /* Finding: the duplicate kept does not depend on `successful` (a volatile
@@ -572,7 +578,7 @@ static void test_fallback_secret_generated(void **st)
 	f->live->sip.fallback.secrets_state = FIELD_UNSET;
 	build(f);
 	assert_true(f->plan->fallback_secret_regenerated);
-	assert_string_equal(f->plan->items[0].body_redacted,
+	assert_string_equal(f->plan->items[0].req.body_redacted,
 			    "{\"fallbackHandler\":{\"url\":"
 			    "\"https://new.example.com/hook\"}}");
 	assert_int_equal(f->plan->items[0].n_secrets, 0);
@@ -625,6 +631,26 @@ static void test_unencodable_secret(void **st)
 	diag_list_clear(&d);
 }
 
+/* request_release frees and zeroes a request (and accepts NULL), so a
+ * released plan item holds no pointer to a freed or secret body. */
+static void test_request_release(void **st)
+{
+	(void)st;
+	struct request r = {REQUEST_POST, strdup("/api/sip/registrations"),
+			    strdup("{\"password\":\"" PW_ALICE "\"}"),
+			    strdup("{\"password\":\"<redacted>\"}"),
+			    strdup("alice@pbx.example.com")};
+	assert_string_equal(request_method_name(r.method), "POST");
+	request_release(&r);
+	assert_null(r.path);
+	assert_null(r.body);
+	assert_null(r.body_redacted);
+	assert_null(r.create_key);
+	assert_int_equal(r.method, REQUEST_GET);
+	request_release(&r);
+	request_release(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +681,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_live_control_chars, setup,
 					    teardown),
 	    cmocka_unit_test(test_registration_key_unambiguous),
+	    cmocka_unit_test(test_request_release),
 	    cmocka_unit_test_setup_teardown(test_key_rotation_note, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_unencodable_secret, setup,

@@ -97,8 +97,8 @@ static void test_apply_refuses_empty_body(void **st)
 	struct plan_item *it = &f->plan->items[0];
 	assert_int_equal(it->n_secrets, 1);
 	/* what the unencodable value used to leave: PATCH {} */
-	free(it->body);
-	it->body = strdup("{}");
+	free(it->req.body);
+	it->req.body = strdup("{}");
 	struct reconcile_opts o;
 	reconcile_opts_init(&o);
 	o.state_dir = f->dir;
