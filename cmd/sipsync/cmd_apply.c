@@ -9,7 +9,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "cmd/sipsync/plan_common.h"
+#include "cmd/sipsync/session.h"
 #include "reconcile/core/planfile.h"
 #include "reconcile/core/render.h"
 
@@ -42,7 +42,7 @@ static const char apply_usage[] =
 enum { OPT_PLAN = 2000, OPT_AUTO, OPT_MAXDEL, OPT_SYNC, OPT_PAR };
 
 struct apply_args {
-	struct pc_session s;
+	struct session s;
 	const char *plan_file;
 	bool auto_approve;
 	long max_deletes;
@@ -61,13 +61,14 @@ static int parse_opt(struct apply_args *a, int opt, const char *arg)
 		a->auto_approve = true;
 		return 0;
 	case OPT_MAXDEL:
-		return pc_parse_long("--max-deletes", arg, &a->max_deletes);
+		return session_parse_long("--max-deletes", arg,
+					  &a->max_deletes);
 	case OPT_SYNC:
 		a->sync_secrets = true;
 		return 0;
 	case OPT_PAR:
-		if (pc_parse_long("--parallelism", arg, &v) != 0 || v < 1 ||
-		    v > 64) {
+		if (session_parse_long("--parallelism", arg, &v) != 0 ||
+		    v < 1 || v > 64) {
 			cli_errorf("--parallelism: expected 1..64");
 			return -1;
 		}
@@ -299,11 +300,12 @@ static int run(struct apply_args *a)
 	int rc = EXIT_FAILURE_;
 	if (a->plan_file && load_plan_source(a, &sp) != 0)
 		goto out;
-	a->s.default_timeout_ms = PC_APPLY_TIMEOUT_MS;
-	if (pc_load(&a->s) != 0 || (sp && check_commit(sp, a->s.ds) != 0) ||
-	    pc_open_api(&a->s) != 0)
+	a->s.default_timeout_ms = SESSION_APPLY_TIMEOUT_MS;
+	if (session_load(&a->s) != 0 ||
+	    (sp && check_commit(sp, a->s.ds) != 0) ||
+	    session_open_api(&a->s) != 0)
 		goto out;
-	pc_opts(&a->s, &o);
+	session_opts(&a->s, &o);
 	o.sync_secrets = a->sync_secrets;
 	o.max_deletes = a->max_deletes;
 	o.progress = on_step;
@@ -311,7 +313,7 @@ static int run(struct apply_args *a)
 	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
 	    (sp && planfile_check(sp, p, &d) != 0))
 		goto out;
-	pc_print_plan(&a->s, p, stdout);
+	session_print_plan(&a->s, p, stdout);
 	if (reconcile_guards(p, &o, &r.guard, &d) != 0)
 		goto out;
 	if (!plan_has_changes(p)) {
@@ -345,6 +347,6 @@ int cmd_apply(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = run(&a);
-	pc_close(&a.s);
+	session_close(&a.s);
 	return rc;
 }

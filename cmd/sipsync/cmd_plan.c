@@ -9,7 +9,8 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "cmd/sipsync/plan_common.h"
+#include "cmd/sipsync/session.h"
+#include "reconcile/base/file.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/core/render.h"
 
@@ -42,7 +43,7 @@ static const char *const format_names[] = {"text", "json", "markdown", NULL};
 enum { OPT_FORMAT = 2000, OPT_OUT, OPT_DETAILED, OPT_SYNC };
 
 struct plan_args {
-	struct pc_session s;
+	struct session s;
 	enum pformat format;
 	const char *out;
 	bool detailed;
@@ -143,9 +144,9 @@ static int run(struct plan_args *a)
 	struct reconcile_opts o;
 	struct plan *p = NULL;
 	int rc = EXIT_FAILURE_;
-	if (pc_load(&a->s) != 0 || pc_open_api(&a->s) != 0)
+	if (session_load(&a->s) != 0 || session_open_api(&a->s) != 0)
 		goto out;
-	pc_opts(&a->s, &o);
+	session_opts(&a->s, &o);
 	o.sync_secrets = a->sync_secrets;
 	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0)
 		goto out;
@@ -159,7 +160,11 @@ static int run(struct plan_args *a)
 	warn_guards(p, &o);
 	if (a->out) {
 		char *json = render_json(p);
-		int w = json ? pc_write_file(a->out, json, 0644) : -1;
+		if (!json) {
+			diag_add(&d, DIAG_ERROR, NULL, NULL, "out of memory");
+			goto out;
+		}
+		int w = file_write_atomic(a->out, json, strlen(json), 0644, &d);
 		free(json);
 		if (w != 0)
 			goto out;
@@ -180,6 +185,6 @@ int cmd_plan(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = run(&a);
-	pc_close(&a.s);
+	session_close(&a.s);
 	return rc;
 }
