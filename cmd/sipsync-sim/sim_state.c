@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "reconcile/base/buf.h"
 #include "reconcile/base/crypto.h"
+#include "reconcile/base/file.h"
 #include "reconcile/base/format.h"
 #include "sim_valid.h"
 
@@ -316,57 +319,28 @@ int sim_state_load_file(struct sim_state *st, const char *path, char *err,
 	return rc;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int sim_state_save(struct sim_state *st)
 {
-	char *text = NULL, *tmp = NULL;
-	size_t n;
-	int fd = -1, rc = -1;
+	struct diag_list d = {0};
+	struct buf b;
+	char *text = NULL;
+	int rc = -1;
 
 	if (!st->path)
 		return 0;
+	buf_init(&b, SIZE_MAX);
 	text = json_dumps(st->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-	n = strlen(st->path) + 16;
-	tmp = malloc(n);
-	if (!text || !tmp)
-		goto out;
-	snprintf(tmp, n, "%s.tmp.%ld", st->path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, text, strlen(text)) != 0 ||
-	    write_all(fd, "\n", 1) != 0 || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, st->path) != 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0) {
-		fprintf(stderr,
-			"sipsync-sim: error: %s: cannot save state: %s\n",
-			st->path, strerror(errno));
-		if (tmp)
-			unlink(tmp);
-	}
-	if (fd >= 0)
-		close(fd);
-	free(tmp);
+	if (!text || buf_adds(&b, text) != 0 || buf_adds(&b, "\n") != 0)
+		diag_add(&d, DIAG_ERROR, NULL, NULL, "%s: out of memory",
+			 st->path);
+	else
+		rc = file_write_atomic(st->path, buf_str(&b), buf_len(&b), 0600,
+				       &d);
+	for (size_t i = 0; i < d.len; i++)
+		fprintf(stderr, "sipsync-sim: error: cannot save state: %s\n",
+			d.items[i].message);
+	diag_list_clear(&d);
+	buf_free(&b);
 	free(text);
 	return rc;
 }
