@@ -170,6 +170,16 @@ static json_t *normalize_sip(const json_t *sip, const json_t *agents, char *err,
 	return out;
 }
 
+void sim_state_registration_defaults(json_t *reg)
+{
+	if (!json_object_get(reg, "username"))
+		json_object_set_new(reg, "username", json_string(""));
+	if (!json_object_get(reg, "outboundProxy"))
+		json_object_set_new(reg, "outboundProxy", json_null());
+	if (!json_object_get(reg, "authUser"))
+		json_object_set_new(reg, "authUser", json_null());
+}
+
 static int fill_registration_defaults(json_t *reg, const json_t *src, char *err,
 				      size_t errlen, size_t i)
 {
@@ -207,12 +217,7 @@ static int fill_registration_defaults(json_t *reg, const json_t *src, char *err,
 		return -1;
 	}
 	json_object_set(reg, "successful", ok ? (json_t *)ok : json_null());
-	if (!json_object_get(reg, "username"))
-		json_object_set_new(reg, "username", json_string(""));
-	if (!json_object_get(reg, "outboundProxy"))
-		json_object_set_new(reg, "outboundProxy", json_null());
-	if (!json_object_get(reg, "authUser"))
-		json_object_set_new(reg, "authUser", json_null());
+	sim_state_registration_defaults(reg);
 	return 0;
 }
 
