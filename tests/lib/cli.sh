@@ -1,4 +1,4 @@
-# Setup of the offline command tests (validate, test): no simulator.
+# Setup of the offline command tests (validate, test, route): no simulator.
 # Source it first:
 #   source "$SRC_DIR/tests/lib/cli.sh"
 # Turns on set -euo pipefail, checks SIPSYNC/SRC_DIR/SCRATCH, starts in an
