@@ -50,8 +50,9 @@ struct apply_args {
 	bool source_given;
 };
 
-static int parse_opt(struct apply_args *a, int opt, const char *arg)
+static int apply_option(void *ctx, int opt, const char *arg)
 {
+	struct apply_args *a = ctx;
 	long v = 0;
 	switch (opt) {
 	case OPT_PLAN:
@@ -75,7 +76,7 @@ static int parse_opt(struct apply_args *a, int opt, const char *arg)
 		a->s.parallelism = (int)v;
 		return 0;
 	}
-	return -1;
+	return CLI_OPT_NOT_MINE;
 }
 
 /* Returns -1 to go on, else the exit code to return at once. */
@@ -90,18 +91,10 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt;
+	static const struct cli_command cmd = {"apply", apply_usage, longopts,
+					       1, apply_option};
 	a->max_deletes = -1;
-	while ((opt = cli_next_option(&a->s.common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		if (opt == ':' || opt == '?' || opt < 2000)
-			return cli_option_error("apply", opt, argv);
-		if (parse_opt(a, opt, optarg) != 0)
-			return EXIT_USAGE;
-	}
-	int end = cli_options_end(&a->s.common, opt, help, apply_usage, argc,
-				  argv, 1);
+	int end = cli_parse_args(&a->s.common, &cmd, a, argc, argv);
 	if (end >= 0)
 		return end;
 	a->source_given = optind < argc;

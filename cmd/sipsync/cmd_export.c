@@ -27,6 +27,21 @@ static const char export_usage[] =
 
 enum { OPT_OUT = 2000 };
 
+struct export_args {
+	struct session *s;
+	const char **out;
+};
+
+static int export_option(void *ctx, int opt, const char *arg)
+{
+	struct export_args *a = ctx;
+	if (opt != OPT_OUT)
+		return CLI_OPT_NOT_MINE;
+	*a->out = arg;
+	return CLI_OPT_TAKEN;
+}
+
+/* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct session *s, const char **out, int argc,
 		      char **argv)
 {
@@ -35,18 +50,10 @@ static int parse_args(struct session *s, const char **out, int argc,
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt;
-	while ((opt = cli_next_option(&s->common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		if (opt == OPT_OUT) {
-			*out = optarg;
-		} else {
-			return cli_option_error("export", opt, argv);
-		}
-	}
-	return cli_options_end(&s->common, opt, help, export_usage, argc, argv,
-			       0);
+	static const struct cli_command cmd = {"export", export_usage, longopts,
+					       0, export_option};
+	struct export_args a = {s, out};
+	return cli_parse_args(&s->common, &cmd, &a, argc, argv);
 }
 
 int cmd_export(int argc, char **argv)

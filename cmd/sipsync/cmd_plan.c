@@ -50,6 +50,31 @@ struct plan_args {
 	bool sync_secrets;
 };
 
+static int plan_option(void *ctx, int opt, const char *arg)
+{
+	struct plan_args *a = ctx;
+	int choice;
+	switch (opt) {
+	case OPT_FORMAT:
+		choice = cli_parse_choice("--format", arg, format_names);
+		if (choice < 0)
+			return CLI_OPT_BAD;
+		a->format = (enum pformat)choice;
+		return CLI_OPT_TAKEN;
+	case OPT_OUT:
+		a->out = arg;
+		return CLI_OPT_TAKEN;
+	case OPT_DETAILED:
+		a->detailed = true;
+		return CLI_OPT_TAKEN;
+	case OPT_SYNC:
+		a->sync_secrets = true;
+		return CLI_OPT_TAKEN;
+	default:
+		return CLI_OPT_NOT_MINE;
+	}
+}
+
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct plan_args *a, int argc, char **argv)
 {
@@ -61,33 +86,9 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt, choice;
-	while ((opt = cli_next_option(&a->s.common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		switch (opt) {
-		case OPT_FORMAT:
-			choice =
-			    cli_parse_choice("--format", optarg, format_names);
-			if (choice < 0)
-				return EXIT_USAGE;
-			a->format = (enum pformat)choice;
-			break;
-		case OPT_OUT:
-			a->out = optarg;
-			break;
-		case OPT_DETAILED:
-			a->detailed = true;
-			break;
-		case OPT_SYNC:
-			a->sync_secrets = true;
-			break;
-		default:
-			return cli_option_error("plan", opt, argv);
-		}
-	}
-	return cli_options_end(&a->s.common, opt, help, plan_usage, argc, argv,
-			       1);
+	static const struct cli_command cmd = {"plan", plan_usage, longopts, 1,
+					       plan_option};
+	return cli_parse_args(&a->s.common, &cmd, a, argc, argv);
 }
 
 static int print_plan(struct plan_args *a, const struct plan *p)

@@ -37,6 +37,18 @@ struct test_args {
 	enum tformat format;
 };
 
+static int test_option(void *ctx, int opt, const char *arg)
+{
+	struct test_args *a = ctx;
+	if (opt != OPT_FORMAT)
+		return CLI_OPT_NOT_MINE;
+	int choice = cli_parse_choice("--format", arg, format_names);
+	if (choice < 0)
+		return CLI_OPT_BAD;
+	a->format = (enum tformat)choice;
+	return CLI_OPT_TAKEN;
+}
+
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct test_args *a, int argc, char **argv)
 {
@@ -45,22 +57,9 @@ static int parse_args(struct test_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt, choice;
-	while ((opt = cli_next_option(&a->common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		if (opt == OPT_FORMAT) {
-			choice =
-			    cli_parse_choice("--format", optarg, format_names);
-			if (choice < 0)
-				return EXIT_USAGE;
-			a->format = (enum tformat)choice;
-		} else {
-			return cli_option_error("test", opt, argv);
-		}
-	}
-	return cli_options_end(&a->common, opt, help, test_usage, argc, argv,
-			       1);
+	static const struct cli_command cmd = {"test", test_usage, longopts, 1,
+					       test_option};
+	return cli_parse_args(&a->common, &cmd, a, argc, argv);
 }
 
 static int report(const struct test_args *a, const struct route_test_result *r,

@@ -40,6 +40,28 @@ struct validate_args {
 	enum vformat format;
 };
 
+static int validate_option(void *ctx, int opt, const char *arg)
+{
+	struct validate_args *a = ctx;
+	int choice;
+	switch (opt) {
+	case OPT_OFFLINE:
+		a->load.offline = true;
+		return CLI_OPT_TAKEN;
+	case OPT_STRICT:
+		a->load.strict = true;
+		return CLI_OPT_TAKEN;
+	case OPT_FORMAT:
+		choice = cli_parse_choice("--format", arg, format_names);
+		if (choice < 0)
+			return CLI_OPT_BAD;
+		a->format = (enum vformat)choice;
+		return CLI_OPT_TAKEN;
+	default:
+		return CLI_OPT_NOT_MINE;
+	}
+}
+
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct validate_args *a, int argc, char **argv)
 {
@@ -50,30 +72,9 @@ static int parse_args(struct validate_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt, choice;
-	while ((opt = cli_next_option(&a->common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		switch (opt) {
-		case OPT_OFFLINE:
-			a->load.offline = true;
-			break;
-		case OPT_STRICT:
-			a->load.strict = true;
-			break;
-		case OPT_FORMAT:
-			choice =
-			    cli_parse_choice("--format", optarg, format_names);
-			if (choice < 0)
-				return EXIT_USAGE;
-			a->format = (enum vformat)choice;
-			break;
-		default:
-			return cli_option_error("validate", opt, argv);
-		}
-	}
-	return cli_options_end(&a->common, opt, help, validate_usage, argc,
-			       argv, 1);
+	static const struct cli_command cmd = {"validate", validate_usage,
+					       longopts, 1, validate_option};
+	return cli_parse_args(&a->common, &cmd, a, argc, argv);
 }
 
 static void report(const struct validate_args *a, const struct diag_list *diags,
