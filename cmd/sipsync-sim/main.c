@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "sim_control.h"
 #include "sim_http.h"
 #include "sim_state.h"
+#include "reconcile/base/buf.h"
+#include "reconcile/base/file.h"
 #include "reconcile/base/netaddr.h"
 
 #define EXIT_USAGE 64
@@ -254,29 +257,25 @@ static int load_state(struct sim_state *st, const struct opts *o)
 	return sim_state_save(st);
 }
 
-/* Writes "URL\n" to path through a temporary file and rename. */
+/* Writes "URL\n" to path atomically: a test polls for it and must never
+ * read half a line. 0, or -1 (message printed, naming the path). */
 static int write_port_file(const char *path, const char *url)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
+	struct diag_list d = {0};
+	struct buf b;
+	int rc = -1;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-			     (long)getpid()) >= sizeof(tmp))
-		return -1;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%s\n", url);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	buf_init(&b, SIZE_MAX);
+	if (buf_addf(&b, "%s\n", url) != 0)
+		diag_add(&d, DIAG_ERROR, NULL, NULL, "%s: out of memory", path);
+	else
+		rc =
+		    file_write_atomic(path, buf_str(&b), buf_len(&b), 0644, &d);
+	for (size_t i = 0; i < d.len; i++)
+		errorf("--port-file: %s", d.items[i].message);
+	diag_list_clear(&d);
+	buf_free(&b);
+	return rc;
 }
 
 /* SIGTERM/SIGINT write a byte here; main waits on the other end. A
@@ -350,7 +349,6 @@ static int serve(const struct opts *o, struct sim_state *st,
 	printf("listening on %s\n", sim_http_url(srv));
 	fflush(stdout);
 	if (o->port_file && write_port_file(o->port_file, sim_http_url(srv))) {
-		errorf("%s: cannot write: %s", o->port_file, strerror(errno));
 		sim_http_stop(srv);
 		return -1;
 	}

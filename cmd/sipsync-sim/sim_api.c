@@ -469,12 +469,7 @@ static void regs_create(struct sim_state *st, const struct sim_request *rq,
 	json_object_set_new(reg, "registrationId", json_string(id));
 	json_object_set_new(reg, "created", json_string(now));
 	json_object_set_new(reg, "successful", json_null());
-	if (!json_object_get(reg, "username"))
-		json_object_set_new(reg, "username", json_string(""));
-	if (!json_object_get(reg, "outboundProxy"))
-		json_object_set_new(reg, "outboundProxy", json_null());
-	if (!json_object_get(reg, "authUser"))
-		json_object_set_new(reg, "authUser", json_null());
+	sim_state_registration_defaults(reg);
 	sim_state_lock(st);
 	json_array_append(json_object_get(st->doc, "registrations"), reg);
 	sim_state_save(st);

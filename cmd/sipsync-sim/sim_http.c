@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sim_api.h"
+#include "reconcile/base/buf.h"
 #include "reconcile/base/netaddr.h"
 
 #define CONNECTION_TIMEOUT_S 30
@@ -31,36 +32,17 @@ struct sim_http {
 
 /* One request's upload, kept between the access handler's calls. */
 struct upload {
-	char *buf;
-	size_t len, cap;
-	bool too_big;
-	bool answered; /* a response is queued; ignore the rest */
+	struct buf body; /* at most cfg.max_body */
+	bool too_big;	 /* over the limit (or out of memory) */
+	bool answered;	 /* a response is queued; ignore the rest */
 };
 
-static void upload_add(struct upload *u, const char *data, size_t n, size_t max)
+static void upload_add(struct upload *u, const char *data, size_t n)
 {
-	size_t cap;
-	char *p;
-
-	if (u->too_big || n > max - u->len) {
+	/* a failed add leaves the buffer empty: the body is dropped and 413
+	 * answered, never a truncated body served */
+	if (!u->too_big && buf_add(&u->body, data, n) != 0)
 		u->too_big = true;
-		return;
-	}
-	if (u->len + n + 1 > u->cap) {
-		cap = u->cap ? u->cap : 1024;
-		while (cap < u->len + n + 1)
-			cap *= 2;
-		p = realloc(u->buf, cap);
-		if (!p) {
-			u->too_big = true;
-			return;
-		}
-		u->buf = p;
-		u->cap = cap;
-	}
-	memcpy(u->buf + u->len, data, n);
-	u->len += n;
-	u->buf[u->len] = '\0';
 }
 
 static bool declared_too_big(struct MHD_Connection *con, size_t max)
@@ -86,7 +68,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
 	(void)con;
 	(void)why;
 	if (u) {
-		free(u->buf);
+		buf_free(&u->body);
 		free(u);
 		*req_cls = NULL;
 	}
@@ -199,8 +181,8 @@ static void fill_request(struct MHD_Connection *con, const char *url,
 	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "cursor");
 	rq->page_size =
 	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "pageSize");
-	rq->body = u->buf;
-	rq->body_len = u->len;
+	rq->body = buf_str(&u->body);
+	rq->body_len = buf_len(&u->body);
 }
 
 /* The /api part: 413, 404, faults, then the API itself. */
@@ -265,6 +247,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
 		if (!u)
 			return MHD_NO;
 		*req_cls = u;
+		buf_init(&u->body, srv->cfg.max_body);
 		u->too_big = declared_too_big(con, srv->cfg.max_body);
 		if (!u->too_big)
 			return MHD_YES;
@@ -273,7 +256,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
 		*data_size = 0;
 		return MHD_YES;
 	} else if (*data_size) {
-		upload_add(u, data, *data_size, srv->cfg.max_body);
+		upload_add(u, data, *data_size);
 		*data_size = 0;
 		return MHD_YES;
 	}

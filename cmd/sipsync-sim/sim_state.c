@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "reconcile/base/buf.h"
 #include "reconcile/base/crypto.h"
+#include "reconcile/base/file.h"
 #include "reconcile/base/format.h"
 #include "sim_valid.h"
 
@@ -167,6 +170,16 @@ static json_t *normalize_sip(const json_t *sip, const json_t *agents, char *err,
 	return out;
 }
 
+void sim_state_registration_defaults(json_t *reg)
+{
+	if (!json_object_get(reg, "username"))
+		json_object_set_new(reg, "username", json_string(""));
+	if (!json_object_get(reg, "outboundProxy"))
+		json_object_set_new(reg, "outboundProxy", json_null());
+	if (!json_object_get(reg, "authUser"))
+		json_object_set_new(reg, "authUser", json_null());
+}
+
 static int fill_registration_defaults(json_t *reg, const json_t *src, char *err,
 				      size_t errlen, size_t i)
 {
@@ -204,12 +217,7 @@ static int fill_registration_defaults(json_t *reg, const json_t *src, char *err,
 		return -1;
 	}
 	json_object_set(reg, "successful", ok ? (json_t *)ok : json_null());
-	if (!json_object_get(reg, "username"))
-		json_object_set_new(reg, "username", json_string(""));
-	if (!json_object_get(reg, "outboundProxy"))
-		json_object_set_new(reg, "outboundProxy", json_null());
-	if (!json_object_get(reg, "authUser"))
-		json_object_set_new(reg, "authUser", json_null());
+	sim_state_registration_defaults(reg);
 	return 0;
 }
 
@@ -316,57 +324,28 @@ int sim_state_load_file(struct sim_state *st, const char *path, char *err,
 	return rc;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int sim_state_save(struct sim_state *st)
 {
-	char *text = NULL, *tmp = NULL;
-	size_t n;
-	int fd = -1, rc = -1;
+	struct diag_list d = {0};
+	struct buf b;
+	char *text = NULL;
+	int rc = -1;
 
 	if (!st->path)
 		return 0;
+	buf_init(&b, SIZE_MAX);
 	text = json_dumps(st->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-	n = strlen(st->path) + 16;
-	tmp = malloc(n);
-	if (!text || !tmp)
-		goto out;
-	snprintf(tmp, n, "%s.tmp.%ld", st->path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, text, strlen(text)) != 0 ||
-	    write_all(fd, "\n", 1) != 0 || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, st->path) != 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0) {
-		fprintf(stderr,
-			"sipsync-sim: error: %s: cannot save state: %s\n",
-			st->path, strerror(errno));
-		if (tmp)
-			unlink(tmp);
-	}
-	if (fd >= 0)
-		close(fd);
-	free(tmp);
+	if (!text || buf_adds(&b, text) != 0 || buf_adds(&b, "\n") != 0)
+		diag_add(&d, DIAG_ERROR, NULL, NULL, "%s: out of memory",
+			 st->path);
+	else
+		rc = file_write_atomic(st->path, buf_str(&b), buf_len(&b), 0600,
+				       &d);
+	for (size_t i = 0; i < d.len; i++)
+		fprintf(stderr, "sipsync-sim: error: cannot save state: %s\n",
+			d.items[i].message);
+	diag_list_clear(&d);
+	buf_free(&b);
 	free(text);
 	return rc;
 }

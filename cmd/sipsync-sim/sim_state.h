@@ -54,6 +54,10 @@ int sim_state_load_file(struct sim_state *st, const char *path, char *err,
  * stderr). */
 int sim_state_save(struct sim_state *st);
 
+/* Gives a registration object the optional fields it lacks, as the API
+ * stores them: username "", outboundProxy and authUser null. */
+void sim_state_registration_defaults(json_t *reg);
+
 void sim_state_lock(struct sim_state *st);
 void sim_state_unlock(struct sim_state *st);
 

@@ -269,6 +269,26 @@ int cli_options_end(struct cli_common *c, int opt, bool help, const char *usage,
 	return -1;
 }
 
+int cli_parse_args(struct cli_common *c, const struct cli_command *cmd,
+		   void *ctx, int argc, char **argv)
+{
+	bool help = false, started = false;
+	int opt;
+	while ((opt = cli_next_option(c, argc, argv, cmd->longopts, &started,
+				      &help)) >= 0) {
+		/* ':' and '?': what getopt_long could not take */
+		int rc = opt == ':' || opt == '?'
+			     ? CLI_OPT_NOT_MINE
+			     : cmd->option(ctx, opt, optarg);
+		if (rc == CLI_OPT_NOT_MINE)
+			return cli_option_error(cmd->name, opt, argv);
+		if (rc != CLI_OPT_TAKEN)
+			return EXIT_USAGE;
+	}
+	return cli_options_end(c, opt, help, cmd->usage, argc, argv,
+			       cmd->max_positional);
+}
+
 int cli_parse_choice(const char *flag, const char *arg,
 		     const char *const names[])
 {

@@ -128,6 +128,32 @@ int cli_parse_choice(const char *flag, const char *arg,
 int cli_options_end(struct cli_common *c, int opt, bool help, const char *usage,
 		    int argc, char **argv, int max_positional);
 
+/* What a command's option handler answers for one of its own options. */
+enum cli_opt_answer {
+	CLI_OPT_BAD = -1,     /* a usage error, message printed */
+	CLI_OPT_TAKEN = 0,    /* handled */
+	CLI_OPT_NOT_MINE = 1, /* reported as an unknown option */
+};
+
+/* A command's part of the option walk: its name (for messages), usage
+ * text (for --help), long options (its own and CLI_COMMON_LONGOPTS), how
+ * many positional arguments it takes, and its handler (ctx is the
+ * command's own, arg the option's value or NULL). */
+struct cli_command {
+	const char *name;
+	const char *usage;
+	const struct option *longopts;
+	int max_positional;
+	int (*option)(void *ctx, int opt, const char *arg);
+};
+
+/* The whole option walk of a command: cli_next_option until the end, each
+ * of the command's own options handed to cmd->option, then
+ * cli_options_end. Returns -1 to go on, else the exit code to return at
+ * once (EXIT_USAGE, or EXIT_OK after --help). */
+int cli_parse_args(struct cli_common *c, const struct cli_command *cmd,
+		   void *ctx, int argc, char **argv);
+
 /* Reports an option getopt_long could not take (opt ':' for a missing
  * value, anything else unknown) for command cmd, and returns EXIT_USAGE. */
 int cli_option_error(const char *cmd, int opt, char **argv);

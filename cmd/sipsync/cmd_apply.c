@@ -9,7 +9,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "cmd/sipsync/plan_common.h"
+#include "cmd/sipsync/session.h"
 #include "reconcile/core/planfile.h"
 #include "reconcile/core/render.h"
 
@@ -42,7 +42,7 @@ static const char apply_usage[] =
 enum { OPT_PLAN = 2000, OPT_AUTO, OPT_MAXDEL, OPT_SYNC, OPT_PAR };
 
 struct apply_args {
-	struct pc_session s;
+	struct session s;
 	const char *plan_file;
 	bool auto_approve;
 	long max_deletes;
@@ -50,8 +50,9 @@ struct apply_args {
 	bool source_given;
 };
 
-static int parse_opt(struct apply_args *a, int opt, const char *arg)
+static int apply_option(void *ctx, int opt, const char *arg)
 {
+	struct apply_args *a = ctx;
 	long v = 0;
 	switch (opt) {
 	case OPT_PLAN:
@@ -61,20 +62,21 @@ static int parse_opt(struct apply_args *a, int opt, const char *arg)
 		a->auto_approve = true;
 		return 0;
 	case OPT_MAXDEL:
-		return pc_parse_long("--max-deletes", arg, &a->max_deletes);
+		return session_parse_long("--max-deletes", arg,
+					  &a->max_deletes);
 	case OPT_SYNC:
 		a->sync_secrets = true;
 		return 0;
 	case OPT_PAR:
-		if (pc_parse_long("--parallelism", arg, &v) != 0 || v < 1 ||
-		    v > 64) {
+		if (session_parse_long("--parallelism", arg, &v) != 0 ||
+		    v < 1 || v > 64) {
 			cli_errorf("--parallelism: expected 1..64");
 			return -1;
 		}
 		a->s.parallelism = (int)v;
 		return 0;
 	}
-	return -1;
+	return CLI_OPT_NOT_MINE;
 }
 
 /* Returns -1 to go on, else the exit code to return at once. */
@@ -89,18 +91,10 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt;
+	static const struct cli_command cmd = {"apply", apply_usage, longopts,
+					       1, apply_option};
 	a->max_deletes = -1;
-	while ((opt = cli_next_option(&a->s.common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		if (opt == ':' || opt == '?' || opt < 2000)
-			return cli_option_error("apply", opt, argv);
-		if (parse_opt(a, opt, optarg) != 0)
-			return EXIT_USAGE;
-	}
-	int end = cli_options_end(&a->s.common, opt, help, apply_usage, argc,
-				  argv, 1);
+	int end = cli_parse_args(&a->s.common, &cmd, a, argc, argv);
 	if (end >= 0)
 		return end;
 	a->source_given = optind < argc;
@@ -299,11 +293,12 @@ static int run(struct apply_args *a)
 	int rc = EXIT_FAILURE_;
 	if (a->plan_file && load_plan_source(a, &sp) != 0)
 		goto out;
-	a->s.default_timeout_ms = PC_APPLY_TIMEOUT_MS;
-	if (pc_load(&a->s) != 0 || (sp && check_commit(sp, a->s.ds) != 0) ||
-	    pc_open_api(&a->s) != 0)
+	a->s.default_timeout_ms = SESSION_APPLY_TIMEOUT_MS;
+	if (session_load(&a->s) != 0 ||
+	    (sp && check_commit(sp, a->s.ds) != 0) ||
+	    session_open_api(&a->s) != 0)
 		goto out;
-	pc_opts(&a->s, &o);
+	session_opts(&a->s, &o);
 	o.sync_secrets = a->sync_secrets;
 	o.max_deletes = a->max_deletes;
 	o.progress = on_step;
@@ -311,7 +306,7 @@ static int run(struct apply_args *a)
 	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
 	    (sp && planfile_check(sp, p, &d) != 0))
 		goto out;
-	pc_print_plan(&a->s, p, stdout);
+	session_print_plan(&a->s, p, stdout);
 	if (reconcile_guards(p, &o, &r.guard, &d) != 0)
 		goto out;
 	if (!plan_has_changes(p)) {
@@ -345,6 +340,6 @@ int cmd_apply(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = run(&a);
-	pc_close(&a.s);
+	session_close(&a.s);
 	return rc;
 }

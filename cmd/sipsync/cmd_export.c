@@ -7,7 +7,8 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "cmd/sipsync/plan_common.h"
+#include "cmd/sipsync/session.h"
+#include "reconcile/base/file.h"
 #include "schema/export.h"
 
 static const char export_usage[] =
@@ -26,7 +27,22 @@ static const char export_usage[] =
 
 enum { OPT_OUT = 2000 };
 
-static int parse_args(struct pc_session *s, const char **out, int argc,
+struct export_args {
+	struct session *s;
+	const char **out;
+};
+
+static int export_option(void *ctx, int opt, const char *arg)
+{
+	struct export_args *a = ctx;
+	if (opt != OPT_OUT)
+		return CLI_OPT_NOT_MINE;
+	*a->out = arg;
+	return CLI_OPT_TAKEN;
+}
+
+/* Returns -1 to go on, else the exit code to return at once. */
+static int parse_args(struct session *s, const char **out, int argc,
 		      char **argv)
 {
 	static const struct option longopts[] = {
@@ -34,23 +50,15 @@ static int parse_args(struct pc_session *s, const char **out, int argc,
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt;
-	while ((opt = cli_next_option(&s->common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		if (opt == OPT_OUT) {
-			*out = optarg;
-		} else {
-			return cli_option_error("export", opt, argv);
-		}
-	}
-	return cli_options_end(&s->common, opt, help, export_usage, argc, argv,
-			       0);
+	static const struct cli_command cmd = {"export", export_usage, longopts,
+					       0, export_option};
+	struct export_args a = {s, out};
+	return cli_parse_args(&s->common, &cmd, &a, argc, argv);
 }
 
 int cmd_export(int argc, char **argv)
 {
-	struct pc_session s = {0};
+	struct session s = {0};
 	struct diag_list d = {0};
 	struct live_state *live = NULL;
 	const char *out = NULL;
@@ -59,11 +67,11 @@ int cmd_export(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = EXIT_FAILURE_;
-	if (pc_open_api(&s) != 0 || api_read_live(s.api, &live, &d) != 0 ||
+	if (session_open_api(&s) != 0 || api_read_live(s.api, &live, &d) != 0 ||
 	    export_yaml(live, &yaml, &d) != 0)
 		goto done;
 	if (out) {
-		if (pc_write_file(out, yaml, 0644) != 0)
+		if (file_write_atomic(out, yaml, strlen(yaml), 0644, &d) != 0)
 			goto done;
 		cli_infof(&s.common, "wrote %s", out);
 	} else {
@@ -75,6 +83,6 @@ done:
 	diag_list_clear(&d);
 	free(yaml);
 	model_live_free(live);
-	pc_close(&s);
+	session_close(&s);
 	return rc;
 }

@@ -9,7 +9,8 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
-#include "cmd/sipsync/plan_common.h"
+#include "cmd/sipsync/session.h"
+#include "reconcile/base/file.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/core/render.h"
 
@@ -42,12 +43,37 @@ static const char *const format_names[] = {"text", "json", "markdown", NULL};
 enum { OPT_FORMAT = 2000, OPT_OUT, OPT_DETAILED, OPT_SYNC };
 
 struct plan_args {
-	struct pc_session s;
+	struct session s;
 	enum pformat format;
 	const char *out;
 	bool detailed;
 	bool sync_secrets;
 };
+
+static int plan_option(void *ctx, int opt, const char *arg)
+{
+	struct plan_args *a = ctx;
+	int choice;
+	switch (opt) {
+	case OPT_FORMAT:
+		choice = cli_parse_choice("--format", arg, format_names);
+		if (choice < 0)
+			return CLI_OPT_BAD;
+		a->format = (enum pformat)choice;
+		return CLI_OPT_TAKEN;
+	case OPT_OUT:
+		a->out = arg;
+		return CLI_OPT_TAKEN;
+	case OPT_DETAILED:
+		a->detailed = true;
+		return CLI_OPT_TAKEN;
+	case OPT_SYNC:
+		a->sync_secrets = true;
+		return CLI_OPT_TAKEN;
+	default:
+		return CLI_OPT_NOT_MINE;
+	}
+}
 
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct plan_args *a, int argc, char **argv)
@@ -60,33 +86,9 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt, choice;
-	while ((opt = cli_next_option(&a->s.common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		switch (opt) {
-		case OPT_FORMAT:
-			choice =
-			    cli_parse_choice("--format", optarg, format_names);
-			if (choice < 0)
-				return EXIT_USAGE;
-			a->format = (enum pformat)choice;
-			break;
-		case OPT_OUT:
-			a->out = optarg;
-			break;
-		case OPT_DETAILED:
-			a->detailed = true;
-			break;
-		case OPT_SYNC:
-			a->sync_secrets = true;
-			break;
-		default:
-			return cli_option_error("plan", opt, argv);
-		}
-	}
-	return cli_options_end(&a->s.common, opt, help, plan_usage, argc, argv,
-			       1);
+	static const struct cli_command cmd = {"plan", plan_usage, longopts, 1,
+					       plan_option};
+	return cli_parse_args(&a->s.common, &cmd, a, argc, argv);
 }
 
 static int print_plan(struct plan_args *a, const struct plan *p)
@@ -143,9 +145,9 @@ static int run(struct plan_args *a)
 	struct reconcile_opts o;
 	struct plan *p = NULL;
 	int rc = EXIT_FAILURE_;
-	if (pc_load(&a->s) != 0 || pc_open_api(&a->s) != 0)
+	if (session_load(&a->s) != 0 || session_open_api(&a->s) != 0)
 		goto out;
-	pc_opts(&a->s, &o);
+	session_opts(&a->s, &o);
 	o.sync_secrets = a->sync_secrets;
 	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0)
 		goto out;
@@ -159,7 +161,11 @@ static int run(struct plan_args *a)
 	warn_guards(p, &o);
 	if (a->out) {
 		char *json = render_json(p);
-		int w = json ? pc_write_file(a->out, json, 0644) : -1;
+		if (!json) {
+			diag_add(&d, DIAG_ERROR, NULL, NULL, "out of memory");
+			goto out;
+		}
+		int w = file_write_atomic(a->out, json, strlen(json), 0644, &d);
 		free(json);
 		if (w != 0)
 			goto out;
@@ -180,6 +186,6 @@ int cmd_plan(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = run(&a);
-	pc_close(&a.s);
+	session_close(&a.s);
 	return rc;
 }

@@ -84,8 +84,9 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-static int run_option(struct agent_config *ac, int opt, const char *arg)
+static int run_option(void *ctx, int opt, const char *arg)
 {
+	struct agent_config *ac = ctx;
 	char *end = NULL;
 	switch (opt) {
 	case OPT_INTERVAL:
@@ -138,23 +139,16 @@ static int run_option(struct agent_config *ac, int opt, const char *arg)
 		}
 		return 0;
 	default:
-		return -1;
+		return CLI_OPT_NOT_MINE;
 	}
 }
 
 static int parse_args(int argc, char **argv, struct cli_common *c,
 		      struct agent_config *ac)
 {
-	bool help = false, started = false;
-	int opt;
-	while ((opt = cli_next_option(c, argc, argv, run_options, &started,
-				      &help)) >= 0) {
-		if (opt == ':' || opt == '?')
-			return cli_option_error("run", opt, argv);
-		if (run_option(ac, opt, optarg) != 0)
-			return EXIT_USAGE;
-	}
-	int end = cli_options_end(c, opt, help, run_usage, argc, argv, 0);
+	static const struct cli_command cmd = {"run", run_usage, run_options, 0,
+					       run_option};
+	int end = cli_parse_args(c, &cmd, ac, argc, argv);
 	if (end >= 0)
 		return end;
 	if (!c->repo) {

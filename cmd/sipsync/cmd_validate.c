@@ -3,12 +3,10 @@
  * problem (text on stderr, JSON or GitHub annotations on stdout).
  */
 #include <stdlib.h>
-#include <string.h>
-
-#include <jansson.h>
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/report.h"
 #include "reconcile/core/route.h"
 #include "schema/source.h"
 
@@ -42,6 +40,28 @@ struct validate_args {
 	enum vformat format;
 };
 
+static int validate_option(void *ctx, int opt, const char *arg)
+{
+	struct validate_args *a = ctx;
+	int choice;
+	switch (opt) {
+	case OPT_OFFLINE:
+		a->load.offline = true;
+		return CLI_OPT_TAKEN;
+	case OPT_STRICT:
+		a->load.strict = true;
+		return CLI_OPT_TAKEN;
+	case OPT_FORMAT:
+		choice = cli_parse_choice("--format", arg, format_names);
+		if (choice < 0)
+			return CLI_OPT_BAD;
+		a->format = (enum vformat)choice;
+		return CLI_OPT_TAKEN;
+	default:
+		return CLI_OPT_NOT_MINE;
+	}
+}
+
 /* Returns -1 to go on, else the exit code to return at once. */
 static int parse_args(struct validate_args *a, int argc, char **argv)
 {
@@ -52,153 +72,9 @@ static int parse_args(struct validate_args *a, int argc, char **argv)
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
-	bool help = false, started = false;
-	int opt, choice;
-	while ((opt = cli_next_option(&a->common, argc, argv, longopts,
-				      &started, &help)) >= 0) {
-		switch (opt) {
-		case OPT_OFFLINE:
-			a->load.offline = true;
-			break;
-		case OPT_STRICT:
-			a->load.strict = true;
-			break;
-		case OPT_FORMAT:
-			choice =
-			    cli_parse_choice("--format", optarg, format_names);
-			if (choice < 0)
-				return EXIT_USAGE;
-			a->format = (enum vformat)choice;
-			break;
-		default:
-			return cli_option_error("validate", opt, argv);
-		}
-	}
-	return cli_options_end(&a->common, opt, help, validate_usage, argc,
-			       argv, 1);
-}
-
-/* GitHub workflow command escaping: data escapes %, CR, LF; property
- * values also escape : and ,. */
-static void gh_escape(FILE *fp, const char *s, bool property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			fputs("%25", fp);
-		else if (*s == '\r')
-			fputs("%0D", fp);
-		else if (*s == '\n')
-			fputs("%0A", fp);
-		else if (property && *s == ':')
-			fputs("%3A", fp);
-		else if (property && *s == ',')
-			fputs("%2C", fp);
-		else
-			fputc(*s, fp);
-	}
-}
-
-static void print_github(const struct diag_list *diags)
-{
-	for (size_t i = 0; i < diags->len; i++) {
-		const struct diag *d = &diags->items[i];
-		const char *kind = d->severity == DIAG_ERROR	 ? "error"
-				   : d->severity == DIAG_WARNING ? "warning"
-								 : "notice";
-		printf("::%s", kind);
-		const char *sep = " ";
-		if (d->file) {
-			fputs(" file=", stdout);
-			gh_escape(stdout, d->file, true);
-			printf(",line=%u,col=%u", d->line, d->col);
-			sep = ",";
-		}
-		if (d->path) {
-			printf("%stitle=", sep);
-			gh_escape(stdout, d->path, true);
-		}
-		fputs("::", stdout);
-		gh_escape(stdout, d->message, false);
-		fputc('\n', stdout);
-	}
-}
-
-static json_t *diag_json(const struct diag *d)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "severity",
-			    json_string(diag_severity_name(d->severity)));
-	if (d->file) {
-		json_object_set_new(o, "file", json_string(d->file));
-		json_object_set_new(o, "line", json_integer(d->line));
-		json_object_set_new(o, "col", json_integer(d->col));
-	}
-	if (d->path)
-		json_object_set_new(o, "path", json_string(d->path));
-	json_object_set_new(o, "message", json_string(d->message));
-	return o;
-}
-
-static void print_json(const struct diag_list *diags, size_t n_files)
-{
-	json_t *list = json_array();
-	for (size_t i = 0; i < diags->len; i++)
-		json_array_append_new(list, diag_json(&diags->items[i]));
-	json_t *root = json_object();
-	json_object_set_new(root, "valid",
-			    json_boolean(!diag_list_has_errors(diags)));
-	json_object_set_new(root, "files", json_integer((json_int_t)n_files));
-	json_object_set_new(
-	    root, "errors",
-	    json_integer((json_int_t)diag_list_count(diags, DIAG_ERROR)));
-	json_object_set_new(
-	    root, "warnings",
-	    json_integer((json_int_t)diag_list_count(diags, DIAG_WARNING)));
-	json_object_set_new(root, "diagnostics", list);
-	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(root);
-}
-
-/* Text lines with the severity word in colour (bold red / bold yellow). */
-static void print_colored(FILE *fp, const struct diag_list *diags)
-{
-	for (size_t i = 0; i < diags->len; i++) {
-		const struct diag *d = &diags->items[i];
-		char *line = diag_format(d);
-		if (!line)
-			continue;
-		const char *sev = diag_severity_name(d->severity);
-		const char *color = d->severity == DIAG_ERROR	  ? "\033[1;31m"
-				    : d->severity == DIAG_WARNING ? "\033[1;33m"
-								  : "\033[1m";
-		/* the severity word is the first one followed by ": " */
-		size_t skip = 0;
-		if (d->file) {
-			char place[64];
-			snprintf(place, sizeof(place), ":%u:%u: ", d->line,
-				 d->col);
-			skip = strlen(d->file) + strlen(place);
-		}
-		size_t n = strlen(sev);
-		if (strlen(line) >= skip + n &&
-		    strncmp(line + skip, sev, n) == 0)
-			fprintf(fp, "%.*s%s%s\033[0m%s\n", (int)skip, line,
-				color, sev, line + skip + n);
-		else
-			fprintf(fp, "%s\n", line);
-		free(line);
-	}
-}
-
-static void print_summary(FILE *fp, const struct diag_list *diags,
-			  size_t n_files)
-{
-	size_t e = diag_list_count(diags, DIAG_ERROR);
-	size_t w = diag_list_count(diags, DIAG_WARNING);
-	fprintf(fp, "%s: %zu file%s, %zu error%s, %zu warning%s\n",
-		e ? "invalid" : "valid", n_files, n_files == 1 ? "" : "s", e,
-		e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+	static const struct cli_command cmd = {"validate", validate_usage,
+					       longopts, 1, validate_option};
+	return cli_parse_args(&a->common, &cmd, a, argc, argv);
 }
 
 static void report(const struct validate_args *a, const struct diag_list *diags,
@@ -206,21 +82,21 @@ static void report(const struct validate_args *a, const struct diag_list *diags,
 {
 	switch (a->format) {
 	case VF_JSON:
-		print_json(diags, n_files);
+		report_diags_json(stdout, diags, n_files);
 		break;
 	case VF_GITHUB:
-		print_github(diags);
+		report_diags_github(stdout, diags);
 		if (a->common.verbosity >= 0)
-			print_summary(stderr, diags, n_files);
+			report_diags_summary(stderr, diags, n_files);
 		break;
 	case VF_TEXT:
 		if (a->common.log_format != LOG_JSON &&
 		    cli_use_color(&a->common, stderr))
-			print_colored(stderr, diags);
+			report_diags_colored(stderr, diags);
 		else
 			cli_print_diags(stderr, diags);
 		if (a->common.verbosity >= 0)
-			print_summary(stdout, diags, n_files);
+			report_diags_summary(stdout, diags, n_files);
 		break;
 	}
 }

@@ -1,11 +1,10 @@
-#include "cmd/sipsync/plan_common.h"
+#include "cmd/sipsync/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "reconcile/logline.h"
@@ -71,14 +70,14 @@ static void wait_notice(void *ctx, const char *line)
 		fprintf(stderr, "sipsync: %s\n", line);
 }
 
-int pc_open_api(struct pc_session *s)
+int session_open_api(struct session *s)
 {
 	struct diag_list d = {0};
 	if (cli_api_key(&s->common, &s->api_key) != 0)
 		return -1;
 	s->state_dir = cli_state_dir(&s->common);
 	long fallback =
-	    s->default_timeout_ms ? s->default_timeout_ms : PC_TIMEOUT_MS;
+	    s->default_timeout_ms ? s->default_timeout_ms : SESSION_TIMEOUT_MS;
 	struct api_config cfg = {
 	    .base_url = cli_api_url(&s->common),
 	    .api_key = s->api_key,
@@ -104,13 +103,13 @@ int pc_open_api(struct pc_session *s)
 	return 0;
 }
 
-int pc_load(struct pc_session *s)
+int session_load(struct session *s)
 {
 	struct load_opts lo = {0};
 	return cli_load_desired(&s->common, &lo, &s->ds);
 }
 
-void pc_opts(struct pc_session *s, struct reconcile_opts *o)
+void session_opts(struct session *s, struct reconcile_opts *o)
 {
 	reconcile_opts_init(o);
 	o->state_dir = s->state_dir;
@@ -118,7 +117,7 @@ void pc_opts(struct pc_session *s, struct reconcile_opts *o)
 	o->force = s->common.force;
 }
 
-void pc_close(struct pc_session *s)
+void session_close(struct session *s)
 {
 	api_client_free(s->api);
 	model_desired_free(s->ds);
@@ -130,7 +129,7 @@ void pc_close(struct pc_session *s)
 	s->state_dir = NULL;
 }
 
-void pc_print_plan(struct pc_session *s, const struct plan *p, FILE *fp)
+void session_print_plan(struct session *s, const struct plan *p, FILE *fp)
 {
 	char *text = render_text(p, cli_use_color(&s->common, fp));
 	if (!text) {
@@ -142,53 +141,7 @@ void pc_print_plan(struct pc_session *s, const struct plan *p, FILE *fp)
 	free(text);
 }
 
-int pc_write_file(const char *path, const char *data, unsigned mode)
-{
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	int fd = -1, rc = -1;
-	if (!tmp) {
-		cli_errorf("out of memory");
-		return -1;
-	}
-	snprintf(tmp, n, "%s.tmpXXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		cli_errorf("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	size_t len = strlen(data), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			cli_errorf("%s: %s", path, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		cli_errorf("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		cli_errorf("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-int pc_parse_long(const char *flag, const char *arg, long *out)
+int session_parse_long(const char *flag, const char *arg, long *out)
 {
 	char *end = NULL;
 	errno = 0;
