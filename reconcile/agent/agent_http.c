@@ -11,6 +11,7 @@
 
 #include <microhttpd.h>
 
+#include "reconcile/base/buf.h"
 #include "reconcile/base/crypto.h"
 #include "reconcile/base/str.h"
 #include "reconcile/base/netaddr.h"
@@ -56,8 +57,7 @@ struct agent_http {
 
 /* Per-request state for POST bodies. */
 struct request {
-	char *body;
-	size_t len;
+	struct buf body; /* the webhook's body, at most HOOK_MAX_BODY */
 	bool too_large;
 };
 
@@ -222,8 +222,8 @@ static enum MHD_Result serve_hook(struct agent_http *h,
 	const char *sig = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						      "X-Hub-Signature-256");
 	pthread_mutex_lock(&h->lock);
-	bool ok = agent_http_verify_signature(
-	    h->secret, req->body ? req->body : "", req->len, sig);
+	bool ok = agent_http_verify_signature(h->secret, buf_str(&req->body),
+					      buf_len(&req->body), sig);
 	pthread_mutex_unlock(&h->lock);
 	if (!ok)
 		return respond(conn, MHD_HTTP_UNAUTHORIZED, "text/plain",
@@ -236,18 +236,12 @@ static enum MHD_Result serve_hook(struct agent_http *h,
 
 static int buffer_body(struct request *req, const char *data, size_t n)
 {
-	if (req->too_large || req->len + n > HOOK_MAX_BODY) {
+	if (req->too_large || buf_len(&req->body) + n > HOOK_MAX_BODY) {
 		req->too_large = true;
+		buf_reset(&req->body);
 		return 0;
 	}
-	char *b = realloc(req->body, req->len + n + 1);
-	if (!b)
-		return -1;
-	memcpy(b + req->len, data, n);
-	req->len += n;
-	b[req->len] = '\0';
-	req->body = b;
-	return 0;
+	return buf_add(&req->body, data, n);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
@@ -263,6 +257,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 		if (!req) {
 			if (!(req = calloc(1, sizeof(*req))))
 				return MHD_NO;
+			buf_init(&req->body, HOOK_MAX_BODY);
 			*con_cls = req;
 			return MHD_YES;
 		}
@@ -371,7 +366,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	restart_deadline(cls, conn);
 	struct request *req = *con_cls;
 	if (req) {
-		free(req->body);
+		buf_free(&req->body);
 		free(req);
 		*con_cls = NULL;
 	}
