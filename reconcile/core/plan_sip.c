@@ -185,7 +185,7 @@ static int agent_other_change(struct plan_item *it, enum plan_op op,
 			      const struct agent_allowance *a, long i,
 			      long from, const struct agent_allowance *old)
 {
-	char field[48];
+	char field[64]; /* room for any long index */
 	if (op == PLAN_OP_REMOVE)
 		snprintf(field, sizeof(field), "allowedAgents");
 	else if (op == PLAN_OP_SET)
