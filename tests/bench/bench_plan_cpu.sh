@@ -85,12 +85,19 @@ for n in $SIZES; do
 	WALL[$n]=$w CPU[$n]=$c
 	printf '%8d %10s %12s\n' "$n" "$w" "$c"
 done
-lo=${SIZES%% *} hi=${SIZES##* }
-python3 - "$lo" "$hi" "${WALL[$lo]}" "${WALL[$hi]}" "${CPU[$lo]}" "${CPU[$hi]}" <<'PY'
+# the fit over the whole range and between neighbours (a fixed start-up
+# cost flattens it at the small end)
+args=()
+for n in $SIZES; do args+=("$n" "${WALL[$n]}" "${CPU[$n]}"); done
+python3 - "${args[@]}" <<'PY'
 import math, sys
-lo, hi = int(sys.argv[1]), int(sys.argv[2])
-wl, wh, cl, ch = map(float, sys.argv[3:7])
-f = lambda a, b: math.log(b / a) / math.log(hi / lo) if a > 0 and b > 0 else float("nan")
-print("fit (exponent of N, %d..%d): wall %.2f  cpu %.2f  (N log N would be %.2f)"
-      % (lo, hi, f(wl, wh), f(cl, ch), 1 + math.log(math.log(hi) / math.log(lo)) / math.log(hi / lo)))
+a = sys.argv[1:]
+rows = [(int(a[i]), float(a[i + 1]), float(a[i + 2])) for i in range(0, len(a), 3)]
+def fit(x, y, k):
+    return math.log(y[k] / x[k]) / math.log(y[0] / x[0]) if x[k] > 0 and y[k] > 0 else float("nan")
+pairs = [(rows[0], rows[-1])] + list(zip(rows, rows[1:]))[:-1 if len(rows) == 2 else None]
+for x, y in pairs:
+    nlogn = 1 + math.log(math.log(y[0]) / math.log(x[0])) / math.log(y[0] / x[0])
+    print("fit N %d..%d: wall exponent %.2f  cpu exponent %.2f  (N log N: %.2f)"
+          % (x[0], y[0], fit(x, y, 1), fit(x, y, 2), nlogn))
 PY
