@@ -1,6 +1,7 @@
 /* plan: the driver (plan_build) and the helpers its parts share. */
 #include "reconcile/core/plan.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,25 @@ static char *canon_cidr(const char *s)
 
 /* ---- building the plan -------------------------------------------------- */
 
+/* Room for element n of v (n held, each of size bytes): the array doubles
+ * when n reaches a power of two, so its capacity is always the power of two
+ * at or above n and needs no field of its own. Growing by one per add
+ * copies the array each time where realloc cannot extend it in place:
+ * quadratic for a plan of 10,000 items. NULL when out of memory. */
+static void *grow_pow2(void *v, size_t n, size_t size)
+{
+	if (n & (n - 1))
+		return v;
+	size_t cap = n ? 2 * n : 1;
+	if (cap > SIZE_MAX / size)
+		return NULL;
+	return realloc(v, cap * size);
+}
+
 struct plan_item *plan_item_add(struct plan *p)
 {
 	struct plan_item *items =
-	    realloc(p->items, (p->n_items + 1) * sizeof(*items));
+	    grow_pow2(p->items, p->n_items, sizeof(*items));
 	if (!items)
 		return NULL;
 	p->items = items;
@@ -68,7 +84,7 @@ struct plan_change *plan_change_add(struct plan_item *it, enum plan_op op,
 int plan_note_add(struct plan *p, const char *subject, const char *field,
 		  const char *text)
 {
-	struct plan_note *n = realloc(p->notes, (p->n_notes + 1) * sizeof(*n));
+	struct plan_note *n = grow_pow2(p->notes, p->n_notes, sizeof(*n));
 	if (!n)
 		return -1;
 	p->notes = n;

@@ -381,43 +381,38 @@ static int diff_undeclared(struct plan *p, const struct plan_input *in,
 	return rc;
 }
 
-/* Orders live registration indexes by (registrationId, index). */
-static int id_order(const struct live_state *live, size_t x, size_t y)
+struct id_at {
+	const char *id; /* the live registrationId, NULL when absent */
+	size_t index;
+};
+
+/* Orders by (registrationId, index), an absent id as the empty one: a
+ * total order, so qsort's instability cannot matter. */
+static int id_at_cmp(const void *a, const void *b)
 {
-	const char *ix = live->regs[x].id ? live->regs[x].id : "";
-	const char *iy = live->regs[y].id ? live->regs[y].id : "";
-	int c = strcmp(ix, iy);
+	const struct id_at *x = a, *y = b;
+	int c = strcmp(x->id ? x->id : "", y->id ? y->id : "");
 	if (c)
 		return c;
-	return x < y ? -1 : x > y;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Marks seen[j] for every live registration whose registrationId was
+/* Marks repeated[j] for every live registration whose registrationId was
  * already listed earlier (a listing that repeats an entry): those are
- * ignored, so no id is ever both kept and deleted, or deleted twice. */
+ * ignored, so no id is ever both kept and deleted, or deleted twice.
+ * Sorted, not compared pairwise: a listing of 10,000 must stay cheap. */
 static int mark_repeated_ids(const struct live_state *live, bool *repeated)
 {
 	size_t n = live->n_regs;
-	size_t *v = calloc(n + 1, sizeof(*v));
+	struct id_at *v = calloc(n + 1, sizeof(*v));
 	if (!v)
 		return -1;
 	for (size_t j = 0; j < n; j++)
-		v[j] = j;
-	/* insertion sort by (id, index): qsort takes no context */
-	for (size_t i = 1; i < n; i++) {
-		size_t x = v[i], k = i;
-		while (k > 0 && id_order(live, v[k - 1], x) > 0) {
-			v[k] = v[k - 1];
-			k--;
-		}
-		v[k] = x;
-	}
-	for (size_t i = 1; i < n; i++) {
-		const char *a = live->regs[v[i - 1]].id,
-			   *b = live->regs[v[i]].id;
-		if (a && b && strcmp(a, b) == 0)
-			repeated[v[i]] = true;
-	}
+		v[j] = (struct id_at){live->regs[j].id, j};
+	qsort(v, n, sizeof(*v), id_at_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1].id && v[i].id && strcmp(v[i - 1].id, v[i].id) == 0)
+			repeated[v[i].index] = true;
 	free(v);
 	return 0;
 }

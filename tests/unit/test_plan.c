@@ -394,6 +394,48 @@ static void test_repeated_id_never_deleted(void **st)
 	assert_string_not_equal(f->plan->items[0].id, f->plan->items[1].id);
 }
 
+/* A listing that repeats ids in random order (pages that overlapped): the
+ * first listed entry of each id is the one kept, whatever the order, so
+ * with prune every id is deleted exactly once, in list order. The expected
+ * set is found the slow way, each entry against all earlier ones. */
+static void test_repeated_ids_random_order(void **st)
+{
+	struct fx *f = *st;
+	enum { N = 300, POOL = 97 };
+	struct desired_state *ds = f->ds;
+	ds->has_registrations = true;
+	ds->prune = true;
+	unsigned x = 17;
+	for (int j = 0; j < N; j++) {
+		char id[16], user[16];
+		x = x * 1103515245u + 12345u; /* a fixed pseudo-random order */
+		snprintf(id, sizeof(id), "reg_%02u", (x >> 16) % POOL);
+		snprintf(user, sizeof(user), "u%03d", j);
+		add_reg(&f->live->regs, &f->live->n_regs, id, user,
+			"pbx.example.com", NULL);
+	}
+	build(f);
+	size_t k = 0;
+	for (size_t j = 0; j < f->live->n_regs; j++) {
+		bool first = true;
+		for (size_t i = 0; i < j && first; i++)
+			first = strcmp(f->live->regs[i].id,
+				       f->live->regs[j].id) != 0;
+		if (!first)
+			continue;
+		assert_true(k < f->plan->n_items);
+		const struct plan_item *it = &f->plan->items[k++];
+		char *key = model_registration_key(&f->live->regs[j]);
+		assert_int_equal(it->action, PLAN_DELETE);
+		assert_string_equal(it->id, f->live->regs[j].id);
+		assert_string_equal(it->key, key);
+		free(key);
+	}
+	assert_true(k > 50 && k <= POOL); /* the pool was mostly drawn */
+	assert_int_equal(f->plan->n_items, k);
+	assert_int_equal(f->plan->deletes, k);
+}
+
 /* Finding: an uppercase agentId with the default pattern converges with
  * the lowercase id the API returns. */
 static void test_uppercase_agent_id(void **st)
@@ -671,6 +713,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_markdown_truncation, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_repeated_id_never_deleted,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_repeated_ids_random_order,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_uppercase_agent_id, setup,
 					    teardown),
