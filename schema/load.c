@@ -180,8 +180,42 @@ static void unknown_key(struct loader *L, const struct yamldoc_node *k,
 			    "unknown key '%s'; expected one of: %s", q, list);
 }
 
+/* A `<<` that yamldoc could not merge (schema/yamldoc.h): a second one in
+ * its mapping, or a value that is no mapping or list of mappings. */
+static void merge_key_error(struct loader *L, const struct yamldoc_node *k,
+			    const struct yamldoc_node *v, const char *path)
+{
+	char sub[PATH_MAX_LEN];
+	load_path_key(sub, path, "<<");
+	const struct yamldoc_node *bad = v->kind == YAMLDOC_SCALAR ? v : NULL;
+	size_t i = 0;
+	while (v->kind == YAMLDOC_SEQ && !bad && i < v->n_items) {
+		if (v->items[i]->kind != YAMLDOC_MAP)
+			bad = v->items[i];
+		else
+			i++;
+	}
+	if (!bad)
+		load_report(L, DIAG_ERROR, &k->pos, sub,
+			    "duplicate merge key; merge several mappings with "
+			    "one '<<: [*a, *b]'");
+	else if (v->kind == YAMLDOC_SEQ)
+		load_report(L, DIAG_ERROR, &bad->pos, sub,
+			    "cannot merge %s (item %zu): '<<' merges a mapping "
+			    "or a list of mappings",
+			    yamldoc_type_name(bad), i + 1);
+	else
+		load_report(L, DIAG_ERROR, &bad->pos, sub,
+			    "cannot merge %s: '<<' merges a mapping or a list "
+			    "of mappings",
+			    yamldoc_type_name(bad));
+}
+
 /* Matches the keys of map against f[0..nf): fills f[i].key/val, reports
- * unknown, duplicate and non-scalar keys. False when map is no mapping. */
+ * unknown, duplicate and non-scalar keys and unmerged `<<`. Merged keys
+ * come with their anchor's positions, so a problem in one is reported at
+ * the anchored mapping under the path of the mapping that merged it. False
+ * when map is no mapping. */
 bool load_walk_map(struct loader *L, const struct yamldoc_node *map,
 		   const char *path, struct field *f, size_t nf)
 {
@@ -200,6 +234,10 @@ bool load_walk_map(struct loader *L, const struct yamldoc_node *map,
 		if (strlen(k->value) != k->len) {
 			load_report(L, DIAG_ERROR, &k->pos, path,
 				    "key contains a NUL character");
+			continue;
+		}
+		if (k->merge) {
+			merge_key_error(L, k, map->items[p + 1], path);
 			continue;
 		}
 		size_t i = 0;

@@ -277,6 +277,7 @@ static int scalar_type(struct builder *b, const yaml_event_t *ev,
 	} else {
 		n->type = resolve_plain(n->value, n->len);
 		n->empty = n->len == 0;
+		n->merge = n->len == 2 && memcmp(n->value, "<<", 2) == 0;
 	}
 	return 0;
 }
@@ -388,12 +389,139 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
 	return 0;
 }
 
+/* ---- merge keys ---- */
+
+/* The keys a mapping holds while merging: open addressing by key text, so
+ * a merge costs what it copies rather than written keys × merged keys. */
+struct keyset {
+	const struct yamldoc_node **slot;
+	size_t mask;
+};
+
+static size_t key_hash(const struct yamldoc_node *k)
+{
+	size_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < k->len; i++)
+		h = (h ^ (unsigned char)k->value[i]) * 16777619u;
+	return h;
+}
+
+/* Adds scalar key k; false when a key of that text is there already. */
+static bool keyset_add(struct keyset *s, const struct yamldoc_node *k)
+{
+	size_t i = key_hash(k) & s->mask;
+	while (s->slot[i]) {
+		const struct yamldoc_node *o = s->slot[i];
+		if (o->len == k->len && memcmp(o->value, k->value, k->len) == 0)
+			return false;
+		i = (i + 1) & s->mask;
+	}
+	s->slot[i] = k;
+	return true;
+}
+
+/* True when v can be merged: a mapping or a list of mappings. */
+static bool merge_source_ok(const struct yamldoc_node *v)
+{
+	if (v->kind == YAMLDOC_MAP)
+		return true;
+	if (v->kind != YAMLDOC_SEQ)
+		return false;
+	for (size_t i = 0; i < v->n_items; i++)
+		if (v->items[i]->kind != YAMLDOC_MAP)
+			return false;
+	return true;
+}
+
+/* Index of the key of the first mergeable `<<` pair of map, or n_items. */
+static size_t merge_find(const struct yamldoc_node *map)
+{
+	for (size_t p = 0; p + 1 < map->n_items; p += 2)
+		if (map->items[p]->merge && merge_source_ok(map->items[p + 1]))
+			return p;
+	return map->n_items;
+}
+
+/* Appends the pairs of source whose keys map does not hold yet. A `<<`
+ * left in a source is reported where the source is written. */
+static void merge_from(struct yamldoc_node *map, struct keyset *keys,
+		       const struct yamldoc_node *src)
+{
+	for (size_t p = 0; p + 1 < src->n_items; p += 2) {
+		const struct yamldoc_node *k = src->items[p];
+		if (k->merge)
+			continue;
+		if (k->kind == YAMLDOC_SCALAR && !keyset_add(keys, k))
+			continue;
+		map->items[map->n_items++] = src->items[p];
+		map->items[map->n_items++] = src->items[p + 1];
+	}
+}
+
+/* Puts the pairs map wrote itself, but the merge at old[at], into its new
+ * items (map->n_items still counts old's). A key written twice stays
+ * twice: the loader reports it. */
+static void merge_written(struct yamldoc_node *map, struct keyset *keys,
+			  struct yamldoc_node *const *old, size_t at)
+{
+	size_t n_old = map->n_items;
+	map->n_items = 0;
+	for (size_t p = 0; p + 1 < n_old; p += 2) {
+		if (p == at)
+			continue;
+		if (old[p]->kind == YAMLDOC_SCALAR && !old[p]->merge)
+			keyset_add(keys, old[p]);
+		map->items[map->n_items++] = old[p];
+		map->items[map->n_items++] = old[p + 1];
+	}
+}
+
+/* Resolves the merge key of a mapping that has just ended (its sources
+ * ended before it, so they are resolved already). */
+static int merge_resolve(struct builder *b, struct yamldoc_node *map)
+{
+	size_t at = merge_find(map);
+	if (at == map->n_items)
+		return 0;
+	struct yamldoc_node *v = map->items[at + 1];
+	struct yamldoc_node *const *src =
+	    v->kind == YAMLDOC_MAP ? &v : v->items;
+	size_t n_src = v->kind == YAMLDOC_MAP ? 1 : v->n_items;
+	size_t total = map->n_items - 2;
+	for (size_t i = 0; i < n_src; i++)
+		total += src[i]->n_items;
+	size_t slots = 16;
+	while (slots < total)
+		slots *= 2;
+	struct yamldoc_node **old = map->items;
+	struct keyset keys = {calloc(slots, sizeof(*keys.slot)), slots - 1};
+	map->items = malloc((total ? total : 1) * sizeof(*map->items));
+	if (!keys.slot || !map->items) {
+		free(keys.slot);
+		free(map->items);
+		map->items = old;
+		return oom(b);
+	}
+	merge_written(map, &keys, old, at);
+	for (size_t i = 0; i < n_src; i++)
+		merge_from(map, &keys, src[i]);
+	map->cap = total ? total : 1;
+	map->size = 1;
+	for (size_t i = 0; i < map->n_items; i++)
+		map->size += map->items[i]->size;
+	free(keys.slot);
+	free(old);
+	return 0;
+}
+
 static int on_end(struct builder *b)
 {
 	struct yamldoc_node *n = b->stack[--b->depth];
 	char *anchor = b->stack_anchor[b->depth];
 	b->stack_anchor[b->depth] = NULL;
-	int rc = bind_anchor(b, anchor, n);
+	int rc = n->kind == YAMLDOC_MAP ? merge_resolve(b, n) : 0;
+	if (rc == 0)
+		rc = bind_anchor(b, anchor, n);
 	free(anchor);
 	return rc ? rc : add_child(b, n, false);
 }

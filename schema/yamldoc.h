@@ -13,6 +13,14 @@
  * Aliases share the anchored node (the tree is a DAG); anchors are bound
  * when their node is complete, so no cycle can be built.
  *
+ * Merge keys (YAML 1.1, as PyYAML, go-yaml and js-yaml read them): a
+ * mapping's first `<<: *a` or `<<: [*a, *b]` is replaced, when the mapping
+ * ends, by the pairs of the merged mappings whose keys the mapping does
+ * not write itself; of several merged mappings the earlier one wins. The
+ * merged pairs are the anchored nodes themselves, so their positions are
+ * the anchor's. The aliases a merge names count against the alias limits
+ * like any others, and a mapping's size includes what it merged.
+ *
  * Ownership: every node belongs to the struct yamldoc that yamldoc_parse
  * returns; free everything with yamldoc_free.
  */
@@ -54,6 +62,12 @@ struct yamldoc_node {
 	 * e.g. `key:` at the end of a line); its type is YAMLDOC_NULL like a
 	 * written null or ~, which this tells apart */
 	bool empty;
+	/* scalars: a plain, untagged `<<`, the YAML merge key. A mapping's
+	 * merge key is resolved when the mapping ends (see yamldoc_parse);
+	 * one that is still there could not be: its value is no mapping or
+	 * list of mappings, or it is a second `<<` of its mapping. The loader
+	 * reports it, knowing the field path. */
+	bool merge;
 	struct yamldoc_node **items; /* seq: items; map: key, value, key, ... */
 	size_t n_items;		     /* seq: items; map: pairs * 2 */
 	size_t cap;

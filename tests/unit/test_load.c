@@ -847,6 +847,103 @@ static void test_bom(void **state)
 	run_done(&r);
 }
 
+static void test_merge_registration(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "m.yaml",
+		"version: 1\n"
+		"registrations:\n"
+		"  items:\n"
+		"    - &pbx\n"
+		"      username: alice\n"
+		"      proxy: pbx.example.com\n"
+		"      password: {env: PBX_PASSWORD}\n"
+		"      outboundProxy: edge.example.com\n"
+		"    - <<: *pbx\n"
+		"      username: bob\n"
+		"      outboundProxy: null\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	assert_int_equal(r.ds->n_regs, 2);
+	struct registration *bob = &r.ds->regs[1];
+	assert_string_equal(bob->username, "bob");
+	assert_string_equal(bob->proxy, "pbx.example.com");
+	assert_true(bob->has_password);
+	assert_string_equal(bob->password.ref, "PBX_PASSWORD");
+	assert_int_equal(bob->outbound_proxy_state, FIELD_NULL);
+	assert_int_equal(bob->pos.line, 9);
+	run_done(&r);
+}
+
+/* A problem in a merged key is reported at the anchor's key, under the
+ * path of every mapping that merged it; a written key at its own place. */
+static void test_merge_positions(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "p.yaml",
+		"version: 1\n"
+		"registrations:\n"
+		"  items:\n"
+		"    - &pbx\n"
+		"      username: alice\n"
+		"      proxy: 12\n"
+		"      porxy: pbx.example.com\n"
+		"      password: {env: PBX_PASSWORD}\n"
+		"    - <<: *pbx\n"
+		"      username: 7\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 5, 0);
+	has_line(&r, "p.yaml:6:14: error: registrations.items[0].proxy: "
+		     "expected a string, got an integer (quote it to use it "
+		     "as text)");
+	has_line(&r, "p.yaml:6:14: error: registrations.items[1].proxy: "
+		     "expected a string, got an integer (quote it to use it "
+		     "as text)");
+	has_line(&r, "p.yaml:7:7: error: registrations.items[1]: unknown key "
+		     "'porxy'; did you mean 'proxy'?");
+	has_line(&r, "p.yaml:10:17: error: registrations.items[1].username: "
+		     "expected a string, got an integer (quote it to use it "
+		     "as text)");
+	run_done(&r);
+}
+
+static void test_merge_errors(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "e.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  <<: text\n"
+		"registrations:\n"
+		"  <<: [{prune: false}, [1]]\n"
+		"  items:\n"
+		"    - &pbx {username: a, proxy: p, password: {env: X}}\n"
+		"    - <<: *pbx\n"
+		"      username: b\n"
+		"      username: c\n"
+		"    - {<<: *pbx, <<: *pbx, username: d}\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	counts(&r, 4, 0);
+	has_line(&r, "e.yaml:3:7: error: sip.<<: cannot merge a string: '<<' "
+		     "merges a mapping or a list of mappings");
+	has_line(&r, "e.yaml:5:24: error: registrations.<<: cannot merge a "
+		     "list (item 2): '<<' merges a mapping or a list of "
+		     "mappings");
+	/* a key written twice is a duplicate; one from the merge is not */
+	has_line(&r, "e.yaml:10:7: error: registrations.items[1]: duplicate "
+		     "key 'username'; first defined at e.yaml:9:7");
+	has_line(&r, "e.yaml:11:18: error: registrations.items[2].<<: "
+		     "duplicate merge key; merge several mappings with one "
+		     "'<<: [*a, *b]'");
+	run_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -882,6 +979,9 @@ int main(void)
 	    cmocka_unit_test(test_empty_values),
 	    cmocka_unit_test(test_prune_without_items),
 	    cmocka_unit_test(test_bom),
+	    cmocka_unit_test(test_merge_registration),
+	    cmocka_unit_test(test_merge_positions),
+	    cmocka_unit_test(test_merge_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

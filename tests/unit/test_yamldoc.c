@@ -259,6 +259,148 @@ static void test_empty_marked(void **state)
 	yamldoc_free(doc);
 }
 
+/* The value of key in map as text (a scalar), failing when absent. */
+static const struct yamldoc_node *scalar_at(const struct yamldoc_node *map,
+					    const char *key, const char *want,
+					    unsigned line, unsigned col)
+{
+	const struct yamldoc_node *v = yamldoc_map_get(map, key);
+	if (!v)
+		fail_msg("no key %s", key);
+	assert_int_equal(v->kind, YAMLDOC_SCALAR);
+	assert_string_equal(v->value, want);
+	assert_int_equal(v->pos.line, line);
+	assert_int_equal(v->pos.col, col);
+	return v;
+}
+
+static void test_merge_written_wins(void **state)
+{
+	(void)state;
+	struct yamldoc *doc = parse_ok("base: &b {p: bp, q: bq}\n"
+				       "m:\n"
+				       "  p: mp\n"
+				       "  <<: *b\n"
+				       "n:\n"
+				       "  <<: *b\n"
+				       "  q: nq\n");
+	const struct yamldoc_node *m = yamldoc_map_get(doc->roots[0], "m");
+	const struct yamldoc_node *n = yamldoc_map_get(doc->roots[0], "n");
+	/* written before or after the merge, the written key wins; the
+	 * merged one keeps the anchor's place */
+	scalar_at(m, "p", "mp", 3, 6);
+	scalar_at(m, "q", "bq", 1, 21);
+	scalar_at(n, "p", "bp", 1, 14);
+	scalar_at(n, "q", "nq", 7, 6);
+	assert_null(yamldoc_map_get(m, "<<"));
+	assert_int_equal(m->n_items, 4);
+	assert_int_equal(n->n_items, 4);
+	assert_int_equal(m->size, 5); /* what it holds, merged included */
+	yamldoc_free(doc);
+}
+
+static void test_merge_list_earlier_wins(void **state)
+{
+	(void)state;
+	/* as the YAML 1.1 merge type, PyYAML, go-yaml and js-yaml: of the
+	 * merged mappings the earlier one wins */
+	struct yamldoc *doc = parse_ok("a: &a {p: ap, q: aq}\n"
+				       "b: &b {p: bp, r: br}\n"
+				       "m: {<<: [*a, *b]}\n"
+				       "n: {<<: [*b, *a]}\n"
+				       "e: {<<: [], k: v}\n");
+	const struct yamldoc_node *m = yamldoc_map_get(doc->roots[0], "m");
+	const struct yamldoc_node *n = yamldoc_map_get(doc->roots[0], "n");
+	const struct yamldoc_node *e = yamldoc_map_get(doc->roots[0], "e");
+	scalar_at(m, "p", "ap", 1, 11);
+	scalar_at(m, "q", "aq", 1, 18);
+	scalar_at(m, "r", "br", 2, 18);
+	scalar_at(n, "p", "bp", 2, 11);
+	assert_int_equal(m->n_items, 6);
+	assert_int_equal(e->n_items, 2);
+	yamldoc_free(doc);
+}
+
+static void test_merge_chained(void **state)
+{
+	(void)state;
+	struct yamldoc *doc = parse_ok("a: &a {p: ap, q: aq}\n"
+				       "b: &b {<<: *a, q: bq}\n"
+				       "c: {<<: *b}\n");
+	const struct yamldoc_node *c = yamldoc_map_get(doc->roots[0], "c");
+	scalar_at(c, "p", "ap", 1, 11);
+	scalar_at(c, "q", "bq", 2, 19);
+	assert_int_equal(c->n_items, 4);
+	yamldoc_free(doc);
+}
+
+/* What cannot be merged stays, flagged, for the loader to report with its
+ * field path; a quoted or tagged << is an ordinary key. */
+static void test_merge_not_mergeable_kept(void **state)
+{
+	(void)state;
+	struct yamldoc *doc = parse_ok("s: {<<: text}\n"
+				       "l: {<<: [{p: 1}, x]}\n"
+				       "t: &t {p: 1}\n"
+				       "d: {<<: *t, <<: *t}\n"
+				       "q: {'<<': {p: 1}, !!str <<: {p: 2}}\n");
+	const char *const flagged[] = {"s", "l"};
+	for (size_t i = 0; i < 2; i++) {
+		const struct yamldoc_node *m =
+		    yamldoc_map_get(doc->roots[0], flagged[i]);
+		assert_int_equal(m->n_items, 2);
+		assert_true(m->items[0]->merge);
+	}
+	const struct yamldoc_node *d = yamldoc_map_get(doc->roots[0], "d");
+	assert_int_equal(d->n_items, 4); /* the second << and p */
+	assert_true(d->items[0]->merge);
+	const struct yamldoc_node *q = yamldoc_map_get(doc->roots[0], "q");
+	assert_int_equal(q->n_items, 4);
+	assert_false(q->items[0]->merge);
+	assert_false(q->items[2]->merge);
+	assert_null(yamldoc_map_get(q, "p"));
+	yamldoc_free(doc);
+}
+
+/* A bomb made of merges: every level merges the one before nine times
+ * over, each into a mapping of its own, and is stopped by the alias limit
+ * like any other (a merged mapping weighs what it merged). */
+static void test_merge_bomb(void **state)
+{
+	(void)state;
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof(text),
+				    "l0: &l0 {a: 1, b: 2, c: 3, d: 4, e: 5, "
+				    "f: 6, g: 7, h: 8, i: 9}\n");
+	for (int lv = 1; lv <= 5; lv++) {
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "l%d: &l%d {",
+				      lv, lv);
+		for (int k = 0; k < 9; k++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "%sk%d: {<<: *l%d}",
+					      k ? ", " : "", k, lv - 1);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "}\n");
+	}
+	assert_true(n < sizeof(text));
+	char *e = parse_err(text, n);
+	assert_non_null(strstr(e, "error: document too large: its aliases "
+				  "add more than 200000 nodes"));
+	free(e);
+	/* four levels (aliases adding 149,400 nodes) are no bomb, and the
+	 * merged pairs are there at every level */
+	char *cut = strstr(text, "l5:");
+	*cut = '\0';
+	struct yamldoc *doc = parse_ok(text);
+	const struct yamldoc_node *l4 = yamldoc_map_get(doc->roots[0], "l4");
+	assert_int_equal(l4->size, 132859);
+	assert_int_equal(doc->alias_nodes, 149400);
+	const struct yamldoc_node *leaf = l4;
+	for (int lv = 4; lv > 0; lv--)
+		leaf = yamldoc_map_get(leaf, "k8");
+	scalar_at(leaf, "i", "9", 1, 61);
+	yamldoc_free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +413,11 @@ int main(void)
 	    cmocka_unit_test(test_empty_and_nul),
 	    cmocka_unit_test(test_bom_skipped),
 	    cmocka_unit_test(test_empty_marked),
+	    cmocka_unit_test(test_merge_written_wins),
+	    cmocka_unit_test(test_merge_list_earlier_wins),
+	    cmocka_unit_test(test_merge_chained),
+	    cmocka_unit_test(test_merge_not_mergeable_kept),
+	    cmocka_unit_test(test_merge_bomb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
