@@ -1,7 +1,7 @@
 /*
  * policy: an organisation's rules over the desired state, given from
  * outside the repository (--policy FILE) so that a pull request cannot
- * relax them. The file format (version 1) is in sipsync-policy(5) and
+ * relax them. The file format (version 1) is in sipsync.yaml(5) and
  * schema/policy.schema.json; it is read with the desired-state loader's
  * YAML machinery (positions, unknown keys with a did-you-mean).
  *

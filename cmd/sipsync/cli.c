@@ -34,7 +34,7 @@ const char cli_common_help[] =
     "      --known-hosts FILE    ssh host keys (else env SIPSYNC_KNOWN_HOSTS,\n"
     "                            else ~/.ssh/known_hosts)\n"
     "      --policy FILE         organisation rules the desired state must\n"
-    "                            keep (see sipsync-policy(5))\n"
+    "                            keep (format in sipsync.yaml(5))\n"
     "      --state-dir DIR       state directory (default "
     "$XDG_STATE_HOME/sipsync)\n"
     "      --timeout DURATION    give up on the API after DURATION in all\n"
