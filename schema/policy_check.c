@@ -18,9 +18,14 @@
 #include "reconcile/core/route_shape.h"
 #include "schema/validate.h"
 
+/* Violations reported before the rest are summed up in one line: a file
+ * of 100,000 registrations behind a wrong proxy must not make 100,000. */
+#define POLICY_MAX_VIOLATIONS 500
+
 struct checker {
 	const struct policy *p;
 	struct diag_list *diags;
+	size_t n;
 	int rc;
 };
 
@@ -29,6 +34,14 @@ __attribute__((format(printf, 6, 7))) static void
 violation(struct checker *k, const struct pos *at, const char *path,
 	  const char *rule, const struct pos *rule_at, const char *fmt, ...)
 {
+	k->rc = -1;
+	if (k->n++ >= POLICY_MAX_VIOLATIONS) {
+		if (k->n == POLICY_MAX_VIOLATIONS + 1)
+			diag_add(k->diags, DIAG_ERROR, NULL, NULL,
+				 "too many policy violations; stopped after %d",
+				 POLICY_MAX_VIOLATIONS);
+		return;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = str_vprintf(fmt, ap);
@@ -37,7 +50,6 @@ violation(struct checker *k, const struct pos *at, const char *path,
 		 msg ? msg : "out of memory", rule, rule_at->file,
 		 rule_at->line, rule_at->col);
 	free(msg);
-	k->rc = -1;
 }
 
 /* True when the network of a (a->prefix bits) holds every address of b. */

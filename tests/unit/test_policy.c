@@ -306,6 +306,42 @@ static void test_all_reported(void **state)
 	diag_list_clear(&d);
 }
 
+/* Many violations: 500 reported, then one line for the rest. */
+static void test_violations_capped(void **state)
+{
+	(void)state;
+	const char *pol =
+	    POL("registrations") "    proxies: [pbx.example.com]\n";
+	size_t n = 700, cap = 64 + n * 80, o = 0;
+	char *yaml = malloc(cap);
+	assert_non_null(yaml);
+	o += (size_t)snprintf(yaml + o, cap - o, "%s", REGS);
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(yaml + o, cap - o,
+				      "    - {username: u%zu, proxy: evil.net, "
+				      "password: {env: P}}\n",
+				      i);
+	struct diag_list d = {0};
+	struct policy *p = NULL;
+	struct desired_state *ds = NULL;
+	assert_int_equal(policy_parse(&p, "policy.yaml", pol, strlen(pol), &d),
+			 0);
+	struct source *src = source_new();
+	assert_non_null(src);
+	assert_int_equal(source_add(src, "sip.yaml", NULL, yaml, o), 0);
+	struct load_opts lo = {.offline = true, .policy = p};
+	assert_int_equal(load_desired(&ds, src, &lo, &d), -1);
+	assert_int_equal(diag_list_count(&d, DIAG_ERROR), 501);
+	char *last = diag_format(&d.items[d.len - 1]);
+	assert_string_equal(last, "error: too many policy violations; "
+				  "stopped after 500");
+	free(last);
+	free(yaml);
+	source_free(src);
+	policy_free(p);
+	diag_list_clear(&d);
+}
+
 static void test_load_file(void **state)
 {
 	(void)state;
@@ -328,6 +364,7 @@ int main(void)
 	    cmocka_unit_test(test_file_errors),
 	    cmocka_unit_test(test_policy_key_in_desired_state),
 	    cmocka_unit_test(test_all_reported),
+	    cmocka_unit_test(test_violations_capped),
 	    cmocka_unit_test(test_load_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
