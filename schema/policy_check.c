@@ -134,14 +134,44 @@ static void check_route_tests(struct checker *k, const struct desired_state *ds)
 	route_test_results_free(res, n);
 }
 
+/* True when x is one of texts (NULL-terminated). */
+static bool one_of(const char *x, size_t n, const char *const *texts)
+{
+	for (size_t i = 0; texts[i]; i++)
+		if (strlen(texts[i]) == n && memcmp(x, texts[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* True when the pattern matches every user part (the route lint's proof),
+ * or every one but the empty one: a call always has a user part, so `.+`
+ * or `^.+$` opens the account as wide as `.*`. The lint's proof needs the
+ * empty match, so these are known by their text: P without its outer ^
+ * and $ is "one or more of anything", or, with at most one anchor (search
+ * semantics), "any one character". */
+static bool catch_all(const char *pattern)
+{
+	static const char *const plus[] = {".+", "(.+)", "(?:.+)", ".{1,}",
+					   NULL};
+	static const char *const one[] = {".", "(.)", "(?:.)", NULL};
+	if (route_shape_universal(pattern))
+		return true;
+	size_t n = strlen(pattern);
+	size_t b = pattern[0] == '^';
+	size_t e =
+	    n > b && pattern[n - 1] == '$' && (n < 2 || pattern[n - 2] != '\\');
+	const char *x = pattern + b;
+	size_t xn = n - b - e;
+	return one_of(x, xn, plus) || (!(b && e) && one_of(x, xn, one));
+}
+
 static void check_catch_all(struct checker *k, const struct sip_config *sip)
 {
 	char path[80], q[256];
 	for (size_t i = 0; i < sip->n_agents; i++) {
 		const struct agent_allowance *a = &sip->agents[i];
 		/* the default ^agent_<id>$ is never a catch-all */
-		if (!a->to_user_pattern ||
-		    !route_shape_universal(a->to_user_pattern))
+		if (!a->to_user_pattern || !catch_all(a->to_user_pattern))
 			continue;
 		snprintf(path, sizeof(path),
 			 "sip.allowedAgents[%zu].toUserPattern", i);

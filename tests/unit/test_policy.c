@@ -80,6 +80,29 @@ static const struct pcase cases[] = {
      "sip.yaml:4:70: error: sip.allowedAgents[0].toUserPattern: pattern "
      "'^.*$' matches every user part (policy allowedAgents.forbidCatchAll, "
      "policy.yaml:4:21)"},
+    {"catch-all but the empty user part",
+     POL("allowedAgents") "    forbidCatchAll: true\n",
+     AGENTS "    - {agentId: " A ", toUserPattern: '^.+$'}\n",
+     "sip.yaml:4:70: error: sip.allowedAgents[0].toUserPattern: pattern "
+     "'^.+$' matches every user part (policy allowedAgents.forbidCatchAll, "
+     "policy.yaml:4:21)"},
+    {"unanchored catch-all", POL("allowedAgents") "    forbidCatchAll: true\n",
+     AGENTS "    - {agentId: " A ", toUserPattern: '.+'}\n",
+     "sip.yaml:4:70: error: sip.allowedAgents[0].toUserPattern: pattern "
+     "'.+' matches every user part (policy allowedAgents.forbidCatchAll, "
+     "policy.yaml:4:21)"},
+    {"anything then a letter",
+     POL("allowedAgents") "    forbidCatchAll: true\n",
+     AGENTS "    - {agentId: " A ", toUserPattern: '^.+x$'}\n", NULL},
+    {"any one character", POL("allowedAgents") "    forbidCatchAll: true\n",
+     AGENTS "    - {agentId: " A ", toUserPattern: '^.'}\n",
+     "sip.yaml:4:70: error: sip.allowedAgents[0].toUserPattern: pattern "
+     "'^.' matches every user part (policy allowedAgents.forbidCatchAll, "
+     "policy.yaml:4:21)"},
+    {"exactly one character", POL("allowedAgents") "    forbidCatchAll: true\n",
+     AGENTS "    - {agentId: " A ", toUserPattern: '^.$'}\n", NULL},
+    {"a character class", POL("allowedAgents") "    forbidCatchAll: true\n",
+     AGENTS "    - {agentId: " A ", toUserPattern: '^[^z]+$'}\n", NULL},
     {"prefix then anything", POL("allowedAgents") "    forbidCatchAll: true\n",
      AGENTS "    - {agentId: " A ", toUserPattern: '^sales.*$'}\n", NULL},
     {"catch-all off", POL("allowedAgents") "    forbidCatchAll: false\n",
