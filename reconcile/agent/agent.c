@@ -628,7 +628,9 @@ static int loop(struct agent *a)
 		       !ev.webhook) {
 			if (ev.reload) {
 				log_line(a, LOG_INFO,
-					 "SIGHUP: re-reading secret files");
+					 "SIGHUP: re-reading secret files%s",
+					 a->cfg->policy_file ? " and the policy"
+							     : "");
 				load_secrets(a);
 				load_policy(a);
 				ev.reload = false;
@@ -636,7 +638,8 @@ static int loop(struct agent *a)
 		}
 		if (ev.reload && !ev.stop) {
 			log_line(a, LOG_INFO,
-				 "SIGHUP: re-reading secret files");
+				 "SIGHUP: re-reading secret files%s",
+				 a->cfg->policy_file ? " and the policy" : "");
 			load_secrets(a);
 			load_policy(a);
 		}

@@ -63,6 +63,7 @@ kill -HUP "$AGENT_PID"
 wait_until 10 grep -q "the previous policy stays in force" "$SCRATCH/agent.log" ||
 	fail "a broken policy file on SIGHUP was not reported"
 assert_contains "$(cat "$SCRATCH/agent.log")" "unknown key 'minPrefx'; did you mean 'minPrefix'?" "the typo is named"
+assert_contains "$(cat "$SCRATCH/agent.log")" "SIGHUP: re-reading secret files and the policy" "the SIGHUP line names the policy"
 agent_stop
 assert_eq "$AGENT_RC" 0 "agent exit status"
 echo "ok"
