@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schema/policy.h"
 #include "schema/secret.h"
 #include "schema/suggest.h"
 #include "schema/validate.h"
@@ -403,6 +404,36 @@ static void check_version(struct loader *L, const struct yamldoc_node *root,
 	}
 }
 
+/* load_walk_map on the top level, where a policy: key has an error of
+ * its own (not "unknown key"): the repository must not carry, or relax,
+ * the organisation's policy, which comes from outside it (--policy). */
+static void walk_top(struct loader *L, const struct yamldoc_node *root,
+		     struct field *f, size_t nf)
+{
+	struct yamldoc_node rest = *root;
+	rest.items = malloc((root->n_items + 1) * sizeof(*rest.items));
+	if (!rest.items) {
+		load_report(L, DIAG_ERROR, &root->pos, NULL, "out of memory");
+		return;
+	}
+	rest.n_items = 0;
+	for (size_t p = 0; p + 1 < root->n_items; p += 2) {
+		const struct yamldoc_node *k = root->items[p];
+		if (k->kind == YAMLDOC_SCALAR &&
+		    strcmp(k->value, "policy") == 0)
+			load_report(L, DIAG_ERROR, &k->pos, "policy",
+				    "an organisation policy is not part of "
+				    "the desired state; give it from outside "
+				    "the repository with --policy FILE");
+		else {
+			rest.items[rest.n_items++] = root->items[p];
+			rest.items[rest.n_items++] = root->items[p + 1];
+		}
+	}
+	load_walk_map(L, &rest, NULL, f, nf);
+	free(rest.items);
+}
+
 static void load_document(struct loader *L, const struct yamldoc_node *root,
 			  size_t doc, size_t n_docs)
 {
@@ -425,7 +456,7 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 		check_version(L, root, &f[0], doc, n_docs);
 		return;
 	}
-	load_walk_map(L, root, NULL, f, 5);
+	walk_top(L, root, f, 5);
 	check_version(L, root, &f[0], doc, n_docs);
 	if (f[1].val &&
 	    first_place(L, f[1].key, &L->account_seen, &L->account_at))
@@ -510,6 +541,8 @@ static void finish(struct loader *L, const struct source *src)
 		    "that is what you want");
 	validate_registration_dups(L->diags, ds->regs, ds->n_regs,
 				   (const char *const *)L->reg_paths);
+	policy_check(L->opts->policy, ds, (const char *const *)L->reg_paths,
+		     L->diags);
 	if (copy_info(&ds->source, &src->info) != 0)
 		load_report(L, DIAG_ERROR, NULL, NULL, "out of memory");
 	if (L->opts->strict)

@@ -12,9 +12,14 @@
 #include "reconcile/core/model.h"
 #include "schema/source.h"
 
+struct policy; /* schema/policy.h */
+
 struct load_opts {
 	bool offline; /* do not resolve secret references */
 	bool strict;  /* every warning becomes an error */
+	/* organisation rules (--policy), borrowed; NULL: none. A violation
+	 * is an error like any other (schema/policy.h). */
+	const struct policy *policy;
 };
 
 /* Loads every file of src into one desired state, validates it, and (unless

@@ -2,7 +2,8 @@
  * load_int: what the parts of the loader share (schema/load.c: the
  * document walker, the merge of several files and the field readers;
  * load_sip.c: account and sip; load_regs.c: registrations and
- * routeTests). Private to schema/load*.c.
+ * routeTests). Private to schema/load*.c, and to schema/policy.c, which
+ * reads the policy file with the same walker.
  *
  * Every reader reports its problems through load_report (at most
  * LOAD_MAX_DIAGS, see load_capped) and returns what it could read.

@@ -10,6 +10,7 @@
 #include "reconcile/base/str.h"
 #include "reconcile/git/gitsrc.h"
 #include "reconcile/logline.h"
+#include "schema/policy.h"
 #include "schema/secret.h"
 #include "schema/source.h"
 #include "schema/suggest.h"
@@ -32,6 +33,8 @@ const char cli_common_help[] =
     "                            SIPSYNC_SSH_KEY)\n"
     "      --known-hosts FILE    ssh host keys (else env SIPSYNC_KNOWN_HOSTS,\n"
     "                            else ~/.ssh/known_hosts)\n"
+    "      --policy FILE         organisation rules the desired state must\n"
+    "                            keep (format in sipsync.yaml(5))\n"
     "      --state-dir DIR       state directory (default "
     "$XDG_STATE_HOME/sipsync)\n"
     "      --timeout DURATION    give up on the API after DURATION in all\n"
@@ -149,6 +152,9 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		return 1;
 	case CLI_OPT_SECRETS_DIR:
 		c->secrets_dir = arg;
+		return 1;
+	case CLI_OPT_POLICY:
+		c->policy = arg;
 		return 1;
 	case CLI_OPT_COLOR:
 		choice = cli_parse_choice("--color", arg, colors);
@@ -542,20 +548,34 @@ int cli_open_source(const struct cli_common *c, struct source **out,
 	return grc;
 }
 
+int cli_load_policy(const struct cli_common *c, struct policy **out,
+		    struct diag_list *diags)
+{
+	*out = NULL;
+	return c->policy ? policy_load(out, c->policy, diags) : 0;
+}
+
 int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,
 		     struct desired_state **out)
 {
 	struct diag_list diags = {0};
 	struct source *src = NULL;
+	struct policy *policy = NULL;
+	struct load_opts lo = {0};
 	int rc = -1;
 	*out = NULL;
-	if (cli_open_source(c, &src, &diags) != 0)
+	if (opts)
+		lo = *opts;
+	if (cli_load_policy(c, &policy, &diags) != 0 ||
+	    cli_open_source(c, &src, &diags) != 0)
 		goto out;
-	rc = load_desired(out, src, opts, &diags);
+	lo.policy = policy;
+	rc = load_desired(out, src, &lo, &diags);
 out:
 	diag_list_sort(&diags);
 	cli_print_diags(stderr, &diags);
 	diag_list_clear(&diags);
 	source_free(src);
+	policy_free(policy);
 	return rc;
 }

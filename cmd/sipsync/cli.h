@@ -34,6 +34,7 @@ struct cli_common {
 	const char *secrets_dir; /* --secrets-dir: {file:} secrets of a git
 				    source resolve inside it */
 	const char *source;	 /* positional SOURCE, default "." */
+	const char *policy;	 /* --policy FILE: organisation rules */
 
 	/* git auth for --repo, each else its SIPSYNC_* variable */
 	const char *git_token_file, *ssh_key, *known_hosts;
@@ -69,6 +70,7 @@ enum {
 	CLI_OPT_GIT_TOKEN_FILE,
 	CLI_OPT_SSH_KEY,
 	CLI_OPT_KNOWN_HOSTS,
+	CLI_OPT_POLICY,
 };
 
 /* clang-format off */
@@ -91,7 +93,8 @@ enum {
 	{"allow-insecure-http", no_argument, NULL, CLI_OPT_ALLOW_INSECURE_HTTP}, \
 	{"git-token-file", required_argument, NULL, CLI_OPT_GIT_TOKEN_FILE}, \
 	{"ssh-key", required_argument, NULL, CLI_OPT_SSH_KEY}, \
-	{"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS}
+	{"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS}, \
+	{"policy", required_argument, NULL, CLI_OPT_POLICY}
 /* clang-format on */
 
 /* The text printed for the common flags in every command's --help. */
@@ -201,8 +204,17 @@ int cli_git_token(const struct cli_common *c, char **out,
 int cli_open_source(const struct cli_common *c, struct source **out,
 		    struct diag_list *diags);
 
+/* Reads the --policy file, if any. Returns 0 and *out (NULL without
+ * --policy; free with policy_free), or -1 with the problems added to
+ * diags. */
+struct policy;
+int cli_load_policy(const struct cli_common *c, struct policy **out,
+		    struct diag_list *diags);
+
 /* Loads and validates the desired state from --repo/--ref/--path or
- * SOURCE. Diagnostics are printed on stderr. Returns 0 and *out, or -1. */
+ * SOURCE, checked against the --policy file when given (opts->policy is
+ * then ignored). Diagnostics are printed on stderr. Returns 0 and *out, or -1.
+ */
 int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,
 		     struct desired_state **out);
 

@@ -37,7 +37,7 @@ static const char run_usage[] =
     "\n"
     "Git auth: --git-token-file, --ssh-key, --known-hosts (common options).\n"
     "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
-    "the secret files (webhook secret, git token, API key).\n"
+    "the secret files (webhook secret, git token, API key) and --policy.\n"
     "\n";
 
 enum {
@@ -215,6 +215,7 @@ int cmd_run(int argc, char **argv)
 	ac.ca_cert = c.ca_cert;
 	ac.api_key_file = c.api_key_file;
 	ac.state_dir = state_dir;
+	ac.policy_file = c.policy;
 	ac.log_json = c.log_format == LOG_JSON;
 	ac.verbosity = c.verbosity;
 	ac.log = stderr;

@@ -8,6 +8,7 @@
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/report.h"
 #include "reconcile/core/route.h"
+#include "schema/policy.h"
 #include "schema/source.h"
 
 static const char validate_usage[] =
@@ -101,6 +102,21 @@ static void report(const struct validate_args *a, const struct diag_list *diags,
 	}
 }
 
+/* Policy, source, desired state (checked against the policy), route
+ * lint. 0, or -1 with the problems in diags. */
+static int load_checked(struct validate_args *a, struct source **src,
+			struct desired_state **ds, struct policy **policy,
+			struct diag_list *diags)
+{
+	if (cli_load_policy(&a->common, policy, diags) != 0 ||
+	    cli_open_source(&a->common, src, diags) != 0)
+		return -1;
+	a->load.policy = *policy;
+	if (load_desired(ds, *src, &a->load, diags) != 0)
+		return -1;
+	return route_lint(*ds, a->load.strict, diags);
+}
+
 int cmd_validate(int argc, char **argv)
 {
 	struct validate_args a = {0};
@@ -110,9 +126,8 @@ int cmd_validate(int argc, char **argv)
 	struct diag_list diags = {0};
 	struct source *src = NULL;
 	struct desired_state *ds = NULL;
-	bool failed = cli_open_source(&a.common, &src, &diags) != 0 ||
-		      load_desired(&ds, src, &a.load, &diags) != 0 ||
-		      route_lint(ds, a.load.strict, &diags) != 0;
+	struct policy *policy = NULL;
+	bool failed = load_checked(&a, &src, &ds, &policy, &diags) != 0;
 	if (failed && !diag_list_has_errors(&diags))
 		diag_add(&diags, DIAG_ERROR, NULL, NULL, "validation failed");
 	diag_list_sort(&diags);
@@ -121,5 +136,6 @@ int cmd_validate(int argc, char **argv)
 	diag_list_clear(&diags);
 	model_desired_free(ds);
 	source_free(src);
+	policy_free(policy);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "reconcile/core/plan.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/base/str.h"
+#include "schema/policy.h"
 #include "schema/secret.h"
 #include "reconcile/logline.h"
 
@@ -43,6 +44,7 @@ struct agent {
 	struct api_client *api;
 	struct api_stats api_base; /* totals of api clients already freed */
 	char *api_key;
+	struct policy *policy; /* cfg->policy_file as last read well */
 	bool stop;
 	unsigned failures;
 
@@ -258,6 +260,29 @@ static int load_secrets(struct agent *a)
 	return rc;
 }
 
+/* Reads (or re-reads, on SIGHUP) the policy file. One that does not load
+ * keeps the previous policy: a broken file must not relax the rules.
+ * Returns 0, or -1 when it did not load. */
+static int load_policy(struct agent *a)
+{
+	struct diag_list d = {0};
+	struct policy *p = NULL;
+	if (!a->cfg->policy_file)
+		return 0;
+	if (policy_load(&p, a->cfg->policy_file, &d) != 0) {
+		log_diags(a, &d);
+		log_line(a, LOG_ERROR, "--policy %s does not load; %s",
+			 a->cfg->policy_file,
+			 a->policy ? "the previous policy stays in force"
+				   : "not starting");
+		return -1;
+	}
+	log_diags(a, &d);
+	policy_free(a->policy);
+	a->policy = p;
+	return 0;
+}
+
 /* ---- one cycle ---- */
 
 static void set_failed(struct agent *a)
@@ -292,9 +317,11 @@ static int load_commit(struct agent *a, const char *commit,
 {
 	struct diag_list d = {0};
 	struct source *src = NULL;
+	struct load_opts lo = a->cfg->load;
+	lo.policy = a->policy;
 	int rc = gitsrc_read(a->git, commit, &src, &d);
 	if (rc == 0)
-		rc = load_desired(ds, src, &a->cfg->load, &d);
+		rc = load_desired(ds, src, &lo, &d);
 	source_free(src);
 	bool reported = strcmp(a->bad_commit, commit) == 0;
 	if (rc != 0 && reported) {
@@ -601,15 +628,20 @@ static int loop(struct agent *a)
 		       !ev.webhook) {
 			if (ev.reload) {
 				log_line(a, LOG_INFO,
-					 "SIGHUP: re-reading secret files");
+					 "SIGHUP: re-reading secret files%s",
+					 a->cfg->policy_file ? " and the policy"
+							     : "");
 				load_secrets(a);
+				load_policy(a);
 				ev.reload = false;
 			}
 		}
 		if (ev.reload && !ev.stop) {
 			log_line(a, LOG_INFO,
-				 "SIGHUP: re-reading secret files");
+				 "SIGHUP: re-reading secret files%s",
+				 a->cfg->policy_file ? " and the policy" : "");
 			load_secrets(a);
+			load_policy(a);
 		}
 		if (ev.stop) {
 			log_line(a, LOG_INFO, "stopping");
@@ -657,6 +689,8 @@ static int start(struct agent *a)
 		if (agent_http_start(&a->http, &hc, &d) != 0)
 			goto fail;
 	}
+	if (load_policy(a) != 0)
+		return -1;
 	if (load_secrets(a) != 0 || !a->api_key) {
 		if (!a->api_key)
 			log_line(a, LOG_ERROR, "no API key");
@@ -707,6 +741,7 @@ out:
 	gitsrc_free(a.git);
 	api_client_free(a.api);
 	str_wipe_free(a.api_key);
+	policy_free(a.policy);
 	if (a.pipe_rd >= 0)
 		close(a.pipe_rd);
 	if (a.pipe_wr >= 0)

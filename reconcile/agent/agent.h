@@ -46,7 +46,11 @@ struct agent_config {
 	const char *listen;	  /* HTTP endpoint, NULL: none */
 	bool once;		  /* run one cycle, then return */
 	unsigned long max_cycles; /* stop after this many cycles; 0: never */
-	struct load_opts load;
+	struct load_opts load;	  /* .policy is the agent's own */
+	const char *policy_file;  /* --policy: every commit is checked
+				     against it; re-read on SIGHUP (a file
+				     that does not load keeps the previous
+				     policy) */
 	bool log_json;
 	int verbosity; /* < 0: errors and warnings only */
 	FILE *log;     /* stderr normally */
@@ -62,7 +66,8 @@ int agent_run(const struct agent_config *cfg);
 /* To be called from a signal handler (async-signal-safe): SIGTERM and
  * SIGINT stop the agent after the current step (a fetch in progress is
  * abandoned at once), SIGHUP re-reads the secret files (regular files
- * only; a FIFO is refused). Does nothing when no agent is running. */
+ * only; a FIFO is refused) and the policy file. Does nothing when no agent is
+ * running. */
 void agent_signal(int sig);
 
 /* Parses an interval: "90" or "90s" seconds, "5m", "1h", "250ms"; also

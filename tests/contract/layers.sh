@@ -78,7 +78,9 @@ private() {
   fi
 }
 private reconcile/git/gitsrc_int.h 'reconcile/git/'
-private schema/load_int.h 'schema/load'
+# the policy reader walks its file with the loader's walker
+private schema/load_int.h 'schema/\(load\|policy\)'
+private schema/policy_int.h 'schema/policy'
 private reconcile/api/api_internal.h 'reconcile/api/'
 
 [ $fail = 0 ] && echo "layers: ok"

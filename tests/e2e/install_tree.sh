@@ -16,6 +16,7 @@ want=(bin/sipsync bin/sipsync-sim
 	share/zsh/vendor-completions/_sipsync
 	share/fish/vendor_completions.d/sipsync.fish
 	share/sipsync/sipsync.schema.json share/sipsync/plan.schema.json
+	share/sipsync/policy.schema.json
 	share/doc/sipsync/examples/full.yaml share/doc/sipsync/examples/multi/00-account.yaml
 	share/doc/sipsync/examples/github/sipsync.yml
 	share/doc/sipsync/examples/systemd/sipsync-agent.service)

@@ -6,7 +6,7 @@
 _sipsync_commands="validate plan apply export test route run version"
 _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
 	--secrets-dir --state-dir --git-token-file --ssh-key --known-hosts
-	--timeout --allow-insecure-http --color --log-format --verbose --quiet
+	--policy --timeout --allow-insecure-http --color --log-format --verbose --quiet
 	--help -v -q -h"
 
 # COMPREPLY from compgen, one entry per line (file names may hold spaces).
@@ -50,7 +50,8 @@ _sipsync_value()
 	--color) _sipsync_reply -W "auto always never" -- "$cur" ;;
 	--log-format) _sipsync_reply -W "text json" -- "$cur" ;;
 	--out | --plan | --api-key-file | --ca-cert | --webhook-secret-file | \
-		--git-token-file | --ssh-key | --known-hosts | --git-ca-cert)
+		--git-token-file | --ssh-key | --known-hosts | --git-ca-cert | \
+		--policy)
 		compopt -o filenames 2>/dev/null
 		_sipsync_reply -f -- "$cur" ;;
 	--state-dir | --secrets-dir)

@@ -28,6 +28,7 @@ complete -c sipsync -n "__fish_seen_subcommand_from $common" -l state-dir -x -a 
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l git-token-file -r -F -d 'https token for --repo'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l ssh-key -r -F -d 'private key for an ssh --repo'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l known-hosts -r -F -d 'ssh host keys'
+complete -c sipsync -n "__fish_seen_subcommand_from $common" -l policy -r -F -d 'organisation rules the desired state must keep'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l timeout -x -d 'give up on the API after DURATION in all'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l allow-insecure-http -d 'send the API key over http:// to a non-loopback host'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l color -x -a 'auto always never' -d 'colour'

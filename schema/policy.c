@@ -1,0 +1,306 @@
+/*
+ * policy: reads the organisation policy file with the loader's walker
+ * (schema/load_int.h: keys, types, did-you-mean) and checks a desired
+ * state against it. The rules are in policy_check.c.
+ */
+#include "schema/policy.h"
+#include "schema/policy_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile/base/file.h"
+#include "schema/load_int.h"
+#include "schema/validate.h"
+#include "schema/yamldoc.h"
+
+/* An integer in [min, max]; false (reported) otherwise. */
+static bool want_int(struct loader *L, const struct field *f, const char *path,
+		     long min, long max, struct policy_int *out)
+{
+	const struct yamldoc_node *n = f->val;
+	char p[PATH_MAX_LEN];
+	load_path_key(p, path, f->name);
+	if (n->kind != YAMLDOC_SCALAR || n->type != YAMLDOC_INT) {
+		load_report(L, DIAG_ERROR, &n->pos, p,
+			    "expected an integer, got %s",
+			    yamldoc_type_name(n));
+		return false;
+	}
+	errno = 0;
+	char *end = NULL;
+	long v = strtol(n->value, &end, 10);
+	if (errno || *end || v < min || v > max) {
+		load_report(L, DIAG_ERROR, &n->pos, p,
+			    "expected an integer from %ld to %ld", min, max);
+		return false;
+	}
+	out->set = true;
+	out->v = v;
+	out->pos = n->pos;
+	return true;
+}
+
+static void want_flag(struct loader *L, const struct field *f, const char *path,
+		      struct policy_flag *out)
+{
+	char p[PATH_MAX_LEN];
+	load_path_key(p, path, f->name);
+	if (load_want_bool(L, f->val, p, &out->on))
+		out->pos = f->val->pos;
+}
+
+static int nets_item(struct loader *L, const struct yamldoc_node *n,
+		     const char *path, struct policy_net *out)
+{
+	char network[19];
+	const char *s = load_want_str(L, n, path, true);
+	const char *why = NULL;
+	if (!s || validate_cidr(L->diags, &n->pos, path, s, network) != 0)
+		return -1;
+	if (format_cidr_parse(s, &out->c, &why) != 0)
+		return -1;
+	memcpy(out->text, network, sizeof(network));
+	out->pos = n->pos;
+	return 0;
+}
+
+static void want_nets(struct loader *L, const struct field *f, const char *path,
+		      struct policy_nets *out)
+{
+	char p[PATH_MAX_LEN], item[PATH_MAX_LEN];
+	load_path_key(p, path, f->name);
+	if (!load_want_seq(L, f->val, p))
+		return;
+	out->set = true;
+	out->pos = f->val->pos;
+	out->items = calloc(f->val->n_items + 1, sizeof(*out->items));
+	if (!out->items) {
+		load_report(L, DIAG_ERROR, NULL, NULL, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < f->val->n_items && !load_capped(L); i++) {
+		load_path_index(item, p, i);
+		if (nets_item(L, f->val->items[i], item, &out->items[out->n]) ==
+		    0)
+			out->n++;
+	}
+}
+
+/* A host name as the rules compare it: lower case; "*." only in front. */
+static char *host_item(struct loader *L, const struct yamldoc_node *n,
+		       const char *path)
+{
+	const char *s = load_want_str(L, n, path, true);
+	if (!s || validate_text(L->diags, &n->pos, path, s, true) != 0)
+		return NULL;
+	const char *rest = strncmp(s, "*.", 2) == 0 ? s + 2 : s;
+	if (!*rest || strpbrk(rest, "*/:@ ")) {
+		char q[256];
+		validate_quote(q, sizeof(q), s);
+		load_report(L, DIAG_ERROR, &n->pos, path,
+			    "'%s' is not a host name (a \"*.\" wildcard may "
+			    "only begin it)",
+			    q);
+		return NULL;
+	}
+	char *h = strdup(s);
+	for (char *c = h; c && *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return h;
+}
+
+static void want_hosts(struct loader *L, const struct field *f,
+		       const char *path, struct policy_hosts *out)
+{
+	char p[PATH_MAX_LEN], item[PATH_MAX_LEN];
+	load_path_key(p, path, f->name);
+	if (!load_want_seq(L, f->val, p))
+		return;
+	out->set = true;
+	out->pos = f->val->pos;
+	out->items = calloc(f->val->n_items + 1, sizeof(*out->items));
+	if (!out->items) {
+		load_report(L, DIAG_ERROR, NULL, NULL, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < f->val->n_items && !load_capped(L); i++) {
+		load_path_index(item, p, i);
+		char *h = host_item(L, f->val->items[i], item);
+		if (!h)
+			continue;
+		out->items[out->n].name = h;
+		out->items[out->n++].pos = f->val->items[i]->pos;
+	}
+}
+
+static void read_cidr(struct loader *L, const struct yamldoc_node *n,
+		      struct policy *p)
+{
+	const char *path = "policy.cidr";
+	struct field f[] = {{"minPrefix", NULL, NULL},
+			    {"forbid", NULL, NULL},
+			    {"within", NULL, NULL}};
+	if (!load_walk_map(L, n, path, f, 3))
+		return;
+	if (f[0].val)
+		want_int(L, &f[0], path, 0, 32, &p->min_prefix);
+	if (f[1].val)
+		want_nets(L, &f[1], path, &p->forbid);
+	if (f[2].val)
+		want_nets(L, &f[2], path, &p->within);
+}
+
+static void read_agents(struct loader *L, const struct yamldoc_node *n,
+			struct policy *p)
+{
+	const char *path = "policy.allowedAgents";
+	struct field f[] = {{"max", NULL, NULL},
+			    {"requireRouteTest", NULL, NULL},
+			    {"forbidCatchAll", NULL, NULL}};
+	if (!load_walk_map(L, n, path, f, 3))
+		return;
+	if (f[0].val)
+		want_int(L, &f[0], path, 0, MODEL_MAX_AGENTS, &p->agents_max);
+	if (f[1].val)
+		want_flag(L, &f[1], path, &p->require_route_test);
+	if (f[2].val)
+		want_flag(L, &f[2], path, &p->forbid_catch_all);
+}
+
+static void read_fallback(struct loader *L, const struct yamldoc_node *n,
+			  struct policy *p)
+{
+	const char *path = "policy.fallbackHandler";
+	struct field f[] = {{"requireHttps", NULL, NULL},
+			    {"urlHosts", NULL, NULL}};
+	if (!load_walk_map(L, n, path, f, 2))
+		return;
+	if (f[0].val)
+		want_flag(L, &f[0], path, &p->require_https);
+	if (f[1].val)
+		want_hosts(L, &f[1], path, &p->url_hosts);
+}
+
+static void read_regs(struct loader *L, const struct yamldoc_node *n,
+		      struct policy *p)
+{
+	const char *path = "policy.registrations";
+	struct field f[] = {{"proxies", NULL, NULL}, {"max", NULL, NULL}};
+	if (!load_walk_map(L, n, path, f, 2))
+		return;
+	if (f[0].val)
+		want_hosts(L, &f[0], path, &p->proxies);
+	if (f[1].val)
+		want_int(L, &f[1], path, 0, 1000000000L, &p->regs_max);
+}
+
+static void read_rules(struct loader *L, const struct yamldoc_node *n,
+		       struct policy *p)
+{
+	struct field f[] = {{"cidr", NULL, NULL},
+			    {"allowedAgents", NULL, NULL},
+			    {"fallbackHandler", NULL, NULL},
+			    {"registrations", NULL, NULL}};
+	if (load_is_null(n) || !load_walk_map(L, n, "policy", f, 4))
+		return;
+	if (f[0].val && !load_is_null(f[0].val))
+		read_cidr(L, f[0].val, p);
+	if (f[1].val && !load_is_null(f[1].val))
+		read_agents(L, f[1].val, p);
+	if (f[2].val && !load_is_null(f[2].val))
+		read_fallback(L, f[2].val, p);
+	if (f[3].val && !load_is_null(f[3].val))
+		read_regs(L, f[3].val, p);
+}
+
+static void read_root(struct loader *L, const struct yamldoc_node *root,
+		      struct policy *p)
+{
+	struct field f[] = {{"version", NULL, NULL}, {"policy", NULL, NULL}};
+	if (!load_walk_map(L, root, NULL, f, 2))
+		return;
+	const struct yamldoc_node *v = f[0].val;
+	if (!v)
+		load_report(L, DIAG_ERROR, &root->pos, NULL,
+			    "missing required key 'version' (add version: 1)");
+	else if (v->kind != YAMLDOC_SCALAR || v->type != YAMLDOC_INT ||
+		 strcmp(v->value, "1") != 0)
+		load_report(L, DIAG_ERROR, &v->pos, "version",
+			    "unsupported policy version; this sipsync reads "
+			    "version 1");
+	if (!f[1].val)
+		load_report(L, DIAG_ERROR, &root->pos, NULL,
+			    "missing required key 'policy'");
+	else
+		read_rules(L, f[1].val, p);
+}
+
+int policy_parse(struct policy **out, const char *name, const char *data,
+		 size_t len, struct diag_list *diags)
+{
+	struct diag_list mine = {0};
+	struct loader L = {.diags = &mine};
+	struct yamldoc *doc = NULL;
+	*out = NULL;
+	struct policy *p = calloc(1, sizeof(*p));
+	if (!p || !(p->file = strdup(name))) {
+		free(p);
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "out of memory");
+		return -1;
+	}
+	L.file = p->file;
+	if (yamldoc_parse(&doc, p->file, data, len, &mine) == 0) {
+		struct pos top = {p->file, 1, 1};
+		if (doc->n_roots != 1 || load_is_null(doc->roots[0]))
+			load_report(&L, DIAG_ERROR, &top, NULL,
+				    "a policy file holds one YAML document "
+				    "with version: 1 and policy:");
+		else
+			read_root(&L, doc->roots[0], p);
+	}
+	yamldoc_free(doc);
+	diag_list_sort(&mine);
+	bool failed = diag_list_has_errors(&mine);
+	if (diag_list_move(diags, &mine) != 0)
+		failed = true;
+	if (failed) {
+		policy_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+int policy_load(struct policy **out, const char *path, struct diag_list *diags)
+{
+	char *data = NULL;
+	size_t len = 0;
+	*out = NULL;
+	if (file_read(&data, &len, path, POLICY_MAX_FILE, diags) != 0)
+		return -1;
+	int rc = policy_parse(out, path, data, len, diags);
+	free(data);
+	return rc;
+}
+
+static void hosts_release(struct policy_hosts *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->items[i].name);
+	free(h->items);
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	free(p->forbid.items);
+	free(p->within.items);
+	hosts_release(&p->url_hosts);
+	hosts_release(&p->proxies);
+	free(p->file);
+	free(p);
+}
