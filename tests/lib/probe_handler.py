@@ -7,7 +7,8 @@ It checks the signature itself first (HMAC-SHA256(secret, body +
 timestamp), lowercase hex, any of the comma-separated values, a secret per
 line in SECRET_FILE), so a signing bug in sipsync fails every test (403),
 then answers as MODE says: slow, 500, html, both, unknown-agent,
-code-range, redirect, unknown-field, ok. LOG_FILE gets each request's
+code-range, redirect, unknown-field, agent (a seed agent of
+examples/sim-seed.json), ok. LOG_FILE gets each request's
 headers and body as one JSON line. Ends by itself after 120 s.
 """
 import hashlib
@@ -28,6 +29,7 @@ UNKNOWN_AGENT = "99999999-9999-4999-8999-999999999999"
 ANSWERS = {
     "both": {"startCall": {"systemPrompt": "hi"}, "reject": {}},
     "unknown-agent": {"startAgentCall": {"agentId": UNKNOWN_AGENT}},
+    "agent": {"startAgentCall": {"agentId": "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14"}},
     "code-range": {"reject": {"sipRejectCode": 700}},
     "unknown-field": {"reject": {}, "rejects": {}},
     "ok": {"reject": {"sipRejectCode": 486}},
