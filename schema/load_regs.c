@@ -154,9 +154,10 @@ static void load_fallback_answer(struct loader *L, const struct yamldoc_node *n,
 		else if (strcmp(n->value, "startCall") == 0)
 			t->fb_expect = FALLBACK_EXPECT_START_CALL;
 		else
-			load_report(L, DIAG_ERROR, &n->pos, path,
-				    "expected reject, startCall, {reject: CODE} "
-				    "or {startAgentCall: AGENT}");
+			load_report(
+			    L, DIAG_ERROR, &n->pos, path,
+			    "expected reject, startCall, {reject: CODE} "
+			    "or {startAgentCall: AGENT}");
 		return;
 	}
 	struct field f[] = {{"reject", NULL, NULL},
@@ -191,8 +192,9 @@ static void load_fallback_answer(struct loader *L, const struct yamldoc_node *n,
 		t->fb_expect = FALLBACK_EXPECT_START_CALL;
 		if (!load_is_null(f[2].val)) {
 			load_path_key(p, path, "startCall");
-			load_report(L, DIAG_ERROR, &f[2].val->pos, p,
-				    "takes no value (write fallback: startCall)");
+			load_report(
+			    L, DIAG_ERROR, &f[2].val->pos, p,
+			    "takes no value (write fallback: startCall)");
 		}
 	}
 }

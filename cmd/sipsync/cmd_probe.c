@@ -37,11 +37,13 @@ static const char probe_usage[] =
     "      --url URL             probe this handler instead (a staging copy);\n"
     "                            https://, or http:// to a loopback address\n"
     "      --format FORMAT       text (default), json or junit, on stdout\n"
-    "      --repeat N            send each call N times (default 1) and report\n"
+    "      --repeat N            send each call N times (default 1) and "
+    "report\n"
     "                            the median and maximum answer time\n"
     "      --offline             do not look startAgentCall agents up in the\n"
     "                            account (no API key needed)\n"
-    "      --timeout DURATION    per request (default 5s; Ultravox's own limit\n"
+    "      --timeout DURATION    per request (default 5s; Ultravox's own "
+    "limit\n"
     "                            is undocumented, keep well under it)\n"
     "\n"
     "Exit codes: 0 every call passed, 1 a call failed or the desired state is\n"
@@ -131,7 +133,9 @@ static int pick_handler(struct probe_run *run)
 	struct diag_list d = {0};
 	bool has_fh = ds->has_sip && sip->fallback_state == FIELD_SET;
 	run->fh = has_fh ? &sip->fallback : NULL;
-	run->url = run->a->url ? run->a->url : has_fh ? sip->fallback.url : NULL;
+	run->url = run->a->url ? run->a->url
+		   : has_fh    ? sip->fallback.url
+			       : NULL;
 	run->domain = ds->domain;
 	if (!run->url) {
 		cli_errorf("probe: the desired state sets no "
@@ -160,8 +164,7 @@ static size_t pick_calls(const struct desired_state *ds,
 			 const struct route_test ***out)
 {
 	size_t n = 0;
-	const struct route_test **c =
-	    calloc(ds->n_route_tests + 1, sizeof(*c));
+	const struct route_test **c = calloc(ds->n_route_tests + 1, sizeof(*c));
 	*out = c;
 	if (!c)
 		return 0;
@@ -176,8 +179,8 @@ static void default_call_check(const struct desired_state *ds)
 {
 	struct route_decision dec = {0};
 	struct diag_list d = {0};
-	if (ds->has_sip && route_decide(&ds->sip, PROBE_DEFAULT_USER, &dec,
-					&d) == 0 &&
+	if (ds->has_sip &&
+	    route_decide(&ds->sip, PROBE_DEFAULT_USER, &dec, &d) == 0 &&
 	    dec.kind != ROUTE_FALLBACK)
 		cli_warnf("probe: an allowance matches the default call to "
 			  "'%s'; add a routeTests case with expect: fallback",
@@ -252,9 +255,9 @@ static int check_agent(struct probe_run *run, const struct probe_answer *ans,
 	if (r == 1)
 		return 0;
 	/* the API failure names its request: GET /api/agents/ID: 401: ... */
-	*why = r == 0 ? str_printf("startAgentCall.agentId %s is not an agent "
-				   "of the account",
-				   ans->agent_id)
+	*why = r == 0  ? str_printf("startAgentCall.agentId %s is not an agent "
+				     "of the account",
+				    ans->agent_id)
 	       : d.len ? diag_format(&d.items[0])
 		       : str_dup("agent look-up failed");
 	diag_list_clear(&d);
@@ -323,8 +326,8 @@ int cmd_probe(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = EXIT_FAILURE_;
-	run.timeout_ms = a.s.common.timeout_ms ? a.s.common.timeout_ms
-					       : PROBE_TIMEOUT_MS;
+	run.timeout_ms =
+	    a.s.common.timeout_ms ? a.s.common.timeout_ms : PROBE_TIMEOUT_MS;
 	if (session_load(&a.s) != 0 || pick_handler(&run) != 0)
 		goto out;
 	n = pick_calls(a.s.ds, &calls);

@@ -407,11 +407,11 @@ int report_probe_json(FILE *fp, const char *request,
 			list = NULL;
 		}
 	}
-	json_t *doc = list ? json_pack("{s:s, s:I, s:I, s:o}", "request",
-				       request, "passed", (json_int_t)passed,
-				       "failed", (json_int_t)(n - passed),
-				       "calls", list)
-			   : NULL;
+	json_t *doc =
+	    list ? json_pack("{s:s, s:I, s:I, s:o}", "request", request,
+			     "passed", (json_int_t)passed, "failed",
+			     (json_int_t)(n - passed), "calls", list)
+		 : NULL;
 	if (!doc || json_dumpf(doc, fp, JSON_INDENT(2)) != 0) {
 		json_decref(doc);
 		return -1;

@@ -72,13 +72,17 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 
 static struct curl_slist *probe_headers(const struct api_probe_request *rq)
 {
-	char *ts = str_printf("X-Ultravox-Webhook-Timestamp: %s", rq->timestamp);
+	char *ts =
+	    str_printf("X-Ultravox-Webhook-Timestamp: %s", rq->timestamp);
 	char *sig =
 	    str_printf("X-Ultravox-Webhook-Signature: %s", rq->signature);
 	struct curl_slist *h = NULL, *t;
 	const char *fixed[] = {"Content-Type: application/json",
-			       "Accept: application/json", "X-Sipsync-Probe: 1",
-			       "Expect:", ts, sig};
+			       "Accept: application/json",
+			       "X-Sipsync-Probe: 1",
+			       "Expect:",
+			       ts,
+			       sig};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 		if (!fixed[i] || !(t = curl_slist_append(h, fixed[i]))) {
 			curl_slist_free_all(h);

@@ -119,7 +119,7 @@ struct route_test {
 	char *name; /* optional, NULL when absent */
 	char *to;   /* user part or full sip: URI */
 	char *expect;
-	char *from;		/* optional caller: user part or sip: URI */
+	char *from;		 /* optional caller: user part or sip: URI */
 	char *from_display_name; /* optional */
 	struct probe_header *headers;
 	size_t n_headers;

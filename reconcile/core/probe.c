@@ -44,7 +44,8 @@ static json_t *headers_json(const struct route_test *t)
 	json_t *h = json_object();
 	for (size_t i = 0; h && t && i < t->n_headers; i++)
 		if (json_object_set_new(h, t->headers[i].name,
-					json_string(t->headers[i].value)) != 0) {
+					json_string(t->headers[i].value)) !=
+		    0) {
 			json_decref(h);
 			h = NULL;
 		}
@@ -178,8 +179,7 @@ static int check_agent_call(json_t *v, struct probe_answer *a, char **why)
 	return a->agent_id ? 0 : fail(why, "out of memory");
 }
 
-static const char *const variants[] = {"startAgentCall", "startCall",
-				       "reject"};
+static const char *const variants[] = {"startAgentCall", "startCall", "reject"};
 
 /* Exactly one variant set (null counts as not set, as protobuf JSON
  * reads it), each an object; no other top-level field. */
@@ -229,8 +229,7 @@ static int check_expect(const struct route_test *t,
 	if (ok && t->fb_expect == FALLBACK_EXPECT_START_AGENT_CALL &&
 	    t->fb_agent && format_uuid_valid(t->fb_agent))
 		ok = strcasecmp(a->agent_id, t->fb_agent) == 0;
-	if (!ok && t->fb_expect == FALLBACK_EXPECT_REJECT &&
-	    !t->fb_reject_code)
+	if (!ok && t->fb_expect == FALLBACK_EXPECT_REJECT && !t->fb_reject_code)
 		want = str_dup("reject");
 	else if (!ok)
 		want = probe_answer_text(&w);
@@ -306,8 +305,9 @@ char *probe_answer_text(const struct probe_answer *a)
 	case FALLBACK_EXPECT_START_CALL:
 		return str_dup("startCall");
 	case FALLBACK_EXPECT_START_AGENT_CALL:
-		return a->agent_id ? str_printf("startAgentCall %s", a->agent_id)
-				   : str_dup("startAgentCall");
+		return a->agent_id
+			   ? str_printf("startAgentCall %s", a->agent_id)
+			   : str_dup("startAgentCall");
 	default:
 		return str_dup("no valid answer");
 	}

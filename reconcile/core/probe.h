@@ -77,8 +77,8 @@ struct probe_result {
 	size_t index;		       /* routeTests index */
 	char *label;		       /* "support line", or a made-up one */
 	bool pass;
-	char *message;	/* failure reason; NULL when passed */
-	char *answer;	/* probe_answer_text of the last answer, or NULL */
+	char *message; /* failure reason; NULL when passed */
+	char *answer;  /* probe_answer_text of the last answer, or NULL */
 	long p50_ms, max_ms;
 	size_t repeat; /* calls made */
 };
