@@ -15,6 +15,9 @@
 struct load_opts {
 	bool offline; /* do not resolve secret references */
 	bool strict;  /* every warning becomes an error */
+	/* resolve only sip.fallbackHandler.secrets, check the rest as offline
+	 * does (sipsync probe signs with them and needs no password) */
+	bool fallback_secrets_only;
 };
 
 /* Loads every file of src into one desired state, validates it, and (unless

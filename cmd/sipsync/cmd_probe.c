@@ -328,7 +328,9 @@ int cmd_probe(int argc, char **argv)
 	rc = EXIT_FAILURE_;
 	run.timeout_ms =
 	    a.s.common.timeout_ms ? a.s.common.timeout_ms : PROBE_TIMEOUT_MS;
-	if (session_load(&a.s) != 0 || pick_handler(&run) != 0)
+	struct load_opts lo = {.fallback_secrets_only = true};
+	if (cli_load_desired(&a.s.common, &lo, &a.s.ds) != 0 ||
+	    pick_handler(&run) != 0)
 		goto out;
 	n = pick_calls(a.s.ds, &calls);
 	if (n == 0 || !(res = calloc(n, sizeof(*res)))) {

@@ -9,7 +9,8 @@
 #       requests logged to $SCRATCH/handler.log
 #   example_start [SECRET_FILE] [RULES]   examples/fallback-handler/handler.py
 #   probe_state URL   writes $SCRATCH/state.yaml: the fallback handler at
-#       URL with the secret $SIP_FALLBACK_SECRET, and the route tests of
+#       URL with the secret $SIP_FALLBACK_SECRET, a registration whose
+#       password variable is unset, and the route tests of
 #       $SCRATCH/tests.yaml (appended as is) when it exists
 
 HANDLER_PIDS=()
@@ -81,6 +82,11 @@ sip:
     url: $1
     secrets:
       - {env: SIP_FALLBACK_SECRET}
+registrations:
+  items:
+    # PBX_SALES_PASSWORD is unset (cli.sh): the probe resolves only the
+    # fallback secrets
+    - {username: sales, proxy: pbx.example.com, password: {env: PBX_SALES_PASSWORD}}
 YAML
 	if [ -f "$SCRATCH/tests.yaml" ]; then
 		cat "$SCRATCH/tests.yaml" >>"$SCRATCH/state.yaml"
