@@ -237,6 +237,16 @@ out:
 	return rc;
 }
 
+/* A diag as the reason of a FAIL line: without diag_format's "error: ". */
+static char *api_failure_line(const struct diag *d)
+{
+	char *s = diag_format(d);
+	const char *p = "error: ";
+	if (s && strncmp(s, p, strlen(p)) == 0)
+		memmove(s, s + strlen(p), strlen(s) - strlen(p) + 1);
+	return s;
+}
+
 /* startAgentCall: the agent must be one of the account's (as plan looks
  * agents up). 0, or -1 with *why. */
 static int check_agent(struct probe_run *run, const struct probe_answer *ans,
@@ -258,7 +268,7 @@ static int check_agent(struct probe_run *run, const struct probe_answer *ans,
 	*why = r == 0  ? str_printf("startAgentCall.agentId %s is not an agent "
 				     "of the account",
 				    ans->agent_id)
-	       : d.len ? diag_format(&d.items[0])
+	       : d.len ? api_failure_line(&d.items[0])
 		       : str_dup("agent look-up failed");
 	diag_list_clear(&d);
 	return -1;

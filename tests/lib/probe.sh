@@ -2,7 +2,8 @@
 # after cli.sh (or sim.sh):
 #   handler_start NAME CMD...   start a handler that writes its port to
 #       $SCRATCH/NAME.port (CMD gets that path as its first argument); waits
-#       (bounded) and exports HANDLER_URL=http://127.0.0.1:PORT/sip; it is
+#       (bounded) and exports HANDLER_URL=http://127.0.0.1:PORT/sip (https
+#       with PROBE_SCHEME=https); it is
 #       killed on exit (chained after sim.sh's trap)
 #   broken_start MODE [SECRET_FILE]   tests/lib/probe_handler.py in MODE,
 #       knowing the secrets of SECRET_FILE (default $SCRATCH/secrets);
@@ -42,7 +43,7 @@ handler_start()
 		sleep 0.05
 	done
 	[ -s "$SCRATCH/$name.port" ] || fail "$name did not listen within 10 s"
-	HANDLER_URL="http://127.0.0.1:$(cat "$SCRATCH/$name.port")/sip"
+	HANDLER_URL="${PROBE_SCHEME:-http}://127.0.0.1:$(cat "$SCRATCH/$name.port")/sip"
 	export HANDLER_URL
 }
 

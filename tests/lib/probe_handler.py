@@ -9,7 +9,8 @@ line in SECRET_FILE), so a signing bug in sipsync fails every test (403),
 then answers as MODE says: slow, 500, html, both, unknown-agent,
 code-range, redirect, unknown-field, agent (a seed agent of
 examples/sim-seed.json), ok. LOG_FILE gets each request's
-headers and body as one JSON line. Ends by itself after 120 s.
+headers and body as one JSON line. Ends by itself after 120 s. With
+$PROBE_TLS_DIR (cert.pem, key.pem) it serves https.
 """
 import hashlib
 import hmac
@@ -76,6 +77,12 @@ class H(http.server.BaseHTTPRequestHandler):
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 srv.daemon_threads = True
+if os.environ.get("PROBE_TLS_DIR"):  # https with the test-only certificate
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    d = os.environ["PROBE_TLS_DIR"]
+    ctx.load_cert_chain(d + "/cert.pem", d + "/key.pem")
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 threading.Timer(120, lambda: os._exit(0)).start()
 with open(PORT_FILE + ".tmp", "w", encoding="utf-8") as f:
     f.write(str(srv.server_address[1]))
