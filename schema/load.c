@@ -297,7 +297,9 @@ static void secret_resolve_at(struct loader *L, struct secret_ref *s,
 	int rc = 0;
 	if (s->kind == SECRET_LITERAL)
 		return;
-	if (L->opts->offline) /* only what needs no value */
+	bool skip = L->opts->fallback_secrets_only &&
+		    strncmp(path, "sip.fallbackHandler.secrets[", 28) != 0;
+	if (L->opts->offline || skip) /* only what needs no value */
 		rc = secret_check(s, &why);
 	else if (L->from_git)
 		rc = secret_resolve_confined(s, L->sf->base_dir, &why);

@@ -20,6 +20,9 @@ struct load_opts {
 	/* organisation rules (--policy), borrowed; NULL: none. A violation
 	 * is an error like any other (schema/policy.h). */
 	const struct policy *policy;
+	/* resolve only sip.fallbackHandler.secrets, check the rest as offline
+	 * does (sipsync probe signs with them and needs no password) */
+	bool fallback_secrets_only;
 };
 
 /* Loads every file of src into one desired state, validates it, and (unless

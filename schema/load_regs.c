@@ -143,13 +143,143 @@ void load_registrations(struct loader *L, const struct yamldoc_node *n)
 
 /* ---- routeTests ---- */
 
+/* expect: {fallback: reject | startCall | {reject: CODE} |
+ * {startAgentCall: ID}}: what the handler must answer (sipsync probe). */
+static void load_fallback_answer(struct loader *L, const struct yamldoc_node *n,
+				 const char *path, struct route_test *t)
+{
+	if (n->kind == YAMLDOC_SCALAR && n->type == YAMLDOC_STR) {
+		if (strcmp(n->value, "reject") == 0)
+			t->fb_expect = FALLBACK_EXPECT_REJECT;
+		else if (strcmp(n->value, "startCall") == 0)
+			t->fb_expect = FALLBACK_EXPECT_START_CALL;
+		else
+			load_report(
+			    L, DIAG_ERROR, &n->pos, path,
+			    "expected reject, startCall, {reject: CODE} "
+			    "or {startAgentCall: AGENT}");
+		return;
+	}
+	struct field f[] = {{"reject", NULL, NULL},
+			    {"startAgentCall", NULL, NULL},
+			    {"startCall", NULL, NULL}};
+	if (!load_walk_map(L, n, path, f, 3))
+		return;
+	size_t set = !!f[0].val + !!f[1].val + !!f[2].val;
+	char p[PATH_MAX_LEN];
+	if (set != 1) {
+		load_report(L, DIAG_ERROR, &n->pos, path,
+			    "name exactly one of reject, startAgentCall, "
+			    "startCall");
+	} else if (f[0].val) {
+		load_path_key(p, path, "reject");
+		const struct yamldoc_node *c = f[0].val;
+		char *end = NULL;
+		long code = c->kind == YAMLDOC_SCALAR && c->type == YAMLDOC_INT
+				? strtol(c->value, &end, 10)
+				: 0;
+		t->fb_expect = FALLBACK_EXPECT_REJECT;
+		if (!end || *end || code < 400 || code > 699)
+			load_report(L, DIAG_ERROR, &c->pos, p,
+				    "expected a SIP reject code 400-699");
+		else
+			t->fb_reject_code = (int)code;
+	} else if (f[1].val) {
+		load_path_key(p, path, "startAgentCall");
+		t->fb_expect = FALLBACK_EXPECT_START_AGENT_CALL;
+		t->fb_agent = load_str_field(L, f[1].val, p, 200, TEXT_TRIMMED);
+	} else {
+		t->fb_expect = FALLBACK_EXPECT_START_CALL;
+		if (!load_is_null(f[2].val)) {
+			load_path_key(p, path, "startCall");
+			load_report(
+			    L, DIAG_ERROR, &f[2].val->pos, p,
+			    "takes no value (write fallback: startCall)");
+		}
+	}
+}
+
+static void load_expect(struct loader *L, const struct yamldoc_node *n,
+			const char *p, struct route_test *t)
+{
+	t->expect_pos = n->pos;
+	if (n->kind == YAMLDOC_MAP) {
+		struct field f[] = {{"fallback", NULL, NULL}};
+		if (!load_walk_map(L, n, p, f, 1) || !load_require(L, n, p, f))
+			return;
+		char q[PATH_MAX_LEN];
+		load_path_key(q, p, "fallback");
+		load_fallback_answer(L, f[0].val, q, t);
+		t->expect = strdup("fallback");
+		return;
+	}
+	const char *e = load_want_str(L, n, p, true);
+	if (e && validate_text(L->diags, &n->pos, p, e, false))
+		e = NULL;
+	if (e && strcmp(e, "fallback") && strcmp(e, "reject") &&
+	    !format_uuid_valid(e)) {
+		char q[256];
+		validate_quote(q, sizeof(q), e);
+		load_report(L, DIAG_ERROR, &n->pos, p,
+			    "'%s' is not an agent uuid, 'fallback' or "
+			    "'reject'",
+			    q);
+	} else if (e) {
+		t->expect = strdup(e);
+	}
+}
+
+/* headers: {X-Customer-Id: 42}: sipHeaders of the synthetic request; a
+ * scalar value is sent as written (Ultravox reads header text as JSON). */
+static void load_probe_headers(struct loader *L, const struct yamldoc_node *n,
+			       const char *path, struct route_test *t)
+{
+	if (n->kind != YAMLDOC_MAP) {
+		load_report(L, DIAG_ERROR, &n->pos, path,
+			    "expected a map of header names to values");
+		return;
+	}
+	size_t pairs = n->n_items / 2;
+	t->headers = calloc(pairs ? pairs : 1, sizeof(*t->headers));
+	if (!t->headers)
+		return;
+	for (size_t i = 0; i < pairs; i++) {
+		const struct yamldoc_node *k = n->items[2 * i];
+		const struct yamldoc_node *v = n->items[2 * i + 1];
+		char p[PATH_MAX_LEN];
+		const char *name = load_want_str(L, k, path, true);
+		if (!name)
+			continue;
+		load_path_key(p, path, name);
+		if (v->kind != YAMLDOC_SCALAR) {
+			load_report(L, DIAG_ERROR, &v->pos, p,
+				    "expected a scalar (write JSON as a "
+				    "quoted string)");
+			continue;
+		}
+		/* 42 and true are header text as much as "Bob" is */
+		char *val = v->type == YAMLDOC_STR
+				? load_str_field(L, v, p, 0, TEXT_LINE)
+				: strdup(v->value);
+		if (!val)
+			continue;
+		struct probe_header *h = &t->headers[t->n_headers++];
+		h->name = strdup(name);
+		h->value = val;
+	}
+}
+
 static void load_route_test(struct loader *L, const struct yamldoc_node *n,
 			    const char *path, struct route_test *t)
 {
-	struct field f[] = {
-	    {"name", NULL, NULL}, {"to", NULL, NULL}, {"expect", NULL, NULL}};
+	struct field f[] = {{"name", NULL, NULL},
+			    {"to", NULL, NULL},
+			    {"expect", NULL, NULL},
+			    {"from", NULL, NULL},
+			    {"fromDisplayName", NULL, NULL},
+			    {"headers", NULL, NULL}};
 	t->pos = n->pos;
-	if (!load_walk_map(L, n, path, f, 3))
+	if (!load_walk_map(L, n, path, f, 6))
 		return;
 	char p[PATH_MAX_LEN];
 	if (f[0].val) {
@@ -164,21 +294,20 @@ static void load_route_test(struct loader *L, const struct yamldoc_node *n,
 	}
 	if (load_require(L, n, path, &f[2])) {
 		load_path_key(p, path, "expect");
-		t->expect_pos = f[2].val->pos;
-		const char *e = load_want_str(L, f[2].val, p, true);
-		if (e && validate_text(L->diags, &f[2].val->pos, p, e, false))
-			e = NULL;
-		if (e && strcmp(e, "fallback") && strcmp(e, "reject") &&
-		    !format_uuid_valid(e)) {
-			char q[256];
-			validate_quote(q, sizeof(q), e);
-			load_report(L, DIAG_ERROR, &f[2].val->pos, p,
-				    "'%s' is not an agent uuid, 'fallback' or "
-				    "'reject'",
-				    q);
-		} else if (e) {
-			t->expect = strdup(e);
-		}
+		load_expect(L, f[2].val, p, t);
+	}
+	if (f[3].val) {
+		load_path_key(p, path, "from");
+		t->from = load_str_field(L, f[3].val, p, 0, TEXT_TRIMMED);
+	}
+	if (f[4].val) {
+		load_path_key(p, path, "fromDisplayName");
+		t->from_display_name =
+		    load_str_field(L, f[4].val, p, 0, TEXT_LINE);
+	}
+	if (f[5].val) {
+		load_path_key(p, path, "headers");
+		load_probe_headers(L, f[5].val, p, t);
 	}
 }
 

@@ -55,4 +55,20 @@ echo "== sipsync export (the live account as YAML)"
 "$bin/sipsync" export --out "$demo_dir/export.yaml" "${state[@]}"
 head -n 20 "$demo_dir/export.yaml"
 echo
+echo "== sipsync probe examples/full.yaml against the example fallback handler"
+# it knows only the second secret (a rotation in progress) and verifies the
+# signature and timestamp as the Ultravox docs tell integrators to
+printf '%s\n' "$SIP_FALLBACK_SECRET_NEXT" >"$demo_dir/handler.secrets"
+python3 examples/fallback-handler/handler.py --secret-file "$demo_dir/handler.secrets" \
+	--port-file "$demo_dir/handler.port" >/dev/null 2>"$demo_dir/handler.err" &
+handler_pid=$!
+trap 'kill "$handler_pid" 2>/dev/null || true; wait "$handler_pid" 2>/dev/null || true; stop_sim' EXIT
+for _ in $(seq 1 100); do
+	[ -s "$demo_dir/handler.port" ] && break
+	sleep 0.1
+done
+[ -s "$demo_dir/handler.port" ] || { echo "demo: the handler did not start" >&2; exit 1; }
+"$bin/sipsync" probe examples/full.yaml --offline \
+	--url "http://127.0.0.1:$(cat "$demo_dir/handler.port")/ultravox/sip"
+echo
 echo "demo done: the account matches examples/full.yaml"

@@ -8,6 +8,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_route(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

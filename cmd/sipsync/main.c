@@ -19,6 +19,7 @@ static const char usage[] =
     "  export               write the live account as a desired-state file\n"
     "  test [SOURCE]        run the route tests (offline)\n"
     "  route TO [SOURCE]    where would a call to TO land, and why\n"
+    "  probe [SOURCE]       signed test calls to the fallback handler\n"
     "  run --repo URL       the long-running agent (pulls git, reconciles)\n"
     "  version              print the version and the libraries' versions\n"
     "\n"
@@ -34,16 +35,19 @@ struct command {
 
 /* Offline commands skip libcurl's global set-up: it costs start-up time
  * and they never make a request (--repo goes through libgit2). */
+/* clang-format off */
 static const struct command commands[] = {
     {"apply", cmd_apply, true},
     {"export", cmd_export, true},
     {"plan", cmd_plan, true},
+    {"probe", cmd_probe, true},
     {"route", cmd_route, false},
     {"run", cmd_run, true},
     {"test", cmd_test, false},
     {"validate", cmd_validate, false},
     {"version", cmd_version, false},
 };
+/* clang-format on */
 
 static void unknown_command(const char *name)
 {

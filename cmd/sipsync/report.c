@@ -350,3 +350,104 @@ void report_tests_junit(FILE *fp, const struct route_test_result *r, size_t n)
 		junit_case(fp, &r[i]);
 	fprintf(fp, "  </testsuite>\n</testsuites>\n");
 }
+
+/* ---- sipsync probe ---- */
+
+static void probe_timing(FILE *fp, const struct probe_result *r)
+{
+	if (r->repeat > 1)
+		fprintf(fp, " in %ld ms (median of %zu, max %ld ms)", r->p50_ms,
+			r->repeat, r->max_ms);
+	else
+		fprintf(fp, " in %ld ms", r->p50_ms);
+}
+
+void report_probe_text(FILE *fp, const char *request,
+		       const struct probe_result *r, size_t n)
+{
+	size_t passed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].pass) {
+			passed++;
+			fprintf(fp, "PASS %s \xe2\x86\x92 %s", r[i].label,
+				r[i].answer ? r[i].answer : "?");
+			probe_timing(fp, &r[i]);
+			fputc('\n', fp);
+		} else {
+			fprintf(fp, "FAIL %s: %s\n", r[i].label, r[i].message);
+		}
+	}
+	fprintf(fp, "\nprobe: %zu passed, %zu failed (%s)\n", passed,
+		n - passed, request);
+}
+
+static json_t *probe_json(const struct probe_result *r)
+{
+	const struct route_test *t = r->test;
+	json_t *o = json_pack(
+	    "{s:o, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I}", "index",
+	    t ? json_integer((json_int_t)r->index) : json_null(), "label",
+	    r->label, "to", json_str_or_null(t ? t->to : NULL), "status",
+	    r->pass ? "pass" : "fail", "answer", json_str_or_null(r->answer),
+	    "message", json_str_or_null(r->message), "calls",
+	    (json_int_t)r->repeat, "p50Ms", (json_int_t)r->p50_ms, "maxMs",
+	    (json_int_t)r->max_ms);
+	return o;
+}
+
+int report_probe_json(FILE *fp, const char *request,
+		      const struct probe_result *r, size_t n)
+{
+	size_t passed = 0;
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < n; i++) {
+		passed += r[i].pass;
+		if (json_array_append_new(list, probe_json(&r[i])) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	json_t *doc =
+	    list ? json_pack("{s:s, s:I, s:I, s:o}", "request", request,
+			     "passed", (json_int_t)passed, "failed",
+			     (json_int_t)(n - passed), "calls", list)
+		 : NULL;
+	if (!doc || json_dumpf(doc, fp, JSON_INDENT(2)) != 0) {
+		json_decref(doc);
+		return -1;
+	}
+	fputc('\n', fp);
+	json_decref(doc);
+	return 0;
+}
+
+void report_probe_junit(FILE *fp, const struct probe_result *r, size_t n)
+{
+	size_t fails = 0;
+	for (size_t i = 0; i < n; i++)
+		fails += !r[i].pass;
+	fprintf(fp,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"sipsync probe\" tests=\"%zu\" "
+		"failures=\"%zu\" errors=\"0\">\n"
+		"  <testsuite name=\"probe\" tests=\"%zu\" failures=\"%zu\" "
+		"errors=\"0\" skipped=\"0\">\n",
+		n, fails, n, fails);
+	for (size_t i = 0; i < n; i++) {
+		const struct route_test *t = r[i].test;
+		fputs("    <testcase classname=\"", fp);
+		xml_put(fp, t && t->pos.file ? t->pos.file : "probe");
+		fputs("\" name=\"", fp);
+		xml_put(fp, r[i].label);
+		fprintf(fp, "\" time=\"%ld.%03ld\"", r[i].p50_ms / 1000,
+			r[i].p50_ms % 1000);
+		if (r[i].pass) {
+			fputs("/>\n", fp);
+			continue;
+		}
+		fputs(">\n      <failure type=\"probe\" message=\"", fp);
+		xml_put(fp, r[i].message);
+		fputs("\"/>\n    </testcase>\n", fp);
+	}
+	fprintf(fp, "  </testsuite>\n</testsuites>\n");
+}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "reconcile/base/diag.h"
+#include "reconcile/core/probe.h"
 #include "reconcile/core/route.h"
 
 /* One "::error file=F,line=L,col=C,title=PATH::message" line per
@@ -39,5 +40,18 @@ int report_tests_json(FILE *fp, const struct route_test_result *r, size_t n);
 
 /* A JUnit XML document: one testsuite, one testcase per route test. */
 void report_tests_junit(FILE *fp, const struct route_test_result *r, size_t n);
+
+/* sipsync probe: "PASS LABEL → ANSWER in N ms" or "FAIL LABEL: REASON"
+ * per call, then "probe: N passed, M failed (REQUEST)". */
+void report_probe_text(FILE *fp, const char *request,
+		       const struct probe_result *r, size_t n);
+
+/* {"request", "passed", "failed", "calls": [...]}. 0, or -1 when it could
+ * not be built or written. */
+int report_probe_json(FILE *fp, const char *request,
+		      const struct probe_result *r, size_t n);
+
+/* A JUnit XML document: one testsuite "probe", one testcase per call. */
+void report_probe_junit(FILE *fp, const struct probe_result *r, size_t n);
 
 #endif

@@ -319,7 +319,7 @@ char *api_url_shown(const char *url)
 }
 
 /* 127.0.0.0/8, ::1 and localhost: traffic that never leaves the host. */
-static bool host_is_loopback(const char *host)
+bool api_host_is_loopback(const char *host)
 {
 	struct in_addr a4;
 	struct in6_addr a6;
@@ -363,7 +363,7 @@ int api_check_url(const char *base_url, bool allow_insecure_http,
 		goto out;
 	}
 	if (strcasecmp(scheme, "http") != 0 || allow_insecure_http ||
-	    host_is_loopback(host)) {
+	    api_host_is_loopback(host)) {
 		rc = 0;
 		goto out;
 	}

@@ -150,4 +150,7 @@ int api_read_all(struct api_client *c, struct sip_config *sip,
 		 struct registration **regs, size_t *n, struct diag_list *d);
 void api_free_regs(struct registration *regs, size_t n);
 
+/* 127.0.0.0/8, ::1 and localhost (api.c; api_probe.c too). */
+bool api_host_is_loopback(const char *host);
+
 #endif

@@ -126,6 +126,14 @@ void model_route_test_release(struct route_test *t)
 	free(t->name);
 	free(t->to);
 	free(t->expect);
+	free(t->from);
+	free(t->from_display_name);
+	for (size_t i = 0; i < t->n_headers; i++) {
+		free(t->headers[i].name);
+		free(t->headers[i].value);
+	}
+	free(t->headers);
+	free(t->fb_agent);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -96,12 +96,36 @@ struct registration {
 	struct pos pos;
 };
 
+/* What a route test says the fallback handler must answer (sipsync
+ * probe): expect: {fallback: reject | {reject: CODE} | startCall |
+ * {startAgentCall: ID}}. */
+enum fallback_expect {
+	FALLBACK_EXPECT_ANY, /* plain `expect: fallback` */
+	FALLBACK_EXPECT_REJECT,
+	FALLBACK_EXPECT_START_CALL,
+	FALLBACK_EXPECT_START_AGENT_CALL,
+};
+
+/* One sipHeaders entry of a synthetic fallback request. */
+struct probe_header {
+	char *name;
+	char *value; /* the header text (Ultravox reads it as JSON) */
+};
+
 /* A route test case (routeTests: in the file). expect is an agent uuid,
- * "fallback" or "reject". */
+ * "fallback" or "reject" (the map form {fallback: ...} sets "fallback"
+ * and fb_*). from, from_display_name and headers only feed sipsync probe. */
 struct route_test {
 	char *name; /* optional, NULL when absent */
 	char *to;   /* user part or full sip: URI */
 	char *expect;
+	char *from;		 /* optional caller: user part or sip: URI */
+	char *from_display_name; /* optional */
+	struct probe_header *headers;
+	size_t n_headers;
+	enum fallback_expect fb_expect;
+	int fb_reject_code; /* 0: any code */
+	char *fb_agent;	    /* startAgentCall: the agent id (or name) */
 	struct pos pos, to_pos, expect_pos;
 };
 

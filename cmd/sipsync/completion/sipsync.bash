@@ -3,7 +3,7 @@
 # Keep in step with `sipsync CMD --help`: tests/e2e/completion_drift.sh
 # fails naming any flag missing here.
 
-_sipsync_commands="validate plan apply export test route run version"
+_sipsync_commands="validate plan apply export test route run probe version"
 _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
 	--secrets-dir --state-dir --git-token-file --ssh-key --known-hosts
 	--policy --timeout --allow-insecure-http --color --log-format --verbose --quiet
@@ -26,6 +26,7 @@ _sipsync_flags()
 		--parallelism" ;;
 	export) own="--out" ;;
 	test) own="--format" ;;
+	probe) own="--url --format --repeat --offline" ;;
 	route) own="" ;;
 	run) own="--interval --mode --listen --webhook-secret-file
 		--git-timeout --git-ca-cert --once --max-cycles --sync-secrets" ;;
@@ -44,7 +45,7 @@ _sipsync_value()
 		case $cmd in
 		validate) _sipsync_reply -W "text json github" -- "$cur" ;;
 		plan) _sipsync_reply -W "text json markdown" -- "$cur" ;;
-		test) _sipsync_reply -W "text json junit" -- "$cur" ;;
+		test | probe) _sipsync_reply -W "text json junit" -- "$cur" ;;
 		esac ;;
 	--mode) _sipsync_reply -W "detect apply" -- "$cur" ;;
 	--color) _sipsync_reply -W "auto always never" -- "$cur" ;;
@@ -58,7 +59,8 @@ _sipsync_value()
 		compopt -o filenames 2>/dev/null
 		_sipsync_reply -d -- "$cur" ;;
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
-		--interval | --listen | --git-timeout | --max-cycles | --timeout)
+		--interval | --listen | --git-timeout | --max-cycles | --timeout | \
+		--url | --repeat)
 		COMPREPLY=() ;;
 	*) return 1 ;;
 	esac

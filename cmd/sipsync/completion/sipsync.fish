@@ -1,7 +1,7 @@
 # fish completion for sipsync(1). Keep in step with `sipsync CMD --help`:
 # tests/e2e/completion_drift.sh fails naming any flag missing here.
 
-set -l cmds validate plan apply export test route run version
+set -l cmds validate plan apply export test route run probe version
 complete -c sipsync -f
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a validate -d 'check the desired state'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a plan -d 'show what apply would change'
@@ -10,13 +10,14 @@ complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a export -d 'wri
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a test -d 'run the route tests (offline)'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a route -d 'where would a call to TO land'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a run -d 'the long-running agent'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a probe -d 'signed test calls to the fallback handler'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a version -d 'print the versions'
 
 # SOURCE: files and directories
-complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route' -F
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe' -F
 
 # common options (every command but version)
-set -l common validate plan apply export test route run
+set -l common validate plan apply export test route run probe
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l api-url -x -d 'Ultravox API base URL'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l api-key-file -r -F -d 'read the API key from FILE'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l ca-cert -r -F -d 'CA bundle for the API'
@@ -58,6 +59,11 @@ complete -c sipsync -n '__fish_seen_subcommand_from apply' -l parallelism -x -d 
 complete -c sipsync -n '__fish_seen_subcommand_from export' -l out -r -F -d 'write to FILE instead of stdout'
 # test
 complete -c sipsync -n '__fish_seen_subcommand_from test' -l format -x -a 'text json junit' -d 'output format'
+# probe
+complete -c sipsync -n '__fish_seen_subcommand_from probe' -l url -x -d 'probe this handler instead'
+complete -c sipsync -n '__fish_seen_subcommand_from probe' -l format -x -a 'text json junit' -d 'output format'
+complete -c sipsync -n '__fish_seen_subcommand_from probe' -l repeat -x -d 'send each call N times'
+complete -c sipsync -n '__fish_seen_subcommand_from probe' -l offline -d 'do not look agents up in the account'
 # run
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l interval -x -d 'time between cycles'
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l mode -x -a 'detect apply' -d 'detect only reports drift'
