@@ -17,6 +17,7 @@ static const char usage[] =
     "  plan [SOURCE]        show what apply would change\n"
     "  apply [SOURCE]       make the live account match the desired state\n"
     "  export               write the live account as a desired-state file\n"
+    "  history              the audit log of applies, newest first\n"
     "  test [SOURCE]        run the route tests (offline)\n"
     "  route TO [SOURCE]    where would a call to TO land, and why\n"
     "  run --repo URL       the long-running agent (pulls git, reconciles)\n"
@@ -37,6 +38,7 @@ struct command {
 static const struct command commands[] = {
     {"apply", cmd_apply, true},
     {"export", cmd_export, true},
+    {"history", cmd_history, false},
     {"plan", cmd_plan, true},
     {"route", cmd_route, false},
     {"run", cmd_run, true},
