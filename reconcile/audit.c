@@ -86,9 +86,9 @@ int audit_new(struct audit **out, const char *log_path,
 		goto fail;
 	a->log_path = strdup(log_path);
 	a->writes = json_array();
-	a->line = json_pack("{s:s, s:o, s:o}", "actor", actor, "command",
-			    str_or_null(src->command), "source",
-			    source_json(src));
+	a->line =
+	    json_pack("{s:s, s:o, s:o}", "actor", actor, "command",
+		      str_or_null(src->command), "source", source_json(src));
 	if (!a->log_path || !a->writes || !a->line)
 		goto fail;
 	free(actor);
@@ -183,8 +183,8 @@ int audit_save_snapshot(struct audit *a, const char *state_dir,
 	snprintf(a->snapshot_path, n, "%s/%s.yaml", dir, stamp);
 	int rc = -1;
 	if (file_mkdirs(dir, 0700) != 0)
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "could not create '%s': %s", dir, strerror(errno));
+		diag_add(d, DIAG_ERROR, NULL, NULL, "could not create '%s': %s",
+			 dir, strerror(errno));
 	else
 		rc = file_write_atomic(a->snapshot_path, a->snapshot_yaml,
 				       strlen(a->snapshot_yaml), 0600, d);
@@ -209,8 +209,7 @@ int audit_add_write(struct audit *a, const char *label, const char *method,
 	return w && json_array_append_new(a->writes, w) == 0 ? 0 : -1;
 }
 
-static int append_line(const char *path, const char *text,
-		       struct diag_list *d)
+static int append_line(const char *path, const char *text, struct diag_list *d)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	size_t n = strlen(text);
@@ -225,8 +224,9 @@ static int append_line(const char *path, const char *text,
 	int rc = w == (ssize_t)n && fsync(fd) == 0 ? 0 : -1;
 	if (rc != 0)
 		diag_add(d, DIAG_ERROR, NULL, NULL, "could not write '%s': %s",
-			 path, w >= 0 && w != (ssize_t)n ? "short write"
-							 : strerror(errno));
+			 path,
+			 w >= 0 && w != (ssize_t)n ? "short write"
+						   : strerror(errno));
 	close(fd);
 	return rc;
 }
@@ -237,10 +237,9 @@ int audit_append(struct audit *a, const struct audit_outcome *o,
 	char iso[32], stamp[32];
 	utc_now(iso, stamp);
 	json_t *line = json_deep_copy(a->line);
-	json_t *plan = json_pack("{s:I, s:I, s:I}", "create",
-				 (json_int_t)o->creates, "update",
-				 (json_int_t)o->updates, "delete",
-				 (json_int_t)o->deletes);
+	json_t *plan = json_pack(
+	    "{s:I, s:I, s:I}", "create", (json_int_t)o->creates, "update",
+	    (json_int_t)o->updates, "delete", (json_int_t)o->deletes);
 	int rc = -1;
 	char *text = NULL;
 	if (!line || !plan)

@@ -44,8 +44,9 @@ static void write_holder(int fd, const char *command)
 	struct tm tm;
 	if (gmtime_r(&t, &tm))
 		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s}", "pid", (json_int_t)getpid(),
-			      "host", host, "command", command, "since", since);
+	json_t *j =
+	    json_pack("{s:I, s:s, s:s, s:s}", "pid", (json_int_t)getpid(),
+		      "host", host, "command", command, "since", since);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (text && ftruncate(fd, 0) == 0) {
 		size_t n = strlen(text);
@@ -65,8 +66,9 @@ static void describe_holder(int fd, char *buf, size_t len)
 	json_t *j = n > 0 ? json_loadb(text, (size_t)n, 0, NULL) : NULL;
 	json_int_t pid = 0;
 	const char *host = "?", *command = "?", *since = "";
-	if (!j || json_unpack(j, "{s:I, s?s, s?s, s?s}", "pid", &pid, "host",
-			      &host, "command", &command, "since", &since) != 0) {
+	if (!j ||
+	    json_unpack(j, "{s:I, s?s, s?s, s?s}", "pid", &pid, "host", &host,
+			"command", &command, "since", &since) != 0) {
 		snprintf(buf, len, "another process");
 		json_decref(j);
 		return;
@@ -74,8 +76,8 @@ static void describe_holder(int fd, char *buf, size_t len)
 	/* the time of day is what a person compares with the clock; the date
 	 * is there when it is not today's */
 	const char *clock = strlen(since) == 20 ? since + 11 : since;
-	snprintf(buf, len, "pid %lld on %s (%s, since %.8s UTC)", (long long)pid,
-		 host, command, clock);
+	snprintf(buf, len, "pid %lld on %s (%s, since %.8s UTC)",
+		 (long long)pid, host, command, clock);
 	json_decref(j);
 }
 

@@ -231,7 +231,7 @@ static void audit_step(void *ctx, const struct reconcile_step *st)
 	struct audit_progress *ap = ctx;
 	(void)audit_add_write(ap->audit, st->label, st->method, st->path,
 			      st->status,
-			      st->ok		 ? "done"
+			      st->ok	       ? "done"
 			      : !st->attempted ? "skipped"
 					       : "failed",
 			      st->attempted ? st->duration_ms : 0);
@@ -268,7 +268,7 @@ static void audit_finish(struct api_client *api, const struct plan *p,
 				     : strdup(p->live_fingerprint);
 	struct audit_outcome ao = {
 	    .domain = p->live_domain,
-	    .outcome = r->outcome == RECONCILE_APPLIED ? "applied"
+	    .outcome = r->outcome == RECONCILE_APPLIED	 ? "applied"
 		       : r->outcome == RECONCILE_PARTIAL ? "partial"
 							 : "error",
 	    .creates = p->creates,
@@ -336,21 +336,23 @@ int reconcile_apply(struct api_client *api, const struct plan *p,
 int reconcile_lock(struct api_client *api, const struct reconcile_opts *o,
 		   struct lock **out, struct diag_list *d)
 {
-	struct live_state *live = NULL;
+	struct sip_config sip;
 	*out = NULL;
 	if (!o->state_dir)
 		return 0;
-	if (api_read_live(api, &live, d) != 0)
+	/* only the domain: the plan reads the whole account again once the
+	   lock is held */
+	if (api_read_sip(api, &sip, d) != 0)
 		return -1;
 	int rc = -1;
-	if (!live->sip.domain || !*live->sip.domain)
+	if (!sip.domain || !*sip.domain)
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "GET /api/sip: the response carries no domain");
 	else
-		rc = lock_acquire(out, o->state_dir, live->sip.domain,
+		rc = lock_acquire(out, o->state_dir, sip.domain,
 				  o->lock_command ? o->lock_command : "sipsync",
 				  o->lock_timeout_ms, d);
-	model_live_free(live);
+	model_sip_release(&sip);
 	return rc;
 }
 

@@ -28,7 +28,7 @@
 #include "reconcile/base/diag.h"
 #include "reconcile/core/model.h"
 
-struct plan; /* reconcile/plan.h; rendered with reconcile/render.h */
+struct plan;  /* reconcile/plan.h; rendered with reconcile/render.h */
 struct audit; /* reconcile/audit.h */
 struct lock;  /* reconcile/lock.h */
 

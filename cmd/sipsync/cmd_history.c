@@ -128,15 +128,17 @@ static void print_row(json_t *line)
 {
 	json_t *plan = json_object_get(line, "plan");
 	char counts[64], writes[64], source[512];
-	snprintf(counts, sizeof(counts), "+%lld ~%lld -%lld",
-		 (long long)json_integer_value(json_object_get(plan, "create")),
-		 (long long)json_integer_value(json_object_get(plan, "update")),
-		 (long long)json_integer_value(json_object_get(plan, "delete")));
+	snprintf(
+	    counts, sizeof(counts), "+%lld ~%lld -%lld",
+	    (long long)json_integer_value(json_object_get(plan, "create")),
+	    (long long)json_integer_value(json_object_get(plan, "update")),
+	    (long long)json_integer_value(json_object_get(plan, "delete")));
 	writes_text(line, writes, sizeof(writes));
 	source_text(line, source, sizeof(source));
 	printf("%-24s  %-28s  %-20s  %-8s  %-12s  %-18s  %s\n",
-	       field(line, "time"), field(line, "account"), field(line, "actor"),
-	       field(line, "outcome"), counts, writes, source);
+	       field(line, "time"), field(line, "account"),
+	       field(line, "actor"), field(line, "outcome"), counts, writes,
+	       source);
 }
 
 /* The lines of text that parse and match --account, oldest first; a line
@@ -155,8 +157,8 @@ static json_t *parse_log(const struct history_args *a, const char *path,
 		if (*p && !json_is_object(j))
 			cli_warnf("%s:%u: not an audit line; skipped", path,
 				  lineno);
-		else if (j && (!a->account ||
-			       strcasecmp(field(j, "account"), a->account) == 0))
+		else if (j && (!a->account || strcasecmp(field(j, "account"),
+							 a->account) == 0))
 			json_array_append(rows, j);
 		json_decref(j);
 		p = nl ? nl + 1 : NULL;
@@ -171,9 +173,9 @@ static void print_rows(const struct history_args *a, json_t *rows)
 		json_t *rev = json_array();
 		for (size_t i = n; rev && i > 0; i--)
 			json_array_append(rev, json_array_get(rows, i - 1));
-		char *s = rev ? json_dumps(rev, JSON_INDENT(2) |
-						    JSON_PRESERVE_ORDER)
-			      : NULL;
+		char *s =
+		    rev ? json_dumps(rev, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+			: NULL;
 		if (s)
 			printf("%s\n", s);
 		free(s);

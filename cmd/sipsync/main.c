@@ -34,7 +34,9 @@ struct command {
 };
 
 /* Offline commands skip libcurl's global set-up: it costs start-up time
- * and they never make a request (--repo goes through libgit2). */
+ * and they never make a request (--repo goes through libgit2). One a
+ * line: the formatter would pack them. */
+/* clang-format off */
 static const struct command commands[] = {
     {"apply", cmd_apply, true},
     {"export", cmd_export, true},
@@ -46,6 +48,7 @@ static const struct command commands[] = {
     {"validate", cmd_validate, false},
     {"version", cmd_version, false},
 };
+/* clang-format on */
 
 static void unknown_command(const char *name)
 {

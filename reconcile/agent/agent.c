@@ -470,8 +470,7 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	o.lock_timeout_ms = AGENT_LOCK_TIMEOUT_MS;
 	o.lock_command = "sipsync run";
 	struct audit *au = NULL;
-	if (a->cfg->apply && a->cfg->state_dir &&
-	    open_audit(a, ds, &au) == 0) {
+	if (a->cfg->apply && a->cfg->state_dir && open_audit(a, ds, &au) == 0) {
 		o.audit = au;
 		o.export_fn = export_yaml;
 	}

@@ -99,10 +99,9 @@ static void test_lines(void **state)
 			 12);
 	assert_true(json_is_null(json_object_get(j, "fingerprintAfter")));
 	assert_true(json_is_null(json_object_get(j, "snapshot")));
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(j, "source"),
-					      "commit")),
-	    src.commit);
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(j, "source"), "commit")),
+			    src.commit);
 	json_decref(j);
 	j = json_loads(nl + 1, 0, NULL);
 	assert_non_null(j);

@@ -81,8 +81,8 @@ static void test_waits_for_holder_to_exit(void **state)
 	if (pid == 0) {
 		struct diag_list d = {0};
 		struct lock *l = NULL;
-		if (lock_acquire(&l, g_root, "acme.sip.ultravox.ai", "child",
-				 0, &d) != 0)
+		if (lock_acquire(&l, g_root, "acme.sip.ultravox.ai", "child", 0,
+				 &d) != 0)
 			_exit(1);
 		(void)write(go[1], "x", 1);
 		usleep(200 * 1000);
