@@ -317,8 +317,8 @@ int api_read_sip(struct api_client *c, struct sip_config *out,
 		 struct diag_list *diags)
 {
 	struct xqueue q = {0};
-	struct xfer *x = api_push_new(c, &q, REQUEST_GET, "/api/sip",
-				      "/api/sip");
+	struct xfer *x =
+	    api_push_new(c, &q, REQUEST_GET, "/api/sip", "/api/sip");
 	int rc = -1;
 	memset(out, 0, sizeof(*out));
 	if (!x)
