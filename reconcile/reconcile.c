@@ -336,23 +336,25 @@ int reconcile_apply(struct api_client *api, const struct plan *p,
 int reconcile_lock(struct api_client *api, const struct reconcile_opts *o,
 		   struct lock **out, struct diag_list *d)
 {
-	struct sip_config sip;
+	struct live_state *live = NULL;
 	*out = NULL;
 	if (!o->state_dir)
 		return 0;
-	/* only the domain: the plan reads the whole account again once the
-	   lock is held */
-	if (api_read_sip(api, &sip, d) != 0)
+	/* the whole account, though only its domain is needed here: the same
+	   reads as the plan's (GET /api/sip beside the first page) keep the
+	   retry budget of each request what it was; the plan reads again once
+	   the lock is held */
+	if (api_read_live(api, &live, d) != 0)
 		return -1;
 	int rc = -1;
-	if (!sip.domain || !*sip.domain)
+	if (!live->sip.domain || !*live->sip.domain)
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "GET /api/sip: the response carries no domain");
 	else
-		rc = lock_acquire(out, o->state_dir, sip.domain,
+		rc = lock_acquire(out, o->state_dir, live->sip.domain,
 				  o->lock_command ? o->lock_command : "sipsync",
 				  o->lock_timeout_ms, d);
-	model_sip_release(&sip);
+	model_live_free(live);
 	return rc;
 }
 

@@ -99,8 +99,9 @@ struct reconcile_result {
 			 when there was nothing to write) */
 
 	size_t writes_total, writes_done, writes_failed;
-	bool state_unreadable; /* apply: the state file could not be read, so
-				  nothing was sent */
+	bool state_unreadable; /* apply: the state file could not be read (or
+				  the audit snapshot saved), so nothing was
+				  sent */
 	bool state_unsaved;    /* apply: writes were made but the state file
 				  could not be saved (their fingerprints are
 				  not recorded) */

@@ -254,7 +254,8 @@ static void summary(const struct reconcile_result *r, struct step_log *log,
 {
 	if (r->state_unreadable) {
 		printf("\nApply failed: nothing was sent (the state file could "
-		       "not be read; the error follows).\n");
+		       "not be read, or the snapshot of the account not "
+		       "saved; the error follows).\n");
 		return;
 	}
 	if (ok) {

@@ -124,11 +124,6 @@ void api_client_set_wait_notice(struct api_client *c, long interval_ms,
 int api_read_live(struct api_client *c, struct live_state **out,
 		  struct diag_list *diags);
 
-/* Only GET /api/sip (e.g. to learn the account's domain). Returns 0 and
- * *out (model_sip_release), or -1 with a diag. */
-int api_read_sip(struct api_client *c, struct sip_config *out,
-		 struct diag_list *diags);
-
 /* Only the registrations (all pages). Returns 0 and *out / *n (release
  * each with model_registration_release, then free the array), or -1. */
 int api_list_registrations(struct api_client *c, struct registration **out,

@@ -313,27 +313,6 @@ int api_read_live(struct api_client *c, struct live_state **out,
 	return 0;
 }
 
-int api_read_sip(struct api_client *c, struct sip_config *out,
-		 struct diag_list *diags)
-{
-	struct xqueue q = {0};
-	struct xfer *x =
-	    api_push_new(c, &q, REQUEST_GET, "/api/sip", "/api/sip");
-	int rc = -1;
-	memset(out, 0, sizeof(*out));
-	if (!x)
-		diag_add(diags, DIAG_ERROR, NULL, NULL, "api: out of memory");
-	else {
-		api_run_queue(c, &q);
-		rc = sip_result(c, x, out, diags) < 0 ? -1 : 0;
-	}
-	api_queue_clear(&q);
-	free(q.v);
-	if (rc != 0)
-		model_sip_release(out);
-	return rc;
-}
-
 int api_agents_exist(struct api_client *c, const char *const *ids, size_t n,
 		     int *exists, struct diag_list *diags)
 {
