@@ -21,8 +21,10 @@ lockfile="$STATE/$domain.lock"
 
 # hold the lock until told: the agent must not write meanwhile
 mkfifo "$SCRATCH/release"
-flock "$lockfile" sh -c 'read x <"$0"' "$SCRATCH/release" &
+# (bounded: a failing test must not leave it waiting)
+flock "$lockfile" timeout 60 sh -c 'read x <"$0"' "$SCRATCH/release" &
 holder=$!
+cleanup_add "timeout 5 sh -c 'echo go >\"\$0\"' '$SCRATCH/release' 2>/dev/null"
 for i in $(seq 1 100); do
 	! flock -n "$lockfile" true && break
 	sleep 0.05
@@ -31,6 +33,7 @@ done
 "$SIPSYNC" run --repo "$REPO" --path prod --mode apply --once \
 	--state-dir "$STATE" >"$SCRATCH/agent.out" 2>"$SCRATCH/agent.log" </dev/null &
 agent=$!
+AGENT_PID=$agent # killed on exit by agent_trap
 # the agent has read the account and waits on the lock: nothing written
 for i in $(seq 1 200); do
 	sim_ctl GET /_sim/log | grep -q '"/api/sip"' && break
@@ -39,7 +42,7 @@ done
 sleep 0.5
 assert_eq "$(sim_ctl GET /_sim/log | json_get 'len([r for r in d["requests"] if r["method"] != "GET"])')" 0 "no write while the lock is held"
 kill -0 "$agent" 2>/dev/null || fail "the agent did not wait for the lock: $(cat "$SCRATCH/agent.log")"
-echo go >"$SCRATCH/release"
+timeout 10 sh -c 'echo go >"$0"' "$SCRATCH/release"
 wait "$holder"
 wait "$agent" || fail "the agent cycle failed: $(cat "$SCRATCH/agent.log")"
 assert_eq "$(sim_api GET /api/sip | json_get 'd["allowedCidrRanges"]')" '["203.0.113.0/24"]' "applied once the lock was free"

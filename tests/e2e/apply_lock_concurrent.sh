@@ -29,7 +29,9 @@ run_bg()
 		>"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err" &
 }
 
-# Waits (bounded) until some process holds the account's lock.
+# Waits (bounded) until some process holds the account's lock. The probe
+# holds it for an instant itself, so the background applies are given
+# --lock-timeout: one that met the probe waits instead of failing.
 wait_locked()
 {
 	local i
@@ -55,7 +57,7 @@ sim_ctl POST /_sim/faults '{"latencyMs": 300}' >/dev/null
 sim_ctl DELETE /_sim/log >/dev/null
 
 # 1. no wait: the second fails at once, naming the holder
-run_bg first apply "$cfg" --auto-approve
+run_bg first apply "$cfg" --auto-approve --lock-timeout 1m
 first=$!
 wait_locked
 ss apply "$cfg" --auto-approve
@@ -71,7 +73,7 @@ assert_eq "$(regs_per_identity)" "a=1 b=1 c=1" "one registration per identity"
 # left: nothing to do, no duplicate
 printf '    - {username: d, proxy: pbx.example.com, password: {env: PW}}\n' >>"$cfg"
 sim_ctl DELETE /_sim/log >/dev/null
-run_bg first apply "$cfg" --auto-approve
+run_bg first apply "$cfg" --auto-approve --lock-timeout 1m
 first=$!
 wait_locked
 ss apply "$cfg" --auto-approve --lock-timeout 2m
@@ -92,7 +94,7 @@ print(len(w), all(reqs[j]["method"] == "GET" for j in range(w[-1] + 1, len(reqs)
 
 # 3. a SIGKILLed holder: the kernel drops its lock, the next apply runs
 sim_ctl POST /_sim/faults '{"latencyMs": 2000}' >/dev/null
-run_bg killed apply "$cfg" --auto-approve
+run_bg killed apply "$cfg" --auto-approve --lock-timeout 1m
 killed=$!
 wait_locked
 kill -KILL "$killed"
