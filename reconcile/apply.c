@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "reconcile/core/render.h"
 #include "reconcile/state.h"
@@ -37,7 +38,15 @@ struct progress_ctx {
 	size_t n;
 	struct state_file *st;
 	bool save_failed; /* stop trying: the final save reports it */
+	long started_ms;  /* when the batch in flight was sent */
 };
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void record(struct state_file *st, const struct plan_item *it);
 
@@ -73,6 +82,9 @@ static void on_write(void *ctx, const struct api_write *w)
 	    .status = w->status,
 	    .attempted = w->result != 0,
 	    .error = w->result == 1 ? NULL : "failed",
+	    .method = request_method_name(w->method),
+	    .path = w->path,
+	    .duration_ms = mono_ms() - pc->started_ms,
 	};
 	pc->fn(pc->ctx, &st);
 }
@@ -124,6 +136,7 @@ static int run_batch(struct api_client *api, const struct plan *p,
 	pc->idx = idx;
 	pc->n = n;
 	pc->st = st;
+	pc->started_ms = mono_ms();
 	rc = api_execute(api, w, n, on_write, pc, d);
 	pc->w = NULL;
 	for (size_t i = 0; i < n; i++) {

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "reconcile/apply.h"
+#include "reconcile/audit.h"
+#include "reconcile/lock.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/core/render.h"
 #include "reconcile/state.h"
@@ -107,6 +109,14 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 	}
 	if (check_agents(api, ds, live, d) != 0)
 		goto out;
+	if (o->audit && o->export_fn) {
+		/* what was there before the apply, in the form one can apply
+		   to put it back (secrets as placeholders) */
+		char *yaml = NULL;
+		if (o->export_fn(live, &yaml, d) != 0)
+			goto out;
+		audit_set_snapshot(o->audit, yaml);
+	}
 	struct plan_input in = {
 	    .ds = ds,
 	    .live = live,
@@ -209,26 +219,103 @@ int reconcile_guards(const struct plan *p, const struct reconcile_opts *o,
 	return *guard ? -1 : 0;
 }
 
+/* Records each write in the audit, then reports it as the caller asked. */
+struct audit_progress {
+	struct audit *audit;
+	reconcile_progress_fn fn;
+	void *ctx;
+};
+
+static void audit_step(void *ctx, const struct reconcile_step *st)
+{
+	struct audit_progress *ap = ctx;
+	(void)audit_add_write(ap->audit, st->label, st->method, st->path,
+			      st->status,
+			      st->ok	       ? "done"
+			      : !st->attempted ? "skipped"
+					       : "failed",
+			      st->attempted ? st->duration_ms : 0);
+	if (ap->fn)
+		ap->fn(ap->ctx, st);
+}
+
+/* The live fingerprint after the writes: read again, as another writer's
+ * change must not be credited to this one. NULL when it cannot be read
+ * (the line then says so with null). */
+static char *live_fingerprint_after(struct api_client *api,
+				    const struct reconcile_opts *o)
+{
+	struct live_state *live = NULL;
+	struct diag_list quiet = {0};
+	char *fp = NULL;
+	if (api_read_live(api, &live, &quiet) == 0) {
+		fp = malloc(65);
+		if (fp && plan_live_fingerprint(live, o->api_key, fp) != 0) {
+			free(fp);
+			fp = NULL;
+		}
+	}
+	model_live_free(live);
+	diag_list_clear(&quiet);
+	return fp;
+}
+
+static void audit_finish(struct api_client *api, const struct plan *p,
+			 const struct reconcile_opts *o,
+			 const struct reconcile_result *r, struct diag_list *d)
+{
+	char *after = r->writes_done ? live_fingerprint_after(api, o)
+				     : strdup(p->live_fingerprint);
+	struct audit_outcome ao = {
+	    .domain = p->live_domain,
+	    .outcome = r->outcome == RECONCILE_APPLIED	 ? "applied"
+		       : r->outcome == RECONCILE_PARTIAL ? "partial"
+							 : "error",
+	    .creates = p->creates,
+	    .updates = p->updates,
+	    .deletes = p->deletes,
+	    .fingerprint_before = p->live_fingerprint,
+	    .fingerprint_after = after,
+	};
+	struct diag_list ad = {0};
+	/* the writes are made: a lost audit line is said loudly, but does not
+	   turn a good apply into a failed one */
+	if (audit_append(o->audit, &ao, &ad) != 0)
+		for (size_t i = 0; i < ad.len; i++)
+			diag_add(d, DIAG_WARNING, NULL, NULL, "audit log: %s",
+				 ad.items[i].message);
+	diag_list_clear(&ad);
+	free(after);
+}
+
 int reconcile_apply(struct api_client *api, const struct plan *p,
 		    const struct reconcile_opts *o, struct reconcile_result *r,
 		    struct diag_list *d)
 {
 	struct state_file *st = NULL;
 	struct apply_report rep = {0};
+	struct audit_progress ap = {o->audit, o->progress, o->progress_ctx};
 	int rc = -1;
 	r->writes_total = p->n_items;
 	r->writes_done = r->writes_failed = 0;
 	r->applied = false;
 	if (o->state_dir &&
 	    (state_load(&st, o->state_dir, p->live_domain, d) != 0 ||
-	     state_bind_key(st, o->api_key) < 0)) {
+	     state_bind_key(st, o->api_key) < 0 ||
+	     (o->audit &&
+	      audit_save_snapshot(o->audit, o->state_dir, p->live_domain,
+				  AUDIT_SNAPSHOTS_KEEP, d) != 0))) {
 		/* nothing sent: what it sends could not be recorded */
 		r->state_unreadable = true;
 		r->outcome = RECONCILE_ERROR;
 		state_free(st);
 		return -1;
 	}
-	rc = apply_plan(api, p, st, o->progress, o->progress_ctx, &rep, d);
+	if (o->audit)
+		rc = apply_plan(api, p, st, audit_step, &ap, &rep, d);
+	else
+		rc = apply_plan(api, p, st, o->progress, o->progress_ctx, &rep,
+				d);
 	/* record what was sent even after a partial failure: the next run
 	 * then re-sends only what is still missing */
 	if (st && rep.done && state_save(st, d) != 0) {
@@ -241,6 +328,33 @@ int reconcile_apply(struct api_client *api, const struct plan *p,
 	r->applied = rc == 0;
 	r->outcome = rc == 0 ? RECONCILE_APPLIED : RECONCILE_PARTIAL;
 	state_free(st);
+	if (o->audit)
+		audit_finish(api, p, o, r, d);
+	return rc;
+}
+
+int reconcile_lock(struct api_client *api, const struct reconcile_opts *o,
+		   struct lock **out, struct diag_list *d)
+{
+	struct live_state *live = NULL;
+	*out = NULL;
+	if (!o->state_dir)
+		return 0;
+	/* the whole account, though only its domain is needed here: the same
+	   reads as the plan's (GET /api/sip beside the first page) keep the
+	   retry budget of each request what it was; the plan reads again once
+	   the lock is held */
+	if (api_read_live(api, &live, d) != 0)
+		return -1;
+	int rc = -1;
+	if (!live->sip.domain || !*live->sip.domain)
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "GET /api/sip: the response carries no domain");
+	else
+		rc = lock_acquire(out, o->state_dir, live->sip.domain,
+				  o->lock_command ? o->lock_command : "sipsync",
+				  o->lock_timeout_ms, d);
+	model_live_free(live);
 	return rc;
 }
 
@@ -262,9 +376,28 @@ int reconcile_result_from_plan(struct reconcile_result *r, const struct plan *p)
 	return r->live_domain && r->live_fingerprint && r->plan_text ? 0 : -1;
 }
 
+static int once(struct api_client *api, const struct desired_state *ds,
+		const struct reconcile_opts *o, struct reconcile_result *r,
+		struct diag_list *d);
+
 int reconcile_once(struct api_client *api, const struct desired_state *ds,
 		   const struct reconcile_opts *o, struct reconcile_result *r,
 		   struct diag_list *d)
+{
+	struct lock *l = NULL;
+	if (o->apply && o->lock && reconcile_lock(api, o, &l, d) != 0) {
+		memset(r, 0, sizeof(*r));
+		r->outcome = RECONCILE_ERROR;
+		return -1;
+	}
+	int rc = once(api, ds, o, r, d);
+	lock_release(l);
+	return rc;
+}
+
+static int once(struct api_client *api, const struct desired_state *ds,
+		const struct reconcile_opts *o, struct reconcile_result *r,
+		struct diag_list *d)
 {
 	struct plan *p = NULL;
 	memset(r, 0, sizeof(*r));

@@ -28,7 +28,9 @@
 #include "reconcile/base/diag.h"
 #include "reconcile/core/model.h"
 
-struct plan; /* reconcile/plan.h; rendered with reconcile/render.h */
+struct plan;  /* reconcile/plan.h; rendered with reconcile/render.h */
+struct audit; /* reconcile/audit.h */
+struct lock;  /* reconcile/lock.h */
 
 /* One write of an apply, reported as it finishes. label is what the plan
  * line says ("+ registration alice@pbx.example.com"); error is a one-line
@@ -39,6 +41,10 @@ struct reconcile_step {
 	long status;	/* last HTTP status, 0 when none */
 	bool attempted; /* false: not sent because an earlier step failed */
 	const char *error;
+	const char *method; /* "POST", ...; NULL when not attempted */
+	const char *path;   /* the request path; NULL when not attempted */
+	long duration_ms;   /* from the batch's start to this write's end
+			       (writes in a batch run concurrently) */
 };
 
 typedef void (*reconcile_progress_fn)(void *ctx,
@@ -56,6 +62,18 @@ struct reconcile_opts {
 	long max_deletes;      /* -1 = no limit */
 	reconcile_progress_fn progress; /* apply steps; may be NULL */
 	void *progress_ctx;
+
+	/* reconcile_once with apply: hold the account's lock
+	   (reconcile_lock) around the plan and the apply */
+	bool lock;
+	long lock_timeout_ms;	  /* wait this long for it; 0: fail at once */
+	const char *lock_command; /* recorded in the lock file */
+	/* when set, reconcile_apply saves a snapshot of the live state (made
+	   by export_fn in reconcile_plan; NULL: none) and appends the run to
+	   the audit log */
+	struct audit *audit;
+	int (*export_fn)(const struct live_state *live, char **yaml,
+			 struct diag_list *d);
 };
 
 /* Sets the defaults: everything 0/NULL/false, max_deletes -1. */
@@ -81,8 +99,9 @@ struct reconcile_result {
 			 when there was nothing to write) */
 
 	size_t writes_total, writes_done, writes_failed;
-	bool state_unreadable; /* apply: the state file could not be read, so
-				  nothing was sent */
+	bool state_unreadable; /* apply: the state file could not be read (or
+				  the audit snapshot saved), so nothing was
+				  sent */
 	bool state_unsaved;    /* apply: writes were made but the state file
 				  could not be saved (their fingerprints are
 				  not recorded) */
@@ -147,6 +166,15 @@ int reconcile_result_from_plan(struct reconcile_result *r,
 int reconcile_once(struct api_client *api, const struct desired_state *ds,
 		   const struct reconcile_opts *o, struct reconcile_result *r,
 		   struct diag_list *d);
+
+/* Takes the lock of the account api talks to (its domain from a read of
+ * the live state) in o->state_dir, waiting up to o->lock_timeout_ms. Take
+ * it before reconcile_plan and release it (lock_release) after
+ * reconcile_apply, so the plan applied is made against the account as the
+ * previous writer left it. 0 and *out, or -1 with a diag naming the
+ * holder. */
+int reconcile_lock(struct api_client *api, const struct reconcile_opts *o,
+		   struct lock **out, struct diag_list *d);
 
 /* Frees what r owns (including r->plan) and zeroes it. Accepts NULL. */
 void reconcile_result_release(struct reconcile_result *r);

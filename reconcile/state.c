@@ -52,6 +52,14 @@ static char *join_path(const char *dir, const char *name, const char *ext)
 	return p;
 }
 
+char *state_file_name(const char *dir, const char *domain, const char *ext)
+{
+	char *name = sanitize_domain(domain);
+	char *p = name ? join_path(dir, name, ext) : NULL;
+	free(name);
+	return p;
+}
+
 static int state_parse(struct state_file *s, json_t *root, struct diag_list *d)
 {
 	json_t *ver = json_object_get(root, "version");

@@ -82,4 +82,9 @@ void state_free(struct state_file *s);
 int state_fingerprint(const char *api_key, const char *value,
 		      char out[CRYPTO_SHA256_HEX_LEN + 1]);
 
+/* The path of a per-account file in dir: "<dir>/<domain><ext>" with the
+ * domain made safe as for the state file ("a/../b" cannot leave dir).
+ * Caller frees; NULL when out of memory. */
+char *state_file_name(const char *dir, const char *domain, const char *ext);
+
 #endif

@@ -10,13 +10,18 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/session.h"
+#include "reconcile/agent/agent.h"
+#include "reconcile/audit.h"
 #include "reconcile/core/planfile.h"
 #include "reconcile/core/render.h"
+#include "reconcile/lock.h"
+#include "schema/export.h"
 
 static const char apply_usage[] =
     "usage: sipsync apply [SOURCE | --plan PLAN.json] [--auto-approve]\n"
     "                     [--max-deletes N] [--force] [--sync-secrets]\n"
-    "                     [--parallelism N]\n"
+    "                     [--parallelism N] [--lock-timeout DURATION]\n"
+    "                     [--audit-log FILE]\n"
     "\n"
     "Makes the live SIP configuration match the desired state in SOURCE\n"
     "(default .) or git (--repo/--ref/--path), sending only what differs.\n"
@@ -34,12 +39,25 @@ static const char apply_usage[] =
     "                            registrations, lock-out) for this run\n"
     "      --sync-secrets        send write-only values that have no record\n"
     "      --parallelism N       registration writes in flight (default 8)\n"
+    "      --lock-timeout D      wait up to D (30s, 2m) for another apply of\n"
+    "                            the account to finish (default 0: fail at\n"
+    "                            once, naming the holder)\n"
+    "      --audit-log FILE      append the run to FILE (default\n"
+    "                            STATE_DIR/audit.jsonl)\n"
     "\n"
     "Exit codes: 0 applied (or nothing to do), 1 failure or refused, 64 "
     "usage.\n"
     "\n";
 
-enum { OPT_PLAN = 2000, OPT_AUTO, OPT_MAXDEL, OPT_SYNC, OPT_PAR };
+enum {
+	OPT_PLAN = 2000,
+	OPT_AUTO,
+	OPT_MAXDEL,
+	OPT_SYNC,
+	OPT_PAR,
+	OPT_LOCK_TIMEOUT,
+	OPT_AUDIT_LOG
+};
 
 struct apply_args {
 	struct session s;
@@ -48,6 +66,8 @@ struct apply_args {
 	long max_deletes;
 	bool sync_secrets;
 	bool source_given;
+	long lock_timeout_ms;
+	const char *audit_log;
 };
 
 static int apply_option(void *ctx, int opt, const char *arg)
@@ -75,6 +95,19 @@ static int apply_option(void *ctx, int opt, const char *arg)
 		}
 		a->s.parallelism = (int)v;
 		return 0;
+	case OPT_LOCK_TIMEOUT:
+		if (agent_parse_duration(arg, &a->lock_timeout_ms) != 0 &&
+		    strcmp(arg, "0") != 0) {
+			cli_errorf("--lock-timeout: expected a duration such "
+				   "as 30s, 2m or 0");
+			return -1;
+		}
+		if (strcmp(arg, "0") == 0)
+			a->lock_timeout_ms = 0;
+		return 0;
+	case OPT_AUDIT_LOG:
+		a->audit_log = arg;
+		return 0;
 	}
 	return CLI_OPT_NOT_MINE;
 }
@@ -88,6 +121,8 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    {"max-deletes", required_argument, NULL, OPT_MAXDEL},
 	    {"sync-secrets", no_argument, NULL, OPT_SYNC},
 	    {"parallelism", required_argument, NULL, OPT_PAR},
+	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	    {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -219,7 +254,8 @@ static void summary(const struct reconcile_result *r, struct step_log *log,
 {
 	if (r->state_unreadable) {
 		printf("\nApply failed: nothing was sent (the state file could "
-		       "not be read; the error follows).\n");
+		       "not be read, or the snapshot of the account not "
+		       "saved; the error follows).\n");
 		return;
 	}
 	if (ok) {
@@ -282,6 +318,34 @@ static int load_plan_source(struct apply_args *a, struct saved_plan **sp)
 	return 0;
 }
 
+/* The audit record of this run: the log file and where the desired
+ * state came from. 0, or -1 (printed). */
+static int open_audit(struct apply_args *a, struct audit **out)
+{
+	const struct source_info *si = &a->s.ds->source;
+	struct audit_source src = {
+	    .command = "sipsync apply",
+	    .path = si->path,
+	    .repo = si->repo,
+	    .ref = si->ref,
+	    .commit = si->commit,
+	};
+	char *def = NULL;
+	const char *log = a->audit_log;
+	if (!log) {
+		size_t n = strlen(a->s.state_dir) + sizeof("/audit.jsonl");
+		def = malloc(n);
+		if (def)
+			snprintf(def, n, "%s/audit.jsonl", a->s.state_dir);
+		log = def;
+	}
+	int rc = log ? audit_new(out, log, &src) : -1;
+	free(def);
+	if (rc != 0)
+		cli_errorf("out of memory");
+	return rc;
+}
+
 static int run(struct apply_args *a)
 {
 	struct diag_list d = {0};
@@ -290,15 +354,25 @@ static int run(struct apply_args *a)
 	struct saved_plan *sp = NULL;
 	struct plan *p = NULL;
 	struct step_log log = {0};
+	struct lock *lk = NULL;
+	struct audit *au = NULL;
 	int rc = EXIT_FAILURE_;
 	if (a->plan_file && load_plan_source(a, &sp) != 0)
 		goto out;
 	a->s.default_timeout_ms = SESSION_APPLY_TIMEOUT_MS;
 	if (session_load(&a->s) != 0 ||
 	    (sp && check_commit(sp, a->s.ds) != 0) ||
-	    session_open_api(&a->s) != 0)
+	    session_open_api(&a->s) != 0 || open_audit(a, &au) != 0)
 		goto out;
 	session_opts(&a->s, &o);
+	o.lock_timeout_ms = a->lock_timeout_ms;
+	o.lock_command = "sipsync apply";
+	o.audit = au;
+	o.export_fn = export_yaml;
+	/* from before the plan until the state is saved: the plan applied is
+	 * made against the account as the previous writer left it */
+	if (reconcile_lock(a->s.api, &o, &lk, &d) != 0)
+		goto out;
 	o.sync_secrets = a->sync_secrets;
 	o.max_deletes = a->max_deletes;
 	o.progress = on_step;
@@ -325,6 +399,8 @@ out:
 	diag_list_sort(&d);
 	cli_print_diags(stderr, &d);
 	diag_list_clear(&d);
+	lock_release(lk);
+	audit_free(au);
 	plan_free(p);
 	planfile_free(sp);
 	for (size_t i = 0; i < log.n; i++)

@@ -6,6 +6,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_probe(int argc, char **argv);

@@ -17,6 +17,7 @@ static const char usage[] =
     "  plan [SOURCE]        show what apply would change\n"
     "  apply [SOURCE]       make the live account match the desired state\n"
     "  export               write the live account as a desired-state file\n"
+    "  history              the audit log of applies, newest first\n"
     "  test [SOURCE]        run the route tests (offline)\n"
     "  route TO [SOURCE]    where would a call to TO land, and why\n"
     "  probe [SOURCE]       signed test calls to the fallback handler\n"
@@ -34,11 +35,13 @@ struct command {
 };
 
 /* Offline commands skip libcurl's global set-up: it costs start-up time
- * and they never make a request (--repo goes through libgit2). */
+ * and they never make a request (--repo goes through libgit2). One a
+ * line: the formatter would pack them. */
 /* clang-format off */
 static const struct command commands[] = {
     {"apply", cmd_apply, true},
     {"export", cmd_export, true},
+    {"history", cmd_history, false},
     {"plan", cmd_plan, true},
     {"probe", cmd_probe, true},
     {"route", cmd_route, false},

@@ -15,8 +15,10 @@
 #include "reconcile/api/api.h"
 #include "reconcile/base/crypto.h"
 #include "reconcile/core/plan.h"
+#include "reconcile/audit.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/base/str.h"
+#include "schema/export.h"
 #include "schema/policy.h"
 #include "schema/secret.h"
 #include "reconcile/logline.h"
@@ -450,6 +452,34 @@ static void warn_unknown(struct agent *a, const struct plan *p)
 			       : "detect mode cannot tell whether they match");
 }
 
+enum { AGENT_LOCK_TIMEOUT_MS = 60 * 1000 };
+
+/* The audit record of an apply cycle (STATE_DIR/audit.jsonl). Without it
+ * (out of memory) the cycle still runs: the log says so. */
+static int open_audit(struct agent *a, const struct desired_state *ds,
+		      struct audit **out)
+{
+	const struct source_info *si = &ds->source;
+	struct audit_source src = {
+	    .command = "sipsync run",
+	    .path = si->path,
+	    .repo = si->repo,
+	    .ref = si->ref,
+	    .commit = si->commit,
+	};
+	size_t n = strlen(a->cfg->state_dir) + sizeof("/audit.jsonl");
+	char *log = malloc(n);
+	int rc = -1;
+	if (log) {
+		snprintf(log, n, "%s/audit.jsonl", a->cfg->state_dir);
+		rc = audit_new(out, log, &src);
+	}
+	free(log);
+	if (rc != 0)
+		log_line(a, LOG_ERROR, "audit: out of memory");
+	return rc;
+}
+
 static int reconcile_commit(struct agent *a, const char *commit,
 			    const struct desired_state *ds)
 {
@@ -461,7 +491,18 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	o.api_key = a->api_key;
 	o.apply = a->cfg->apply;
 	o.sync_secrets = a->cfg->sync_secrets;
+	/* one writer per account: a CLI apply in progress is waited for (a
+	   while), then this cycle plans against what it left */
+	o.lock = true;
+	o.lock_timeout_ms = AGENT_LOCK_TIMEOUT_MS;
+	o.lock_command = "sipsync run";
+	struct audit *au = NULL;
+	if (a->cfg->apply && a->cfg->state_dir && open_audit(a, ds, &au) == 0) {
+		o.audit = au;
+		o.export_fn = export_yaml;
+	}
 	int rc = reconcile_once(a->api, ds, &o, &r, &d);
+	audit_free(au);
 	log_diags(a, &d);
 	if (r.outcome != RECONCILE_ERROR)
 		warn_unknown(a, r.plan);

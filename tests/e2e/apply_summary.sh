@@ -1,6 +1,6 @@
 # The apply summary says what happened: "complete" only when everything
-# (writes and the state file) succeeded; a state file that cannot be saved
-# is said plainly. apply --plan never silently drops or adds --sync-secrets.
+# (writes and the state file) succeeded; a state dir that cannot be written
+# is refused before anything is sent. apply --plan never silently drops or adds --sync-secrets.
 set -u
 source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/lib/plan.sh"
@@ -15,14 +15,21 @@ registrations:
     - {username: alice, proxy: pbx.example.com, password: {env: PW_ALICE}}
 YAML
 
-# /proc/self: reading finds no file (an empty state), writing is refused
+# /proc/self: nothing can be created there, not even the account's lock
+# (issue 14): the apply is refused before it sends anything, as it could
+# not record what it sent
 RC=0
 "$SIPSYNC" apply "$cfg" --auto-approve --state-dir /proc/self \
 	>"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null || RC=$?
-assert_rc 1 "apply whose state file cannot be saved"
+assert_rc 1 "apply whose state dir cannot be written"
 assert_not_contains "$(out)" "Apply complete" "not called complete"
-assert_contains "$(out)" "all 1 changes were made, but the state file was not saved" "said plainly"
 assert_contains "$(err)" "/proc/self/" "the error names the file"
+assert_eq "$(log_writes | grep -c '^POST ')" "0" "nothing was sent"
+# the create made elsewhere: this state dir has no record of its password
+RC=0
+"$SIPSYNC" apply "$cfg" --auto-approve --state-dir "$SCRATCH/elsewhere" \
+	>"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null || RC=$?
+assert_rc 0 "apply with another state dir"
 assert_eq "$(log_writes | grep -c '^POST ')" "1" "the create was sent once"
 
 # the password now has no record: a plan without --sync-secrets sends nothing

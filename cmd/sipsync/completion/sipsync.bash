@@ -3,7 +3,7 @@
 # Keep in step with `sipsync CMD --help`: tests/e2e/completion_drift.sh
 # fails naming any flag missing here.
 
-_sipsync_commands="validate plan apply export test route run probe version"
+_sipsync_commands="validate plan apply export history test route run probe version"
 _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
 	--secrets-dir --state-dir --git-token-file --ssh-key --known-hosts
 	--policy --timeout --allow-insecure-http --color --log-format --verbose --quiet
@@ -23,8 +23,9 @@ _sipsync_flags()
 	validate) own="--offline --strict --format" ;;
 	plan) own="--format --out --detailed-exitcode --sync-secrets --force" ;;
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
-		--parallelism" ;;
+		--parallelism --lock-timeout --audit-log" ;;
 	export) own="--out" ;;
+	history) own="--account --audit-log --format" ;;
 	test) own="--format" ;;
 	probe) own="--url --format --repeat --offline" ;;
 	route) own="" ;;
@@ -46,11 +47,12 @@ _sipsync_value()
 		validate) _sipsync_reply -W "text json github" -- "$cur" ;;
 		plan) _sipsync_reply -W "text json markdown" -- "$cur" ;;
 		test | probe) _sipsync_reply -W "text json junit" -- "$cur" ;;
+		history) _sipsync_reply -W "text json" -- "$cur" ;;
 		esac ;;
 	--mode) _sipsync_reply -W "detect apply" -- "$cur" ;;
 	--color) _sipsync_reply -W "auto always never" -- "$cur" ;;
 	--log-format) _sipsync_reply -W "text json" -- "$cur" ;;
-	--out | --plan | --api-key-file | --ca-cert | --webhook-secret-file | \
+	--out | --plan | --audit-log | --api-key-file | --ca-cert | --webhook-secret-file | \
 		--git-token-file | --ssh-key | --known-hosts | --git-ca-cert | \
 		--policy)
 		compopt -o filenames 2>/dev/null
@@ -59,6 +61,7 @@ _sipsync_value()
 		compopt -o filenames 2>/dev/null
 		_sipsync_reply -d -- "$cur" ;;
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
+		--lock-timeout | --account | \
 		--interval | --listen | --git-timeout | --max-cycles | --timeout | \
 		--url | --repeat)
 		COMPREPLY=() ;;

@@ -1,12 +1,13 @@
 # fish completion for sipsync(1). Keep in step with `sipsync CMD --help`:
 # tests/e2e/completion_drift.sh fails naming any flag missing here.
 
-set -l cmds validate plan apply export test route run probe version
+set -l cmds validate plan apply export history test route run probe version
 complete -c sipsync -f
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a validate -d 'check the desired state'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a plan -d 'show what apply would change'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a apply -d 'make the live account match'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a export -d 'write the live account as YAML'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a history -d 'the audit log of applies'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a test -d 'run the route tests (offline)'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a route -d 'where would a call to TO land'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a run -d 'the long-running agent'
@@ -17,7 +18,7 @@ complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a version -d 'pr
 complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe' -F
 
 # common options (every command but version)
-set -l common validate plan apply export test route run probe
+set -l common validate plan apply export history test route run probe
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l api-url -x -d 'Ultravox API base URL'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l api-key-file -r -F -d 'read the API key from FILE'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l ca-cert -r -F -d 'CA bundle for the API'
@@ -55,6 +56,12 @@ complete -c sipsync -n '__fish_seen_subcommand_from apply' -l max-deletes -x -d 
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l force -d 'override the guards for this run'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l sync-secrets -d 'send write-only values with no record'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l parallelism -x -d 'registration writes in flight'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l lock-timeout -x -d 'wait for another apply of the account'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l audit-log -r -F -d 'append the run to FILE'
+# history
+complete -c sipsync -n '__fish_seen_subcommand_from history' -l account -x -d 'only the runs on this account'
+complete -c sipsync -n '__fish_seen_subcommand_from history' -l audit-log -r -F -d 'the audit log to read'
+complete -c sipsync -n '__fish_seen_subcommand_from history' -l format -x -a 'text json' -d 'output format'
 # export
 complete -c sipsync -n '__fish_seen_subcommand_from export' -l out -r -F -d 'write to FILE instead of stdout'
 # test
