@@ -14,6 +14,7 @@
 #include "schema/load_int.h"
 #include "schema/validate.h"
 #include "schema/yamldoc.h"
+#include "reconcile/base/str.h"
 
 /* An integer in [min, max]; false (reported) otherwise. */
 static bool want_int(struct loader *L, const struct field *f, const char *path,
@@ -106,9 +107,7 @@ static char *host_item(struct loader *L, const struct yamldoc_node *n,
 		return NULL;
 	}
 	char *h = strdup(s);
-	for (char *c = h; c && *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
+	str_lower(h);
 	return h;
 }
 

@@ -9,7 +9,6 @@
 #include "reconcile/api/api.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "reconcile/api/api_parse.h"
 #include "reconcile/base/crypto.h"
 #include "reconcile/api/api_internal.h"
+#include "reconcile/base/str.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc = CURLE_FAILED_INIT;
@@ -186,10 +186,8 @@ int api_url_origin(const char *url, char **origin, bool *https)
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
 		CURLUE_OK)
 		goto out;
-	for (char *p = scheme; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	for (char *p = host; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	str_lower(scheme);
+	str_lower(host);
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
 		goto out;
 	size_t n = strlen(scheme) + strlen(host) + strlen(port) + 5;

@@ -48,3 +48,10 @@ void str_wipe_free(char *s)
 	str_wipe(s, strlen(s));
 	free(s);
 }
+
+void str_lower(char *s)
+{
+	for (; s && *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}

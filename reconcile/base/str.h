@@ -23,4 +23,8 @@ void str_wipe(void *p, size_t n);
 /* Wipes a NUL-terminated secret, then frees it. Accepts NULL. */
 void str_wipe_free(char *s);
 
+/* Lowercases the ASCII letters of s in place (host names, schemes, hex
+ * ids: never locale-dependent). Accepts NULL. */
+void str_lower(char *s);
+
 #endif

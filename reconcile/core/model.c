@@ -15,8 +15,7 @@ char *model_default_pattern(const char *agent_id)
 	if (!p)
 		return NULL;
 	snprintf(p, n, "^agent_%s$", agent_id);
-	for (char *c = p + strlen("^agent_"); *c; c++)
-		*c = (char)tolower((unsigned char)*c);
+	str_lower(p + strlen("^agent_"));
 	return p;
 }
 

@@ -1,11 +1,11 @@
 /* plan_fingerprint: the canonical JSON of a live state and its sha256. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "reconcile/core/plan_internal.h"
+#include "reconcile/base/str.h"
 
 static int str_cmp(const void *a, const void *b)
 {
@@ -32,8 +32,7 @@ static json_t *canon_sip(const struct sip_config *ls, const char *api_key)
 	for (size_t i = 0; i < ls->n_agents; i++) {
 		char *pat = model_effective_pattern(&ls->agents[i]);
 		char *id = strdup(ls->agents[i].agent_id);
-		for (char *q = id; q && *q; q++)
-			*q = (char)tolower((unsigned char)*q);
+		str_lower(id);
 		json_array_append_new(agents,
 				      json_pack("{s:s?,s:s?}", "agentId", id,
 						"toUserPattern", pat));

@@ -2,13 +2,13 @@
  * (crypto for the hashed names), so it is tested on its own. */
 #include "reconcile/git/known_hosts.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reconcile/base/crypto.h"
+#include "reconcile/base/str.h"
 
 /* |1|base64(salt)|base64(HMAC-SHA1(salt, name)) */
 static bool hashed_match(const char *pattern, const char *name)
@@ -72,8 +72,7 @@ static bool hosts_match(char *field, const char *name)
 	char *rest = field;
 	for (char *pat; (pat = next_field(&rest, ",")) != NULL;) {
 		bool neg = pat[0] == '!';
-		for (char *q = pat; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
+		str_lower(pat);
 		if (!glob_match(neg ? pat + 1 : pat, name))
 			continue;
 		if (neg)
@@ -124,8 +123,7 @@ int known_hosts_check(const char *file, const char *host, int port,
 		snprintf(name, sizeof(name), "[%s]:%d", host, port);
 	else
 		snprintf(name, sizeof(name), "%s", host);
-	for (char *q = name; *q; q++)
-		*q = (char)tolower((unsigned char)*q);
+	str_lower(name);
 	FILE *fp = fopen(file, "r");
 	if (!fp)
 		return -1;
