@@ -96,6 +96,10 @@ struct plan_note {
 	char *text;    /* "unknown (write-only)" */
 };
 
+/* The texts of the registration health notes (subject "registration K"). */
+#define PLAN_NOTE_NOT_REGISTERED "not registered (successful: false)"
+#define PLAN_NOTE_STATUS_UNKNOWN "status not known yet (successful: null)"
+
 struct plan {
 	int format_version;
 	struct source_info source; /* copy of the desired state's */

@@ -417,6 +417,54 @@ static int mark_repeated_ids(const struct live_state *live, bool *repeated)
 	return 0;
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The registrationIds this plan deletes, sorted (for bsearch); NULL
+ * (with *n 0) when there are none or out of memory (then -1). */
+static int deleted_ids(const struct plan *p, const char ***out, size_t *n)
+{
+	*out = calloc(p->n_items + 1, sizeof(**out));
+	*n = 0;
+	if (!*out)
+		return -1;
+	for (size_t i = 0; i < p->n_items; i++)
+		if (p->items[i].action == PLAN_DELETE && p->items[i].id)
+			(*out)[(*n)++] = p->items[i].id;
+	qsort(*out, *n, sizeof(**out), str_ptr_cmp);
+	return 0;
+}
+
+/* Registration health (never a change: the status moves on its own): a
+ * note for each live registration the plan keeps that reports successful
+ * false or null, in identity order. */
+static int health_notes(struct plan *p, const struct live_state *live,
+			const struct live_key *lk, size_t nl)
+{
+	const char **gone;
+	size_t ng;
+	int rc = deleted_ids(p, &gone, &ng);
+
+	for (size_t k = 0; k < nl && !rc; k++) {
+		const struct registration *r = &live->regs[lk[k].index];
+		if (r->successful == 1 ||
+		    (r->id &&
+		     bsearch(&r->id, gone, ng, sizeof(*gone), str_ptr_cmp)))
+			continue;
+		char *subject = str_printf("registration %s", lk[k].key);
+		rc = subject ? plan_note_add(p, subject, NULL,
+					     r->successful == 0
+						 ? PLAN_NOTE_NOT_REGISTERED
+						 : PLAN_NOTE_STATUS_UNKNOWN)
+			     : -1;
+		free(subject);
+	}
+	free(gone);
+	return rc;
+}
+
 int plan_diff_registrations(struct plan *p, const struct plan_input *in)
 {
 	const struct live_state *live = in->live;
@@ -439,6 +487,8 @@ int plan_diff_registrations(struct plan *p, const struct plan_input *in)
 		if (diff_one_reg(p, in, lk, nl, i))
 			goto out;
 	rc = diff_undeclared(p, in, lk, nl);
+	if (!rc)
+		rc = health_notes(p, live, lk, nl);
 out:
 	for (size_t j = 0; lk && j < nl; j++)
 		free(lk[j].key);
