@@ -33,6 +33,7 @@ static const char usage[] =
     "                   [--state FILE] [--seed FILE] [--page-size N] "
     "[--domain D]\n"
     "                   [--control] [--port-file FILE] [--latency-ms N]\n"
+    "                   [--account KEY=DOMAIN]...\n"
     "\n"
     "  --listen ADDR:PORT   address to serve on (default 127.0.0.1:0; "
     "port 0 = any free\n"
@@ -51,7 +52,9 @@ static const char usage[] =
     "faults)\n"
     "  --port-file FILE     also write the base URL to FILE "
     "(atomically)\n"
-    "  --latency-ms N       add N ms to every API request\n";
+    "  --latency-ms N       add N ms to every API request\n"
+    "  --account KEY=DOMAIN a further account, seen only with KEY "
+    "(repeatable)\n";
 
 struct opts {
 	char *host;
@@ -65,6 +68,7 @@ struct opts {
 	long page_size;
 	long latency_ms;
 	bool control;
+	json_t *accounts; /* --account: [{"domain", "apiKey"}] or NULL */
 };
 
 static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -124,6 +128,27 @@ static int read_key_file(const char *path, char **out)
 	return *out ? 0 : -1;
 }
 
+/* --account KEY=DOMAIN; the message never shows the key. */
+static int add_account(struct opts *o, const char *arg)
+{
+	const char *eq = strrchr(arg, '=');
+	json_t *a;
+
+	if (!eq || eq == arg || !eq[1]) {
+		errorf("--account: expected KEY=DOMAIN");
+		return -1;
+	}
+	if (!o->accounts && !(o->accounts = json_array()))
+		return -1;
+	a = json_pack("{s:s,s:s%}", "domain", eq + 1, "apiKey", arg,
+		      (size_t)(eq - arg));
+	if (!a || json_array_append_new(o->accounts, a) != 0) {
+		errorf("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum {
@@ -134,7 +159,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_DOMAIN,
 		O_PORTFILE,
 		O_LATENCY,
-		O_CONTROL
+		O_CONTROL,
+		O_ACCOUNT
 	};
 	static const struct option table[] = {
 	    {"api-key", required_argument, NULL, 'k'},
@@ -148,6 +174,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"port-file", required_argument, NULL, O_PORTFILE},
 	    {"seed", required_argument, NULL, O_SEED},
 	    {"state", required_argument, NULL, O_STATE},
+	    {"account", required_argument, NULL, O_ACCOUNT},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -200,6 +227,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_STATE:
 			o->state = optarg;
 			break;
+		case O_ACCOUNT:
+			if (add_account(o, optarg) != 0)
+				return -1;
+			break;
 		default:
 			return -1;
 		}
@@ -225,9 +256,9 @@ static int resolve_key(struct opts *o)
 	}
 	if (!o->api_key && env && *env)
 		o->api_key = strdup(env);
-	if (!o->api_key || !*o->api_key) {
-		errorf("an API key is required (--api-key, --api-key-file or "
-		       "$%s)",
+	if ((!o->api_key || !*o->api_key) && !o->accounts) {
+		errorf("an API key is required (--api-key, --api-key-file, "
+		       "$%s or --account)",
 		       KEY_ENV);
 		return -1;
 	}
@@ -253,6 +284,11 @@ static int load_state(struct sim_state *st, const struct opts *o)
 			       rc > 0 ? ": no such file" : "");
 			return -1;
 		}
+	}
+	if (o->accounts &&
+	    sim_state_bind_accounts(st, o->accounts, err, sizeof(err)) != 0) {
+		errorf("--account: %s", err);
+		return -1;
 	}
 	return sim_state_save(st);
 }
@@ -387,6 +423,7 @@ out:
 	sim_state_free(st);
 	free(o.api_key);
 	free(o.host);
+	json_decref(o.accounts);
 	if (stop_pipe[0] >= 0) {
 		close(stop_pipe[0]);
 		close(stop_pipe[1]);

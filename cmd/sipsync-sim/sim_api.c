@@ -138,13 +138,19 @@ json_t *sim_api_parse_body(const struct sim_request *rq,
 
 /* --- views of the model ------------------------------------------------ */
 
-static json_t *sip_view(const struct sim_state *st)
-{
-	json_t *v = json_deep_copy(json_object_get(st->doc, "sip"));
+/* The account a request authenticated as, and the state it lives in. */
+struct acct {
+	struct sim_state *st;
+	json_t *doc; /* the account's document inside st->doc */
+};
 
-	json_object_set(v, "domain", json_object_get(st->doc, "domain"));
+static json_t *sip_view(const struct acct *a)
+{
+	json_t *v = json_deep_copy(json_object_get(a->doc, "sip"));
+
+	json_object_set(v, "domain", json_object_get(a->doc, "domain"));
 	json_t *fh = json_object_get(v, "fallbackHandler");
-	if (json_is_true(json_object_get(st->doc, "hideSecrets")) &&
+	if (json_is_true(json_object_get(a->doc, "hideSecrets")) &&
 	    json_is_object(fh))
 		json_object_del(fh, "secrets");
 	return v;
@@ -166,10 +172,9 @@ static json_t *reg_view(const json_t *r)
 	return v;
 }
 
-static json_t *find_reg(const struct sim_state *st, const char *id,
-			size_t *index)
+static json_t *find_reg(const struct acct *a, const char *id, size_t *index)
 {
-	json_t *regs = json_object_get(st->doc, "registrations"), *r;
+	json_t *regs = json_object_get(a->doc, "registrations"), *r;
 	size_t i;
 
 	json_array_foreach(regs, i, r)
@@ -187,38 +192,33 @@ static json_t *find_reg(const struct sim_state *st, const char *id,
 
 /* --- /api/sip ------------------------------------------------------------ */
 
-static void sip_patch(struct sim_state *st, const struct sim_request *rq,
+static void sip_patch(struct acct *a, const struct sim_request *rq,
 		      struct sim_response *rsp)
 {
 	json_t *body = sim_api_parse_body(rq, rsp), *clean, *errors = NULL;
 
 	if (!body)
 		return;
-	sim_state_lock(st);
-	clean =
-	    sim_valid_sip(body, json_object_get(st->doc, "agents"), &errors);
+	clean = sim_valid_sip(body, json_object_get(a->doc, "agents"), &errors);
 	if (!clean) {
 		reply(rsp, 400, errors);
 	} else {
 		/* only the fields sent change; lists are replaced whole */
-		json_object_update(json_object_get(st->doc, "sip"), clean);
-		sim_state_save(st);
-		reply(rsp, 200, sip_view(st));
+		json_object_update(json_object_get(a->doc, "sip"), clean);
+		sim_state_save(a->st);
+		reply(rsp, 200, sip_view(a));
 		json_decref(clean);
 	}
-	sim_state_unlock(st);
 	json_decref(body);
 }
 
-static void handle_sip(struct sim_state *st, const struct sim_request *rq,
+static void handle_sip(struct acct *a, const struct sim_request *rq,
 		       struct sim_response *rsp)
 {
 	if (strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0) {
-		sim_state_lock(st);
-		reply(rsp, 200, sip_view(st));
-		sim_state_unlock(st);
+		reply(rsp, 200, sip_view(a));
 	} else if (strcmp(rq->method, "PATCH") == 0) {
-		sip_patch(st, rq, rsp);
+		sip_patch(a, rq, rsp);
 	} else {
 		sim_api_not_allowed(rsp, rq->method, "GET, PATCH, HEAD");
 	}
@@ -400,7 +400,7 @@ static size_t page_size_of(const char *s, long max, char *echo, size_t len)
 	return (size_t)v;
 }
 
-static void regs_list(const struct sim_api_config *cfg, struct sim_state *st,
+static void regs_list(const struct sim_api_config *cfg, struct acct *a,
 		      const struct sim_request *rq, struct sim_response *rsp)
 {
 	json_t *regs, **sorted = NULL, *results, *body;
@@ -409,12 +409,10 @@ static void regs_list(const struct sim_api_config *cfg, struct sim_state *st,
 	size_t n, i, size;
 
 	size = page_size_of(rq->page_size, cfg->page_size, echo, sizeof(echo));
-	sim_state_lock(st);
-	regs = json_object_get(st->doc, "registrations");
+	regs = json_object_get(a->doc, "registrations");
 	n = json_array_size(regs);
 	sorted = calloc(n ? n : 1, sizeof(*sorted));
 	if (!sorted) {
-		sim_state_unlock(st);
 		sim_api_detail(rsp, 500, "Out of memory.");
 		return;
 	}
@@ -440,13 +438,12 @@ static void regs_list(const struct sim_api_config *cfg, struct sim_state *st,
 	json_object_set_new(body, "total", json_integer((json_int_t)n));
 	reply(rsp, 200, body);
 out:
-	sim_state_unlock(st);
 	free(pg.next);
 	free(pg.previous);
 	free(sorted);
 }
 
-static void regs_create(struct sim_state *st, const struct sim_request *rq,
+static void regs_create(struct acct *a, const struct sim_request *rq,
 			struct sim_response *rsp)
 {
 	json_t *body = sim_api_parse_body(rq, rsp), *reg, *errors = NULL;
@@ -470,22 +467,21 @@ static void regs_create(struct sim_state *st, const struct sim_request *rq,
 	json_object_set_new(reg, "created", json_string(now));
 	json_object_set_new(reg, "successful", json_null());
 	sim_state_registration_defaults(reg);
-	sim_state_lock(st);
-	json_array_append(json_object_get(st->doc, "registrations"), reg);
-	sim_state_save(st);
+	sim_state_health_arm(a->doc, reg);
+	json_array_append(json_object_get(a->doc, "registrations"), reg);
+	sim_state_save(a->st);
 	/* under the lock: from now on another request may change reg */
 	reply(rsp, 201, reg_view(reg));
-	sim_state_unlock(st);
 	json_decref(reg);
 }
 
-static void handle_regs(const struct sim_api_config *cfg, struct sim_state *st,
+static void handle_regs(const struct sim_api_config *cfg, struct acct *a,
 			const struct sim_request *rq, struct sim_response *rsp)
 {
 	if (strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0) {
-		regs_list(cfg, st, rq, rsp);
+		regs_list(cfg, a, rq, rsp);
 	} else if (strcmp(rq->method, "POST") == 0) {
-		regs_create(st, rq, rsp);
+		regs_create(a, rq, rsp);
 	} else {
 		sim_api_not_allowed(rsp, rq->method, "GET, POST, HEAD");
 	}
@@ -493,7 +489,7 @@ static void handle_regs(const struct sim_api_config *cfg, struct sim_state *st,
 
 /* --- one registration ---------------------------------------------------- */
 
-static void reg_patch(struct sim_state *st, const char *id,
+static void reg_patch(struct acct *a, const char *id,
 		      const struct sim_request *rq, struct sim_response *rsp)
 {
 	json_t *body = sim_api_parse_body(rq, rsp), *clean, *errors = NULL;
@@ -501,8 +497,7 @@ static void reg_patch(struct sim_state *st, const char *id,
 
 	if (!body)
 		return;
-	sim_state_lock(st);
-	reg = find_reg(st, id, NULL);
+	reg = find_reg(a, id, NULL);
 	if (!reg) {
 		sim_api_detail(rsp, 404, "Not found.");
 		goto out;
@@ -514,21 +509,21 @@ static void reg_patch(struct sim_state *st, const char *id,
 	}
 	json_object_update(reg, clean);
 	json_decref(clean);
-	sim_state_save(st);
+	sim_state_health_arm(a->doc, reg);
+	sim_state_save(a->st);
 	reply(rsp, 200, reg_view(reg));
 out:
-	sim_state_unlock(st);
 	json_decref(body);
 }
 
-static void handle_reg(struct sim_state *st, const char *id,
+static void handle_reg(struct acct *a, const char *id,
 		       const struct sim_request *rq, struct sim_response *rsp)
 {
 	json_t *reg;
 	size_t index = 0;
 
 	if (strcmp(rq->method, "PATCH") == 0) {
-		reg_patch(st, id, rq, rsp);
+		reg_patch(a, id, rq, rsp);
 		return;
 	}
 	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") &&
@@ -537,24 +532,22 @@ static void handle_reg(struct sim_state *st, const char *id,
 				    "GET, PATCH, DELETE, HEAD");
 		return;
 	}
-	sim_state_lock(st);
-	reg = find_reg(st, id, &index);
+	reg = find_reg(a, id, &index);
 	if (!reg) {
 		sim_api_detail(rsp, 404, "Not found.");
 	} else if (strcmp(rq->method, "DELETE") == 0) {
-		json_array_remove(json_object_get(st->doc, "registrations"),
+		json_array_remove(json_object_get(a->doc, "registrations"),
 				  index);
-		sim_state_save(st);
+		sim_state_save(a->st);
 		reply(rsp, 204, NULL);
 	} else {
 		reply(rsp, 200, reg_view(reg));
 	}
-	sim_state_unlock(st);
 }
 
 /* --- agents -------------------------------------------------------------- */
 
-static void handle_agent(struct sim_state *st, const char *id,
+static void handle_agent(struct acct *a, const char *id,
 			 const struct sim_request *rq, struct sim_response *rsp)
 {
 	char canon[37], name[48];
@@ -572,9 +565,7 @@ static void handle_agent(struct sim_state *st, const char *id,
 	for (i = 0; i < 36; i++)
 		canon[i] = (char)tolower((unsigned char)id[i]);
 	canon[36] = '\0';
-	sim_state_lock(st);
-	exists = sim_state_agent_exists(st, canon);
-	sim_state_unlock(st);
+	exists = sim_state_agent_in(a->doc, canon);
 	if (!exists) {
 		sim_api_detail(rsp, 404, "Not found.");
 		return;
@@ -587,40 +578,75 @@ static void handle_agent(struct sim_state *st, const char *id,
 			"statistics", "calls", 0));
 }
 
+/* The account rq's key names, under the lock: the primary (cfg->api_key)
+ * or an extra one. NULL with rsp filled (401) when none. */
+static json_t *authenticate(const struct sim_api_config *cfg,
+			    struct sim_state *st, const struct sim_request *rq,
+			    struct sim_response *rsp)
+{
+	json_t *doc = NULL;
+
+	if (!rq->api_key || !*rq->api_key) {
+		sim_api_detail(rsp, 401,
+			       "Authentication credentials were not provided.");
+		return NULL;
+	}
+	if (cfg->api_key && crypto_equal(rq->api_key, cfg->api_key))
+		doc = st->doc;
+	else
+		doc = sim_state_account_by_key(st, rq->api_key);
+	if (!doc) {
+		sim_api_detail(rsp, 401, "Invalid API key.");
+		return NULL;
+	}
+	/* the log names the account (never the key) once there are several */
+	if (json_object_get(st->doc, "accounts"))
+		snprintf(rsp->account, sizeof(rsp->account), "%s",
+			 json_string_value(json_object_get(doc, "domain")));
+	return doc;
+}
+
+static void dispatch(const struct sim_api_config *cfg, struct acct *a,
+		     enum route r, const char *id, const struct sim_request *rq,
+		     struct sim_response *rsp)
+{
+	switch (r) {
+	case ROUTE_SIP:
+		handle_sip(a, rq, rsp);
+		break;
+	case ROUTE_REGS:
+		handle_regs(cfg, a, rq, rsp);
+		break;
+	case ROUTE_REG:
+		handle_reg(a, id, rq, rsp);
+		break;
+	case ROUTE_AGENT:
+		handle_agent(a, id, rq, rsp);
+		break;
+	case ROUTE_NONE:
+		break;
+	}
+}
+
 void sim_api_handle(const struct sim_api_config *cfg, struct sim_state *st,
 		    const struct sim_request *rq, struct sim_response *rsp)
 {
 	const char *id = NULL;
 	enum route r = route_of(rq->path, &id);
+	struct acct a = {st, NULL};
 
 	rsp->status = 500;
 	if (r == ROUTE_NONE) {
 		sim_api_detail(rsp, 404, "Not found.");
 		return;
 	}
-	if (!rq->api_key || !*rq->api_key) {
-		sim_api_detail(rsp, 401,
-			       "Authentication credentials were not provided.");
-		return;
+	/* one lock for the whole request: the account document it works on
+	 * stays valid even if /_sim/state replaces the model meanwhile */
+	sim_state_lock(st);
+	a.doc = authenticate(cfg, st, rq, rsp);
+	if (a.doc) {
+		sim_state_health_settle(a.doc);
+		dispatch(cfg, &a, r, id, rq, rsp);
 	}
-	if (!crypto_equal(rq->api_key, cfg->api_key)) {
-		sim_api_detail(rsp, 401, "Invalid API key.");
-		return;
-	}
-	switch (r) {
-	case ROUTE_SIP:
-		handle_sip(st, rq, rsp);
-		break;
-	case ROUTE_REGS:
-		handle_regs(cfg, st, rq, rsp);
-		break;
-	case ROUTE_REG:
-		handle_reg(st, id, rq, rsp);
-		break;
-	case ROUTE_AGENT:
-		handle_agent(st, id, rq, rsp);
-		break;
-	case ROUTE_NONE:
-		break;
-	}
+	sim_state_unlock(st);
 }

@@ -31,10 +31,13 @@ struct sim_response {
 	json_t *body;	      /* owned; NULL = no body (204) */
 	const char *allow;    /* static Allow header value for 405, or NULL */
 	unsigned retry_after; /* seconds, 0 = no Retry-After header */
+	char account[256];    /* the domain the key named, for the log, when
+				 the simulator serves several; else "" */
 };
 
 struct sim_api_config {
-	const char *api_key; /* the key every /api request must carry */
+	const char *api_key; /* the primary account's key (NULL: none);
+				extra accounts' keys are in the state */
 	long page_size;	     /* default and maximum page size */
 };
 

@@ -116,7 +116,7 @@ static json_t *logged_body(const struct sim_request *rq)
 }
 
 void sim_control_log(struct sim_control *c, const struct sim_request *rq,
-		     unsigned status, bool dropped)
+		     unsigned status, bool dropped, const char *account)
 {
 	json_t *e =
 	    json_pack("{s:s,s:s,s:s,s:i,s:o}", "method", rq->method, "path",
@@ -127,6 +127,8 @@ void sim_control_log(struct sim_control *c, const struct sim_request *rq,
 		return;
 	if (dropped)
 		json_object_set_new(e, "dropped", json_true());
+	if (account && *account)
+		json_object_set_new(e, "account", json_string(account));
 	pthread_mutex_lock(&c->lock);
 	if (json_array_size(c->log) >= LOG_MAX)
 		json_array_remove(c->log, 0);

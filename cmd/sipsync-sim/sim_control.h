@@ -33,9 +33,10 @@ void sim_control_free(struct sim_control *c);
 void sim_control_faults(struct sim_control *c, const char *method,
 			struct sim_fault_hit *hit);
 
-/* Appends one request to the log, its body's secrets redacted. */
+/* Appends one request to the log, its body's secrets redacted; `account`
+ * (the domain, or "" / NULL) marks the account it went to. */
 void sim_control_log(struct sim_control *c, const struct sim_request *rq,
-		     unsigned status, bool dropped);
+		     unsigned status, bool dropped, const char *account);
 
 /* Handles a /_sim/ request. Fills rsp; the caller frees rsp->body. */
 void sim_control_handle(struct sim_control *c, struct sim_state *st,

@@ -217,7 +217,8 @@ static enum MHD_Result serve_api(struct sim_http *srv,
 		}
 	}
 	if (srv->cfg.control)
-		sim_control_log(srv->ctl, rq, rsp.status, hit.drop);
+		sim_control_log(srv->ctl, rq, rsp.status, hit.drop,
+				rsp.account);
 	if (hit.drop) {
 		/* applied; now lose the answer: MHD_NO closes the socket */
 		json_decref(rsp.body);

@@ -97,9 +97,9 @@ void sim_state_unlock(struct sim_state *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
-bool sim_state_agent_exists(const struct sim_state *st, const char *uuid)
+bool sim_state_agent_in(const json_t *acct, const char *uuid)
 {
-	const json_t *agents = json_object_get(st->doc, "agents");
+	const json_t *agents = json_object_get(acct, "agents");
 	const json_t *a;
 	size_t i;
 
@@ -113,6 +113,145 @@ bool sim_state_agent_exists(const struct sim_state *st, const char *uuid)
 			return true;
 	}
 	return false;
+}
+
+bool sim_state_agent_exists(const struct sim_state *st, const char *uuid)
+{
+	return sim_state_agent_in(st->doc, uuid);
+}
+
+json_t *sim_state_account_by_key(struct sim_state *st, const char *key)
+{
+	const json_t *list = json_object_get(st->doc, "accounts");
+	json_t *a, *found = NULL;
+	char hash[CRYPTO_SHA256_HEX_LEN + 1];
+	size_t i;
+
+	if (!list || crypto_sha256_hex(key, strlen(key), hash) != 0)
+		return NULL;
+	json_array_foreach(list, i, a)
+	{
+		const char *h =
+		    json_string_value(json_object_get(a, "apiKeySha256"));
+		/* compare every entry: the time taken names no account */
+		if (crypto_equal(h, hash) && !found)
+			found = a;
+	}
+	return found;
+}
+
+/* --- registration health ------------------------------------------------ */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int string_list(const json_t *h, const char *key, char *err,
+		       size_t errlen)
+{
+	const json_t *v = json_object_get(h, key), *x;
+	size_t i;
+
+	if (!v)
+		return 0;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			if (!json_is_string(x))
+				break;
+		}
+		if (i == json_array_size(v))
+			return 0;
+	}
+	snprintf(err, errlen,
+		 "registrationHealth.%s: expected a list of \"user@proxy\"",
+		 key);
+	return -1;
+}
+
+int sim_state_health_check(const json_t *h, char *err, size_t errlen)
+{
+	const json_t *d = json_object_get(h, "delayMs");
+
+	if (!json_is_object(h)) {
+		snprintf(err, errlen, "registrationHealth: expected an object");
+		return -1;
+	}
+	if (d && (!json_is_integer(d) || json_integer_value(d) < 0 ||
+		  json_integer_value(d) > 3600000)) {
+		snprintf(err, errlen,
+			 "registrationHealth.delayMs: expected 0..3600000");
+		return -1;
+	}
+	return string_list(h, "fail", err, errlen) ||
+		       string_list(h, "unknown", err, errlen)
+		   ? -1
+		   : 0;
+}
+
+void sim_state_health_arm(const json_t *acct, json_t *reg)
+{
+	const json_t *h = json_object_get(acct, "registrationHealth");
+
+	if (!h)
+		return;
+	json_object_set_new(reg, "successful", json_null());
+	json_object_set_new(
+	    reg, "settleAtMs",
+	    json_integer(now_ms() +
+			 json_integer_value(json_object_get(h, "delayMs"))));
+}
+
+static bool listed(const json_t *h, const char *key, const char *who)
+{
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(h, key), i, x)
+	{
+		if (strcmp(json_string_value(x), who) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The status a registration reports once it is known: false when listed
+ * in "fail", null for good when listed in "unknown", else true. */
+static json_t *settled_status(const json_t *h, const json_t *reg)
+{
+	char who[600];
+
+	snprintf(who, sizeof(who), "%s@%s",
+		 json_string_value(json_object_get(reg, "username")),
+		 json_string_value(json_object_get(reg, "proxy")));
+	if (listed(h, "fail", who))
+		return json_false();
+	if (listed(h, "unknown", who))
+		return json_null();
+	return json_true();
+}
+
+void sim_state_health_settle(json_t *acct)
+{
+	const json_t *h = json_object_get(acct, "registrationHealth");
+	long long now = now_ms();
+	json_t *r;
+	size_t i;
+
+	if (!h)
+		return;
+	json_array_foreach(json_object_get(acct, "registrations"), i, r)
+	{
+		const json_t *at = json_object_get(r, "settleAtMs");
+		if (!at || json_integer_value(at) > now)
+			continue;
+		json_object_set_new(r, "successful", settled_status(h, r));
+		json_object_del(r, "settleAtMs");
+	}
 }
 
 /* Writes "what: errors-as-json" into err. */
@@ -217,6 +356,10 @@ static int fill_registration_defaults(json_t *reg, const json_t *src, char *err,
 		return -1;
 	}
 	json_object_set(reg, "successful", ok ? (json_t *)ok : json_null());
+	/* a status still settling survives a dump and reload */
+	if (json_is_integer(json_object_get(src, "settleAtMs")))
+		json_object_set(reg, "settleAtMs",
+				json_object_get(src, "settleAtMs"));
 	sim_state_registration_defaults(reg);
 	return 0;
 }
@@ -249,25 +392,45 @@ fail:
 	return NULL;
 }
 
-int sim_state_replace(struct sim_state *st, const json_t *doc, char *err,
-		      size_t errlen)
+/* Copies the optional switches of one account: hideSecrets (GET /api/sip
+ * leaves fallbackHandler.secrets out) and registrationHealth (how created
+ * registrations' status settles, see sim_state.h). */
+static int copy_switches(json_t *out, const json_t *doc, char *err,
+			 size_t errlen)
 {
-	const json_t *domain = json_object_get(doc, "domain");
+	const json_t *h = json_object_get(doc, "registrationHealth");
+
+	if (json_is_true(json_object_get(doc, "hideSecrets")))
+		json_object_set_new(out, "hideSecrets", json_true());
+	if (!h || json_is_null(h))
+		return 0;
+	if (sim_state_health_check(h, err, errlen) != 0)
+		return -1;
+	json_object_set_new(out, "registrationHealth", json_deep_copy(h));
+	return 0;
+}
+
+/* One account's document, normalized; `domain` (may be NULL) overrides
+ * the document's. NULL with a message in err. */
+static json_t *normalize_account(const json_t *doc, const char *domain,
+				 char *err, size_t errlen)
+{
+	const json_t *dom = json_object_get(doc, "domain");
 	const json_t *agents = json_object_get(doc, "agents");
 	const json_t *regs = json_object_get(doc, "registrations");
 	json_t *out = NULL, *a = NULL, *sip = NULL, *r = NULL;
 
 	if (!json_is_object(doc)) {
 		snprintf(err, errlen, "state: expected an object");
-		return -1;
+		return NULL;
 	}
-	if ((domain && !json_is_string(domain)) ||
+	if ((dom && !json_is_string(dom)) ||
 	    (agents && !json_is_array(agents)) ||
 	    (regs && !json_is_array(regs))) {
 		snprintf(err, errlen,
 			 "state: domain must be a string, agents and "
 			 "registrations lists");
-		return -1;
+		return NULL;
 	}
 	if (agents && !(a = normalize_agents(agents, err, errlen)))
 		goto fail;
@@ -277,26 +440,183 @@ int sim_state_replace(struct sim_state *st, const json_t *doc, char *err,
 		       : json_array()))
 		goto fail;
 	out = json_pack("{s:s,s:o,s:o}", "domain",
-			st->domain ? st->domain
-			: domain   ? json_string_value(domain)
-				   : SIM_DEFAULT_DOMAIN,
+			domain ? domain
+			: dom  ? json_string_value(dom)
+			       : SIM_DEFAULT_DOMAIN,
 			"sip", sip, "registrations", r);
 	sip = r = NULL;
 	if (!out)
 		goto fail;
 	if (a)
 		json_object_set_new(out, "agents", a);
-	/* realism switch: GET /api/sip leaves fallbackHandler.secrets out */
-	if (json_is_true(json_object_get(doc, "hideSecrets")))
-		json_object_set_new(out, "hideSecrets", json_true());
-	json_decref(st->doc);
-	st->doc = out;
-	return 0;
+	a = NULL;
+	if (copy_switches(out, doc, err, errlen) == 0)
+		return out;
 fail:
+	json_decref(out);
 	json_decref(a);
 	json_decref(sip);
 	json_decref(r);
+	return NULL;
+}
+
+/* The key of an extra account as stored: its SHA-256, never the key. */
+static int account_key_hash(const json_t *acct, char out[65], char *err,
+			    size_t errlen, size_t i)
+{
+	const char *key = json_string_value(json_object_get(acct, "apiKey"));
+	const char *h =
+	    json_string_value(json_object_get(acct, "apiKeySha256"));
+
+	if (key && *key)
+		return crypto_sha256_hex(key, strlen(key), out);
+	if (h && strlen(h) == CRYPTO_SHA256_HEX_LEN &&
+	    strspn(h, "0123456789abcdef") == CRYPTO_SHA256_HEX_LEN) {
+		snprintf(out, 65, "%s", h);
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "accounts[%zu]: apiKey (or apiKeySha256, 64 lowercase hex) "
+		 "is required",
+		 i);
 	return -1;
+}
+
+/* Fails when the last account of `out` repeats the domain or the key of an
+ * earlier one. */
+static int account_clash(const json_t *out, char *err, size_t errlen)
+{
+	size_t n = json_array_size(out), k;
+	const json_t *a = json_array_get(out, n - 1);
+
+	for (k = 0; k + 1 < n; k++) {
+		const json_t *b = json_array_get(out, k);
+		if (json_equal(json_object_get(a, "domain"),
+			       json_object_get(b, "domain")) ||
+		    json_equal(json_object_get(a, "apiKeySha256"),
+			       json_object_get(b, "apiKeySha256"))) {
+			snprintf(err, errlen,
+				 "accounts[%zu]: domain or key already used by "
+				 "accounts[%zu]",
+				 n - 1, k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The extra accounts (--account KEY=DOMAIN or "accounts" in the state),
+ * each a normalized account plus apiKeySha256; domains and keys unique,
+ * none the primary's domain. */
+static json_t *normalize_accounts(const json_t *list, const char *primary,
+				  char *err, size_t errlen)
+{
+	json_t *out = json_array(), *x, *acct;
+	char hash[65];
+	size_t i;
+
+	if (!json_is_array(list)) {
+		snprintf(err, errlen, "state: accounts must be a list");
+		goto fail;
+	}
+	json_array_foreach(list, i, x)
+	{
+		const char *d;
+		if (account_key_hash(x, hash, err, errlen, i) != 0 ||
+		    !(acct = normalize_account(x, NULL, err, errlen)))
+			goto fail;
+		d = json_string_value(json_object_get(acct, "domain"));
+		json_object_set_new(acct, "apiKeySha256", json_string(hash));
+		json_array_append_new(out, acct);
+		if (strcmp(d, primary) == 0) {
+			snprintf(err, errlen,
+				 "accounts[%zu]: %s is the primary account's "
+				 "domain",
+				 i, d);
+			goto fail;
+		}
+		if (account_clash(out, err, errlen) != 0)
+			goto fail;
+	}
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+int sim_state_replace(struct sim_state *st, const json_t *doc, char *err,
+		      size_t errlen)
+{
+	const json_t *list = json_object_get(doc, "accounts");
+	json_t *out = normalize_account(doc, st->domain, err, errlen), *accts;
+
+	if (!out)
+		return -1;
+	/* a document without "accounts" keeps the extra accounts there are:
+	 * their keys (--account) are nowhere else */
+	if (!list && st->doc)
+		list = json_object_get(st->doc, "accounts");
+	if (list && json_array_size(list) > 0) {
+		accts = normalize_accounts(
+		    list, json_string_value(json_object_get(out, "domain")),
+		    err, errlen);
+		if (!accts) {
+			json_decref(out);
+			return -1;
+		}
+		json_object_set_new(out, "accounts", accts);
+	}
+	json_decref(st->doc);
+	st->doc = out;
+	return 0;
+}
+
+/* Gives the account with bind's domain in `doc` (a copy) bind's key, or
+ * appends a new empty account with both. */
+static int bind_one(json_t *doc, const json_t *bind)
+{
+	json_t *list = json_object_get(doc, "accounts"), *a;
+	size_t i;
+
+	if (!list) {
+		list = json_array();
+		if (json_object_set_new(doc, "accounts", list) != 0)
+			return -1;
+	}
+	json_array_foreach(list, i, a)
+	{
+		if (json_equal(json_object_get(a, "domain"),
+			       json_object_get(bind, "domain"))) {
+			json_object_del(a, "apiKeySha256");
+			return json_object_set(a, "apiKey",
+					       json_object_get(bind, "apiKey"));
+		}
+	}
+	return json_array_append_new(list, json_deep_copy(bind));
+}
+
+int sim_state_bind_accounts(struct sim_state *st, const json_t *binds,
+			    char *err, size_t errlen)
+{
+	json_t *doc = json_deep_copy(st->doc), *b;
+	size_t i;
+	int rc = -1;
+
+	if (!doc) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_array_foreach(binds, i, b)
+	{
+		if (bind_one(doc, b) != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	rc = sim_state_replace(st, doc, err, errlen);
+out:
+	json_decref(doc);
+	return rc;
 }
 
 int sim_state_load_file(struct sim_state *st, const char *path, char *err,

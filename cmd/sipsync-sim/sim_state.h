@@ -13,8 +13,19 @@
  *    "registrations": [{"registrationId", "created", "username", "password",
  *                       "proxy", "outboundProxy", "authUser", "successful"}],
  *    "agents": ["<uuid>", ...],          (absent: every uuid is an agent)
- *    "hideSecrets": true}                (optional: GET /api/sip leaves
+ *    "hideSecrets": true,                (optional: GET /api/sip leaves
  *                                         fallbackHandler.secrets out)
+ *    "registrationHealth": {"delayMs": N, "fail": ["user@proxy", ...],
+ *                           "unknown": ["user@proxy", ...]},
+ *                     (optional: a registration created or updated reports
+ *                      successful null, then after delayMs false when
+ *                      listed in fail, null for good when in unknown, else
+ *                      true; without it, null stays null)
+ *    "accounts": [{"domain", "apiKey" | "apiKeySha256", "sip",
+ *                  "registrations", "agents", "hideSecrets",
+ *                  "registrationHealth"}, ...]}
+ *                     (optional: further accounts, each seen only through
+ *                      its own key; stored as its SHA-256, never the key)
  */
 #ifndef SIPSYNC_SIM_STATE_H
 #define SIPSYNC_SIM_STATE_H
@@ -44,6 +55,13 @@ void sim_state_free(struct sim_state *st);
 int sim_state_replace(struct sim_state *st, const json_t *doc, char *err,
 		      size_t errlen);
 
+/* Binds keys to extra accounts: `binds` is [{"domain", "apiKey"}, ...]
+ * (--account KEY=DOMAIN); an account of the model with that domain gets
+ * the key, any other domain becomes a new empty account. 0, or -1 with a
+ * message in err (model unchanged). */
+int sim_state_bind_accounts(struct sim_state *st, const json_t *binds,
+			    char *err, size_t errlen);
+
 /* Loads a state/seed file into the model. Returns 0, 1 when the file does
  * not exist (model unchanged), or -1 with a message in err. */
 int sim_state_load_file(struct sim_state *st, const char *path, char *err,
@@ -64,6 +82,21 @@ void sim_state_unlock(struct sim_state *st);
 /* True when `uuid` (canonical lowercase) names an existing agent. Caller
  * holds the lock. */
 bool sim_state_agent_exists(const struct sim_state *st, const char *uuid);
+/* The same for one account's document. */
+bool sim_state_agent_in(const json_t *acct, const char *uuid);
+
+/* The extra account whose key is `key` (compared by SHA-256, in constant
+ * time), or NULL. Caller holds the lock; the result lives until the model
+ * is next replaced. */
+json_t *sim_state_account_by_key(struct sim_state *st, const char *key);
+
+/* registrationHealth: checks its shape (0, or -1 with a message); arms a
+ * registration just created or updated (successful null until delayMs
+ * passed); settles every armed registration of `acct` whose time came.
+ * Without registrationHealth in the account, arm and settle do nothing. */
+int sim_state_health_check(const json_t *h, char *err, size_t errlen);
+void sim_state_health_arm(const json_t *acct, json_t *reg);
+void sim_state_health_settle(json_t *acct);
 
 /* Fills buf (at least 37 bytes) with a random version-4 uuid. */
 int sim_state_new_uuid(char buf[37]);

@@ -15,13 +15,14 @@
 #include "reconcile/core/planfile.h"
 #include "reconcile/core/render.h"
 #include "reconcile/lock.h"
+#include "reconcile/regwait.h"
 #include "schema/export.h"
 
 static const char apply_usage[] =
     "usage: sipsync apply [SOURCE | --plan PLAN.json] [--auto-approve]\n"
     "                     [--max-deletes N] [--force] [--sync-secrets]\n"
     "                     [--parallelism N] [--lock-timeout DURATION]\n"
-    "                     [--audit-log FILE]\n"
+    "                     [--audit-log FILE] [--wait-registrations D]\n"
     "\n"
     "Makes the live SIP configuration match the desired state in SOURCE\n"
     "(default .) or git (--repo/--ref/--path), sending only what differs.\n"
@@ -44,6 +45,9 @@ static const char apply_usage[] =
     "                            once, naming the holder)\n"
     "      --audit-log FILE      append the run to FILE (default\n"
     "                            STATE_DIR/audit.jsonl)\n"
+    "      --wait-registrations D  then wait up to D (30s) for the\n"
+    "                            registrations created or updated to\n"
+    "                            register; exit 1 when one fails\n"
     "\n"
     "Exit codes: 0 applied (or nothing to do), 1 failure or refused, 64 "
     "usage.\n"
@@ -56,7 +60,8 @@ enum {
 	OPT_SYNC,
 	OPT_PAR,
 	OPT_LOCK_TIMEOUT,
-	OPT_AUDIT_LOG
+	OPT_AUDIT_LOG,
+	OPT_WAIT_REGS
 };
 
 struct apply_args {
@@ -68,6 +73,7 @@ struct apply_args {
 	bool source_given;
 	long lock_timeout_ms;
 	const char *audit_log;
+	long wait_regs_ms; /* --wait-registrations, 0: do not wait */
 };
 
 static int apply_option(void *ctx, int opt, const char *arg)
@@ -108,6 +114,13 @@ static int apply_option(void *ctx, int opt, const char *arg)
 	case OPT_AUDIT_LOG:
 		a->audit_log = arg;
 		return 0;
+	case OPT_WAIT_REGS:
+		if (agent_parse_duration(arg, &a->wait_regs_ms) != 0) {
+			cli_errorf("--wait-registrations: expected a duration "
+				   "such as 30s or 2m");
+			return -1;
+		}
+		return 0;
 	}
 	return CLI_OPT_NOT_MINE;
 }
@@ -123,6 +136,7 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    {"parallelism", required_argument, NULL, OPT_PAR},
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	    {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
+	    {"wait-registrations", required_argument, NULL, OPT_WAIT_REGS},
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -292,6 +306,52 @@ static void summary(const struct reconcile_result *r, struct step_log *log,
 		printf("Running apply again makes the others.\n");
 }
 
+static void print_wait(const struct regwait *w)
+{
+	static const char *const word[] = {"unknown", "registered", "FAILED"};
+	printf("\nRegistrations (waited %.1f s): %zu registered, %zu failed, "
+	       "%zu unknown\n",
+	       (double)w->waited_ms / 1000.0, w->up, w->failed, w->unknown);
+	for (size_t i = 0; i < w->n; i++)
+		printf("  %-10s registration %s%s\n", word[w->v[i].status],
+		       w->v[i].key,
+		       w->v[i].status == REGWAIT_FAILED ? " (successful: false)"
+		       : w->v[i].status == REGWAIT_UNKNOWN ? " (no status yet)"
+							   : "");
+}
+
+/* --wait-registrations after a complete apply: the exit code. */
+static int wait_registrations(struct apply_args *a, const struct plan *p,
+			      struct diag_list *d)
+{
+	struct regwait w;
+	int rc = EXIT_FAILURE_;
+	if (regwait_from_plan(&w, p) != 0) {
+		cli_errorf("out of memory");
+		goto out;
+	}
+	if (w.n == 0) {
+		rc = EXIT_OK;
+		goto out;
+	}
+	int wr = regwait_run(a->s.api, &w, a->wait_regs_ms, d);
+	print_wait(&w);
+	if (wr != 0)
+		cli_errorf(
+		    "the configuration was applied, but the registrations' "
+		    "status could not be read (the error follows)");
+	else if (w.failed)
+		cli_errorf("%zu registration%s failed to register; the "
+			   "configuration was applied (check the password, "
+			   "proxy and authUser)",
+			   w.failed, w.failed == 1 ? "" : "s");
+	else
+		rc = EXIT_OK;
+out:
+	regwait_release(&w);
+	return rc;
+}
+
 static int load_plan_source(struct apply_args *a, struct saved_plan **sp)
 {
 	struct diag_list d = {0};
@@ -395,6 +455,8 @@ static int run(struct apply_args *a)
 	int ar = reconcile_apply(a->s.api, p, &o, &r, &d);
 	summary(&r, &log, ar == 0);
 	rc = ar == 0 ? EXIT_OK : EXIT_FAILURE_;
+	if (ar == 0 && a->wait_regs_ms > 0)
+		rc = wait_registrations(a, p, &d);
 out:
 	diag_list_sort(&d);
 	cli_print_diags(stderr, &d);

@@ -46,7 +46,12 @@ struct agent {
 	struct api_client *api;
 	struct api_stats api_base; /* totals of api clients already freed */
 	char *api_key;
-	struct policy *policy; /* cfg->policy_file as last read well */
+	struct policy *policy;	    /* cfg->policy_file as last read well */
+	struct plan_health *health; /* registrations' status at the last
+				       plan, sorted by identity (the loop's
+				       own: transitions are logged against
+				       it) */
+	size_t n_health;
 	bool stop;
 	unsigned failures;
 
@@ -180,6 +185,8 @@ static void on_snapshot(void *ctx, struct agent_metrics *out)
 	struct agent *a = ctx;
 	pthread_mutex_lock(&a->lock);
 	*out = a->m;
+	/* a copy: the loop replaces the text while the copy is rendered */
+	out->registrations_up = str_dup(a->m.registrations_up);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -452,6 +459,99 @@ static void warn_unknown(struct agent *a, const struct plan *p)
 			       : "detect mode cannot tell whether they match");
 }
 
+/* ---- registration health ---- */
+
+static void health_free(struct plan_health *h, size_t n)
+{
+	for (size_t i = 0; h && i < n; i++)
+		free(h[i].key);
+	free(h);
+}
+
+static const char *health_word(int successful)
+{
+	return successful == 1	 ? "registered"
+	       : successful == 0 ? "not registered (successful: false)"
+				 : "status not known yet (successful: null)";
+}
+
+/* The registration's status at the last plan, or -2 when it was not
+ * there (a->health is sorted by key). */
+static int health_before(const struct agent *a, const char *key)
+{
+	size_t lo = 0, hi = a->n_health;
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+		int c = strcmp(a->health[m].key, key);
+		if (c == 0)
+			return a->health[m].successful;
+		if (c < 0)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return -2;
+}
+
+/* One sample line per registration whose status is known, the label
+ * value escaped as the exposition format wants (\\, \", \n). */
+static void health_sample(FILE *fp, const struct plan_health *h)
+{
+	fputs("sipsync_registration_up{registration=\"", fp);
+	for (const char *c = h->key; *c; c++) {
+		if (*c == '\\' || *c == '"')
+			fputc('\\', fp);
+		if (*c == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*c, fp);
+	}
+	fprintf(fp, "\"} %d\n", h->successful);
+}
+
+/* Logs each registration whose status changed since the last plan (a new
+ * one only when it failed: the first cycle must not log every
+ * registration), then keeps p's list and renders the gauge. */
+static void track_health(struct agent *a, const struct plan *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct plan_health *copy = calloc(p->n_health + 1, sizeof(*copy));
+	FILE *fp = copy ? open_memstream(&text, &len) : NULL;
+	size_t n = 0;
+	if (!fp) {
+		free(copy);
+		return; /* out of memory: keep what was shown */
+	}
+	for (; n < p->n_health; n++) {
+		const struct plan_health *h = &p->health[n];
+		int before = health_before(a, h->key);
+		if (before != h->successful &&
+		    (before != -2 || h->successful == 0))
+			log_line(a, h->successful == 0 ? LOG_WARN : LOG_INFO,
+				 "registration %s: %s", h->key,
+				 health_word(h->successful));
+		if (h->successful >= 0)
+			health_sample(fp, h);
+		copy[n].successful = h->successful;
+		if (!(copy[n].key = strdup(h->key)))
+			break;
+	}
+	bool failed = fclose(fp) != 0 || n < p->n_health;
+	if (failed) {
+		health_free(copy, n);
+		free(text);
+		return;
+	}
+	health_free(a->health, a->n_health);
+	a->health = copy;
+	a->n_health = n;
+	pthread_mutex_lock(&a->lock);
+	free(a->m.registrations_up);
+	a->m.registrations_up = text;
+	pthread_mutex_unlock(&a->lock);
+}
+
 enum { AGENT_LOCK_TIMEOUT_MS = 60 * 1000 };
 
 /* The audit record of an apply cycle (STATE_DIR/audit.jsonl). Without it
@@ -506,6 +606,8 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	log_diags(a, &d);
 	if (r.outcome != RECONCILE_ERROR)
 		warn_unknown(a, r.plan);
+	if (r.outcome != RECONCILE_ERROR && r.plan)
+		track_health(a, r.plan);
 	if (r.plan_text && (r.changes || a->cfg->verbosity > 0))
 		log_plan(a, r.plan_text);
 	record_result(a, commit, rc, &r);
@@ -783,6 +885,8 @@ out:
 	api_client_free(a.api);
 	str_wipe_free(a.api_key);
 	policy_free(a.policy);
+	health_free(a.health, a.n_health);
+	free(a.m.registrations_up);
 	if (a.pipe_rd >= 0)
 		close(a.pipe_rd);
 	if (a.pipe_wr >= 0)

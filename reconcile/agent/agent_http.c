@@ -137,8 +137,13 @@ int agent_http_metrics_text(const struct agent_metrics *m, char **out)
 		"with no recorded fingerprint at the last plan (never sent "
 		"without --sync-secrets).\n"
 		"# TYPE sipsync_unknown_write_only_values gauge\n"
-		"sipsync_unknown_write_only_values %lu\n",
-		m->unknown_secrets);
+		"sipsync_unknown_write_only_values %lu\n"
+		"# HELP sipsync_registration_up 1 when the registration "
+		"reported successful true at the last plan, 0 for false "
+		"(absent while not known).\n"
+		"# TYPE sipsync_registration_up gauge\n%s",
+		m->unknown_secrets,
+		m->registrations_up ? m->registrations_up : "");
 	if (fclose(fp) != 0) {
 		free(buf);
 		return -1;
@@ -195,21 +200,25 @@ static enum MHD_Result serve_get(struct agent_http *h,
 		return respond(conn, MHD_HTTP_OK, "text/plain", "ok\n");
 	memset(&m, 0, sizeof(m));
 	h->snapshot(h->ctx, &m);
-	if (strcmp(url, "/readyz") == 0)
-		return m.ready
-			   ? respond(conn, MHD_HTTP_OK, "text/plain", "ready\n")
-			   : respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     "text/plain", "not ready\n");
-	if (strcmp(url, "/metrics") == 0) {
+	enum MHD_Result rc;
+	if (strcmp(url, "/readyz") == 0) {
+		rc = m.ready
+			 ? respond(conn, MHD_HTTP_OK, "text/plain", "ready\n")
+			 : respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "text/plain", "not ready\n");
+	} else if (strcmp(url, "/metrics") == 0) {
 		char *text = NULL;
-		if (agent_http_metrics_text(&m, &text) != 0)
-			return MHD_NO;
-		enum MHD_Result rc = respond(conn, MHD_HTTP_OK,
-					     "text/plain; version=0.0.4", text);
+		rc = agent_http_metrics_text(&m, &text) != 0
+			 ? MHD_NO
+			 : respond(conn, MHD_HTTP_OK,
+				   "text/plain; version=0.0.4", text);
 		free(text);
-		return rc;
+	} else {
+		rc = respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+			     "not found\n");
 	}
-	return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+	free(m.registrations_up); /* the snapshot's own copy */
+	return rc;
 }
 
 static enum MHD_Result serve_hook(struct agent_http *h,

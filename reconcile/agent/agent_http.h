@@ -40,6 +40,9 @@ struct agent_metrics {
 	double git_fetch_seconds;      /* duration of the last fetch */
 	unsigned long unknown_secrets; /* write-only values with no record
 					  at the last plan */
+	char *registrations_up; /* the sipsync_registration_up sample lines,
+				   or NULL; a snapshot owns its own copy
+				   (freed by the caller of the snapshot) */
 };
 
 /* Renders m in the Prometheus text exposition format. Returns 0 and *out

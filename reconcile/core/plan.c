@@ -340,6 +340,9 @@ int plan_build(struct plan **out, const struct plan_input *in,
 		goto oom;
 	if (in->ds->has_registrations && plan_diff_registrations(p, in))
 		goto oom;
+	/* whether or not the file manages registrations */
+	if (plan_registration_health(p, in->live))
+		goto oom;
 	p->key_changed = in->fps && fpstore_key_changed(in->fps);
 	if (p->key_changed &&
 	    plan_note_add(p, "state file", NULL,
@@ -399,6 +402,9 @@ void plan_free(struct plan *p)
 		free(p->notes[i].text);
 	}
 	free(p->notes);
+	for (size_t i = 0; i < p->n_health; i++)
+		free(p->health[i].key);
+	free(p->health);
 	model_source_info_release(&p->source);
 	free(p->live_domain);
 	free(p->live_fingerprint);

@@ -96,6 +96,17 @@ struct plan_note {
 	char *text;    /* "unknown (write-only)" */
 };
 
+/* The texts of the registration health notes (subject "registration K"). */
+#define PLAN_NOTE_NOT_REGISTERED "not registered (successful: false)"
+#define PLAN_NOTE_STATUS_UNKNOWN "status not known yet (successful: null)"
+
+/* A live registration the plan keeps and the status it reported. */
+struct plan_health {
+	char *key;	/* registration identity, alice@pbx.example.com */
+	int successful; /* 1, 0, or -1 (null: not known yet); of several
+			   live copies of one identity the best */
+};
+
 struct plan {
 	int format_version;
 	struct source_info source; /* copy of the desired state's */
@@ -106,6 +117,8 @@ struct plan {
 	size_t n_items;
 	struct plan_note *notes;
 	size_t n_notes;
+	struct plan_health *health; /* by identity, sorted (one each) */
+	size_t n_health;
 
 	size_t creates, updates, deletes;
 	bool sync_secrets; /* built with --sync-secrets (kept in saved plans) */

@@ -70,5 +70,9 @@ void plan_item_release(struct plan_item *it);
 /* The two diffs plan_build runs. 0 or -1 (out of memory). */
 int plan_diff_sip(struct plan *p, const struct plan_input *in);
 int plan_diff_registrations(struct plan *p, const struct plan_input *in);
+/* Registration health: p->health (every live registration the plan keeps,
+ * one per identity) and a note for each that is not registered or not
+ * known yet. Call after the diffs (deleted ones are left out). 0 or -1. */
+int plan_registration_health(struct plan *p, const struct live_state *live);
 
 #endif

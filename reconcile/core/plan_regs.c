@@ -417,6 +417,98 @@ static int mark_repeated_ids(const struct live_state *live, bool *repeated)
 	return 0;
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The registrationIds this plan deletes, sorted (for bsearch); NULL
+ * (with *n 0) when there are none or out of memory (then -1). */
+static int deleted_ids(const struct plan *p, const char ***out, size_t *n)
+{
+	*out = calloc(p->n_items + 1, sizeof(**out));
+	*n = 0;
+	if (!*out)
+		return -1;
+	for (size_t i = 0; i < p->n_items; i++)
+		if (p->items[i].action == PLAN_DELETE && p->items[i].id)
+			(*out)[(*n)++] = p->items[i].id;
+	qsort(*out, *n, sizeof(**out), str_ptr_cmp);
+	return 0;
+}
+
+static int health_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct plan_health *)a)->key,
+		      ((const struct plan_health *)b)->key);
+}
+
+/* Sorts p->health by identity and merges the copies of one identity into
+ * one entry: true over false over null. */
+static void health_merge(struct plan *p)
+{
+	size_t o = 0;
+	qsort(p->health, p->n_health, sizeof(*p->health), health_cmp);
+	for (size_t i = 0; i < p->n_health; i++) {
+		struct plan_health *h = &p->health[i];
+		struct plan_health *last = o ? &p->health[o - 1] : NULL;
+		if (last && strcmp(last->key, h->key) == 0) {
+			if (h->successful == 1 ||
+			    (h->successful == 0 && last->successful < 0))
+				last->successful = h->successful;
+			free(h->key);
+			continue;
+		}
+		p->health[o++] = *h;
+	}
+	p->n_health = o;
+}
+
+static int health_list(struct plan *p, const struct live_state *live)
+{
+	const char **gone;
+	size_t ng;
+	int rc = deleted_ids(p, &gone, &ng);
+	p->health = rc ? NULL : calloc(live->n_regs + 1, sizeof(*p->health));
+	for (size_t j = 0; p->health && j < live->n_regs; j++) {
+		const struct registration *r = &live->regs[j];
+		if (r->id &&
+		    bsearch(&r->id, gone, ng, sizeof(*gone), str_ptr_cmp))
+			continue;
+		p->health[p->n_health].successful = r->successful;
+		if (!(p->health[p->n_health++].key =
+			  model_registration_key(r))) {
+			free(gone);
+			return -1;
+		}
+	}
+	free(gone);
+	if (!p->health)
+		return -1;
+	health_merge(p);
+	return 0;
+}
+
+int plan_registration_health(struct plan *p, const struct live_state *live)
+{
+	if (health_list(p, live) != 0)
+		return -1;
+	for (size_t i = 0; i < p->n_health; i++) {
+		if (p->health[i].successful == 1)
+			continue;
+		char *subject = str_printf("registration %s", p->health[i].key);
+		int rc = subject ? plan_note_add(p, subject, NULL,
+						 p->health[i].successful == 0
+						     ? PLAN_NOTE_NOT_REGISTERED
+						     : PLAN_NOTE_STATUS_UNKNOWN)
+				 : -1;
+		free(subject);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 int plan_diff_registrations(struct plan *p, const struct plan_input *in)
 {
 	const struct live_state *live = in->live;

@@ -74,7 +74,8 @@ static inline struct registration *add_reg(struct registration **regs,
 	r->id = id ? strdup(id) : NULL;
 	r->username = strdup(user);
 	r->proxy = strdup(proxy);
-	r->successful = -1;
+	/* registered: the health notes have cases of their own */
+	r->successful = 1;
 	if (password) {
 		r->has_password = true;
 		r->password.kind = SECRET_ENV;

@@ -23,7 +23,7 @@ _sipsync_flags()
 	validate) own="--offline --strict --format" ;;
 	plan) own="--format --out --detailed-exitcode --sync-secrets --force" ;;
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
-		--parallelism --lock-timeout --audit-log" ;;
+		--parallelism --lock-timeout --audit-log --wait-registrations" ;;
 	export) own="--out" ;;
 	history) own="--account --audit-log --format" ;;
 	test) own="--format" ;;

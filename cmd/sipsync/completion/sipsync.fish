@@ -58,6 +58,7 @@ complete -c sipsync -n '__fish_seen_subcommand_from apply' -l sync-secrets -d 's
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l parallelism -x -d 'registration writes in flight'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l lock-timeout -x -d 'wait for another apply of the account'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l audit-log -r -F -d 'append the run to FILE'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l wait-registrations -x -d 'wait for the registrations to register'
 # history
 complete -c sipsync -n '__fish_seen_subcommand_from history' -l account -x -d 'only the runs on this account'
 complete -c sipsync -n '__fish_seen_subcommand_from history' -l audit-log -r -F -d 'the audit log to read'
