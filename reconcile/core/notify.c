@@ -101,6 +101,11 @@ int notify_event_add_plan(struct notify_event *ev, const struct plan *p)
 		for (size_t c = 0;
 		     c < it->n_changes && rc == 0 && it->action == PLAN_UPDATE;
 		     c++) {
+			/* a list field shows one line per entry added or
+			   removed: one path is enough */
+			if (c && !strcmp(it->changes[c].field,
+					 it->changes[c - 1].field))
+				continue;
 			char *s = str_printf("%s %s: %s", act, it->title,
 					     it->changes[c].field);
 			rc = s ? notify_event_add_change(ev, s) : -1;
@@ -278,6 +283,16 @@ int notify_signature(const char *secret, const char *body, size_t len,
 		return -1;
 	snprintf(out, NOTIFY_SIGNATURE_LEN, "sha256=%s", hex);
 	return 0;
+}
+
+char *notify_suspend_text(const char *reason, long long until, const char *what)
+{
+	char when[32] = "";
+	if (until)
+		format_time(until, when);
+	return str_printf("%s%s%s%s; %s", reason ? reason : "suspended",
+			  *when ? " (until " : "", when, *when ? ")" : "",
+			  what);
 }
 
 void notify_event_release(struct notify_event *ev)

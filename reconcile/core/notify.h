@@ -91,6 +91,12 @@ int notify_body(const struct notify_event *ev, enum notify_format f,
 int notify_signature(const char *secret, const char *body, size_t len,
 		     char out[NOTIFY_SIGNATURE_LEN]);
 
+/* "REASON (until 2026-12-24T00:00:00Z); WHAT" (no until: without the
+ * parenthesis), the summary of a suspension and what apply prints.
+ * Caller frees; NULL when out of memory. */
+char *notify_suspend_text(const char *reason, long long until,
+			  const char *what);
+
 /* Frees what ev owns and zeroes it. Accepts NULL. */
 void notify_event_release(struct notify_event *ev);
 

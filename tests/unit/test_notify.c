@@ -19,19 +19,22 @@
 /* A plan as plan_build leaves it: one sip update with two fields, one
  * registration create. The change texts hold values; the event must not. */
 static void two_items(struct plan *p, struct plan_item items[2],
-		      struct plan_change ch[2])
+		      struct plan_change ch[3])
 {
 	memset(p, 0, sizeof(*p));
 	memset(items, 0, 2 * sizeof(*items));
-	memset(ch, 0, 2 * sizeof(*ch));
+	memset(ch, 0, 3 * sizeof(*ch));
+	/* a list field: one change per entry, one path in the event */
 	ch[0].field = S("allowedCidrRanges");
 	ch[0].text = S("allowedCidrRanges: + 10.0.0.0/8");
-	ch[1].field = S("fallbackHandler.secrets");
-	ch[1].text = S("fallbackHandler.secrets: (sensitive)");
+	ch[1].field = S("allowedCidrRanges");
+	ch[1].text = S("allowedCidrRanges: - 192.0.2.0/24");
+	ch[2].field = S("fallbackHandler.secrets");
+	ch[2].text = S("fallbackHandler.secrets: (sensitive)");
 	items[0].action = PLAN_UPDATE;
 	items[0].title = S("sip config (acme.sip.ultravox.ai)");
 	items[0].changes = ch;
-	items[0].n_changes = 2;
+	items[0].n_changes = 3;
 	items[1].action = PLAN_CREATE;
 	items[1].title = S("registration alice@pbx.example.com");
 	p->items = items;
@@ -45,7 +48,7 @@ static void json_body_of_a_plan(void **state)
 	(void)state;
 	struct plan p;
 	struct plan_item items[2];
-	struct plan_change ch[2];
+	struct plan_change ch[3];
 	struct notify_event ev = {0};
 	char *body = NULL;
 	two_items(&p, items, ch);
@@ -68,6 +71,7 @@ static void json_body_of_a_plan(void **state)
 	    "\"text\":\"sipsync: drift detected on acme.sip.ultravox.ai at "
 	    "0123456789ab: 1 to create, 1 to update, 0 to delete\"}");
 	assert_null(strstr(body, "10.0.0.0/8"));
+	assert_null(strstr(body, "192.0.2.0"));
 	free(body);
 	notify_event_release(&ev);
 }
@@ -97,7 +101,7 @@ static void slack_and_teams(void **state)
 	(void)state;
 	struct plan p;
 	struct plan_item items[2];
-	struct plan_change ch[2];
+	struct plan_change ch[3];
 	struct notify_event ev = {0};
 	char *body = NULL;
 	two_items(&p, items, ch);
