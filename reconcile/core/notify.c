@@ -20,8 +20,8 @@ static const char *const kind_names[] = {
 
 /* What the text says after "sipsync: ". */
 static const char *const kind_words[] = {
-    "drift detected", "drift resolved", "applied",   "apply failed",
-    "commit refused", "recovered",	"suspended",
+    "drift detected",	     "drift resolved", "applied",   "apply failed",
+    "desired state refused", "recovered",      "suspended",
 };
 
 const char *notify_kind_name(enum notify_kind k)
