@@ -153,4 +153,17 @@ void api_free_regs(struct registration *regs, size_t n);
 /* 127.0.0.0/8, ::1 and localhost (api.c; api_probe.c too). */
 bool api_host_is_loopback(const char *host);
 
+/* api_probe.c: what a one-off POST outside the client shares (the probe,
+ * notifications). 1 when url is https://, or http:// to a loopback host;
+ * 0 for another scheme or host; -1 when url is not an absolute URL.
+ * *scheme and *host are set unless -1 (curl_free them). */
+int api_post_url_allowed(const char *url, char **scheme, char **host);
+
+/* Sets e up for a POST of body with headers h to url: http(s) only, no
+ * redirects, TLS verified (ca_cert: NULL for the system store), at most
+ * timeout_ms, user agent ua. */
+void api_post_setup(CURL *e, const char *url, const char *body,
+		    struct curl_slist *h, long timeout_ms, const char *ca_cert,
+		    const char *ua);
+
 #endif

@@ -10,7 +10,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "reconcile/api/api_internal.h"
@@ -83,31 +82,20 @@ char *api_notify_display_url(const char *url)
 
 int api_notify_check_url(const char *url, struct diag_list *d)
 {
-	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
-	int rc = -1;
-	if (!u || !url || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+	int ok = api_post_url_allowed(url, &scheme, &host);
+	if (ok < 0)
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "--notify: a notification URL is not an absolute URL");
-		goto out;
-	}
-	if (strcasecmp(scheme, "https") == 0 ||
-	    (strcasecmp(scheme, "http") == 0 && api_host_is_loopback(host))) {
-		rc = 0;
-		goto out;
-	}
-	/* the body says what changed in production, and the URL is a token */
-	diag_add(d, DIAG_ERROR, NULL, NULL,
-		 "--notify: refusing %s://%s (use https://; http:// only to a "
-		 "loopback address)",
-		 scheme, host);
-out:
+	else if (!ok) /* the body says what changed in production, and the
+			 URL is a token */
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "--notify: refusing %s://%s (use https://; http:// "
+			 "only to a loopback address)",
+			 scheme, host);
 	curl_free(scheme);
 	curl_free(host);
-	curl_url_cleanup(u);
-	return rc;
+	return ok == 1 ? 0 : -1;
 }
 
 /* ---- one post ---- */
@@ -159,20 +147,8 @@ static struct curl_slist *headers(struct api_notifier *n, const char *event,
 static void setup(CURL *e, struct api_notifier *n, const char *url,
 		  const char *body, struct curl_slist *h)
 {
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, n->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "sipsync/" SIPSYNC_VERSION);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (n->ca_cert)
-		curl_easy_setopt(e, CURLOPT_CAINFO, n->ca_cert);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)strlen(body));
+	api_post_setup(e, url, body, h, n->timeout_ms, n->ca_cert,
+		       "sipsync/" SIPSYNC_VERSION);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);

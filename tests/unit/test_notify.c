@@ -16,15 +16,15 @@
 #define S(x) ((char *)(x))
 #define T0 1796083200LL /* 2026-12-01T00:00:00Z */
 
-/* A plan as plan_build leaves it: one sip update with two fields, one
+/* An event of kind k made from a plan as plan_build leaves it: one sip
+ * update of a list field (one change per entry) and a secret, one
  * registration create. The change texts hold values; the event must not. */
-static void two_items(struct plan *p, struct plan_item items[2],
-		      struct plan_change ch[3])
+static void event_of_plan(struct notify_event *ev, enum notify_kind k,
+			  const char *account, const char *commit)
 {
-	memset(p, 0, sizeof(*p));
-	memset(items, 0, 2 * sizeof(*items));
-	memset(ch, 0, 3 * sizeof(*ch));
-	/* a list field: one change per entry, one path in the event */
+	struct plan p = {0};
+	struct plan_item items[2] = {{0}};
+	struct plan_change ch[3] = {{0}};
 	ch[0].field = S("allowedCidrRanges");
 	ch[0].text = S("allowedCidrRanges: + 10.0.0.0/8");
 	ch[1].field = S("allowedCidrRanges");
@@ -37,27 +37,23 @@ static void two_items(struct plan *p, struct plan_item items[2],
 	items[0].n_changes = 3;
 	items[1].action = PLAN_CREATE;
 	items[1].title = S("registration alice@pbx.example.com");
-	p->items = items;
-	p->n_items = 2;
-	p->creates = 1;
-	p->updates = 1;
+	p.items = items;
+	p.n_items = 2;
+	p.creates = 1;
+	p.updates = 1;
+	memset(ev, 0, sizeof(*ev));
+	assert_int_equal(notify_event_init(ev, k, account, commit, NULL, T0),
+			 0);
+	assert_int_equal(notify_event_add_plan(ev, &p), 0);
 }
 
 static void json_body_of_a_plan(void **state)
 {
 	(void)state;
-	struct plan p;
-	struct plan_item items[2];
-	struct plan_change ch[3];
-	struct notify_event ev = {0};
+	struct notify_event ev;
 	char *body = NULL;
-	two_items(&p, items, ch);
-	assert_int_equal(notify_event_init(
-			     &ev, NOTIFY_DRIFT_DETECTED, "acme.sip.ultravox.ai",
-			     "0123456789abcdef0123456789abcdef01234567", NULL,
-			     T0),
-			 0);
-	assert_int_equal(notify_event_add_plan(&ev, &p), 0);
+	event_of_plan(&ev, NOTIFY_DRIFT_DETECTED, "acme.sip.ultravox.ai",
+		      "0123456789abcdef0123456789abcdef01234567");
 	assert_int_equal(notify_body(&ev, NOTIFY_FORMAT_JSON, &body), 0);
 	assert_string_equal(
 	    body,
@@ -99,16 +95,9 @@ static void local_source_and_reminder(void **state)
 static void slack_and_teams(void **state)
 {
 	(void)state;
-	struct plan p;
-	struct plan_item items[2];
-	struct plan_change ch[3];
-	struct notify_event ev = {0};
+	struct notify_event ev;
 	char *body = NULL;
-	two_items(&p, items, ch);
-	assert_int_equal(
-	    notify_event_init(&ev, NOTIFY_APPLIED, "a.example", NULL, NULL, T0),
-	    0);
-	assert_int_equal(notify_event_add_plan(&ev, &p), 0);
+	event_of_plan(&ev, NOTIFY_APPLIED, "a.example", NULL);
 	assert_int_equal(notify_body(&ev, NOTIFY_FORMAT_SLACK, &body), 0);
 	assert_string_equal(
 	    body, "{\"text\":\"sipsync: applied on a.example: 1 to create, 1 "
