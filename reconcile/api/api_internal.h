@@ -159,6 +159,12 @@ bool api_host_is_loopback(const char *host);
  * *scheme and *host are set unless -1 (curl_free them). */
 int api_post_url_allowed(const char *url, char **scheme, char **host);
 
+/* 0 when api_post_url_allowed, else -1 with a diag: "NAME is not an
+ * absolute URL" or "refusing to VERB HOST over SCHEME:// (...)" (never
+ * the path or query: they may hold a token). */
+int api_post_check_url(const char *url, const char *verb, const char *name,
+		       struct diag_list *d);
+
 /* Sets e up for a POST of body with headers h to url: http(s) only, no
  * redirects, TLS verified (ca_cert: NULL for the system store), at most
  * timeout_ms, user agent ua. */

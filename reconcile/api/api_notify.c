@@ -82,20 +82,9 @@ char *api_notify_display_url(const char *url)
 
 int api_notify_check_url(const char *url, struct diag_list *d)
 {
-	char *scheme = NULL, *host = NULL;
-	int ok = api_post_url_allowed(url, &scheme, &host);
-	if (ok < 0)
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "--notify: a notification URL is not an absolute URL");
-	else if (!ok) /* the body says what changed in production, and the
-			 URL is a token */
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "--notify: refusing %s://%s (use https://; http:// "
-			 "only to a loopback address)",
-			 scheme, host);
-	curl_free(scheme);
-	curl_free(host);
-	return ok == 1 ? 0 : -1;
+	/* the body says what changed in production, and the URL is a token */
+	return api_post_check_url(url, "notify", "--notify: a notification URL",
+				  d);
 }
 
 /* ---- one post ---- */

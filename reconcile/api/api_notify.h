@@ -38,7 +38,7 @@ struct api_notify_config {
 #define API_NOTIFY_QUEUE_MAX 64
 
 /* Checks that url is an absolute https:// URL, or http:// to a loopback
- * host. 0, or -1 with a diag naming only scheme://host. */
+ * host. 0, or -1 with a diag naming only the scheme and host. */
 int api_notify_check_url(const char *url, struct diag_list *d);
 
 /* "scheme://host[:port]" of url (no user info, path or query). Caller

@@ -33,22 +33,29 @@ int api_post_url_allowed(const char *url, char **scheme, char **host)
 	return rc;
 }
 
-int api_probe_check_url(const char *url, struct diag_list *diags)
+int api_post_check_url(const char *url, const char *verb, const char *name,
+		       struct diag_list *d)
 {
 	char *scheme = NULL, *host = NULL;
 	int ok = api_post_url_allowed(url, &scheme, &host);
 	if (ok < 0)
-		diag_add(diags, DIAG_ERROR, NULL, NULL,
-			 "the fallback handler URL is not an absolute URL");
-	else if (!ok) /* the signature is replayable within a minute by
-			 anyone on the path */
-		diag_add(diags, DIAG_ERROR, NULL, NULL,
-			 "refusing to probe %s over %s:// (use https://; "
-			 "http:// only to a loopback address)",
-			 host, scheme);
+		diag_add(d, DIAG_ERROR, NULL, NULL, "%s is not an absolute URL",
+			 name);
+	else if (!ok)
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "refusing to %s %s over %s:// (use https://; http:// "
+			 "only to a loopback address)",
+			 verb, host, scheme);
 	curl_free(scheme);
 	curl_free(host);
 	return ok == 1 ? 0 : -1;
+}
+
+int api_probe_check_url(const char *url, struct diag_list *diags)
+{
+	/* the signature is replayable within a minute by anyone on the path */
+	return api_post_check_url(url, "probe", "the fallback handler URL",
+				  diags);
 }
 
 char *api_probe_request_name(const char *url)

@@ -88,6 +88,6 @@ PY
 # refused before anything is read: plain http to a non-loopback host
 sipsync_expect 64 plan sip.yaml --notify-secret-file nsecret
 sipsync_expect 1 plan sip.yaml --state-dir st --notify "http://hooks.example.com/$TOKEN"
-assert_contains "$(cat err)" "refusing http://hooks.example.com" "http refused"
+assert_contains "$(cat err)" "refusing to notify hooks.example.com over http://" "http refused"
 assert_not_contains "$(cat err)" "$TOKEN" "the URL's path was printed"
 echo "ok: one-shot notifications"
