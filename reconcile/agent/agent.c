@@ -47,9 +47,11 @@ struct agent {
 	struct api_client *api;
 	struct api_stats api_base; /* totals of api clients already freed */
 	char *api_key;
-	struct policy *policy;	     /* cfg->policy_file as last read well */
-	struct agent_notify *notify; /* NULL without --notify */
-	bool suspended;		     /* the last commit says suspend */
+	struct policy *policy; /* cfg->policy_file as last read well */
+
+	/* --notify (NULL: none), and whether the last commit said suspend */
+	struct agent_notify *notify;
+	bool suspended;
 	bool stop;
 	unsigned failures;
 

@@ -37,11 +37,14 @@ struct agent_metrics {
 	unsigned long api_requests;
 	unsigned long api_by_method[4]; /* GET POST PATCH DELETE */
 	double api_seconds;
-	double git_fetch_seconds;	    /* duration of the last fetch */
-	unsigned long unknown_secrets;	    /* write-only values with no record
-					       at the last plan */
-	bool suspended;			    /* the desired state says suspend */
-	unsigned long notifications_failed; /* given up (agent_notify) */
+	double git_fetch_seconds;      /* duration of the last fetch */
+	unsigned long unknown_secrets; /* write-only values with no record
+					  at the last plan */
+
+	/* the desired state says suspend (plan only) */
+	bool suspended;
+	/* notifications given up (agent_notify) */
+	unsigned long notifications_failed;
 };
 
 /* Renders m in the Prometheus text exposition format. Returns 0 and *out
