@@ -13,6 +13,7 @@
 #include "cmd/sipsync/notify_flags.h"
 #include "cmd/sipsync/session.h"
 #include "reconcile/base/file.h"
+#include "reconcile/core/notify.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/core/render.h"
 
@@ -129,6 +130,18 @@ static void warn_guards(const struct plan *p, const struct reconcile_opts *o)
 	diag_list_clear(&g);
 }
 
+/* Says now that apply will write nothing (a change freeze). */
+static void warn_suspended(const struct desired_state *ds)
+{
+	if (!model_suspended(ds, (long long)time(NULL)))
+		return;
+	char *why =
+	    notify_suspend_text(ds->suspend_reason, ds->suspend_until,
+				"apply writes nothing (unless --force)");
+	cli_warnf("suspended: %s", why ? why : "out of memory");
+	free(why);
+}
+
 /* A saved plan names a local source by its absolute path, so apply --plan
  * works from any directory (a git source's path is inside the repository
  * already and stays as it is). */
@@ -179,6 +192,7 @@ static int run(struct plan_args *a)
 	if (reconcile_domain_guard(p, &o, &d) != 0)
 		goto out;
 	warn_guards(p, &o);
+	warn_suspended(a->s.ds);
 	if (a->out) {
 		char *json = render_json(p);
 		if (!json) {

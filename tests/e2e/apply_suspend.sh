@@ -20,6 +20,9 @@ sip:
   allowedCidrRanges: [203.0.113.0/24]
 YAML
 before=$(sim_cidrs)
+sipsync_expect 0 plan sip.yaml --state-dir st
+assert_contains "$(cat err)" "suspended: carrier migration (until 2099-12-24T00:00:00Z); apply writes nothing (unless --force)" \
+	"plan does not say apply is frozen"
 sim_ctl DELETE /_sim/log >/dev/null
 sipsync_expect 0 apply sip.yaml --auto-approve --state-dir st --notify "$RECV_URL/h"
 assert_contains "$(cat out)" "+ 203.0.113.0/24" "the plan is printed"
