@@ -165,6 +165,10 @@ int api_post_url_allowed(const char *url, char **scheme, char **host);
 int api_post_check_url(const char *url, const char *verb, const char *name,
 		       struct diag_list *d);
 
+/* A header list of lines[0..n) (curl_slist_free_all it); NULL when one
+ * is NULL or out of memory. */
+struct curl_slist *api_post_headers(const char *const *lines, size_t n);
+
 /* Sets e up for a POST of body with headers h to url: http(s) only, no
  * redirects, TLS verified (ca_cert: NULL for the system store), at most
  * timeout_ms, user agent ua. */

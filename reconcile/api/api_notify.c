@@ -119,15 +119,7 @@ static struct curl_slist *headers(struct api_notifier *n, const char *event,
 	const char *lines[] = {"Content-Type: application/json", "Expect:", ev,
 			       sh};
 	size_t nl = n->secret ? 4 : 3;
-	struct curl_slist *h = NULL, *t;
-	for (size_t i = 0; i < nl; i++) {
-		if (!lines[i] || !(t = curl_slist_append(h, lines[i]))) {
-			curl_slist_free_all(h);
-			h = NULL;
-			break;
-		}
-		h = t;
-	}
+	struct curl_slist *h = api_post_headers(lines, nl);
 	free(ev);
 	free(sh);
 	return h;

@@ -91,23 +91,29 @@ static struct curl_slist *probe_headers(const struct api_probe_request *rq)
 	    str_printf("X-Ultravox-Webhook-Timestamp: %s", rq->timestamp);
 	char *sig =
 	    str_printf("X-Ultravox-Webhook-Signature: %s", rq->signature);
-	struct curl_slist *h = NULL, *t;
 	const char *fixed[] = {"Content-Type: application/json",
 			       "Accept: application/json",
 			       "X-Sipsync-Probe: 1",
 			       "Expect:",
 			       ts,
 			       sig};
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-		if (!fixed[i] || !(t = curl_slist_append(h, fixed[i]))) {
+	struct curl_slist *h =
+	    api_post_headers(fixed, sizeof(fixed) / sizeof(fixed[0]));
+	free(ts);
+	str_wipe_free(sig);
+	return h;
+}
+
+struct curl_slist *api_post_headers(const char *const *lines, size_t n)
+{
+	struct curl_slist *h = NULL, *t;
+	for (size_t i = 0; i < n; i++) {
+		if (!lines[i] || !(t = curl_slist_append(h, lines[i]))) {
 			curl_slist_free_all(h);
-			h = NULL;
-			break;
+			return NULL;
 		}
 		h = t;
 	}
-	free(ts);
-	str_wipe_free(sig);
 	return h;
 }
 
