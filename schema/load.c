@@ -358,7 +358,8 @@ void load_secret(struct loader *L, const struct yamldoc_node *n,
 		validate_max_len(L->diags, &n->pos, path, out->value, max_len);
 }
 
-/* Reports a second sip/account against the first; true when first. */
+/* Reports a second sip/account/suspend against the first; true when
+ * first. */
 static bool first_place(struct loader *L, const struct yamldoc_node *key,
 			bool *seen, struct pos *at)
 {
@@ -442,7 +443,7 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 	struct field f[] = {
 	    {"version", NULL, NULL},	{"account", NULL, NULL},
 	    {"sip", NULL, NULL},	{"registrations", NULL, NULL},
-	    {"routeTests", NULL, NULL},
+	    {"routeTests", NULL, NULL}, {"suspend", NULL, NULL},
 	};
 	if (load_is_null(root))
 		return;
@@ -458,7 +459,7 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 		check_version(L, root, &f[0], doc, n_docs);
 		return;
 	}
-	walk_top(L, root, f, 5);
+	walk_top(L, root, f, 6);
 	check_version(L, root, &f[0], doc, n_docs);
 	if (f[1].val &&
 	    first_place(L, f[1].key, &L->account_seen, &L->account_at))
@@ -477,6 +478,9 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 		load_registrations(L, f[3].val);
 	if (f[4].val)
 		load_route_tests(L, f[4].val);
+	if (f[5].val &&
+	    first_place(L, f[5].key, &L->suspend_seen, &L->suspend_at))
+		load_suspend(L, f[5].val, L->ds);
 }
 
 static void load_file(struct loader *L, const struct source_file *sf)

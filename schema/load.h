@@ -23,6 +23,8 @@ struct load_opts {
 	/* resolve only sip.fallbackHandler.secrets, check the rest as offline
 	 * does (sipsync probe signs with them and needs no password) */
 	bool fallback_secrets_only;
+	/* unix seconds suspend.until is judged against; 0: the clock */
+	long long now;
 };
 
 /* Loads every file of src into one desired state, validates it, and (unless

@@ -34,6 +34,8 @@ struct loader {
 	size_t alias_nodes; /* nodes aliases added in every file so far */
 	bool sip_seen, account_seen, prune_seen, items_seen;
 	struct pos sip_at, account_at, prune_at;
+	bool suspend_seen;
+	struct pos suspend_at;
 	size_t regs_cap, tests_cap;
 	char **reg_paths; /* parallel to ds->regs */
 };
@@ -104,5 +106,13 @@ void load_sip(struct loader *L, const struct yamldoc_node *n,
 /* registrations, routeTests (load_regs.c) */
 void load_registrations(struct loader *L, const struct yamldoc_node *n);
 void load_route_tests(struct loader *L, const struct yamldoc_node *n);
+
+/* suspend (load_suspend.c) */
+void load_suspend(struct loader *L, const struct yamldoc_node *n,
+		  struct desired_state *ds);
+
+/* An RFC 3339 time in UTC (YYYY-MM-DDTHH:MM:SS[.frac]Z) as unix seconds.
+ * 0 or -1. */
+int load_parse_utc(const char *s, long long *out);
 
 #endif

@@ -5,13 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/notify_flags.h"
 #include "cmd/sipsync/session.h"
 #include "reconcile/agent/agent.h"
 #include "reconcile/audit.h"
+#include "reconcile/base/str.h"
 #include "reconcile/core/planfile.h"
 #include "reconcile/core/render.h"
 #include "reconcile/lock.h"
@@ -23,6 +26,7 @@ static const char apply_usage[] =
     "                     [--max-deletes N] [--force] [--sync-secrets]\n"
     "                     [--parallelism N] [--lock-timeout DURATION]\n"
     "                     [--audit-log FILE] [--wait-registrations D]\n"
+    "                     [--notify URL]\n"
     "\n"
     "Makes the live SIP configuration match the desired state in SOURCE\n"
     "(default .) or git (--repo/--ref/--path), sending only what differs.\n"
@@ -47,7 +51,10 @@ static const char apply_usage[] =
     "                            STATE_DIR/audit.jsonl)\n"
     "      --wait-registrations D  then wait up to D (30s) for the\n"
     "                            registrations created or updated to\n"
-    "                            register; exit 1 when one fails\n"
+    "                            register; exit 1 when one fails\n" NOTIFY_FLAGS_HELP
+    "\n"
+    "A desired state that says suspend: (a change freeze) is planned, not\n"
+    "applied: apply says why and exits 0 (--force applies anyway).\n"
     "\n"
     "Exit codes: 0 applied (or nothing to do), 1 failure or refused, 64 "
     "usage.\n"
@@ -74,6 +81,8 @@ struct apply_args {
 	long lock_timeout_ms;
 	const char *audit_log;
 	long wait_regs_ms; /* --wait-registrations, 0: do not wait */
+	struct notify_flags notify; /* applied, apply_failed, suspended */
+	struct agent_notify *notifier;
 };
 
 static int apply_option(void *ctx, int opt, const char *arg)
@@ -122,7 +131,7 @@ static int apply_option(void *ctx, int opt, const char *arg)
 		}
 		return 0;
 	}
-	return CLI_OPT_NOT_MINE;
+	return notify_flags_option(&a->notify, opt, arg);
 }
 
 /* Returns -1 to go on, else the exit code to return at once. */
@@ -138,6 +147,7 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
 	    {"wait-registrations", required_argument, NULL, OPT_WAIT_REGS},
 	    CLI_COMMON_LONGOPTS,
+	    NOTIFY_FLAGS_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"apply", apply_usage, longopts,
@@ -152,7 +162,7 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 			   "not both");
 		return EXIT_USAGE;
 	}
-	return -1;
+	return notify_flags_finish(&a->notify) == 0 ? -1 : EXIT_USAGE;
 }
 
 /* The saved plan names where its desired state came from: load it from
@@ -406,6 +416,63 @@ static int open_audit(struct apply_args *a, struct audit **out)
 	return rc;
 }
 
+/* Queues one event for --notify (nothing without it). */
+static void apply_notify(struct apply_args *a, enum notify_kind k,
+			 const char *summary, const struct plan *p)
+{
+	const struct desired_state *ds = a->s.ds;
+	agent_notify_post(a->notifier, k,
+			  p    ? p->live_domain
+			  : ds ? ds->domain
+			       : NULL,
+			  ds ? ds->source.commit : NULL, summary, p,
+			  (long long)time(NULL));
+}
+
+/* A change freeze (suspend: in the desired state): says why and writes
+ * nothing unless --force. True when the apply stops here. */
+static bool suspended(struct apply_args *a, const struct plan *p)
+{
+	const struct desired_state *ds = a->s.ds;
+	if (!model_suspended(ds, (long long)time(NULL)))
+		return false;
+	bool force = a->s.common.force;
+	char *why = notify_suspend_text(ds->suspend_reason, ds->suspend_until,
+					force ? "applying anyway (--force)"
+					      : "nothing applied");
+	if (force) {
+		cli_warnf("suspended: %s", why ? why : "out of memory");
+	} else {
+		printf("\nSuspended: %s (apply --force applies anyway).\n",
+		       why ? why : "out of memory");
+		apply_notify(a, NOTIFY_SUSPENDED, why, p);
+	}
+	free(why);
+	return !force;
+}
+
+/* applied, or apply_failed with what was not made. */
+static void notify_applied(struct apply_args *a,
+			   const struct reconcile_result *r,
+			   const struct plan *p, bool ok)
+{
+	char *why = NULL;
+	if (ok) {
+		apply_notify(a, NOTIFY_APPLIED, NULL, p);
+		return;
+	}
+	if (r->state_unreadable)
+		why = str_dup("nothing was sent: the state file could not be "
+			      "read");
+	else
+		why = str_printf("%zu of %zu changes not made%s",
+				 r->writes_failed, r->writes_total,
+				 r->state_unsaved ? "; state file not saved"
+						  : "");
+	apply_notify(a, NOTIFY_APPLY_FAILED, why, p);
+	free(why);
+}
+
 static int run(struct apply_args *a)
 {
 	struct diag_list d = {0};
@@ -417,11 +484,17 @@ static int run(struct apply_args *a)
 	struct lock *lk = NULL;
 	struct audit *au = NULL;
 	int rc = EXIT_FAILURE_;
-	if (a->plan_file && load_plan_source(a, &sp) != 0)
+	if (notify_flags_start(&a->notify, &a->s.common, &a->notifier) != 0 ||
+	    (a->plan_file && load_plan_source(a, &sp) != 0))
 		goto out;
 	a->s.default_timeout_ms = SESSION_APPLY_TIMEOUT_MS;
-	if (session_load(&a->s) != 0 ||
-	    (sp && check_commit(sp, a->s.ds) != 0) ||
+	if (session_load(&a->s) != 0) {
+		apply_notify(a, NOTIFY_INVALID_COMMIT,
+			     "the desired state does not load; nothing applied",
+			     NULL);
+		goto out;
+	}
+	if ((sp && check_commit(sp, a->s.ds) != 0) ||
 	    session_open_api(&a->s) != 0 || open_audit(a, &au) != 0)
 		goto out;
 	session_opts(&a->s, &o);
@@ -438,11 +511,23 @@ static int run(struct apply_args *a)
 	o.progress = on_step;
 	o.progress_ctx = &log;
 	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
-	    (sp && planfile_check(sp, p, &d) != 0))
+	    (sp && planfile_check(sp, p, &d) != 0)) {
+		apply_notify(a, NOTIFY_APPLY_FAILED,
+			     "could not plan; nothing applied", NULL);
 		goto out;
+	}
 	session_print_plan(&a->s, p, stdout);
-	if (reconcile_guards(p, &o, &r.guard, &d) != 0)
+	if (suspended(a, p)) {
+		rc = EXIT_OK;
 		goto out;
+	}
+	if (reconcile_guards(p, &o, &r.guard, &d) != 0) {
+		char *why = str_printf("guard refused: %s; nothing was sent",
+				       r.guard ? r.guard : "?");
+		apply_notify(a, NOTIFY_APPLY_FAILED, why, p);
+		free(why);
+		goto out;
+	}
 	if (!plan_has_changes(p)) {
 		rc = EXIT_OK;
 		goto out;
@@ -454,6 +539,7 @@ static int run(struct apply_args *a)
 	printf("\n");
 	int ar = reconcile_apply(a->s.api, p, &o, &r, &d);
 	summary(&r, &log, ar == 0);
+	notify_applied(a, &r, p, ar == 0);
 	rc = ar == 0 ? EXIT_OK : EXIT_FAILURE_;
 	if (ar == 0 && a->wait_regs_ms > 0)
 		rc = wait_registrations(a, p, &d);
@@ -463,6 +549,7 @@ out:
 	diag_list_clear(&d);
 	lock_release(lk);
 	audit_free(au);
+	notify_flags_stop(a->notifier);
 	plan_free(p);
 	planfile_free(sp);
 	for (size_t i = 0; i < log.n; i++)
@@ -475,9 +562,12 @@ int cmd_apply(int argc, char **argv)
 {
 	struct apply_args a = {0};
 	int rc = parse_args(&a, argc, argv);
-	if (rc >= 0)
+	if (rc >= 0) {
+		notify_flags_release(&a.notify);
 		return rc;
+	}
 	rc = run(&a);
 	session_close(&a.s);
+	notify_flags_release(&a.notify);
 	return rc;
 }

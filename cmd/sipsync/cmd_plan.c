@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/notify_flags.h"
 #include "cmd/sipsync/session.h"
 #include "reconcile/base/file.h"
+#include "reconcile/core/notify.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/core/render.h"
 
@@ -31,8 +34,8 @@ static const char plan_usage[] =
     "      --detailed-exitcode   exit 2 when there are changes, 0 when none\n"
     "      --sync-secrets        plan to send write-only values with no "
     "record\n"
-    "      --force               plan even when account.domain does not match\n"
-    "\n"
+    "      --force               plan even when account.domain does not "
+    "match\n" NOTIFY_FLAGS_HELP "\n"
     "Exit codes: 0 ok (no changes with --detailed-exitcode), 1 failure,\n"
     "2 changes present (only with --detailed-exitcode), 64 usage error.\n"
     "\n";
@@ -48,6 +51,7 @@ struct plan_args {
 	const char *out;
 	bool detailed;
 	bool sync_secrets;
+	struct notify_flags notify; /* drift_detected, invalid_commit */
 };
 
 static int plan_option(void *ctx, int opt, const char *arg)
@@ -71,7 +75,7 @@ static int plan_option(void *ctx, int opt, const char *arg)
 		a->sync_secrets = true;
 		return CLI_OPT_TAKEN;
 	default:
-		return CLI_OPT_NOT_MINE;
+		return notify_flags_option(&a->notify, opt, arg);
 	}
 }
 
@@ -84,11 +88,15 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 	    {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
 	    {"sync-secrets", no_argument, NULL, OPT_SYNC},
 	    CLI_COMMON_LONGOPTS,
+	    NOTIFY_FLAGS_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"plan", plan_usage, longopts, 1,
 					       plan_option};
-	return cli_parse_args(&a->s.common, &cmd, a, argc, argv);
+	int end = cli_parse_args(&a->s.common, &cmd, a, argc, argv);
+	if (end < 0 && notify_flags_finish(&a->notify) != 0)
+		return EXIT_USAGE;
+	return end;
 }
 
 static int print_plan(struct plan_args *a, const struct plan *p)
@@ -122,6 +130,18 @@ static void warn_guards(const struct plan *p, const struct reconcile_opts *o)
 	diag_list_clear(&g);
 }
 
+/* Says now that apply will write nothing (a change freeze). */
+static void warn_suspended(const struct desired_state *ds)
+{
+	if (!model_suspended(ds, (long long)time(NULL)))
+		return;
+	char *why =
+	    notify_suspend_text(ds->suspend_reason, ds->suspend_until,
+				"apply writes nothing (unless --force)");
+	cli_warnf("suspended: %s", why ? why : "out of memory");
+	free(why);
+}
+
 /* A saved plan names a local source by its absolute path, so apply --plan
  * works from any directory (a git source's path is inside the repository
  * already and stays as it is). */
@@ -144,8 +164,17 @@ static int run(struct plan_args *a)
 	struct diag_list d = {0};
 	struct reconcile_opts o;
 	struct plan *p = NULL;
+	struct agent_notify *nt = NULL;
 	int rc = EXIT_FAILURE_;
-	if (session_load(&a->s) != 0 || session_open_api(&a->s) != 0)
+	if (notify_flags_start(&a->notify, &a->s.common, &nt) != 0)
+		goto out;
+	if (session_load(&a->s) != 0) {
+		agent_notify_post(nt, NOTIFY_INVALID_COMMIT, NULL, NULL,
+				  "the desired state does not load", NULL,
+				  (long long)time(NULL));
+		goto out;
+	}
+	if (session_open_api(&a->s) != 0)
 		goto out;
 	session_opts(&a->s, &o);
 	o.sync_secrets = a->sync_secrets;
@@ -156,9 +185,14 @@ static int run(struct plan_args *a)
 		goto out;
 	if (print_plan(a, p) != 0)
 		goto out;
+	if (plan_has_changes(p))
+		agent_notify_post(nt, NOTIFY_DRIFT_DETECTED, p->live_domain,
+				  p->source.commit, NULL, p,
+				  (long long)time(NULL));
 	if (reconcile_domain_guard(p, &o, &d) != 0)
 		goto out;
 	warn_guards(p, &o);
+	warn_suspended(a->s.ds);
 	if (a->out) {
 		char *json = render_json(p);
 		if (!json) {
@@ -176,6 +210,7 @@ out:
 	cli_print_diags(stderr, &d);
 	diag_list_clear(&d);
 	plan_free(p);
+	notify_flags_stop(nt);
 	return rc;
 }
 
@@ -183,9 +218,12 @@ int cmd_plan(int argc, char **argv)
 {
 	struct plan_args a = {0};
 	int rc = parse_args(&a, argc, argv);
-	if (rc >= 0)
+	if (rc >= 0) {
+		notify_flags_release(&a.notify);
 		return rc;
+	}
 	rc = run(&a);
 	session_close(&a.s);
+	notify_flags_release(&a.notify);
 	return rc;
 }

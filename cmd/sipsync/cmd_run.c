@@ -5,6 +5,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/notify_flags.h"
 #include "reconcile/agent/agent.h"
 #include "reconcile/api/api.h"
 #include "reconcile/base/str.h"
@@ -33,8 +34,8 @@ static const char run_usage[] =
     "      --git-timeout DURATION  limit of one fetch (default 5m)\n"
     "      --git-ca-cert FILE    CA bundle for an https repository\n"
     "      --once                run one cycle and exit (0 ok, 1 failed)\n"
-    "      --max-cycles N        stop after N cycles (soak tests)\n"
-    "\n"
+    "      --max-cycles N        stop after N cycles (soak "
+    "tests)\n" NOTIFY_FLAGS_HELP NOTIFY_FLAGS_REPEAT_HELP "\n"
     "Git auth: --git-token-file, --ssh-key, --known-hosts (common options).\n"
     "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
     "the secret files (webhook secret, git token, API key) and --policy.\n"
@@ -63,6 +64,8 @@ static const struct option run_options[] = {
     {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
     {"git-timeout", required_argument, NULL, OPT_GIT_TIMEOUT},
     {"git-ca-cert", required_argument, NULL, OPT_GIT_CA_CERT},
+    NOTIFY_FLAGS_LONGOPTS,
+    {"notify-repeat", required_argument, NULL, NOTIFY_OPT_REPEAT},
     {NULL, 0, NULL, 0},
 };
 
@@ -84,9 +87,15 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* What run's options fill. */
+struct run_args {
+	struct agent_config *ac;
+	struct notify_flags *notify;
+};
+
 static int run_option(void *ctx, int opt, const char *arg)
 {
-	struct agent_config *ac = ctx;
+	struct agent_config *ac = ((struct run_args *)ctx)->ac;
 	char *end = NULL;
 	switch (opt) {
 	case OPT_INTERVAL:
@@ -139,16 +148,18 @@ static int run_option(void *ctx, int opt, const char *arg)
 		}
 		return 0;
 	default:
-		return CLI_OPT_NOT_MINE;
+		return notify_flags_option(((struct run_args *)ctx)->notify,
+					   opt, arg);
 	}
 }
 
 static int parse_args(int argc, char **argv, struct cli_common *c,
-		      struct agent_config *ac)
+		      struct agent_config *ac, struct notify_flags *nf)
 {
 	static const struct cli_command cmd = {"run", run_usage, run_options, 0,
 					       run_option};
-	int end = cli_parse_args(c, &cmd, ac, argc, argv);
+	struct run_args ra = {ac, nf};
+	int end = cli_parse_args(c, &cmd, &ra, argc, argv);
 	if (end >= 0)
 		return end;
 	if (!c->repo) {
@@ -166,7 +177,7 @@ static int parse_args(int argc, char **argv, struct cli_common *c,
 			   "are overridden one run at a time, with apply)");
 		return EXIT_USAGE;
 	}
-	return -1;
+	return notify_flags_finish(nf) == 0 ? -1 : EXIT_USAGE;
 }
 
 /* Refused before the agent starts rather than on every cycle: an API URL
@@ -191,15 +202,16 @@ int cmd_run(int argc, char **argv)
 {
 	struct cli_common c = {0};
 	struct agent_config ac = {0};
+	struct notify_flags nf = {0};
 	char *key = NULL;
 	ac.interval_ms = 5 * 60 * 1000;
 	ac.listen = "127.0.0.1:9479";
-	int rc = parse_args(argc, argv, &c, &ac);
-	if (rc >= 0)
-		return rc;
-	char *state_dir = cli_state_dir(&c);
-	if (!state_dir)
-		return EXIT_FAILURE_;
+	int rc = parse_args(argc, argv, &c, &ac, &nf);
+	char *state_dir = rc < 0 ? cli_state_dir(&c) : NULL;
+	if (!state_dir) {
+		notify_flags_release(&nf);
+		return rc >= 0 ? rc : EXIT_FAILURE_;
+	}
 	ac.git.url = c.repo;
 	ac.git.ref = c.ref;
 	ac.git.path = c.git_path;
@@ -219,6 +231,7 @@ int cmd_run(int argc, char **argv)
 	ac.log_json = c.log_format == LOG_JSON;
 	ac.verbosity = c.verbosity;
 	ac.log = stderr;
+	ac.notify = notify_flags_config(&nf);
 	rc = EXIT_FAILURE_;
 	if (run_check_api(&c) != 0)
 		goto out;
@@ -232,5 +245,6 @@ int cmd_run(int argc, char **argv)
 out:
 	str_wipe_free(key);
 	free(state_dir);
+	notify_flags_release(&nf);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "reconcile/agent/agent_http.h"
+#include "reconcile/agent/agent_notify.h"
 #include "reconcile/api/api.h"
 #include "reconcile/base/crypto.h"
 #include "reconcile/core/plan.h"
@@ -52,6 +53,10 @@ struct agent {
 				       own: transitions are logged against
 				       it) */
 	size_t n_health;
+
+	/* --notify (NULL: none), and whether the last commit said suspend */
+	struct agent_notify *notify;
+	bool suspended;
 	bool stop;
 	unsigned failures;
 
@@ -188,6 +193,7 @@ static void on_snapshot(void *ctx, struct agent_metrics *out)
 	/* a copy: the loop replaces the text while the copy is rendered */
 	out->registrations_up = str_dup(a->m.registrations_up);
 	pthread_mutex_unlock(&a->lock);
+	out->notifications_failed = agent_notify_failed(a->notify);
 }
 
 /* ---- secret files ---- */
@@ -332,6 +338,11 @@ static int load_commit(struct agent *a, const char *commit,
 	if (rc == 0)
 		rc = load_desired(ds, src, &lo, &d);
 	source_free(src);
+	if (rc != 0) /* once per commit, then a reminder at most */
+		agent_notify_invalid(a->notify, commit,
+				     "desired state invalid or against the "
+				     "policy; nothing applied",
+				     &d, (long long)time(NULL));
 	bool reported = strcmp(a->bad_commit, commit) == 0;
 	if (rc != 0 && reported) {
 		diag_list_clear(&d);
@@ -392,13 +403,15 @@ static void record_result(struct agent *a, const char *commit, int rc,
 	a->m.last_reconcile_ts = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	a->m.last_success = rc == 0;
 	a->m.ready = rc == 0;
+	a->m.suspended = a->suspended;
 	if (rc != 0)
 		a->m.errors++;
 	if (r->outcome != RECONCILE_ERROR)
 		a->m.drift = r->changes;
-	if (a->cfg->apply)
+	bool applying = a->cfg->apply && !a->suspended;
+	if (applying)
 		a->m.changes_applied += r->writes_done;
-	if (rc == 0 && (a->cfg->apply || !r->changes))
+	if (rc == 0 && (applying || !r->changes))
 		memcpy(a->m.commit, commit, 41);
 	a->m.api_requests = a->api_base.requests + st->requests;
 	a->m.api_seconds = a->api_base.seconds_total + st->seconds_total;
@@ -589,7 +602,9 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	reconcile_opts_init(&o);
 	o.state_dir = a->cfg->state_dir;
 	o.api_key = a->api_key;
-	o.apply = a->cfg->apply;
+	/* a change freeze in git: plan only (agent_notify says so once) */
+	a->suspended = model_suspended(ds, (long long)time(NULL));
+	o.apply = a->cfg->apply && !a->suspended;
 	o.sync_secrets = a->cfg->sync_secrets;
 	/* one writer per account: a CLI apply in progress is waited for (a
 	   while), then this cycle plans against what it left */
@@ -597,7 +612,7 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	o.lock_timeout_ms = AGENT_LOCK_TIMEOUT_MS;
 	o.lock_command = "sipsync run";
 	struct audit *au = NULL;
-	if (a->cfg->apply && a->cfg->state_dir && open_audit(a, ds, &au) == 0) {
+	if (o.apply && a->cfg->state_dir && open_audit(a, ds, &au) == 0) {
 		o.audit = au;
 		o.export_fn = export_yaml;
 	}
@@ -611,13 +626,25 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	if (r.plan_text && (r.changes || a->cfg->verbosity > 0))
 		log_plan(a, r.plan_text);
 	record_result(a, commit, rc, &r);
+	struct agent_notify_cycle nc = {
+	    .commit = commit,
+	    .apply_mode = a->cfg->apply,
+	    .suspended = !a->suspended	      ? NULL
+			 : ds->suspend_reason ? ds->suspend_reason
+					      : "suspended",
+	    .suspended_until = ds->suspend_until,
+	    .rc = rc,
+	    .r = &r,
+	    .now = (long long)time(NULL),
+	};
+	agent_notify_cycle(a->notify, &nc);
 	if (rc != 0)
 		log_line(a, LOG_ERROR, "reconcile failed%s%s",
 			 r.guard ? ": guard refused: " : "",
 			 r.guard ? r.guard : "");
 	else if (!r.changes)
 		log_line(a, LOG_INFO, "reconcile: no changes");
-	else if (a->cfg->apply)
+	else if (o.apply)
 		log_line(a, LOG_INFO,
 			 "reconcile: applied %zu to create, %zu to update, "
 			 "%zu to delete",
@@ -625,8 +652,9 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	else
 		log_line(a, LOG_WARN,
 			 "drift: %zu to create, %zu to update, %zu to delete "
-			 "(detect mode: nothing changed)",
-			 r.creates, r.updates, r.deletes);
+			 "(%s: nothing changed)",
+			 r.creates, r.updates, r.deletes,
+			 a->suspended ? "suspended" : "detect mode");
 	reconcile_result_release(&r);
 	return rc;
 }
@@ -824,6 +852,9 @@ static int start(struct agent *a)
 	if (gitsrc_open(&a->git, &cfg->git, &d) != 0)
 		goto fail;
 	gitsrc_set_cancel_fd(a->git, a->stop_rd);
+	if (agent_notify_new(&a->notify, cfg->notify, cfg->log, cfg->log_json,
+			     cfg->verbosity, &d) != 0)
+		goto fail;
 	if (cfg->listen) {
 		struct agent_http_config hc = {.listen = cfg->listen,
 					       .snapshot = on_snapshot,
@@ -881,6 +912,7 @@ out:
 	wake_fd = -1;
 	stop_fd = -1;
 	agent_http_stop(a.http);
+	agent_notify_free(a.notify);
 	gitsrc_free(a.git);
 	api_client_free(a.api);
 	str_wipe_free(a.api_key);

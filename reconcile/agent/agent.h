@@ -25,6 +25,8 @@
 #include "reconcile/git/gitsrc.h"
 #include "schema/load.h"
 
+struct agent_notify_config; /* reconcile/agent/agent_notify.h */
+
 struct agent_config {
 	struct gitsrc_opts git;		 /* url, ref, path, cache_root (the
 					    state dir), token, ssh_key,
@@ -54,6 +56,8 @@ struct agent_config {
 	bool log_json;
 	int verbosity; /* < 0: errors and warnings only */
 	FILE *log;     /* stderr normally */
+	/* --notify: events on state changes (agent_notify.h); NULL: none */
+	const struct agent_notify_config *notify;
 };
 
 /* Runs the agent until a stop signal (agent_signal(SIGTERM/SIGINT)),

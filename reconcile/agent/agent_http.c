@@ -144,6 +144,15 @@ int agent_http_metrics_text(const struct agent_metrics *m, char **out)
 		"# TYPE sipsync_registration_up gauge\n%s",
 		m->unknown_secrets,
 		m->registrations_up ? m->registrations_up : "");
+	fprintf(fp,
+		"# HELP sipsync_suspended 1 while the desired state says "
+		"suspend (plan only).\n"
+		"# TYPE sipsync_suspended gauge\nsipsync_suspended %d\n"
+		"# HELP sipsync_notifications_failed_total Notifications "
+		"given up (every try failed) per receiver.\n"
+		"# TYPE sipsync_notifications_failed_total counter\n"
+		"sipsync_notifications_failed_total %lu\n",
+		m->suspended ? 1 : 0, m->notifications_failed);
 	if (fclose(fp) != 0) {
 		free(buf);
 		return -1;

@@ -43,6 +43,11 @@ struct agent_metrics {
 	char *registrations_up; /* the sipsync_registration_up sample lines,
 				   or NULL; a snapshot owns its own copy
 				   (freed by the caller of the snapshot) */
+
+	/* the desired state says suspend (plan only) */
+	bool suspended;
+	/* notifications given up (agent_notify) */
+	unsigned long notifications_failed;
 };
 
 /* Renders m in the Prometheus text exposition format. Returns 0 and *out

@@ -153,4 +153,27 @@ void api_free_regs(struct registration *regs, size_t n);
 /* 127.0.0.0/8, ::1 and localhost (api.c; api_probe.c too). */
 bool api_host_is_loopback(const char *host);
 
+/* api_probe.c: what a one-off POST outside the client shares (the probe,
+ * notifications). 1 when url is https://, or http:// to a loopback host;
+ * 0 for another scheme or host; -1 when url is not an absolute URL.
+ * *scheme and *host are set unless -1 (curl_free them). */
+int api_post_url_allowed(const char *url, char **scheme, char **host);
+
+/* 0 when api_post_url_allowed, else -1 with a diag: "NAME is not an
+ * absolute URL" or "refusing to VERB HOST over SCHEME:// (...)" (never
+ * the path or query: they may hold a token). */
+int api_post_check_url(const char *url, const char *verb, const char *name,
+		       struct diag_list *d);
+
+/* A header list of lines[0..n) (curl_slist_free_all it); NULL when one
+ * is NULL or out of memory. */
+struct curl_slist *api_post_headers(const char *const *lines, size_t n);
+
+/* Sets e up for a POST of body with headers h to url: http(s) only, no
+ * redirects, TLS verified (ca_cert: NULL for the system store), at most
+ * timeout_ms, user agent ua. */
+void api_post_setup(CURL *e, const char *url, const char *body,
+		    struct curl_slist *h, long timeout_ms, const char *ca_cert,
+		    const char *ua);
+
 #endif

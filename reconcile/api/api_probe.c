@@ -14,33 +14,48 @@
 #include "reconcile/base/buf.h"
 #include "reconcile/base/str.h"
 
-int api_probe_check_url(const char *url, struct diag_list *diags)
+int api_post_url_allowed(const char *url, char **scheme, char **host)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
 	int rc = -1;
-	if (!u || !url || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		diag_add(diags, DIAG_ERROR, NULL, NULL,
-			 "the fallback handler URL is not an absolute URL");
-		goto out;
+	*scheme = *host = NULL;
+	if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK)
+		rc = strcasecmp(*scheme, "https") == 0 ||
+		     (strcasecmp(*scheme, "http") == 0 &&
+		      api_host_is_loopback(*host));
+	if (rc < 0) {
+		curl_free(*scheme);
+		*scheme = NULL;
 	}
-	if (strcasecmp(scheme, "https") == 0 ||
-	    (strcasecmp(scheme, "http") == 0 && api_host_is_loopback(host))) {
-		rc = 0;
-		goto out;
-	}
-	/* the signature is replayable within a minute by anyone on the path */
-	diag_add(diags, DIAG_ERROR, NULL, NULL,
-		 "refusing to probe %s over %s:// (use https://; http:// only "
-		 "to a loopback address)",
-		 host, scheme);
-out:
-	curl_free(scheme);
-	curl_free(host);
 	curl_url_cleanup(u);
 	return rc;
+}
+
+int api_post_check_url(const char *url, const char *verb, const char *name,
+		       struct diag_list *d)
+{
+	char *scheme = NULL, *host = NULL;
+	int ok = api_post_url_allowed(url, &scheme, &host);
+	if (ok < 0)
+		diag_add(d, DIAG_ERROR, NULL, NULL, "%s is not an absolute URL",
+			 name);
+	else if (!ok)
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "refusing to %s %s over %s:// (use https://; http:// "
+			 "only to a loopback address)",
+			 verb, host, scheme);
+	curl_free(scheme);
+	curl_free(host);
+	return ok == 1 ? 0 : -1;
+}
+
+int api_probe_check_url(const char *url, struct diag_list *diags)
+{
+	/* the signature is replayable within a minute by anyone on the path */
+	return api_post_check_url(url, "probe", "the fallback handler URL",
+				  diags);
 }
 
 char *api_probe_request_name(const char *url)
@@ -76,44 +91,57 @@ static struct curl_slist *probe_headers(const struct api_probe_request *rq)
 	    str_printf("X-Ultravox-Webhook-Timestamp: %s", rq->timestamp);
 	char *sig =
 	    str_printf("X-Ultravox-Webhook-Signature: %s", rq->signature);
-	struct curl_slist *h = NULL, *t;
 	const char *fixed[] = {"Content-Type: application/json",
 			       "Accept: application/json",
 			       "X-Sipsync-Probe: 1",
 			       "Expect:",
 			       ts,
 			       sig};
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-		if (!fixed[i] || !(t = curl_slist_append(h, fixed[i]))) {
-			curl_slist_free_all(h);
-			h = NULL;
-			break;
-		}
-		h = t;
-	}
+	struct curl_slist *h =
+	    api_post_headers(fixed, sizeof(fixed) / sizeof(fixed[0]));
 	free(ts);
 	str_wipe_free(sig);
 	return h;
 }
 
-static void setup(CURL *e, const struct api_probe_request *rq,
-		  struct curl_slist *h, struct buf *b, char *errbuf)
+struct curl_slist *api_post_headers(const char *const *lines, size_t n)
 {
-	curl_easy_setopt(e, CURLOPT_URL, rq->url);
+	struct curl_slist *h = NULL, *t;
+	for (size_t i = 0; i < n; i++) {
+		if (!lines[i] || !(t = curl_slist_append(h, lines[i]))) {
+			curl_slist_free_all(h);
+			return NULL;
+		}
+		h = t;
+	}
+	return h;
+}
+
+void api_post_setup(CURL *e, const char *url, const char *body,
+		    struct curl_slist *h, long timeout_ms, const char *ca_cert,
+		    const char *ua)
+{
+	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, rq->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_USERAGENT,
-			 "sipsync-probe/" SIPSYNC_VERSION " (+sipsync probe)");
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, ua);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (rq->ca_cert)
-		curl_easy_setopt(e, CURLOPT_CAINFO, rq->ca_cert);
+	if (ca_cert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, ca_cert);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)strlen(rq->body));
+			 (curl_off_t)strlen(body));
+}
+
+static void setup(CURL *e, const struct api_probe_request *rq,
+		  struct curl_slist *h, struct buf *b, char *errbuf)
+{
+	api_post_setup(e, rq->url, rq->body, h, rq->timeout_ms, rq->ca_cert,
+		       "sipsync-probe/" SIPSYNC_VERSION " (+sipsync probe)");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);

@@ -152,6 +152,7 @@ void model_desired_free(struct desired_state *ds)
 	if (!ds)
 		return;
 	free(ds->domain);
+	free(ds->suspend_reason);
 	model_sip_release(&ds->sip);
 	for (size_t i = 0; i < ds->n_regs; i++)
 		model_registration_release(&ds->regs[i]);
@@ -175,4 +176,10 @@ void model_live_free(struct live_state *ls)
 		model_registration_release(&ls->regs[i]);
 	free(ls->regs);
 	free(ls);
+}
+
+bool model_suspended(const struct desired_state *ds, long long now)
+{
+	return ds && ds->has_suspend &&
+	       (!ds->suspend_until || ds->suspend_until > now);
 }

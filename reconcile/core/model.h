@@ -159,7 +159,17 @@ struct desired_state {
 	size_t n_files;
 
 	struct source_info source;
+
+	/* suspend: {reason, until}: a change freeze kept in git */
+	bool has_suspend;
+	char *suspend_reason;
+	long long suspend_until; /* unix seconds; 0: until removed */
+	struct pos suspend_pos;
 };
+
+/* True when ds says suspend and its until (if any) is after now (unix
+ * seconds): plan only, write nothing. */
+bool model_suspended(const struct desired_state *ds, long long now);
 
 struct live_state {
 	struct sip_config sip; /* every field_state FIELD_SET or FIELD_NULL */

@@ -731,7 +731,7 @@ static void test_long_unknown_key(void **state)
 		 "k.yaml:2:1: error: unknown key "
 		 "'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
 		 "...'; expected one of: version, account, sip, "
-		 "registrations, routeTests");
+		 "registrations, routeTests, suspend");
 	run_done(&r);
 }
 
@@ -944,6 +944,67 @@ static void test_merge_errors(void **state)
 	run_done(&r);
 }
 
+/* suspend: judged against a fixed now (2026-12-01T00:00:00Z). */
+static void run_at(struct run *r, const char *yaml)
+{
+	struct load_opts o = {.offline = true, .now = 1796083200LL};
+	struct source *src = source_new();
+	assert_non_null(src);
+	assert_int_equal(source_add(src, "s.yaml", NULL, yaml, strlen(yaml)),
+			 0);
+	memset(r, 0, sizeof(*r));
+	r->rc = load_desired(&r->ds, src, &o, &r->diags);
+	source_free(src);
+}
+
+static void test_suspend(void **state)
+{
+	(void)state;
+	struct run r;
+	run_at(&r, "version: 1\nsuspend:\n  reason: carrier migration\n"
+		   "  until: 2026-12-24T00:00:00Z\n");
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	assert_true(r.ds->has_suspend);
+	assert_string_equal(r.ds->suspend_reason, "carrier migration");
+	assert_int_equal(r.ds->suspend_until, 1798070400LL);
+	assert_true(model_suspended(r.ds, 1796083200LL));
+	assert_false(model_suspended(r.ds, 1798070400LL));
+	run_done(&r);
+
+	/* no until: until the key is removed */
+	run_at(&r, "version: 1\nsuspend: {reason: incident 42}\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.ds->suspend_until, 0);
+	assert_true(model_suspended(r.ds, 1796083200LL));
+	run_done(&r);
+
+	run_at(&r, "version: 1\nsuspend:\n  reason: old\n"
+		   "  until: 2026-11-30T23:59:59.5Z\n");
+	assert_int_equal(r.rc, 0);
+	has_line(&r, "s.yaml:4:10: warning: suspend.until: "
+		     "2026-11-30T23:59:59.5Z is in the past: the account is "
+		     "not suspended (remove suspend: when the freeze is over)");
+	assert_false(model_suspended(r.ds, 1796083200LL));
+	run_done(&r);
+
+	run_at(&r, "version: 1\nsuspend:\n  reason: x\n"
+		   "  until: 2026-12-24 00:00:00+01:00\n  untill: 1\n");
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "s.yaml:4:10: error: suspend.until: expected an RFC "
+		     "3339 time in UTC such as 2026-12-24T00:00:00Z");
+	has_line(&r, "s.yaml:5:3: error: suspend: unknown key 'untill'; did "
+		     "you mean 'until'?");
+	run_done(&r);
+
+	run_at(&r, "version: 1\nsuspend: {until: 2026-02-30T00:00:00Z}\n");
+	assert_int_equal(r.rc, -1);
+	counts(&r, 2, 0); /* no reason, no such day */
+	run_done(&r);
+	/* not suspended without the key */
+	assert_false(model_suspended(NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -982,6 +1043,7 @@ int main(void)
 	    cmocka_unit_test(test_merge_registration),
 	    cmocka_unit_test(test_merge_positions),
 	    cmocka_unit_test(test_merge_errors),
+	    cmocka_unit_test(test_suspend),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

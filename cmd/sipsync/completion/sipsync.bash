@@ -8,6 +8,8 @@ _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
 	--secrets-dir --state-dir --git-token-file --ssh-key --known-hosts
 	--policy --timeout --allow-insecure-http --color --log-format --verbose --quiet
 	--help -v -q -h"
+# plan, apply and run
+_sipsync_notify="--notify --notify-file --notify-secret-file --notify-format"
 
 # COMPREPLY from compgen, one entry per line (file names may hold spaces).
 _sipsync_reply()
@@ -21,16 +23,19 @@ _sipsync_flags()
 	local own=""
 	case $1 in
 	validate) own="--offline --strict --format" ;;
-	plan) own="--format --out --detailed-exitcode --sync-secrets --force" ;;
+	plan) own="--format --out --detailed-exitcode --sync-secrets --force
+		$_sipsync_notify" ;;
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
-		--parallelism --lock-timeout --audit-log --wait-registrations" ;;
+		--parallelism --lock-timeout --audit-log --wait-registrations
+		$_sipsync_notify" ;;
 	export) own="--out" ;;
 	history) own="--account --audit-log --format" ;;
 	test) own="--format" ;;
 	probe) own="--url --format --repeat --offline" ;;
 	route) own="" ;;
 	run) own="--interval --mode --listen --webhook-secret-file
-		--git-timeout --git-ca-cert --once --max-cycles --sync-secrets" ;;
+		--git-timeout --git-ca-cert --once --max-cycles --sync-secrets
+		$_sipsync_notify --notify-repeat" ;;
 	version) echo "--help"; return ;;
 	esac
 	echo "$own $_sipsync_common"
@@ -50,11 +55,12 @@ _sipsync_value()
 		history) _sipsync_reply -W "text json" -- "$cur" ;;
 		esac ;;
 	--mode) _sipsync_reply -W "detect apply" -- "$cur" ;;
+	--notify-format) _sipsync_reply -W "json slack teams" -- "$cur" ;;
 	--color) _sipsync_reply -W "auto always never" -- "$cur" ;;
 	--log-format) _sipsync_reply -W "text json" -- "$cur" ;;
 	--out | --plan | --audit-log | --api-key-file | --ca-cert | --webhook-secret-file | \
 		--git-token-file | --ssh-key | --known-hosts | --git-ca-cert | \
-		--policy)
+		--policy | --notify-file | --notify-secret-file)
 		compopt -o filenames 2>/dev/null
 		_sipsync_reply -f -- "$cur" ;;
 	--state-dir | --secrets-dir)
@@ -63,7 +69,7 @@ _sipsync_value()
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
 		--lock-timeout | --account | \
 		--interval | --listen | --git-timeout | --max-cycles | --timeout | \
-		--url | --repeat)
+		--url | --repeat | --notify | --notify-repeat)
 		COMPREPLY=() ;;
 	*) return 1 ;;
 	esac

@@ -84,3 +84,17 @@ complete -c sipsync -n '__fish_seen_subcommand_from run' -l sync-secrets -d 'app
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l max-cycles -x -d 'stop after N cycles'
 # version
 complete -c sipsync -n '__fish_seen_subcommand_from version' -s h -l help -d 'show the usage'
+# notifications (plan, apply, run)
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l notify -x -d 'post events to URL'
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l notify-file -r -F -d 'notification URLs, one a line'
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l notify-secret-file -r -F -d 'sign notifications with this key'
+complete -c sipsync -n '__fish_seen_subcommand_from plan' -l notify-format -x -a 'json slack teams' -d 'notification body format'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l notify -x -d 'post events to URL'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l notify-file -r -F -d 'notification URLs, one a line'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l notify-secret-file -r -F -d 'sign notifications with this key'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l notify-format -x -a 'json slack teams' -d 'notification body format'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l notify -x -d 'post events to URL'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l notify-file -r -F -d 'notification URLs, one a line'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l notify-secret-file -r -F -d 'sign notifications with this key'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l notify-format -x -a 'json slack teams' -d 'notification body format'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l notify-repeat -x -d 'remind of a persisting state every D'
