@@ -321,7 +321,13 @@ static int load_commit(struct agent *a, const char *commit,
 	struct source *src = NULL;
 	struct load_opts lo = a->cfg->load;
 	lo.policy = a->policy;
-	int rc = gitsrc_read(a->git, commit, &src, &d);
+	/* a refused signature takes the refusal path of an invalid state */
+	int rc = gitsrc_verify(a->git, commit, &d);
+	pthread_mutex_lock(&a->lock);
+	a->m.commit_verified = rc == 0;
+	pthread_mutex_unlock(&a->lock);
+	if (rc == 0)
+		rc = gitsrc_read(a->git, commit, &src, &d);
 	if (rc == 0)
 		rc = load_desired(ds, src, &lo, &d);
 	source_free(src);
@@ -722,6 +728,7 @@ static int start(struct agent *a)
 	if (gitsrc_open(&a->git, &cfg->git, &d) != 0)
 		goto fail;
 	gitsrc_set_cancel_fd(a->git, a->stop_rd);
+	a->m.verify_commits = gitsrc_verifies(a->git);
 	if (cfg->listen) {
 		struct agent_http_config hc = {.listen = cfg->listen,
 					       .snapshot = on_snapshot,

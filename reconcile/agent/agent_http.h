@@ -40,6 +40,9 @@ struct agent_metrics {
 	double git_fetch_seconds;      /* duration of the last fetch */
 	unsigned long unknown_secrets; /* write-only values with no record
 					  at the last plan */
+	bool verify_commits;  /* --verify-commits: commit_verified shown */
+	bool commit_verified; /* the last commit loaded is signed by a
+				 trusted key */
 };
 
 /* Renders m in the Prometheus text exposition format. Returns 0 and *out
