@@ -140,12 +140,13 @@ int agent_http_metrics_text(const struct agent_metrics *m, char **out)
 		"sipsync_unknown_write_only_values %lu\n",
 		m->unknown_secrets);
 	if (m->verify_commits)
-		fprintf(fp,
-			"# HELP sipsync_commit_verified 1 when the last commit "
-			"loaded is signed by a trusted key (--verify-commits).\n"
-			"# TYPE sipsync_commit_verified gauge\n"
-			"sipsync_commit_verified %d\n",
-			m->commit_verified ? 1 : 0);
+		fprintf(
+		    fp,
+		    "# HELP sipsync_commit_verified 1 when the last commit "
+		    "loaded is signed by a trusted key (--verify-commits).\n"
+		    "# TYPE sipsync_commit_verified gauge\n"
+		    "sipsync_commit_verified %d\n",
+		    m->commit_verified ? 1 : 0);
 	if (fclose(fp) != 0) {
 		free(buf);
 		return -1;

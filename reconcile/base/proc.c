@@ -79,8 +79,8 @@ static int spawn(pid_t *pid, const char *const argv[], const char *stdin_path,
 		return ENOMEM;
 	}
 	/* posix_spawnp does not write to argv; the cast is its prototype's */
-	int e = posix_spawnp(pid, argv[0], &fa, &at, (char *const *)argv,
-			     environ);
+	int e =
+	    posix_spawnp(pid, argv[0], &fa, &at, (char *const *)argv, environ);
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	return e;
@@ -180,8 +180,8 @@ static int run_child(const char *const argv[], const char *stdin_path,
 	return 0;
 }
 
-int proc_run(const char *const argv[], const char *stdin_path,
-	     long timeout_ms, struct proc_result *r)
+int proc_run(const char *const argv[], const char *stdin_path, long timeout_ms,
+	     struct proc_result *r)
 {
 	int pipes[2][2] = {{-1, -1}, {-1, -1}};
 	struct buf out[2];

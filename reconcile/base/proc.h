@@ -21,11 +21,11 @@
 #define PROC_OUTPUT_MAX (64u * 1024)
 
 struct proc_result {
-	int status;	/* exit status; -1 when ended by a signal */
-	char *out;	/* standard output, NUL-terminated (never NULL
-			   after proc_run returned 0) */
-	char *err;	/* standard error, likewise */
-	char why[256];	/* after -1: why it did not run to an end */
+	int status;    /* exit status; -1 when ended by a signal */
+	char *out;     /* standard output, NUL-terminated (never NULL
+			  after proc_run returned 0) */
+	char *err;     /* standard error, likewise */
+	char why[256]; /* after -1: why it did not run to an end */
 };
 
 /* Runs argv (NULL-terminated; argv[0] the program) with stdin from
@@ -34,8 +34,8 @@ struct proc_result {
  * r->why set: it could not be started ("cannot run ssh-keygen: No such
  * file or directory"), or it did not end in time ("no answer within 30 s
  * (killed)"). Release r with proc_result_release in both cases. */
-int proc_run(const char *const argv[], const char *stdin_path,
-	     long timeout_ms, struct proc_result *r);
+int proc_run(const char *const argv[], const char *stdin_path, long timeout_ms,
+	     struct proc_result *r);
 
 /* Frees the captured output; r may be zeroed or released already. */
 void proc_result_release(struct proc_result *r);

@@ -53,8 +53,8 @@ struct gitsrc_opts {
 				    own); local paths and file:// have none.
 				    The child restarts libgit2 (fresh TLS
 				    randoms) and dies with its parent */
-	bool verify_commits;	     /* gitsrc_verify refuses a commit not
-					signed by a trusted key */
+	bool verify_commits;	 /* gitsrc_verify refuses a commit not
+				    signed by a trusted key */
 	const char *allowed_signers; /* SSH signatures: an ssh-keygen
 					allowed signers file, or NULL */
 	const char *trusted_keys;    /* OpenPGP signatures: a keyring for

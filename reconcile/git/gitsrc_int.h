@@ -28,10 +28,10 @@ struct gitsrc {
 	int ssh_port;
 	long timeout_ms; /* whole fetch; <= 0: no limit (in process) */
 
-	bool verify;		/* --verify-commits */
-	char *allowed_signers;	/* absolute paths (gpgv reads a bare name */
-	char *trusted_keys;	/* in its home), or NULL */
-	char *signers_shown;	/* the paths as given, for messages */
+	bool verify;	       /* --verify-commits */
+	char *allowed_signers; /* absolute paths (gpgv reads a bare name */
+	char *trusted_keys;    /* in its home), or NULL */
+	char *signers_shown;   /* the paths as given, for messages */
 	char *keys_shown;
 
 	/* set by the callbacks during one fetch */

@@ -27,8 +27,8 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
 
 enum gitsrc_sig_kind gitsrc_verify_sig_kind(const char *sig, size_t len)
 {
-	while (len && (*sig == ' ' || *sig == '\t' || *sig == '\n' ||
-		       *sig == '\r')) {
+	while (len &&
+	       (*sig == ' ' || *sig == '\t' || *sig == '\n' || *sig == '\r')) {
 		sig++;
 		len--;
 	}
@@ -164,9 +164,9 @@ struct verify_ctx {
 	char dir[PATH_MAX];  /* mkdtemp'd, 0700; "" when none */
 	char home[PATH_MAX]; /* gpg's home inside it */
 	char sig[PATH_MAX], payload[PATH_MAX];
-	char keyring[PATH_MAX]; /* what gpgv reads */
+	char keyring[PATH_MAX];	     /* what gpgv reads */
 	char reason[PATH_MAX + 512]; /* why the commit is refused */
-	char signer[300]; /* who signed it, once verified */
+	char signer[300];	     /* who signed it, once verified */
 };
 
 static int tmp_path(const struct verify_ctx *v, const char *name, char *out)
@@ -195,8 +195,8 @@ static int make_dir(struct verify_ctx *v)
 static int write_tmp(struct verify_ctx *v, const char *path, const char *data,
 		     size_t len, bool nl)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		      0600);
+	int fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int rc = fd >= 0 ? file_write_all(fd, data, len) : -1;
 	if (rc == 0 && nl && (!len || data[len - 1] != '\n'))
 		rc = file_write_all(fd, "\n", 1);
@@ -282,8 +282,14 @@ static void tool_failed(struct verify_ctx *v, const char *tool,
  * find-principals does not check the signature, only whose key it names. */
 static int ssh_principal(struct verify_ctx *v, char *out, size_t size)
 {
-	const char *argv[] = {"ssh-keygen", "-Y", "find-principals", "-f",
-			      v->g->allowed_signers, "-s", v->sig, NULL};
+	const char *argv[] = {"ssh-keygen",
+			      "-Y",
+			      "find-principals",
+			      "-f",
+			      v->g->allowed_signers,
+			      "-s",
+			      v->sig,
+			      NULL};
 	struct proc_result r;
 	int rc = run_tool(v, argv, NULL, &r);
 	if (rc == 0 && r.status == 0)
@@ -312,9 +318,10 @@ static int verify_ssh(struct verify_ctx *v)
 	}
 	if (ssh_principal(v, principal, sizeof(principal)) != 0)
 		return -1;
-	const char *argv[] = {"ssh-keygen", "-Y", "verify", "-f",
-			      v->g->allowed_signers, "-I", principal, "-n",
-			      "git", "-s", v->sig, NULL};
+	const char *argv[] = {
+	    "ssh-keygen", "-Y",	     "verify", "-f",  v->g->allowed_signers,
+	    "-I",	  principal, "-n",     "git", "-s",
+	    v->sig,	  NULL};
 	struct proc_result r;
 	int rc = run_tool(v, argv, v->payload, &r);
 	if (rc == 0 && r.status != 0) {
@@ -346,17 +353,10 @@ static int pgp_keyring(struct verify_ctx *v)
 		return 0;
 	if (tmp_path(v, "keyring.gpg", v->keyring) != 0)
 		return -1;
-	const char *argv[] = {"gpg",
-			      "--homedir",
-			      v->home,
-			      "--batch",
-			      "--no-options",
-			      "--quiet",
-			      "--dearmor",
-			      "--output",
-			      v->keyring,
-			      v->g->trusted_keys,
-			      NULL};
+	const char *argv[] = {
+	    "gpg",	    "--homedir",	v->home,     "--batch",
+	    "--no-options", "--quiet",		"--dearmor", "--output",
+	    v->keyring,	    v->g->trusted_keys, NULL};
 	struct proc_result r;
 	int rc = run_tool(v, argv, NULL, &r);
 	if (rc == 0 && r.status != 0) {
@@ -403,10 +403,9 @@ static int verify_pgp(struct verify_ctx *v)
 	}
 	if (pgp_keyring(v) != 0)
 		return -1;
-	const char *argv[] = {"gpgv",	    "--homedir", v->home,
-			      "--status-fd", "1",	 "--keyring",
-			      v->keyring,    v->sig,	 v->payload,
-			      NULL};
+	const char *argv[] = {
+	    "gpgv",	 "--homedir", v->home, "--status-fd", "1",
+	    "--keyring", v->keyring,  v->sig,  v->payload,    NULL};
 	struct proc_result r;
 	char who[sizeof(v->signer) - 32];
 	if (run_tool(v, argv, NULL, &r) != 0) {
@@ -455,8 +454,7 @@ static int check_commit(struct verify_ctx *v, const git_oid *oid)
 	return rc;
 }
 
-int gitsrc_verify(struct gitsrc *g, const char *commit,
-		  struct diag_list *diags)
+int gitsrc_verify(struct gitsrc *g, const char *commit, struct diag_list *diags)
 {
 	struct verify_ctx v = {.g = g};
 	git_oid oid;

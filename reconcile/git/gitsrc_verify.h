@@ -39,12 +39,12 @@ enum gitsrc_sig_kind {
 enum gitsrc_sig_kind gitsrc_verify_sig_kind(const char *sig, size_t len);
 
 enum gitsrc_gpgv_outcome {
-	GITSRC_GPGV_GOOD,	/* GOODSIG and VALIDSIG */
-	GITSRC_GPGV_BAD,	/* BADSIG: the payload or signature altered */
-	GITSRC_GPGV_NO_KEY,	/* NO_PUBKEY: not in the keyring */
-	GITSRC_GPGV_EXPIRED,	/* EXPKEYSIG or EXPSIG */
-	GITSRC_GPGV_REVOKED,	/* REVKEYSIG */
-	GITSRC_GPGV_UNKNOWN,	/* none of these: a gpgv failure */
+	GITSRC_GPGV_GOOD,    /* GOODSIG and VALIDSIG */
+	GITSRC_GPGV_BAD,     /* BADSIG: the payload or signature altered */
+	GITSRC_GPGV_NO_KEY,  /* NO_PUBKEY: not in the keyring */
+	GITSRC_GPGV_EXPIRED, /* EXPKEYSIG or EXPSIG */
+	GITSRC_GPGV_REVOKED, /* REVKEYSIG */
+	GITSRC_GPGV_UNKNOWN, /* none of these: a gpgv failure */
 };
 
 /* Reads gpgv's --status-fd output (lines "[GNUPG:] KEYWORD ..."). With

@@ -141,8 +141,7 @@ static void test_metrics_commit_verified(void **state)
 	m.verify_commits = true;
 	assert_int_equal(agent_http_metrics_text(&m, &text), 0);
 	assert_non_null(strstr(text, "\nsipsync_commit_verified 0\n"));
-	assert_non_null(
-	    strstr(text, "# TYPE sipsync_commit_verified gauge\n"));
+	assert_non_null(strstr(text, "# TYPE sipsync_commit_verified gauge\n"));
 	free(text);
 	m.commit_verified = true;
 	assert_int_equal(agent_http_metrics_text(&m, &text), 0);
