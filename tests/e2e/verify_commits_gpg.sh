@@ -6,8 +6,8 @@
 set -u
 source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/lib/agent.sh"
-source "$SRC_DIR/tests/lib/plan.sh"
 source "$SRC_DIR/tests/lib/signing.sh"
+source "$SRC_DIR/tests/lib/plan.sh"
 sim_start
 agent_trap
 sign_gpg_setup

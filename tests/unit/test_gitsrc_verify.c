@@ -14,20 +14,25 @@
 
 #include <cmocka.h>
 
+#include "reconcile/base/proc.h"
 #include "reconcile/git/gitsrc.h"
 #include "reconcile/git/gitsrc_verify.h"
 
 static char scratch[256], repo[512], state[512], signers[512];
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
+/* Runs script with sh, $1 the repository, $2 the scratch directory and $3
+ * the allowed signers file: the paths reach the script as arguments,
+ * never pasted into it. Returns its exit status. */
+static int shell(const char *script)
 {
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
+	const char *argv[] = {"sh", "-c",    script,  "sh",
+			      repo, scratch, signers, NULL};
+	struct proc_result r;
+	int rc = proc_run(argv, NULL, 60000, &r) == 0 ? r.status : -1;
+	if (rc != 0)
+		print_error("%s: %s%s\n", script, r.err ? r.err : "", r.why);
+	proc_result_release(&r);
+	return rc;
 }
 
 #define GIT                                                                    \
@@ -115,17 +120,17 @@ static int setup(void **state_)
 	snprintf(state, sizeof(state), "%s/state", scratch);
 	snprintf(signers, sizeof(signers), "%s/allowed_signers", scratch);
 	setenv("HOME", scratch, 1);
-	return sh(GIT "init -q %s && echo 'version: 1' >%s/sip.yaml && "
-		      "ssh-keygen -q -t ed25519 -N '' -f %s/key && "
-		      "printf 'ops@example.com %%s\\n' \"$(cat %s/key.pub)\" "
-		      ">%s",
-		  repo, repo, scratch, scratch, signers);
+	return shell(GIT
+		     "init -q \"$1\" && echo 'version: 1' >\"$1/sip.yaml\" && "
+		     "ssh-keygen -q -t ed25519 -N '' -f \"$2/key\" && "
+		     "printf 'ops@example.com %s\\n' \"$(cat \"$2/key.pub\")\" "
+		     ">\"$3\"");
 }
 
 static int teardown(void **state_)
 {
 	(void)state_;
-	return sh("rm -rf %s", scratch);
+	return shell("rm -rf \"$2\"");
 }
 
 /* gitsrc_verify on the tip of main; the one diag's message into msg. */
@@ -162,7 +167,7 @@ static void test_unsigned(void **state_)
 {
 	(void)state_;
 	assert_int_equal(
-	    sh("cd %s && " GIT "add -A && " GIT "commit -q -m unsigned", repo),
+	    shell("cd \"$1\" && " GIT "add -A && " GIT "commit -q -m unsigned"),
 	    0);
 	expect_refusal(": not signed (--verify-commits)");
 }
@@ -172,12 +177,12 @@ static void test_unknown_format(void **state_)
 {
 	(void)state_;
 	assert_int_equal(
-	    sh("cd %s && git cat-file commit HEAD | "
-	       "sed '/^committer /a gpgsig -----BEGIN SIGNED MESSAGE-----\\n "
-	       "MIAGCSqGSIb3DQEHAqCAMIACAQEx\\n -----END SIGNED MESSAGE-----' "
-	       ">%s/c && git update-ref refs/heads/main "
-	       "\"$(git hash-object -t commit -w %s/c)\"",
-	       repo, scratch, scratch),
+	    shell(
+		"cd \"$1\" && git cat-file commit HEAD | "
+		"sed '/^committer /a gpgsig -----BEGIN SIGNED MESSAGE-----\\n "
+		"MIAGCSqGSIb3DQEHAqCAMIACAQEx\\n -----END SIGNED MESSAGE-----' "
+		">\"$2/c\" && git update-ref refs/heads/main "
+		"\"$(git hash-object -t commit -w \"$2/c\")\""),
 	    0);
 	expect_refusal(": signed in a format that is neither SSH nor OpenPGP");
 }
@@ -186,11 +191,11 @@ static void test_unknown_format(void **state_)
 static void test_verifier_missing(void **state_)
 {
 	(void)state_;
-	assert_int_equal(sh("cd %s && echo 'version: 1 ' >sip.yaml && " GIT
-			    "add -A && " GIT "-c gpg.format=ssh -c "
-			    "user.signingkey=%s/key commit -q -S -m signed",
-			    repo, scratch),
-			 0);
+	assert_int_equal(
+	    shell("cd \"$1\" && echo 'version: 1 ' >sip.yaml && " GIT
+		  "add -A && " GIT "-c gpg.format=ssh -c "
+		  "user.signingkey=\"$2/key\" commit -q -S -m signed"),
+	    0);
 	char msg[1024];
 	assert_int_equal(verify_main(msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, ": good SSH signature by ops@example.com"));
