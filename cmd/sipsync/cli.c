@@ -35,6 +35,10 @@ const char cli_common_help[] =
     "                            else ~/.ssh/known_hosts)\n"
     "      --policy FILE         organisation rules the desired state must\n"
     "                            keep (format in sipsync.yaml(5))\n"
+    "      --verify-commits      refuse a --repo commit not signed by a key\n"
+    "                            of --allowed-signers FILE (SSH, the format\n"
+    "                            of ssh-keygen -Y verify) or --trusted-keys\n"
+    "                            FILE (an OpenPGP keyring for gpgv)\n"
     "      --state-dir DIR       state directory (default "
     "$XDG_STATE_HOME/sipsync)\n"
     "      --timeout DURATION    give up on the API after DURATION in all\n"
@@ -156,6 +160,15 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 	case CLI_OPT_POLICY:
 		c->policy = arg;
 		return 1;
+	case CLI_OPT_VERIFY_COMMITS:
+		c->verify_commits = true;
+		return 1;
+	case CLI_OPT_ALLOWED_SIGNERS:
+		c->allowed_signers = arg;
+		return 1;
+	case CLI_OPT_TRUSTED_KEYS:
+		c->trusted_keys = arg;
+		return 1;
 	case CLI_OPT_COLOR:
 		choice = cli_parse_choice("--color", arg, colors);
 		if (choice < 0)
@@ -263,6 +276,23 @@ int cli_print_help(const char *usage)
 	return EXIT_OK;
 }
 
+int cli_check_common(const struct cli_common *c)
+{
+	bool keys = c->allowed_signers || c->trusted_keys;
+	if (c->verify_commits && !keys) {
+		cli_errorf("--verify-commits needs --allowed-signers FILE (SSH "
+			   "signatures) or --trusted-keys FILE (OpenPGP)");
+		return -1;
+	}
+	if (keys && !c->verify_commits) {
+		cli_errorf("--%s is used with --verify-commits only",
+			   c->allowed_signers ? "allowed-signers"
+					      : "trusted-keys");
+		return -1;
+	}
+	return 0;
+}
+
 int cli_options_end(struct cli_common *c, int opt, bool help, const char *usage,
 		    int argc, char **argv, int max_positional)
 {
@@ -270,6 +300,8 @@ int cli_options_end(struct cli_common *c, int opt, bool help, const char *usage,
 		return EXIT_USAGE;
 	if (help)
 		return cli_print_help(usage);
+	if (cli_check_common(c) != 0)
+		return EXIT_USAGE;
 	if (cli_positional(c, argc, argv, max_positional) != 0)
 		return EXIT_USAGE;
 	return -1;
@@ -525,6 +557,13 @@ int cli_open_source(const struct cli_common *c, struct source **out,
 {
 	char *token = NULL;
 	*out = NULL;
+	if (!c->repo && c->verify_commits) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL,
+			 "--verify-commits: %s is not a git source (give "
+			 "--repo URL)",
+			 c->source ? c->source : ".");
+		return -1;
+	}
 	if (!c->repo)
 		return source_from_path(out, c->source ? c->source : ".",
 					diags);
@@ -541,6 +580,9 @@ int cli_open_source(const struct cli_common *c, struct source **out,
 	    .known_hosts =
 		c->known_hosts ? c->known_hosts : getenv("SIPSYNC_KNOWN_HOSTS"),
 	    .secrets_dir = c->secrets_dir,
+	    .verify_commits = c->verify_commits,
+	    .allowed_signers = c->allowed_signers,
+	    .trusted_keys = c->trusted_keys,
 	};
 	int grc = state_dir ? gitsrc_load(out, &go, diags) : -1;
 	free(state_dir);

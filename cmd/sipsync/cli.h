@@ -35,6 +35,8 @@ struct cli_common {
 				    source resolve inside it */
 	const char *source;	 /* positional SOURCE, default "." */
 	const char *policy;	 /* --policy FILE: organisation rules */
+	bool verify_commits;	 /* --verify-commits (git sources) */
+	const char *allowed_signers, *trusted_keys; /* its key files */
 
 	/* git auth for --repo, each else its SIPSYNC_* variable */
 	const char *git_token_file, *ssh_key, *known_hosts;
@@ -71,6 +73,9 @@ enum {
 	CLI_OPT_SSH_KEY,
 	CLI_OPT_KNOWN_HOSTS,
 	CLI_OPT_POLICY,
+	CLI_OPT_VERIFY_COMMITS,
+	CLI_OPT_ALLOWED_SIGNERS,
+	CLI_OPT_TRUSTED_KEYS,
 };
 
 /* clang-format off */
@@ -94,7 +99,10 @@ enum {
 	{"git-token-file", required_argument, NULL, CLI_OPT_GIT_TOKEN_FILE}, \
 	{"ssh-key", required_argument, NULL, CLI_OPT_SSH_KEY}, \
 	{"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS}, \
-	{"policy", required_argument, NULL, CLI_OPT_POLICY}
+	{"policy", required_argument, NULL, CLI_OPT_POLICY}, \
+	{"verify-commits", no_argument, NULL, CLI_OPT_VERIFY_COMMITS}, \
+	{"allowed-signers", required_argument, NULL, CLI_OPT_ALLOWED_SIGNERS}, \
+	{"trusted-keys", required_argument, NULL, CLI_OPT_TRUSTED_KEYS}
 /* clang-format on */
 
 /* The text printed for the common flags in every command's --help. */
@@ -114,6 +122,11 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 int cli_next_option(struct cli_common *c, int argc, char **argv,
 		    const struct option *longopts, bool *started,
 		    bool *want_help);
+
+/* The common flags that only go together: --verify-commits needs
+ * --allowed-signers or --trusted-keys, and these need --verify-commits.
+ * Returns 0, or -1 after printing the usage error. */
+int cli_check_common(const struct cli_common *c);
 
 /* Prints a command's usage text and the common options on stdout; returns
  * EXIT_OK (for "--help"). */

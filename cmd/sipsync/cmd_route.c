@@ -41,6 +41,8 @@ static int parse_args(struct cli_common *c, const char **to, int argc,
 		return EXIT_USAGE;
 	if (help)
 		return cli_print_help(route_usage);
+	if (cli_check_common(c) != 0)
+		return EXIT_USAGE;
 	if (optind >= argc) {
 		cli_errorf("route: missing TO (see 'sipsync route --help')");
 		return EXIT_USAGE;

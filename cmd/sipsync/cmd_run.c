@@ -222,6 +222,9 @@ int cmd_run(int argc, char **argv)
 	ac.git.known_hosts =
 	    c.known_hosts ? c.known_hosts : getenv("SIPSYNC_KNOWN_HOSTS");
 	ac.git.secrets_dir = c.secrets_dir;
+	ac.git.verify_commits = c.verify_commits;
+	ac.git.allowed_signers = c.allowed_signers;
+	ac.git.trusted_keys = c.trusted_keys;
 	ac.api_url = cli_api_url(&c);
 	ac.allow_insecure_http = c.allow_insecure_http;
 	ac.ca_cert = c.ca_cert;

@@ -62,6 +62,7 @@ struct agent {
 
 	char commit[41];     /* commit of the cycle in progress (or last) */
 	char bad_commit[41]; /* last commit that failed to load */
+	char verified[41];   /* last commit whose signature was logged */
 	char unknown_digest[CRYPTO_SHA256_HEX_LEN + 1]; /* of the set of
 							   unknown write-only
 							   values last warned
@@ -327,6 +328,24 @@ static int fetch_commit(struct agent *a, char commit[41])
 	return rc;
 }
 
+/* --verify-commits: the signer is logged once per commit (each cycle
+ * with -v); the gauge follows every check. */
+static int verify_commit(struct agent *a, const char *commit,
+			 struct diag_list *d)
+{
+	struct diag_list vd = {0};
+	int rc = gitsrc_verify(a->git, commit, &vd);
+	pthread_mutex_lock(&a->lock);
+	a->m.commit_verified = rc == 0;
+	pthread_mutex_unlock(&a->lock);
+	if (rc == 0 && a->cfg->verbosity <= 0 &&
+	    strcmp(a->verified, commit) == 0)
+		diag_list_clear(&vd);
+	memcpy(a->verified, rc == 0 ? commit : "", rc == 0 ? 41 : 1);
+	diag_list_move(d, &vd);
+	return rc;
+}
+
 static int load_commit(struct agent *a, const char *commit,
 		       struct desired_state **ds)
 {
@@ -334,7 +353,10 @@ static int load_commit(struct agent *a, const char *commit,
 	struct source *src = NULL;
 	struct load_opts lo = a->cfg->load;
 	lo.policy = a->policy;
-	int rc = gitsrc_read(a->git, commit, &src, &d);
+	/* a refused signature takes the refusal path of an invalid state */
+	int rc = verify_commit(a, commit, &d);
+	if (rc == 0)
+		rc = gitsrc_read(a->git, commit, &src, &d);
 	if (rc == 0)
 		rc = load_desired(ds, src, &lo, &d);
 	source_free(src);
@@ -855,6 +877,7 @@ static int start(struct agent *a)
 	if (agent_notify_new(&a->notify, cfg->notify, cfg->log, cfg->log_json,
 			     cfg->verbosity, &d) != 0)
 		goto fail;
+	a->m.verify_commits = gitsrc_verifies(a->git);
 	if (cfg->listen) {
 		struct agent_http_config hc = {.listen = cfg->listen,
 					       .snapshot = on_snapshot,

@@ -153,6 +153,14 @@ int agent_http_metrics_text(const struct agent_metrics *m, char **out)
 		"# TYPE sipsync_notifications_failed_total counter\n"
 		"sipsync_notifications_failed_total %lu\n",
 		m->suspended ? 1 : 0, m->notifications_failed);
+	if (m->verify_commits)
+		fprintf(
+		    fp,
+		    "# HELP sipsync_commit_verified 1 when the last commit "
+		    "loaded is signed by a trusted key (--verify-commits).\n"
+		    "# TYPE sipsync_commit_verified gauge\n"
+		    "sipsync_commit_verified %d\n",
+		    m->commit_verified ? 1 : 0);
 	if (fclose(fp) != 0) {
 		free(buf);
 		return -1;

@@ -48,6 +48,9 @@ struct agent_metrics {
 	bool suspended;
 	/* notifications given up (agent_notify) */
 	unsigned long notifications_failed;
+	bool verify_commits;  /* --verify-commits: commit_verified shown */
+	bool commit_verified; /* the last commit loaded is signed by a
+				 trusted key */
 };
 
 /* Renders m in the Prometheus text exposition format. Returns 0 and *out

@@ -218,7 +218,8 @@ int gitsrc_open(struct gitsrc **out, const struct gitsrc_opts *o,
 	parse_ssh_target(g);
 	g->timeout_ms =
 	    o->timeout_ms ? o->timeout_ms : GITSRC_DEFAULT_TIMEOUT_MS;
-	if (open_cache(g, o->cache_root, diags) != 0) {
+	if (gitsrc_verify_setup(g, o, diags) != 0 ||
+	    open_cache(g, o->cache_root, diags) != 0) {
 		gitsrc_free(g);
 		return -1;
 	}
@@ -242,6 +243,7 @@ void gitsrc_free(struct gitsrc *g)
 	free(g->secrets_dir);
 	free(g->cache_path);
 	free(g->ssh_host);
+	gitsrc_verify_release(g);
 	free(g);
 	git_libgit2_shutdown();
 }
@@ -502,7 +504,8 @@ int gitsrc_load(struct source **out, const struct gitsrc_opts *o,
 	*out = NULL;
 	if (gitsrc_open(&g, o, diags) == 0 &&
 	    gitsrc_fetch(g, NULL, diags) == 0 &&
-	    gitsrc_resolve(g, commit, diags) == 0)
+	    gitsrc_resolve(g, commit, diags) == 0 &&
+	    gitsrc_verify(g, commit, diags) == 0)
 		rc = gitsrc_read(g, commit, out, diags);
 	gitsrc_free(g);
 	return rc;

@@ -53,6 +53,13 @@ struct gitsrc_opts {
 				    own); local paths and file:// have none.
 				    The child restarts libgit2 (fresh TLS
 				    randoms) and dies with its parent */
+	bool verify_commits;	 /* gitsrc_verify refuses a commit not
+				    signed by a trusted key */
+	const char *allowed_signers; /* SSH signatures: an ssh-keygen
+					allowed signers file, or NULL */
+	const char *trusted_keys;    /* OpenPGP signatures: a keyring for
+					gpgv (binary, or armored: then
+					dearmored with gpg), or NULL */
 };
 
 struct gitsrc;
@@ -89,6 +96,20 @@ int gitsrc_resolve(struct gitsrc *g, char out[41], struct diag_list *diags);
 int gitsrc_read(struct gitsrc *g, const char *commit, struct source **out,
 		struct diag_list *diags);
 
+/* Whether the source was opened with verify_commits. */
+bool gitsrc_verifies(const struct gitsrc *g);
+
+/* With verify_commits: checks that commit (full hex id, in the cache) is
+ * signed by a trusted key, its SSH signature with `ssh-keygen -Y verify -n
+ * git` against allowed_signers, its OpenPGP signature with gpgv against
+ * trusted_keys (gitsrc_verify.h says how). Only that commit is verified,
+ * not its ancestors. Returns 0 (a note naming the signer added to diags),
+ * or -1 with one error naming the commit and the reason: "commit 1a2b3c4:
+ * not signed", "signed by a key not in FILE", "bad signature (...)",
+ * "ssh-keygen failed: ...". Without verify_commits: 0, nothing added. */
+int gitsrc_verify(struct gitsrc *g, const char *commit,
+		  struct diag_list *diags);
+
 /* Whether commit descends from ancestor (full hex ids, both in the cache):
  * 1 yes (or the same commit), 0 no (a force push or a reset moved the ref
  * elsewhere), -1 when it cannot tell (an id not in the cache). */
@@ -114,7 +135,8 @@ bool gitsrc_url_has_credentials(const char *url);
  * direct connection), or -1 when out of memory. */
 int gitsrc_proxy_for(const char *url, char **out);
 
-/* One shot: open, fetch, resolve, read. Returns 0 and *out, or -1. */
+/* One shot: open, fetch, resolve, verify (with verify_commits), read.
+ * Returns 0 and *out, or -1. */
 int gitsrc_load(struct source **out, const struct gitsrc_opts *o,
 		struct diag_list *diags);
 

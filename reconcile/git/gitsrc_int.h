@@ -11,6 +11,9 @@
 
 #include <git2.h>
 
+#include "reconcile/base/diag.h"
+#include "reconcile/git/gitsrc.h"
+
 struct gitsrc {
 	git_repository *repo;
 	char *url;	 /* as given to libgit2 (local paths made absolute) */
@@ -25,6 +28,12 @@ struct gitsrc {
 	int ssh_port;
 	long timeout_ms; /* whole fetch; <= 0: no limit (in process) */
 
+	bool verify;	       /* --verify-commits */
+	char *allowed_signers; /* absolute paths (gpgv reads a bare name */
+	char *trusted_keys;    /* in its home), or NULL */
+	char *signers_shown;   /* the paths as given, for messages */
+	char *keys_shown;
+
 	/* set by the callbacks during one fetch */
 	int cred_attempts;
 	bool auth_failed, no_creds, hostkey_refused, cert_refused;
@@ -36,5 +45,13 @@ void gitsrc_git_message(const struct gitsrc *g, char *buf, size_t size);
 
 /* The authority of scheme://authority/...: start and *len, or NULL. */
 const char *gitsrc_url_authority(const char *url, size_t *len);
+
+/* gitsrc_verify.c: takes the verification options of o into g (the key
+ * files must be regular files). Returns 0, or -1 with a diag. */
+int gitsrc_verify_setup(struct gitsrc *g, const struct gitsrc_opts *o,
+			struct diag_list *diags);
+
+/* Frees what gitsrc_verify_setup set. */
+void gitsrc_verify_release(struct gitsrc *g);
 
 #endif

@@ -129,6 +129,26 @@ static void test_metrics_text(void **state)
 	free(text);
 }
 
+/* sipsync_commit_verified: absent without --verify-commits, else 0 or 1 */
+static void test_metrics_commit_verified(void **state)
+{
+	(void)state;
+	struct agent_metrics m = {0};
+	char *text = NULL;
+	assert_int_equal(agent_http_metrics_text(&m, &text), 0);
+	assert_null(strstr(text, "sipsync_commit_verified"));
+	free(text);
+	m.verify_commits = true;
+	assert_int_equal(agent_http_metrics_text(&m, &text), 0);
+	assert_non_null(strstr(text, "\nsipsync_commit_verified 0\n"));
+	assert_non_null(strstr(text, "# TYPE sipsync_commit_verified gauge\n"));
+	free(text);
+	m.commit_verified = true;
+	assert_int_equal(agent_http_metrics_text(&m, &text), 0);
+	assert_non_null(strstr(text, "\nsipsync_commit_verified 1\n"));
+	free(text);
+}
+
 /* ---- the live endpoint ---- */
 
 struct fake_agent {
@@ -379,6 +399,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_verify_signature),
 	    cmocka_unit_test(test_metrics_text),
+	    cmocka_unit_test(test_metrics_commit_verified),
 	    cmocka_unit_test(test_endpoint),
 	    cmocka_unit_test(test_bad_listen),
 	    cmocka_unit_test(test_slow_clients),

@@ -7,6 +7,7 @@ _sipsync_commands="validate plan apply export history test route run probe versi
 _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
 	--secrets-dir --state-dir --git-token-file --ssh-key --known-hosts
 	--policy --timeout --allow-insecure-http --color --log-format --verbose --quiet
+	--verify-commits --allowed-signers --trusted-keys
 	--help -v -q -h"
 # plan, apply and run
 _sipsync_notify="--notify --notify-file --notify-secret-file --notify-format"
@@ -60,7 +61,7 @@ _sipsync_value()
 	--log-format) _sipsync_reply -W "text json" -- "$cur" ;;
 	--out | --plan | --audit-log | --api-key-file | --ca-cert | --webhook-secret-file | \
 		--git-token-file | --ssh-key | --known-hosts | --git-ca-cert | \
-		--policy | --notify-file | --notify-secret-file)
+		--policy | --notify-file | --notify-secret-file | --allowed-signers | --trusted-keys)
 		compopt -o filenames 2>/dev/null
 		_sipsync_reply -f -- "$cur" ;;
 	--state-dir | --secrets-dir)
