@@ -31,6 +31,7 @@
 struct plan;  /* reconcile/plan.h; rendered with reconcile/render.h */
 struct audit; /* reconcile/audit.h */
 struct lock;  /* reconcile/lock.h */
+struct agent_names; /* reconcile/core/agents.h */
 
 /* One write of an apply, reported as it finishes. label is what the plan
  * line says ("+ registration alice@pbx.example.com"); error is a one-line
@@ -74,6 +75,9 @@ struct reconcile_opts {
 	struct audit *audit;
 	int (*export_fn)(const struct live_state *live, char **yaml,
 			 struct diag_list *d);
+	/* the account's agent names (reconcile_agent_names), shown beside
+	   ids in the plan; NULL: ids alone */
+	const struct agent_names *names;
 };
 
 /* Sets the defaults: everything 0/NULL/false, max_deletes -1. */

@@ -12,7 +12,11 @@
  *            "allowedAgents": [...], "fallbackHandler": null | {...}},
  *    "registrations": [{"registrationId", "created", "username", "password",
  *                       "proxy", "outboundProxy", "authUser", "successful"}],
- *    "agents": ["<uuid>", ...],          (absent: every uuid is an agent)
+ *    "agents": ["<uuid>", ...],          (absent: every uuid is an agent;
+ *                                         a seed may write {"agentId":
+ *                                         "<uuid>", "name": "sales-bot"})
+ *    "agentNames": {"<uuid>": "name"},   (normalized from the seed: the
+ *                                         names GET /api/agents serves)
  *    "hideSecrets": true}                (optional: GET /api/sip leaves
  *                                         fallbackHandler.secrets out)
  */
@@ -64,6 +68,10 @@ void sim_state_unlock(struct sim_state *st);
 /* True when `uuid` (canonical lowercase) names an existing agent. Caller
  * holds the lock. */
 bool sim_state_agent_exists(const struct sim_state *st, const char *uuid);
+
+/* The name of agent uuid, or NULL when it has none. Caller holds the
+ * lock; the string lives as long as the document. */
+const char *sim_state_agent_name(const struct sim_state *st, const char *uuid);
 
 /* Fills buf (at least 37 bytes) with a random version-4 uuid. */
 int sim_state_new_uuid(char buf[37]);

@@ -145,7 +145,8 @@ static int run(struct plan_args *a)
 	struct reconcile_opts o;
 	struct plan *p = NULL;
 	int rc = EXIT_FAILURE_;
-	if (session_load(&a->s) != 0 || session_open_api(&a->s) != 0)
+	if (session_load(&a->s) != 0 || session_open_api(&a->s) != 0 ||
+	    session_resolve_agents(&a->s) != 0)
 		goto out;
 	session_opts(&a->s, &o);
 	o.sync_secrets = a->sync_secrets;

@@ -14,6 +14,7 @@
 
 #include "reconcile/api/api_parse.h"
 #include "reconcile/base/buf.h"
+#include "reconcile/base/str.h"
 
 /* ---- reads ---- */
 
@@ -102,13 +103,44 @@ static int check_next(struct api_client *c, const struct xfer *page,
 	} else if (seen_before(seen, n_seen, next)) {
 		why = "pagination loops (`next` repeats an earlier page)";
 	} else if (n_seen >= MAX_PAGES) {
-		why = "too many pages of registrations";
+		why = "too many pages";
 	}
 	free(shown);
 	if (!why)
 		return 0;
 	api_add_http_diag(c, d, REQUEST_GET, page->path, 200, why);
 	return -1;
+}
+
+/* From a finished page to the next: *next (as the page gave it) made
+ * absolute and checked, the page's URL remembered in *seen. 0, or -1 with
+ * a diag. */
+static int advance(struct api_client *c, const struct xfer *px, char **next,
+		   char ***seen, size_t *n_seen, struct diag_list *d)
+{
+	char *abs = resolve_next(px->url, *next);
+	if (!abs) {
+		char *shown = api_url_for_message(*next), msg[600];
+		snprintf(msg, sizeof(msg), "`next` is not a URL: %s",
+			 shown ? shown : "?");
+		api_add_http_diag(c, d, REQUEST_GET, px->path, 200, msg);
+		free(shown);
+		return -1;
+	}
+	free(*next);
+	*next = abs;
+	char **grown = realloc(*seen, (*n_seen + 1) * sizeof(*grown));
+	if (!grown) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+		return -1;
+	}
+	*seen = grown;
+	grown[(*n_seen)++] = strdup(px->url);
+	if (!grown[*n_seen - 1]) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+		return -1;
+	}
+	return check_next(c, px, *next, grown, *n_seen, d);
 }
 
 static int page_result(struct api_client *c, struct xfer *x,
@@ -229,25 +261,7 @@ int api_read_all(struct api_client *c, struct sip_config *sip,
 			goto out;
 		if (!next)
 			break;
-		char *abs = resolve_next(px->url, next);
-		if (!abs) {
-			char *shown = api_url_for_message(next), msg[600];
-			snprintf(msg, sizeof(msg), "`next` is not a URL: %s",
-				 shown ? shown : "?");
-			api_add_http_diag(c, d, REQUEST_GET, px->path, 200,
-					  msg);
-			free(shown);
-			goto out;
-		}
-		free(next);
-		next = abs;
-		char **grown = realloc(seen, (n_seen + 1) * sizeof(*grown));
-		if (!grown)
-			goto oom;
-		seen = grown;
-		seen[n_seen++] = strdup(px->url);
-		if (!seen[n_seen - 1] ||
-		    check_next(c, px, next, seen, n_seen, d) < 0)
+		if (advance(c, px, &next, &seen, &n_seen, d) < 0)
 			goto out;
 		/* the next page replaces the finished transfers */
 		api_queue_clear(&q);
@@ -311,6 +325,77 @@ int api_read_live(struct api_client *c, struct live_state **out,
 	}
 	*out = ls;
 	return 0;
+}
+
+static int agents_page(struct api_client *c, struct xfer *x,
+		       struct agent_names *names, char **next,
+		       struct diag_list *d)
+{
+	char *why = NULL;
+	if (x->result != XR_OK) {
+		api_add_http_diag(c, d, x->method, x->path, x->status,
+				  x->error);
+		return -1;
+	}
+	if (api_parse_agents_page(buf_str(&x->resp), buf_len(&x->resp), names,
+				  next, &why) < 0) {
+		char buf[400];
+		snprintf(buf, sizeof(buf),
+			 "response is not a PaginatedAgentList: %s",
+			 why ? why : "out of memory");
+		api_add_http_diag(c, d, x->method, x->path, x->status, buf);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The first page: /api/agents?pageSize=N[&search=ESCAPED]. */
+static char *agents_first_url(const struct api_client *c, const char *search)
+{
+	char *esc = search ? curl_easy_escape(NULL, search, 0) : NULL;
+	char *url = NULL;
+	if (!search || esc)
+		url = str_printf("/api/agents?pageSize=%d%s%s", c->page_size,
+				 esc ? "&search=" : "", esc ? esc : "");
+	curl_free(esc);
+	return url;
+}
+
+int api_list_agents(struct api_client *c, const char *search,
+		    struct agent_names *out, struct diag_list *d)
+{
+	char *next = agents_first_url(c, search), **seen = NULL;
+	size_t n_seen = 0;
+	struct xqueue q = {0};
+	struct xfer *x = NULL;
+	int rc = -1;
+	for (;;) {
+		if (!next || !(x = api_push_new(c, &q, REQUEST_GET, next,
+						"/api/agents")))
+			goto oom;
+		free(next);
+		next = NULL;
+		api_run_queue(c, &q);
+		if (agents_page(c, x, out, &next, d) < 0)
+			goto out;
+		if (!next)
+			break;
+		if (advance(c, x, &next, &seen, &n_seen, d) < 0)
+			goto out;
+		api_queue_clear(&q); /* the next page replaces it */
+	}
+	out->complete = !search;
+	rc = 0;
+	goto out;
+oom:
+	diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+out:
+	api_queue_clear(&q);
+	free(q.v);
+	free(next);
+	free_strings(seen, n_seen);
+	return rc;
 }
 
 int api_agents_exist(struct api_client *c, const char *const *ids, size_t n,
