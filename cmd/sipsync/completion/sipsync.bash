@@ -24,7 +24,7 @@ _sipsync_flags()
 	plan) own="--format --out --detailed-exitcode --sync-secrets --force" ;;
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
 		--parallelism --lock-timeout --audit-log" ;;
-	export) own="--out" ;;
+	export) own="--out --agent-names" ;;
 	history) own="--account --audit-log --format" ;;
 	test) own="--format" ;;
 	probe) own="--url --format --repeat --offline" ;;
