@@ -80,7 +80,8 @@ static int check_agents(struct api_client *api, const struct desired_state *ds,
 		if (!s->agents[i].agent_id) { /* not resolved */
 			rc = unresolved(&s->agents[i], i, d);
 			goto out;
-		} else if (!live_has_agent(live, names, s->agents[i].agent_id)) {
+		} else if (!live_has_agent(live, names,
+					   s->agents[i].agent_id)) {
 			ids[n] = s->agents[i].agent_id;
 			where[n++] = i;
 		}

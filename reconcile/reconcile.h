@@ -28,9 +28,9 @@
 #include "reconcile/base/diag.h"
 #include "reconcile/core/model.h"
 
-struct plan;  /* reconcile/plan.h; rendered with reconcile/render.h */
-struct audit; /* reconcile/audit.h */
-struct lock;  /* reconcile/lock.h */
+struct plan;	    /* reconcile/plan.h; rendered with reconcile/render.h */
+struct audit;	    /* reconcile/audit.h */
+struct lock;	    /* reconcile/lock.h */
 struct agent_names; /* reconcile/core/agents.h */
 
 /* One write of an apply, reported as it finishes. label is what the plan

@@ -57,8 +57,8 @@ static int resolve_one(struct agent_allowance *a, size_t i,
 	const char *ids[AMBIGUOUS_SHOWN + 1];
 	char path[64];
 	snprintf(path, sizeof(path), "sip.allowedAgents[%zu].agent", i);
-	size_t n = agent_names_find(names, a->agent_name, ids,
-				    AMBIGUOUS_SHOWN + 1);
+	size_t n =
+	    agent_names_find(names, a->agent_name, ids, AMBIGUOUS_SHOWN + 1);
 	if (n == 1) {
 		a->agent_id = strdup(ids[0]);
 		if (a->agent_id)

@@ -412,8 +412,7 @@ static int name_comments(char **yaml, const struct agent_names *names)
 		const char *name = line_agent_id(line, len, id)
 				       ? agent_names_lookup(names, id)
 				       : NULL;
-		char *shown =
-		    name ? agent_label_named(NULL, NULL, name) : NULL;
+		char *shown = name ? agent_label_named(NULL, NULL, name) : NULL;
 		if (buf_add(&b, line, len) != 0 ||
 		    (shown && buf_addf(&b, "  # %s", shown) != 0) ||
 		    (nl && buf_add(&b, "\n", 1) != 0)) {

@@ -214,8 +214,9 @@ static void load_expect(struct loader *L, const struct yamldoc_node *n,
 				    "name exactly one of agent and fallback");
 		} else if (f[1].val) {
 			load_path_key(q, p, "agent");
-			t->expect_name = load_str_field(
-			    L, f[1].val, q, MODEL_MAX_AGENT_NAME_LEN, TEXT_LINE);
+			t->expect_name =
+			    load_str_field(L, f[1].val, q,
+					   MODEL_MAX_AGENT_NAME_LEN, TEXT_LINE);
 		} else {
 			load_path_key(q, p, "fallback");
 			load_fallback_answer(L, f[0].val, q, t);

@@ -659,9 +659,9 @@ static void agents_list(const struct sim_api_config *cfg, struct sim_state *st,
 		json_array_append(page, json_array_get(all, i));
 	reply(rsp, 200,
 	      json_pack("{s:o,s:n,s:o,s:I}", "next",
-			end < n ? agents_next(rq, (long)end,
-					      echo[0] ? echo : NULL)
-				: json_null(),
+			end < n
+			    ? agents_next(rq, (long)end, echo[0] ? echo : NULL)
+			    : json_null(),
 			"previous", "results", page, "total", (json_int_t)n));
 	json_decref(all);
 }

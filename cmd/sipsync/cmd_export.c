@@ -67,7 +67,8 @@ static int parse_args(struct export_args *a, int argc, char **argv)
 static int read_names(struct session *s, bool needed, struct diag_list *d)
 {
 	struct diag_list ignored = {0};
-	int rc = api_list_agents(s->api, NULL, &s->names, needed ? d : &ignored);
+	int rc =
+	    api_list_agents(s->api, NULL, &s->names, needed ? d : &ignored);
 	diag_list_clear(&ignored);
 	if (rc != 0 && !needed)
 		agent_names_release(&s->names);

@@ -246,9 +246,10 @@ static json_t *result_json(const struct route_test_result *r)
 	    r->decided ? decision_json(&r->got) : json_null(), "message",
 	    json_str_or_null(r->message));
 	if (o && t->expect_name) /* expect: {agent: NAME} */
-		json_object_set_new(o, "expect",
-				    json_pack("{s:o}", "agent",
-					      json_str_or_null(t->expect_name)));
+		json_object_set_new(
+		    o, "expect",
+		    json_pack("{s:o}", "agent",
+			      json_str_or_null(t->expect_name)));
 	return o;
 }
 

@@ -330,8 +330,8 @@ static int parse_agents_obj(json_t *root, struct agent_names *names,
 		    json_string_value(json_object_get(item, "agentId"));
 		json_t *name = json_object_get(item, "name");
 		if (!id || !format_uuid_valid(id))
-			return set_why(why, "results[%zu].agentId is not a uuid",
-				       i);
+			return set_why(why,
+				       "results[%zu].agentId is not a uuid", i);
 		if (name && !json_is_null(name) && !json_is_string(name))
 			return set_why(why, "results[%zu].name is not a string",
 				       i);

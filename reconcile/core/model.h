@@ -122,7 +122,7 @@ struct route_test {
 	char *to;   /* user part or full sip: URI */
 	char *expect;
 	char *expect_name; /* expect: {agent: NAME} (expect is then NULL) */
-	char *from;		 /* optional caller: user part or sip: URI */
+	char *from;	   /* optional caller: user part or sip: URI */
 	char *from_display_name; /* optional */
 	struct probe_header *headers;
 	size_t n_headers;

@@ -52,18 +52,18 @@ enum plan_op {
 
 struct plan_change {
 	enum plan_op op;
-	char *field;	 /* JSON-ish path: allowedCidrRanges, allowAllAgents,
-			    allowedAgents[1], allowedAgents[0].toUserPattern,
-			    fallbackHandler, fallbackHandler.url,
-			    fallbackHandler.secrets, outboundProxy, authUser,
-			    password */
-	char *agent_id;	 /* allowedAgents entries, else NULL */
+	char *field;	  /* JSON-ish path: allowedCidrRanges, allowAllAgents,
+			     allowedAgents[1], allowedAgents[0].toUserPattern,
+			     fallbackHandler, fallbackHandler.url,
+			     fallbackHandler.secrets, outboundProxy, authUser,
+			     password */
+	char *agent_id;	  /* allowedAgents entries, else NULL */
 	char *agent_name; /* the agent's name when known, else NULL */
-	char *old_json;	 /* SET/REMOVE: the old value as JSON text, or NULL */
-	char *new_json;	 /* SET/ADD: the new value as JSON text, or NULL */
-	long index;	 /* allowedAgents: desired index, -1 otherwise */
-	long from_index; /* allowedAgents MOVE/REMOVE: live index, else -1 */
-	char *text;	 /* the line as printed (no marker, no colour) */
+	char *old_json;	  /* SET/REMOVE: the old value as JSON text, or NULL */
+	char *new_json;	  /* SET/ADD: the new value as JSON text, or NULL */
+	long index;	  /* allowedAgents: desired index, -1 otherwise */
+	long from_index;  /* allowedAgents MOVE/REMOVE: live index, else -1 */
+	char *text;	  /* the line as printed (no marker, no colour) */
 };
 
 /* A write-only value a request sends: its state key and keyed fingerprint

@@ -473,8 +473,7 @@ static int decide_unmatched(const struct route_table *t,
 		if (sip->allow_all_state == FIELD_SET && sip->allow_all) {
 			out->kind = ROUTE_IMPLICIT_AGENT;
 			out->agent_id = strdup(out->user + 6);
-			out->agent_name =
-			    decision_name(t, out->agent_id, NULL);
+			out->agent_name = decision_name(t, out->agent_id, NULL);
 			out->pattern = model_default_pattern(
 			    out->agent_id ? out->agent_id : "");
 			return out->agent_id && out->pattern ? 0 : -1;

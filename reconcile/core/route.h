@@ -36,12 +36,12 @@ enum route_kind {
 /* One decision. Strings are owned; release with route_decision_release. */
 struct route_decision {
 	enum route_kind kind;
-	char *user;	/* the user part that was matched */
-	size_t index;	/* ROUTE_AGENT: the allowedAgents index */
-	char *agent_id; /* ROUTE_AGENT / ROUTE_IMPLICIT_AGENT, else NULL (and
-			   NULL for an `agent: NAME` not resolved) */
+	char *user;	  /* the user part that was matched */
+	size_t index;	  /* ROUTE_AGENT: the allowedAgents index */
+	char *agent_id;	  /* ROUTE_AGENT / ROUTE_IMPLICIT_AGENT, else NULL (and
+			     NULL for an `agent: NAME` not resolved) */
 	char *agent_name; /* the agent's name when known, else NULL */
-	char *pattern;	/* the (effective or implicit) pattern that matched */
+	char *pattern;	  /* the (effective or implicit) pattern that matched */
 	bool default_pattern; /* ROUTE_AGENT: no toUserPattern in the file */
 };
 

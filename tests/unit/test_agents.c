@@ -27,7 +27,8 @@ static void test_labels(void **state)
 {
 	(void)state;
 	struct agent_names an = {0};
-	assert_int_equal(agent_names_add(&an, "0B6F3C1E-8D2A-4C55-9A71-3E5F0C2D9B14",
+	assert_int_equal(agent_names_add(&an,
+					 "0B6F3C1E-8D2A-4C55-9A71-3E5F0C2D9B14",
 					 "sales-bot"),
 			 0);
 	assert_int_equal(agent_names_add(&an, ID_B, NULL), 0);

@@ -634,11 +634,10 @@ static void test_list_agents_pages(void **state)
 	assert_diag(&d, "GET /api/agents: 200: response is not a "
 			"PaginatedAgentList: results[0].agentId is not a uuid");
 	assert_false(names.complete);
-	assert_requests(f, (const char *const[]){
-			       "GET /api/agents?pageSize=100",
-			       "GET /api/agents?cursor=c2",
-			       "GET /api/agents?pageSize=100&search=sales bot",
-			       NULL});
+	assert_requests(
+	    f, (const char *const[]){
+		   "GET /api/agents?pageSize=100", "GET /api/agents?cursor=c2",
+		   "GET /api/agents?pageSize=100&search=sales bot", NULL});
 	diag_list_clear(&d);
 	agent_names_release(&names);
 	api_client_free(c);

@@ -134,11 +134,12 @@ static void load_case_agents(struct pcase *c)
 	char *page = NULL;
 	free(text);
 	if (agents) {
-		json_t *body = json_pack("{s:O,s:n}", "results", agents, "next");
+		json_t *body =
+		    json_pack("{s:O,s:n}", "results", agents, "next");
 		page = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
-		if (!page || api_parse_agents_page(page, strlen(page), &c->names,
-						   &next, &why) != 0)
+		if (!page || api_parse_agents_page(page, strlen(page),
+						   &c->names, &next, &why) != 0)
 			fail_msg("%s/live.json: agents: %s", c->dir,
 				 why ? why : "?");
 	}
@@ -330,8 +331,8 @@ static void run_case(void **st)
 	load_case_agents(c);
 	load_case_state(c);
 	load_case_args(c);
-	struct plan_input in = {c->ds,	  c->live,	    c->fps,
-				API_KEY,  c->sync_secrets, &c->names};
+	struct plan_input in = {c->ds,	 c->live,	  c->fps,
+				API_KEY, c->sync_secrets, &c->names};
 	if (plan_build(&c->plan, &in, &d) != 0) {
 		print_diags(&d);
 		diag_list_clear(&d);
