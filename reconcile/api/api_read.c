@@ -115,9 +115,27 @@ static int check_next(struct api_client *c, const struct xfer *page,
 /* From a finished page to the next: *next (as the page gave it) made
  * absolute and checked, the page's URL remembered in *seen. 0, or -1 with
  * a diag. */
-static int advance(struct api_client *c, const struct xfer *px, char **next,
-		   char ***seen, size_t *n_seen, struct diag_list *d)
+/* What a paged read holds from one page to the next. */
+struct pager {
+	struct xqueue q;
+	char *next;  /* the next page's URL, or NULL */
+	char **seen; /* the URLs of the pages read */
+	size_t n_seen;
+};
+
+static void pager_release(struct pager *pg)
 {
+	api_queue_clear(&pg->q);
+	free(pg->q.v);
+	free(pg->next);
+	free_strings(pg->seen, pg->n_seen);
+}
+
+static int advance(struct api_client *c, const struct xfer *px,
+		   struct pager *pg, struct diag_list *d)
+{
+	char **next = &pg->next, ***seen = &pg->seen;
+	size_t *n_seen = &pg->n_seen;
 	char *abs = resolve_next(px->url, *next);
 	if (!abs) {
 		char *shown = api_url_for_message(*next), msg[600];
@@ -143,26 +161,34 @@ static int advance(struct api_client *c, const struct xfer *px, char **next,
 	return check_next(c, px, *next, grown, *n_seen, d);
 }
 
-static int page_result(struct api_client *c, struct xfer *x,
-		       struct registration **regs, size_t *n, char **next,
-		       struct diag_list *d)
+/* A read that failed (x) or answered something that is not a `what`
+ * (*why from the parser, freed): one diag naming the request. -1. */
+static int read_failed(struct api_client *c, const struct xfer *x,
+		       const char *what, char *why, struct diag_list *d)
 {
-	char *why = NULL;
+	char buf[400];
 	if (x->result != XR_OK) {
 		api_add_http_diag(c, d, x->method, x->path, x->status,
 				  x->error);
 		return -1;
 	}
-	if (api_parse_page(buf_str(&x->resp), buf_len(&x->resp), regs, n, next,
-			   &why) < 0) {
-		char buf[400];
-		snprintf(buf, sizeof(buf),
-			 "response is not a PaginatedSipRegistrationList: %s",
-			 why ? why : "out of memory");
-		api_add_http_diag(c, d, x->method, x->path, x->status, buf);
-		free(why);
-		return -1;
-	}
+	snprintf(buf, sizeof(buf), "response is not a %s: %s", what,
+		 why ? why : "out of memory");
+	api_add_http_diag(c, d, x->method, x->path, x->status, buf);
+	free(why);
+	return -1;
+}
+
+static int page_result(struct api_client *c, struct xfer *x,
+		       struct registration **regs, size_t *n, char **next,
+		       struct diag_list *d)
+{
+	char *why = NULL;
+	if (x->result != XR_OK ||
+	    api_parse_page(buf_str(&x->resp), buf_len(&x->resp), regs, n, next,
+			   &why) < 0)
+		return read_failed(c, x, "PaginatedSipRegistrationList", why,
+				   d);
 	return 0;
 }
 
@@ -170,20 +196,9 @@ static int sip_result(struct api_client *c, struct xfer *x,
 		      struct sip_config *sip, struct diag_list *d)
 {
 	char *why = NULL;
-	if (x->result != XR_OK) {
-		api_add_http_diag(c, d, x->method, x->path, x->status,
-				  x->error);
-		return -1;
-	}
-	if (api_parse_sip(buf_str(&x->resp), buf_len(&x->resp), sip, &why) <
-	    0) {
-		char buf[400];
-		snprintf(buf, sizeof(buf), "response is not a SipConfig: %s",
-			 why ? why : "out of memory");
-		api_add_http_diag(c, d, x->method, x->path, x->status, buf);
-		free(why);
-		return -1;
-	}
+	if (x->result != XR_OK ||
+	    api_parse_sip(buf_str(&x->resp), buf_len(&x->resp), sip, &why) < 0)
+		return read_failed(c, x, "SipConfig", why, d);
 	/* a later error message must not echo a live secret either */
 	for (size_t i = 0; i < sip->fallback.n_secrets; i++)
 		api_redact_add(c, sip->fallback.secrets[i].value);
@@ -240,37 +255,36 @@ static int drop_repeated_ids(struct registration *regs, size_t *n)
 int api_read_all(struct api_client *c, struct sip_config *sip,
 		 struct registration **regs, size_t *n, struct diag_list *d)
 {
-	char first[96], *next = NULL, **seen = NULL;
-	size_t n_seen = 0;
-	struct xqueue q = {0};
+	char first[96];
+	struct pager pg = {0};
 	struct xfer *sx = NULL, *px = NULL;
 	int rc = -1;
 
 	snprintf(first, sizeof(first), "/api/sip/registrations?pageSize=%d",
 		 c->page_size);
-	if ((sip && !(sx = api_push_new(c, &q, REQUEST_GET, "/api/sip",
+	if ((sip && !(sx = api_push_new(c, &pg.q, REQUEST_GET, "/api/sip",
 					"/api/sip"))) ||
-	    !(px = api_push_new(c, &q, REQUEST_GET, first,
+	    !(px = api_push_new(c, &pg.q, REQUEST_GET, first,
 				"/api/sip/registrations")))
 		goto oom;
 	for (;;) {
-		api_run_queue(c, &q);
+		api_run_queue(c, &pg.q);
 		if (sx && sip_result(c, sx, sip, d) < 0)
 			goto out;
-		if (page_result(c, px, regs, n, &next, d) < 0)
+		if (page_result(c, px, regs, n, &pg.next, d) < 0)
 			goto out;
-		if (!next)
+		if (!pg.next)
 			break;
-		if (advance(c, px, &next, &seen, &n_seen, d) < 0)
+		if (advance(c, px, &pg, d) < 0)
 			goto out;
 		/* the next page replaces the finished transfers */
-		api_queue_clear(&q);
+		api_queue_clear(&pg.q);
 		sx = NULL;
-		if (!(px = api_push_new(c, &q, REQUEST_GET, next,
+		if (!(px = api_push_new(c, &pg.q, REQUEST_GET, pg.next,
 					"/api/sip/registrations")))
 			goto oom;
-		free(next);
-		next = NULL;
+		free(pg.next);
+		pg.next = NULL;
 	}
 	if (drop_repeated_ids(*regs, n) < 0)
 		goto oom;
@@ -280,10 +294,7 @@ int api_read_all(struct api_client *c, struct sip_config *sip,
 oom:
 	diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
 out:
-	api_queue_clear(&q);
-	free(q.v);
-	free(next);
-	free_strings(seen, n_seen);
+	pager_release(&pg);
 	return rc;
 }
 
@@ -332,21 +343,10 @@ static int agents_page(struct api_client *c, struct xfer *x,
 		       struct diag_list *d)
 {
 	char *why = NULL;
-	if (x->result != XR_OK) {
-		api_add_http_diag(c, d, x->method, x->path, x->status,
-				  x->error);
-		return -1;
-	}
-	if (api_parse_agents_page(buf_str(&x->resp), buf_len(&x->resp), names,
-				  next, &why) < 0) {
-		char buf[400];
-		snprintf(buf, sizeof(buf),
-			 "response is not a PaginatedAgentList: %s",
-			 why ? why : "out of memory");
-		api_add_http_diag(c, d, x->method, x->path, x->status, buf);
-		free(why);
-		return -1;
-	}
+	if (x->result != XR_OK ||
+	    api_parse_agents_page(buf_str(&x->resp), buf_len(&x->resp), names,
+				  next, &why) < 0)
+		return read_failed(c, x, "PaginatedAgentList", why, d);
 	return 0;
 }
 
@@ -365,36 +365,31 @@ static char *agents_first_url(const struct api_client *c, const char *search)
 int api_list_agents(struct api_client *c, const char *search,
 		    struct agent_names *out, struct diag_list *d)
 {
-	char *next = agents_first_url(c, search), **seen = NULL;
-	size_t n_seen = 0;
-	struct xqueue q = {0};
+	struct pager pg = {.next = agents_first_url(c, search)};
 	struct xfer *x = NULL;
 	int rc = -1;
 	for (;;) {
-		if (!next || !(x = api_push_new(c, &q, REQUEST_GET, next,
-						"/api/agents")))
-			goto oom;
-		free(next);
-		next = NULL;
-		api_run_queue(c, &q);
-		if (agents_page(c, x, out, &next, d) < 0)
-			goto out;
-		if (!next)
+		if (!pg.next || !(x = api_push_new(c, &pg.q, REQUEST_GET,
+						   pg.next, "/api/agents"))) {
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "api: out of memory");
 			break;
-		if (advance(c, x, &next, &seen, &n_seen, d) < 0)
-			goto out;
-		api_queue_clear(&q); /* the next page replaces it */
+		}
+		free(pg.next);
+		pg.next = NULL;
+		api_run_queue(c, &pg.q);
+		if (agents_page(c, x, out, &pg.next, d) < 0)
+			break;
+		if (!pg.next) {
+			out->complete = !search;
+			rc = 0;
+			break;
+		}
+		if (advance(c, x, &pg, d) < 0)
+			break;
+		api_queue_clear(&pg.q); /* the next page replaces it */
 	}
-	out->complete = !search;
-	rc = 0;
-	goto out;
-oom:
-	diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
-out:
-	api_queue_clear(&q);
-	free(q.v);
-	free(next);
-	free_strings(seen, n_seen);
+	pager_release(&pg);
 	return rc;
 }
 

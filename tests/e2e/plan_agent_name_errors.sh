@@ -6,14 +6,8 @@
 set -u
 source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/lib/plan.sh"
-A1=0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14
-A2=7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f
-A3=11111111-2222-4333-8444-555555555555
-cat >"$SCRATCH/seed.json" <<JSON
-{"agents": [{"agentId": "$A1", "name": "sales-bot"},
-            {"agentId": "$A2", "name": "twin"},
-            {"agentId": "$A3", "name": "twin"}]}
-JSON
+source "$SRC_DIR/tests/lib/agents.sh"
+agents_seed "$SCRATCH/seed.json" "$A1=sales-bot" "$A2=twin" "$A3=twin"
 sim_start --seed "$SCRATCH/seed.json" --page-size 2
 agent_gets()
 {

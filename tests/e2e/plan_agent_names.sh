@@ -6,18 +6,9 @@
 set -u
 source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/lib/plan.sh"
-A1=0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14
-A2=7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f
-A3=11111111-2222-4333-8444-555555555555
-A4=22222222-3333-4444-8555-666666666666
-A5=33333333-4444-4555-8666-777777777777
-cat >"$SCRATCH/seed.json" <<JSON
-{"agents": [{"agentId": "$A3", "name": "billing-bot"},
-            {"agentId": "$A4", "name": "sales-bot-old"},
-            "$A5",
-            {"agentId": "$A1", "name": "sales-bot"},
-            {"agentId": "$A2", "name": "support-bot"}]}
-JSON
+source "$SRC_DIR/tests/lib/agents.sh"
+agents_seed "$SCRATCH/seed.json" "$A3=billing-bot" "$A4=sales-bot-old" "$A5" \
+	"$A1=sales-bot" "$A2=support-bot"
 sim_start --seed "$SCRATCH/seed.json" --page-size 2
 cfg="$SCRATCH/sip.yaml"
 write_yaml "$cfg" <<YAML
