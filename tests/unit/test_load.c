@@ -431,6 +431,8 @@ static void test_agent_by_name(void **state)
 		"    - agent: sales-bot\n"
 		"      agentId: 0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14\n"
 		"    - agent: ''\n"
+		"    - agent: sales-bot\n"
+		"    - agent: sales-bot\n"
 		"routeTests:\n"
 		"  - {to: x, expect: {agent: a, fallback: reject}}\n",
 		true);
@@ -439,9 +441,12 @@ static void test_agent_by_name(void **state)
 		     "one of agent and agentId");
 	has_line(&r, "b.yaml:6:14: error: sip.allowedAgents[1].agent: must "
 		     "not be empty");
-	has_line(&r, "b.yaml:8:21: error: routeTests[0].expect: name exactly "
+	has_line(&r, "b.yaml:8:7: error: sip.allowedAgents[3]: duplicate "
+		     "allowance for agent sales-bot (default pattern); first "
+		     "defined at b.yaml:7:7");
+	has_line(&r, "b.yaml:10:21: error: routeTests[0].expect: name exactly "
 		     "one of agent and fallback");
-	counts(&r, 3, 0);
+	counts(&r, 4, 0);
 	run_done(&r);
 }
 
