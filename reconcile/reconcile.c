@@ -8,6 +8,7 @@
 #include "reconcile/apply.h"
 #include "reconcile/audit.h"
 #include "reconcile/lock.h"
+#include "reconcile/core/agents.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/core/render.h"
 #include "reconcile/state.h"
@@ -34,19 +35,36 @@ static int redact_secrets(struct api_client *api,
 	return rc ? -1 : 0;
 }
 
-static bool live_has_agent(const struct live_state *live, const char *id)
+static bool live_has_agent(const struct live_state *live,
+			   const struct agent_names *names, const char *id)
 {
+	/* listed by GET /api/agents: it exists */
+	for (size_t j = 0; names && names->complete && j < names->n; j++)
+		if (strcasecmp(names->v[j].id, id) == 0)
+			return true;
 	for (size_t j = 0; j < live->sip.n_agents; j++)
 		if (strcasecmp(live->sip.agents[j].agent_id, id) == 0)
 			return true;
 	return false;
 }
 
+/* An `agent: NAME` the caller did not resolve (agentref_resolve). */
+static int unresolved(const struct agent_allowance *a, size_t i,
+		      struct diag_list *d)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "sip.allowedAgents[%zu].agent", i);
+	diag_add(d, DIAG_ERROR, a->id_pos.file ? &a->id_pos : &a->pos, path,
+		 "agent %s is not resolved to an id", a->agent_name);
+	return -1;
+}
+
 /* Agents named by the desired state that the live config does not already
  * allow must exist: GET /api/agents/{id} answering 404 is an error at the
  * place of the id. */
 static int check_agents(struct api_client *api, const struct desired_state *ds,
-			const struct live_state *live, struct diag_list *d)
+			const struct live_state *live,
+			const struct agent_names *names, struct diag_list *d)
 {
 	const struct sip_config *s = &ds->sip;
 	if (!ds->has_sip || s->agents_state != FIELD_SET || s->n_agents == 0)
@@ -59,7 +77,11 @@ static int check_agents(struct api_client *api, const struct desired_state *ds,
 	if (!ids || !where || !exists)
 		goto out;
 	for (size_t i = 0; i < s->n_agents; i++)
-		if (!live_has_agent(live, s->agents[i].agent_id)) {
+		if (!s->agents[i].agent_id) { /* not resolved */
+			rc = unresolved(&s->agents[i], i, d);
+			goto out;
+		} else if (!live_has_agent(live, names,
+					   s->agents[i].agent_id)) {
 			ids[n] = s->agents[i].agent_id;
 			where[n++] = i;
 		}
@@ -107,7 +129,7 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 		diag_add(d, DIAG_ERROR, NULL, NULL, "state: out of memory");
 		goto out;
 	}
-	if (check_agents(api, ds, live, d) != 0)
+	if (check_agents(api, ds, live, o->names, d) != 0)
 		goto out;
 	if (o->audit && o->export_fn) {
 		/* what was there before the apply, in the form one can apply
@@ -123,6 +145,7 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 	    .fps = st ? state_store(st) : NULL,
 	    .api_key = o->api_key,
 	    .sync_secrets = o->sync_secrets,
+	    .names = o->names,
 	};
 	rc = plan_build(out, &in, d);
 out:

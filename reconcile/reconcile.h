@@ -28,9 +28,10 @@
 #include "reconcile/base/diag.h"
 #include "reconcile/core/model.h"
 
-struct plan;  /* reconcile/plan.h; rendered with reconcile/render.h */
-struct audit; /* reconcile/audit.h */
-struct lock;  /* reconcile/lock.h */
+struct plan;	    /* reconcile/plan.h; rendered with reconcile/render.h */
+struct audit;	    /* reconcile/audit.h */
+struct lock;	    /* reconcile/lock.h */
+struct agent_names; /* reconcile/core/agents.h */
 
 /* One write of an apply, reported as it finishes. label is what the plan
  * line says ("+ registration alice@pbx.example.com"); error is a one-line
@@ -74,6 +75,9 @@ struct reconcile_opts {
 	struct audit *audit;
 	int (*export_fn)(const struct live_state *live, char **yaml,
 			 struct diag_list *d);
+	/* the account's agent names (reconcile_agent_names), shown beside
+	   ids in the plan; NULL: ids alone */
+	const struct agent_names *names;
 };
 
 /* Sets the defaults: everything 0/NULL/false, max_deletes -1. */
@@ -123,7 +127,9 @@ struct reconcile_result {
 };
 
 /* Reads the live account (api_read_live), the state file, checks that every
- * agent the desired state names exists, and builds the plan.
+ * agent the desired state names exists, and builds the plan. Every
+ * `agent: NAME` of ds must be resolved first (reconcile_agent_names, then
+ * schema/agentref.h: agentref_resolve); one that is not is an error.
  * Returns 0 and *out (free with plan_free), or -1 with diags (e.g.
  * "prod/sip.yaml:12:7: error: sip.allowedAgents[0].agentId: agent
  * 0b6f... does not exist in this account"). */

@@ -8,6 +8,7 @@
 
 #include <yaml.h>
 
+#include "reconcile/core/agents.h"
 #include "reconcile/core/model.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/base/buf.h"
@@ -26,6 +27,8 @@ static int write_handler(void *data, unsigned char *buffer, size_t size)
 struct em {
 	yaml_emitter_t e;
 	int failed;
+	const struct agent_names *names; /* may be NULL */
+	bool by_name;			 /* agent: NAME where unambiguous */
 };
 
 static void emit(struct em *m, yaml_event_t *ev, int ok)
@@ -134,6 +137,17 @@ static void env_ref(struct em *m, const char *name)
 	map_end(m);
 }
 
+/* The name to write as `agent: NAME` for id (--agent-names), or NULL:
+ * only a name that resolves back to this id alone. */
+static const char *export_agent_name(const struct em *m, const char *id)
+{
+	const char *name = agent_names_lookup(m->names, id), *ids[2];
+	if (!m->by_name || !name || !m->names->complete ||
+	    agent_names_find(m->names, name, ids, 2) != 1)
+		return NULL;
+	return name;
+}
+
 static void emit_sip(struct em *m, const struct sip_config *s)
 {
 	scalar(m, "sip");
@@ -150,9 +164,10 @@ static void emit_sip(struct em *m, const struct sip_config *s)
 	for (size_t i = 0; i < s->n_agents; i++) {
 		const struct agent_allowance *a = &s->agents[i];
 		char *def = model_default_pattern(a->agent_id);
+		const char *name = export_agent_name(m, a->agent_id);
 		map_start(m, false);
-		scalar(m, "agentId");
-		scalar(m, a->agent_id);
+		scalar(m, name ? "agent" : "agentId");
+		scalar(m, name ? name : a->agent_id);
 		if (a->to_user_pattern &&
 		    (!def || strcmp(def, a->to_user_pattern) != 0)) {
 			scalar(m, "toUserPattern");
@@ -360,10 +375,72 @@ static int header(struct buf *b, const struct live_state *live, char **env,
 	return rc;
 }
 
-int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
+/* A line "  - agentId: <uuid>" or "    agentId: '<uuid>'": true and
+ * id. */
+static bool line_agent_id(const char *line, size_t len, char id[37])
+{
+	static const char key[] = "agentId: ";
+	size_t i = 0;
+	while (i < len && line[i] == ' ')
+		i++;
+	if (i + 1 < len && line[i] == '-' && line[i + 1] == ' ')
+		i += 2;
+	if (len - i < sizeof(key) - 1 ||
+	    strncmp(line + i, key, sizeof(key) - 1) != 0)
+		return false;
+	i += sizeof(key) - 1;
+	/* plain, or single-quoted when it could read as a number */
+	bool quoted = len - i == 38 && line[i] == '\'' && line[len - 1] == '\'';
+	if (len - i != 36 && !quoted)
+		return false;
+	memcpy(id, line + i + quoted, 36);
+	id[36] = '\0';
+	return format_uuid_valid(id);
+}
+
+/* "agentId: <uuid>" lines get the agent's name as a comment (libyaml's
+ * emitter writes no comments; a uuid is always a plain scalar, so the line
+ * is known exactly). A name's control bytes become '?'. 0 or -1. */
+static int name_comments(char **yaml, const struct agent_names *names)
 {
 	struct buf b;
-	struct em m = {0};
+	buf_init(&b, EXPORT_MAX_LEN);
+	for (const char *line = *yaml; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char id[37];
+		const char *name = line_agent_id(line, len, id)
+				       ? agent_names_lookup(names, id)
+				       : NULL;
+		char *shown = name ? agent_label_named(NULL, NULL, name) : NULL;
+		if (buf_add(&b, line, len) != 0 ||
+		    (shown && buf_addf(&b, "  # %s", shown) != 0) ||
+		    (nl && buf_add(&b, "\n", 1) != 0)) {
+			free(shown);
+			return -1;
+		}
+		free(shown);
+		line += len + (nl ? 1 : 0);
+	}
+	char *text = buf_take(&b, NULL);
+	if (!text)
+		return -1;
+	free(*yaml);
+	*yaml = text;
+	return 0;
+}
+
+int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
+{
+	return export_yaml_names(live, NULL, false, out, d);
+}
+
+int export_yaml_names(const struct live_state *live,
+		      const struct agent_names *names, bool by_name, char **out,
+		      struct diag_list *d)
+{
+	struct buf b;
+	struct em m = {.names = names, .by_name = by_name};
 	char **env = calloc(live->n_regs + 1, sizeof(*env));
 	bool *skip = calloc(live->n_regs + 1, sizeof(*skip));
 	size_t *order = calloc(live->n_regs + 1, sizeof(*order));
@@ -392,6 +469,11 @@ int export_yaml(const struct live_state *live, char **out, struct diag_list *d)
 	yaml_emitter_delete(&m.e);
 	if (m.failed || !(*out = buf_take(&b, NULL)))
 		goto out;
+	if (names && name_comments(out, names) != 0) {
+		free(*out);
+		*out = NULL;
+		goto out;
+	}
 	rc = 0;
 out:
 	if (rc != 0)

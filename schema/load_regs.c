@@ -204,13 +204,24 @@ static void load_expect(struct loader *L, const struct yamldoc_node *n,
 {
 	t->expect_pos = n->pos;
 	if (n->kind == YAMLDOC_MAP) {
-		struct field f[] = {{"fallback", NULL, NULL}};
-		if (!load_walk_map(L, n, p, f, 1) || !load_require(L, n, p, f))
+		struct field f[] = {{"fallback", NULL, NULL},
+				    {"agent", NULL, NULL}};
+		if (!load_walk_map(L, n, p, f, 2))
 			return;
 		char q[PATH_MAX_LEN];
-		load_path_key(q, p, "fallback");
-		load_fallback_answer(L, f[0].val, q, t);
-		t->expect = strdup("fallback");
+		if (!f[0].val == !f[1].val) {
+			load_report(L, DIAG_ERROR, &n->pos, p,
+				    "name exactly one of agent and fallback");
+		} else if (f[1].val) {
+			load_path_key(q, p, "agent");
+			t->expect_name =
+			    load_str_field(L, f[1].val, q,
+					   MODEL_MAX_AGENT_NAME_LEN, TEXT_LINE);
+		} else {
+			load_path_key(q, p, "fallback");
+			load_fallback_answer(L, f[0].val, q, t);
+			t->expect = strdup("fallback");
+		}
 		return;
 	}
 	const char *e = load_want_str(L, n, p, true);

@@ -7,6 +7,7 @@
 
 #include "schema/secret.h"
 #include "schema/validate.h"
+#include "reconcile/base/str.h"
 
 static void load_cidrs(struct loader *L, const struct yamldoc_node *n,
 		       const char *path, struct sip_config *sip)
@@ -54,26 +55,47 @@ out:
 	free(paths);
 }
 
+/* agentId: the uuid, lower-cased as the API stores (and returns) it. */
+static void load_agent_id(struct loader *L, const struct yamldoc_node *v,
+			  const char *path, struct agent_allowance *a)
+{
+	char p[PATH_MAX_LEN];
+	load_path_key(p, path, "agentId");
+	a->id_pos = v->pos;
+	const char *id = load_want_str(L, v, p, true);
+	if (id && validate_uuid(L->diags, &v->pos, p, id) == 0)
+		a->agent_id = strdup(id);
+	str_lower(a->agent_id);
+}
+
+/* agent: NAME, resolved to an id at plan time (GET /api/agents). */
+static void load_agent_name(struct loader *L, const struct yamldoc_node *v,
+			    const char *path, struct agent_allowance *a)
+{
+	char p[PATH_MAX_LEN];
+	load_path_key(p, path, "agent");
+	a->id_pos = v->pos;
+	a->agent_name =
+	    load_str_field(L, v, p, MODEL_MAX_AGENT_NAME_LEN, TEXT_LINE);
+}
+
 static void load_agent(struct loader *L, const struct yamldoc_node *n,
 		       const char *path, struct agent_allowance *a)
 {
 	struct field f[] = {{"agentId", NULL, NULL},
-			    {"toUserPattern", NULL, NULL}};
+			    {"toUserPattern", NULL, NULL},
+			    {"agent", NULL, NULL}};
 	a->pos = n->pos;
-	if (!load_walk_map(L, n, path, f, 2))
+	if (!load_walk_map(L, n, path, f, 3))
 		return;
 	char p[PATH_MAX_LEN];
-	if (load_require(L, n, path, &f[0])) {
-		load_path_key(p, path, "agentId");
-		a->id_pos = f[0].val->pos;
-		const char *id = load_want_str(L, f[0].val, p, true);
-		if (id && validate_uuid(L->diags, &f[0].val->pos, p, id) == 0)
-			a->agent_id = strdup(id);
-		/* the API stores (and returns) agent ids in lowercase */
-		for (char *c = a->agent_id; c && *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-	}
+	if (f[0].val && f[2].val)
+		load_report(L, DIAG_ERROR, &n->pos, path,
+			    "name exactly one of agent and agentId");
+	else if (f[2].val)
+		load_agent_name(L, f[2].val, path, a);
+	else if (load_require(L, n, path, &f[0]))
+		load_agent_id(L, f[0].val, path, a);
 	if (f[1].val) {
 		load_path_key(p, path, "toUserPattern");
 		a->pattern_pos = f[1].val->pos;
@@ -90,6 +112,8 @@ static void load_agent(struct loader *L, const struct yamldoc_node *n,
 			 * duplicate check */
 			free(a->agent_id);
 			a->agent_id = NULL;
+			free(a->agent_name);
+			a->agent_name = NULL;
 		}
 	}
 }

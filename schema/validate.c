@@ -307,6 +307,7 @@ static void agent_report(struct diag_list *d, const void *ctx, size_t first,
 {
 	const struct agent_ctx *c = ctx;
 	const struct agent_allowance *a = &c->sip->agents[again];
+	const char *who = a->agent_id ? a->agent_id : a->agent_name;
 	char where[512], q[256];
 	place_str(where, sizeof(where), &c->sip->agents[first].pos);
 	if (a->to_user_pattern) {
@@ -315,13 +316,13 @@ static void agent_report(struct diag_list *d, const void *ctx, size_t first,
 			 c->paths ? c->paths[again] : NULL,
 			 "duplicate allowance for agent %s with pattern '%s'; "
 			 "first defined at %s",
-			 a->agent_id, q, where);
+			 who, q, where);
 	} else {
 		diag_add(d, DIAG_ERROR, &a->pos,
 			 c->paths ? c->paths[again] : NULL,
 			 "duplicate allowance for agent %s (default pattern); "
 			 "first defined at %s",
-			 a->agent_id, where);
+			 who, where);
 	}
 }
 
@@ -341,13 +342,16 @@ int validate_agent_dups(struct diag_list *d, const struct sip_config *sip,
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct agent_allowance *a = &sip->agents[i];
-		if (!a->agent_id)
+		/* `agent: NAME` keys start with '@', which no uuid does */
+		const char *who = a->agent_id ? a->agent_id : a->agent_name;
+		if (!who)
 			continue;
 		char *pat = model_effective_pattern(a);
-		size_t len = strlen(a->agent_id) + (pat ? strlen(pat) : 0) + 2;
+		size_t len = strlen(who) + (pat ? strlen(pat) : 0) + 3;
 		keys[i] = pat ? malloc(len) : NULL;
 		if (keys[i])
-			snprintf(keys[i], len, "%s\n%s", a->agent_id, pat);
+			snprintf(keys[i], len, "%s%s\n%s",
+				 a->agent_id ? "" : "@", who, pat);
 		free(pat);
 	}
 	struct agent_ctx c = {sip, paths};

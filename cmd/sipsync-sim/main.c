@@ -45,7 +45,7 @@ static const char usage[] =
     "after every write\n"
     "  --seed FILE          initial state when there is no state file\n"
     "  --page-size N        default and maximum page size of the "
-    "registration list (100)\n"
+    "lists (100)\n"
     "  --domain D           the account's SIP domain (overrides the "
     "state file)\n"
     "  --control            serve the /_sim/ control API (log, state, "

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "reconcile/base/buf.h"
 #include "reconcile/base/crypto.h"
 #include "reconcile/base/format.h"
 #include "sim_valid.h"
@@ -25,6 +27,7 @@ enum route {
 	ROUTE_REGS,
 	ROUTE_REG,
 	ROUTE_AGENT,
+	ROUTE_AGENTS,
 };
 
 /* A page of the registration list: [start, end) of the sorted order. */
@@ -48,6 +51,8 @@ static enum route route_of(const char *path, const char **id)
 		*id = path + n;
 		return ROUTE_REG;
 	}
+	if (strcmp(path, "/api/agents") == 0)
+		return ROUTE_AGENTS;
 	n = strlen(AGENT_PREFIX);
 	if (strncmp(path, AGENT_PREFIX, n) == 0 && path[n] &&
 	    !strchr(path + n, '/')) {
@@ -547,10 +552,116 @@ static void handle_reg(struct acct *a, const char *id,
 
 /* --- agents -------------------------------------------------------------- */
 
+/* An Agent; name left out when it has none (the field is optional). */
+static json_t *agent_view(const char *id, const char *name)
+{
+	json_t *a = json_pack("{s:s,s:n,s:s,s:n,s:{s:i}}", "agentId", id,
+			      "publishedRevisionId", "created",
+			      "2026-01-01T00:00:00.000000Z", "callTemplate",
+			      "statistics", "calls", 0);
+	if (a && name)
+		json_object_set_new(a, "name", json_string(name));
+	return a;
+}
+
+/* DRF's SearchFilter, simplified: the name contains the search text,
+ * ignoring ASCII case. */
+static bool name_matches(const char *name, const char *search)
+{
+	size_t n = strlen(search);
+	if (!search[0])
+		return true;
+	for (const char *p = name; p && *p; p++)
+		if (strncasecmp(p, search, n) == 0)
+			return true;
+	return false;
+}
+
+/* The seeded agents that match ?search=, in seed order. */
+static json_t *agents_matching(const json_t *acct, const char *search)
+{
+	json_t *out = json_array(), *a;
+	size_t i;
+	json_array_foreach(json_object_get(acct, "agents"), i, a)
+	{
+		const char *id = json_string_value(a);
+		const char *name = sim_state_agent_name(acct, id);
+		if (!search || name_matches(name, search))
+			json_array_append_new(out, agent_view(id, name));
+	}
+	return out;
+}
+
+/* ?cursor= of the agent list: the hex of "o|<offset>". -1 when invalid. */
+static long agents_offset(const char *cur)
+{
+	char buf[32], *end = NULL;
+	if (!cur || !*cur)
+		return 0;
+	if (cursor_decode(cur, buf, sizeof(buf)) != 0 ||
+	    strncmp(buf, "o|", 2) != 0)
+		return -1;
+	long v = strtol(buf + 2, &end, 10);
+	return *end || v < 0 ? -1 : v;
+}
+
+/* The next page's URL, keeping pageSize and search (percent-encoded). */
+static json_t *agents_next(const struct sim_request *rq, long offset,
+			   const char *page_size)
+{
+	char payload[32], *cur;
+	snprintf(payload, sizeof(payload), "o|%ld", offset);
+	cur = hex_encode(payload);
+	struct buf url;
+	buf_init(&url, 8192);
+	buf_addf(&url, "%s%s?cursor=%s", rq->base_url, rq->path,
+		 cur ? cur : "");
+	if (page_size)
+		buf_addf(&url, "&pageSize=%s", page_size);
+	if (rq->search) {
+		buf_adds(&url, "&search=");
+		for (const unsigned char *p = (const void *)rq->search; *p; p++)
+			buf_addf(&url, isalnum(*p) ? "%c" : "%%%02X", *p);
+	}
+	json_t *v = buf_len(&url) ? json_string(buf_str(&url)) : json_null();
+	buf_free(&url);
+	free(cur);
+	return v;
+}
+
+static void agents_list(const struct sim_api_config *cfg, struct acct *acct,
+			const struct sim_request *rq, struct sim_response *rsp)
+{
+	char echo[24];
+	size_t size =
+	    page_size_of(rq->page_size, cfg->page_size, echo, sizeof(echo));
+	long off = agents_offset(rq->cursor);
+	if (strcmp(rq->method, "GET")) {
+		sim_api_not_allowed(rsp, rq->method, "GET");
+		return;
+	}
+	if (off < 0) {
+		sim_api_detail(rsp, 404, "Invalid cursor");
+		return;
+	}
+	json_t *all = agents_matching(acct->doc, rq->search), *page = json_array();
+	size_t n = json_array_size(all), end = (size_t)off + size;
+	for (size_t i = (size_t)off; i < n && i < end; i++)
+		json_array_append(page, json_array_get(all, i));
+	reply(rsp, 200,
+	      json_pack("{s:o,s:n,s:o,s:I}", "next",
+			end < n
+			    ? agents_next(rq, (long)end, echo[0] ? echo : NULL)
+			    : json_null(),
+			"previous", "results", page, "total", (json_int_t)n));
+	json_decref(all);
+}
+
 static void handle_agent(struct acct *a, const char *id,
 			 const struct sim_request *rq, struct sim_response *rsp)
 {
-	char canon[37], name[48];
+	char canon[37];
+	const char *name;
 	size_t i;
 	bool exists;
 
@@ -566,16 +677,11 @@ static void handle_agent(struct acct *a, const char *id,
 		canon[i] = (char)tolower((unsigned char)id[i]);
 	canon[36] = '\0';
 	exists = sim_state_agent_in(a->doc, canon);
-	if (!exists) {
+	name = sim_state_agent_name(a->doc, canon);
+	if (exists)
+		reply(rsp, 200, agent_view(canon, name));
+	else
 		sim_api_detail(rsp, 404, "Not found.");
-		return;
-	}
-	snprintf(name, sizeof(name), "agent-%s", canon + 24);
-	reply(rsp, 200,
-	      json_pack("{s:s,s:n,s:s,s:s,s:n,s:{s:i}}", "agentId", canon,
-			"publishedRevisionId", "name", name, "created",
-			"2026-01-01T00:00:00.000000Z", "callTemplate",
-			"statistics", "calls", 0));
 }
 
 /* The account rq's key names, under the lock: the primary (cfg->api_key)
@@ -622,6 +728,9 @@ static void dispatch(const struct sim_api_config *cfg, struct acct *a,
 		break;
 	case ROUTE_AGENT:
 		handle_agent(a, id, rq, rsp);
+		break;
+	case ROUTE_AGENTS:
+		agents_list(cfg, a, rq, rsp);
 		break;
 	case ROUTE_NONE:
 		break;

@@ -21,6 +21,7 @@ struct sim_request {
 	const char *content_type; /* Content-Type header or NULL */
 	const char *cursor;	  /* ?cursor= or NULL */
 	const char *page_size;	  /* ?pageSize= or NULL */
+	const char *search;	  /* ?search= or NULL */
 	const char *base_url;	  /* "http://host:port" from the Host header */
 	const char *body;	  /* raw body, NUL-terminated, or NULL */
 	size_t body_len;

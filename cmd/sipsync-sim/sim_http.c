@@ -181,6 +181,8 @@ static void fill_request(struct MHD_Connection *con, const char *url,
 	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "cursor");
 	rq->page_size =
 	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "pageSize");
+	rq->search =
+	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "search");
 	rq->body = buf_str(&u->body);
 	rq->body_len = buf_len(&u->body);
 }

@@ -264,7 +264,24 @@ static void error_json(char *err, size_t errlen, const char *what,
 	free(text);
 }
 
-static json_t *normalize_agents(const json_t *agents, char *err, size_t errlen)
+const char *sim_state_agent_name(const json_t *acct, const char *uuid)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(acct, "agentNames"), uuid));
+}
+
+/* A seed entry: "<uuid>" or {"agentId": "<uuid>", "name": "..."}; the
+ * uuid returned, *name set when there is one. */
+static const char *agent_entry(const json_t *a, const char **name)
+{
+	*name = json_string_value(json_object_get(a, "name"));
+	if (json_is_object(a))
+		return json_string_value(json_object_get(a, "agentId"));
+	return json_string_value(a);
+}
+
+static json_t *normalize_agents(const json_t *agents, json_t *names, char *err,
+				size_t errlen)
 {
 	json_t *out = json_array(), *a;
 	size_t i;
@@ -272,7 +289,7 @@ static json_t *normalize_agents(const json_t *agents, char *err, size_t errlen)
 
 	json_array_foreach(agents, i, a)
 	{
-		const char *s = json_string_value(a);
+		const char *name, *s = agent_entry(a, &name);
 		size_t k;
 		if (!s || !format_uuid_valid(s)) {
 			snprintf(err, errlen, "agents[%zu]: not a uuid", i);
@@ -285,6 +302,8 @@ static json_t *normalize_agents(const json_t *agents, char *err, size_t errlen)
 				       : s[k];
 		canon[36] = '\0';
 		json_array_append_new(out, json_string(canon));
+		if (name)
+			json_object_set_new(names, canon, json_string(name));
 	}
 	return out;
 }
@@ -418,7 +437,7 @@ static json_t *normalize_account(const json_t *doc, const char *domain,
 	const json_t *dom = json_object_get(doc, "domain");
 	const json_t *agents = json_object_get(doc, "agents");
 	const json_t *regs = json_object_get(doc, "registrations");
-	json_t *out = NULL, *a = NULL, *sip = NULL, *r = NULL;
+	json_t *out = NULL, *a = NULL, *sip = NULL, *r = NULL, *names = NULL;
 
 	if (!json_is_object(doc)) {
 		snprintf(err, errlen, "state: expected an object");
@@ -432,7 +451,13 @@ static json_t *normalize_account(const json_t *doc, const char *domain,
 			 "registrations lists");
 		return NULL;
 	}
-	if (agents && !(a = normalize_agents(agents, err, errlen)))
+	/* a saved document carries the names beside the uuids */
+	names = json_deep_copy(json_object_get(doc, "agentNames"));
+	if (!json_is_object(names)) {
+		json_decref(names);
+		names = json_object();
+	}
+	if (agents && !(a = normalize_agents(agents, names, err, errlen)))
 		goto fail;
 	if (!(sip = normalize_sip(json_object_get(doc, "sip"), a, err, errlen)))
 		goto fail;
@@ -450,10 +475,16 @@ static json_t *normalize_account(const json_t *doc, const char *domain,
 	if (a)
 		json_object_set_new(out, "agents", a);
 	a = NULL;
+	if (json_object_size(names))
+		json_object_set_new(out, "agentNames", names);
+	else
+		json_decref(names);
+	names = NULL;
 	if (copy_switches(out, doc, err, errlen) == 0)
 		return out;
 fail:
 	json_decref(out);
+	json_decref(names);
 	json_decref(a);
 	json_decref(sip);
 	json_decref(r);

@@ -12,7 +12,11 @@
  *            "allowedAgents": [...], "fallbackHandler": null | {...}},
  *    "registrations": [{"registrationId", "created", "username", "password",
  *                       "proxy", "outboundProxy", "authUser", "successful"}],
- *    "agents": ["<uuid>", ...],          (absent: every uuid is an agent)
+ *    "agents": ["<uuid>", ...],          (absent: every uuid is an agent;
+ *                                         a seed may write {"agentId":
+ *                                         "<uuid>", "name": "sales-bot"})
+ *    "agentNames": {"<uuid>": "name"},   (normalized from the seed: the
+ *                                         names GET /api/agents serves)
  *    "hideSecrets": true,                (optional: GET /api/sip leaves
  *                                         fallbackHandler.secrets out)
  *    "registrationHealth": {"delayMs": N, "fail": ["user@proxy", ...],
@@ -97,6 +101,10 @@ json_t *sim_state_account_by_key(struct sim_state *st, const char *key);
 int sim_state_health_check(const json_t *h, char *err, size_t errlen);
 void sim_state_health_arm(const json_t *acct, json_t *reg);
 void sim_state_health_settle(json_t *acct);
+
+/* The name of agent uuid in one account's document, or NULL when it has
+ * none. Caller holds the lock; the string lives as long as the document. */
+const char *sim_state_agent_name(const json_t *acct, const char *uuid);
 
 /* Fills buf (at least 37 bytes) with a random version-4 uuid. */
 int sim_state_new_uuid(char buf[37]);

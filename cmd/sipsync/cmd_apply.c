@@ -510,7 +510,8 @@ static int run(struct apply_args *a)
 	o.max_deletes = a->max_deletes;
 	o.progress = on_step;
 	o.progress_ctx = &log;
-	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
+	if (session_resolve_agents(&a->s) != 0 ||
+	    reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
 	    (sp && planfile_check(sp, p, &d) != 0)) {
 		apply_notify(a, NOTIFY_APPLY_FAILED,
 			     "could not plan; nothing applied", NULL);

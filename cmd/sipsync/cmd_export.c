@@ -12,48 +12,67 @@
 #include "schema/export.h"
 
 static const char export_usage[] =
-    "usage: sipsync export [--out FILE]\n"
+    "usage: sipsync export [--out FILE] [--agent-names]\n"
     "\n"
     "Writes the live SIP configuration as a desired-state YAML file (on\n"
     "stdout, or atomically to FILE). Secret values are never written:\n"
     "passwords and fallback secrets become {env: NAME} placeholders, listed\n"
-    "in the file's header comment.\n"
+    "in the file's header comment. Each agentId carries the agent's name\n"
+    "(GET /api/agents) as a comment.\n"
     "\n"
     "Options:\n"
     "      --out FILE            write to FILE (atomically) instead of stdout\n"
+    "      --agent-names         write agent: NAME instead of agentId where\n"
+    "                            the name belongs to that agent alone\n"
     "\n"
     "Exit codes: 0 ok, 1 failure, 64 usage error.\n"
     "\n";
 
-enum { OPT_OUT = 2000 };
+enum { OPT_OUT = 2000, OPT_AGENT_NAMES };
 
 struct export_args {
 	struct session *s;
 	const char **out;
+	bool by_name;
 };
 
 static int export_option(void *ctx, int opt, const char *arg)
 {
 	struct export_args *a = ctx;
-	if (opt != OPT_OUT)
+	if (opt == OPT_AGENT_NAMES)
+		a->by_name = true;
+	else if (opt == OPT_OUT)
+		*a->out = arg;
+	else
 		return CLI_OPT_NOT_MINE;
-	*a->out = arg;
 	return CLI_OPT_TAKEN;
 }
 
 /* Returns -1 to go on, else the exit code to return at once. */
-static int parse_args(struct session *s, const char **out, int argc,
-		      char **argv)
+static int parse_args(struct export_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"out", required_argument, NULL, OPT_OUT},
+	    {"agent-names", no_argument, NULL, OPT_AGENT_NAMES},
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"export", export_usage, longopts,
 					       0, export_option};
-	struct export_args a = {s, out};
-	return cli_parse_args(&s->common, &cmd, &a, argc, argv);
+	return cli_parse_args(&a->s->common, &cmd, a, argc, argv);
+}
+
+/* The agents' names: needed with --agent-names; else only comments, so
+ * an account whose agents cannot be listed exports ids alone. */
+static int read_names(struct session *s, bool needed, struct diag_list *d)
+{
+	struct diag_list ignored = {0};
+	int rc =
+	    api_list_agents(s->api, NULL, &s->names, needed ? d : &ignored);
+	diag_list_clear(&ignored);
+	if (rc != 0 && !needed)
+		agent_names_release(&s->names);
+	return needed ? rc : 0;
 }
 
 int cmd_export(int argc, char **argv)
@@ -63,12 +82,14 @@ int cmd_export(int argc, char **argv)
 	struct live_state *live = NULL;
 	const char *out = NULL;
 	char *yaml = NULL;
-	int rc = parse_args(&s, &out, argc, argv);
+	struct export_args a = {&s, &out, false};
+	int rc = parse_args(&a, argc, argv);
 	if (rc >= 0)
 		return rc;
 	rc = EXIT_FAILURE_;
 	if (session_open_api(&s) != 0 || api_read_live(s.api, &live, &d) != 0 ||
-	    export_yaml(live, &yaml, &d) != 0)
+	    read_names(&s, a.by_name, &d) != 0 ||
+	    export_yaml_names(live, &s.names, a.by_name, &yaml, &d) != 0)
 		goto done;
 	if (out) {
 		if (file_write_atomic(out, yaml, strlen(yaml), 0644, &d) != 0)

@@ -174,7 +174,7 @@ static int run(struct plan_args *a)
 				  (long long)time(NULL));
 		goto out;
 	}
-	if (session_open_api(&a->s) != 0)
+	if (session_open_api(&a->s) != 0 || session_resolve_agents(&a->s) != 0)
 		goto out;
 	session_opts(&a->s, &o);
 	o.sync_secrets = a->sync_secrets;

@@ -219,6 +219,9 @@ static json_t *decision_json(const struct route_decision *g)
 	if (o && (g->kind == ROUTE_AGENT || g->kind == ROUTE_IMPLICIT_AGENT)) {
 		json_object_set_new(o, "agentId",
 				    json_str_or_null(g->agent_id));
+		if (g->agent_name)
+			json_object_set_new(o, "agentName",
+					    json_str_or_null(g->agent_name));
 		json_object_set_new(o, "pattern", json_str_or_null(g->pattern));
 	}
 	if (o && g->kind == ROUTE_AGENT) {
@@ -242,6 +245,11 @@ static json_t *result_json(const struct route_test_result *r)
 	    status_name(r->status), "result",
 	    r->decided ? decision_json(&r->got) : json_null(), "message",
 	    json_str_or_null(r->message));
+	if (o && t->expect_name) /* expect: {agent: NAME} */
+		json_object_set_new(
+		    o, "expect",
+		    json_pack("{s:o}", "agent",
+			      json_str_or_null(t->expect_name)));
 	return o;
 }
 

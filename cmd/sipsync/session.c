@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reconcile/agentnames.h"
 #include "reconcile/logline.h"
+#include "schema/agentref.h"
 #include "reconcile/core/render.h"
 #include "reconcile/base/str.h"
 
@@ -109,9 +111,24 @@ int session_load(struct session *s)
 	return cli_load_desired(&s->common, &lo, &s->ds);
 }
 
+int session_resolve_agents(struct session *s)
+{
+	struct diag_list d = {0};
+	int rc = 0;
+	if (reconcile_agent_names(s->api, s->ds, &s->names, &d) != 0 ||
+	    agentref_resolve(s->ds, &s->names, &d) != 0) {
+		diag_list_sort(&d);
+		cli_print_diags(stderr, &d);
+		rc = -1;
+	}
+	diag_list_clear(&d);
+	return rc;
+}
+
 void session_opts(struct session *s, struct reconcile_opts *o)
 {
 	reconcile_opts_init(o);
+	o->names = &s->names;
 	o->state_dir = s->state_dir;
 	o->api_key = s->api_key;
 	o->force = s->common.force;
@@ -122,6 +139,7 @@ void session_close(struct session *s)
 	api_client_free(s->api);
 	model_desired_free(s->ds);
 	str_wipe_free(s->api_key);
+	agent_names_release(&s->names);
 	free(s->state_dir);
 	s->api = NULL;
 	s->ds = NULL;

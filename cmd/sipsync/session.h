@@ -12,6 +12,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "reconcile/api/api.h"
+#include "reconcile/core/agents.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/reconcile.h"
 
@@ -23,6 +24,7 @@ struct session {
 	char *state_dir;
 	struct api_client *api;
 	struct desired_state *ds;
+	struct agent_names names; /* session_resolve_agents */
 };
 
 /* The deadline of a command without --timeout: reads of even a large
@@ -40,7 +42,11 @@ int session_open_api(struct session *s);
 /* Loads, validates and resolves the desired state. 0 or -1 (printed). */
 int session_load(struct session *s);
 
-/* Fills o from the session (state dir, key, force). */
+/* Reads the account's agent names (reconcile_agent_names) and resolves
+ * every `agent: NAME` of the desired state. 0, or -1 (printed). */
+int session_resolve_agents(struct session *s);
+
+/* Fills o from the session (state dir, key, force, agent names). */
 void session_opts(struct session *s, struct reconcile_opts *o);
 
 void session_close(struct session *s);

@@ -16,9 +16,11 @@
 #include "reconcile/api/api.h"
 #include "reconcile/base/crypto.h"
 #include "reconcile/core/plan.h"
+#include "reconcile/agentnames.h"
 #include "reconcile/audit.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/base/str.h"
+#include "schema/agentref.h"
 #include "schema/export.h"
 #include "schema/policy.h"
 #include "schema/secret.h"
@@ -616,11 +618,14 @@ static int open_audit(struct agent *a, const struct desired_state *ds,
 }
 
 static int reconcile_commit(struct agent *a, const char *commit,
-			    const struct desired_state *ds)
+			    struct desired_state *ds)
 {
 	struct diag_list d = {0};
 	struct reconcile_opts o;
 	struct reconcile_result r;
+	struct agent_names names = {0};
+	int rc = -1;
+	memset(&r, 0, sizeof(r));
 	reconcile_opts_init(&o);
 	o.state_dir = a->cfg->state_dir;
 	o.api_key = a->api_key;
@@ -638,7 +643,12 @@ static int reconcile_commit(struct agent *a, const char *commit,
 		o.audit = au;
 		o.export_fn = export_yaml;
 	}
-	int rc = reconcile_once(a->api, ds, &o, &r, &d);
+	/* agent: NAME is resolved for each commit (names can change) */
+	if (reconcile_agent_names(a->api, ds, &names, &d) == 0 &&
+	    agentref_resolve(ds, &names, &d) == 0) {
+		o.names = &names;
+		rc = reconcile_once(a->api, ds, &o, &r, &d);
+	}
 	audit_free(au);
 	log_diags(a, &d);
 	if (r.outcome != RECONCILE_ERROR)
@@ -678,6 +688,7 @@ static int reconcile_commit(struct agent *a, const char *commit,
 			 r.creates, r.updates, r.deletes,
 			 a->suspended ? "suspended" : "detect mode");
 	reconcile_result_release(&r);
+	agent_names_release(&names);
 	return rc;
 }
 

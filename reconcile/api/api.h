@@ -129,6 +129,15 @@ int api_read_live(struct api_client *c, struct live_state **out,
 int api_list_registrations(struct api_client *c, struct registration **out,
 			   size_t *n, struct diag_list *diags);
 
+/* Every page of GET /api/agents (following `next` as given; with search
+ * not NULL, ?search=SEARCH: the server's filter, which may return more
+ * than exact matches). Adds each agent's id and name to *out (the caller
+ * owns it: agent_names_release) and sets out->complete when search is
+ * NULL. Returns 0, or -1 with a diag naming the request. */
+struct agent_names;
+int api_list_agents(struct api_client *c, const char *search,
+		    struct agent_names *out, struct diag_list *diags);
+
 /* GET /api/agents/{id}: returns 1 when it exists, 0 on 404, -1 on any
  * other failure (diag added). */
 int api_agent_exists(struct api_client *c, const char *agent_id,

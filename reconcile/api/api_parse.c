@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "reconcile/base/buf.h"
+#include "reconcile/base/format.h"
 
 static int set_why(char **why, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -271,21 +272,33 @@ static int parse_registration(json_t *o, struct registration *r, size_t i,
 	return 0;
 }
 
+/* The envelope of a paginated list: `results` a list, `next` a string,
+ * null or absent (*next allocated when set). 0, or -1 with *why. */
+static int page_envelope(json_t *root, json_t **results, char **next,
+			 char **why)
+{
+	json_t *nx = json_object_get(root, "next");
+	if (!json_is_object(root))
+		return set_why(why, "not a JSON object");
+	*results = json_object_get(root, "results");
+	if (!json_is_array(*results))
+		return set_why(why, "results is %s",
+			       *results ? "not a list" : "missing");
+	if (nx && !json_is_null(nx) && !json_is_string(nx))
+		return set_why(why, "next is not a string");
+	if (json_is_string(nx) && *json_string_value(nx) &&
+	    !(*next = strdup(json_string_value(nx))))
+		return set_why(why, "out of memory");
+	return 0;
+}
+
 static int parse_page_obj(json_t *root, struct registration **regs, size_t *n,
 			  char **next, char **why)
 {
-	json_t *results = json_object_get(root, "results");
-	json_t *nx = json_object_get(root, "next");
+	json_t *results = NULL, *item;
 	size_t i;
-	json_t *item;
-
-	if (!json_is_object(root))
-		return set_why(why, "not a JSON object");
-	if (!json_is_array(results))
-		return set_why(why, "results is %s",
-			       results ? "not a list" : "missing");
-	if (nx && !json_is_null(nx) && !json_is_string(nx))
-		return set_why(why, "next is not a string");
+	if (page_envelope(root, &results, next, why) < 0)
+		return -1;
 	size_t add = json_array_size(results);
 	struct registration *grown =
 	    realloc(*regs, (*n + add + 1) * sizeof(**regs));
@@ -301,11 +314,46 @@ static int parse_page_obj(json_t *root, struct registration **regs, size_t *n,
 		if (rc < 0)
 			return -1;
 	}
-	if (json_is_string(nx) && *json_string_value(nx)) {
-		if (!(*next = strdup(json_string_value(nx))))
+	return 0;
+}
+
+static int parse_agents_obj(json_t *root, struct agent_names *names,
+			    char **next, char **why)
+{
+	json_t *results = NULL, *item;
+	size_t i;
+	if (page_envelope(root, &results, next, why) < 0)
+		return -1;
+	json_array_foreach(results, i, item)
+	{
+		const char *id =
+		    json_string_value(json_object_get(item, "agentId"));
+		json_t *name = json_object_get(item, "name");
+		if (!id || !format_uuid_valid(id))
+			return set_why(why,
+				       "results[%zu].agentId is not a uuid", i);
+		if (name && !json_is_null(name) && !json_is_string(name))
+			return set_why(why, "results[%zu].name is not a string",
+				       i);
+		if (agent_names_add(names, id, json_string_value(name)) < 0)
 			return set_why(why, "out of memory");
 	}
 	return 0;
+}
+
+int api_parse_agents_page(const char *body, size_t len,
+			  struct agent_names *names, char **next, char **why)
+{
+	*next = NULL;
+	*why = NULL;
+	json_t *root = load(body, len, why);
+	int rc = root ? parse_agents_obj(root, names, next, why) : -1;
+	json_decref(root);
+	if (rc < 0) {
+		free(*next);
+		*next = NULL;
+	}
+	return rc;
 }
 
 int api_parse_page(const char *body, size_t len, struct registration **regs,

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "reconcile/core/agents.h"
 #include "reconcile/core/model.h"
 
 /* A SipConfig (GET/PATCH /api/sip). Fills *sip (release with
@@ -33,6 +34,13 @@ int api_parse_sip(const char *body, size_t len, struct sip_config *sip,
  * failure). */
 int api_parse_page(const char *body, size_t len, struct registration **regs,
 		   size_t *n, char **next, char **why);
+
+/* One page of PaginatedAgentList: adds each agent's id and name (absent
+ * or null: none) to *names and sets *next as api_parse_page does. An
+ * agentId that is not a uuid is the wrong shape. Returns 0, or -1 with
+ * *why (*names keeps what was added). */
+int api_parse_agents_page(const char *body, size_t len,
+			  struct agent_names *names, char **next, char **why);
 
 /* The registrationId of a SipRegistration (POST answer): allocated, or
  * NULL when absent, unusable (as for api_parse_page) or not JSON. */

@@ -14,6 +14,7 @@
 
 #include "reconcile/api/api_parse.h"
 #include "reconcile/base/buf.h"
+#include "reconcile/base/str.h"
 
 /* ---- reads ---- */
 
@@ -102,7 +103,7 @@ static int check_next(struct api_client *c, const struct xfer *page,
 	} else if (seen_before(seen, n_seen, next)) {
 		why = "pagination loops (`next` repeats an earlier page)";
 	} else if (n_seen >= MAX_PAGES) {
-		why = "too many pages of registrations";
+		why = "too many pages";
 	}
 	free(shown);
 	if (!why)
@@ -111,26 +112,83 @@ static int check_next(struct api_client *c, const struct xfer *page,
 	return -1;
 }
 
-static int page_result(struct api_client *c, struct xfer *x,
-		       struct registration **regs, size_t *n, char **next,
-		       struct diag_list *d)
+/* From a finished page to the next: *next (as the page gave it) made
+ * absolute and checked, the page's URL remembered in *seen. 0, or -1 with
+ * a diag. */
+/* What a paged read holds from one page to the next. */
+struct pager {
+	struct xqueue q;
+	char *next;  /* the next page's URL, or NULL */
+	char **seen; /* the URLs of the pages read */
+	size_t n_seen;
+};
+
+static void pager_release(struct pager *pg)
 {
-	char *why = NULL;
+	api_queue_clear(&pg->q);
+	free(pg->q.v);
+	free(pg->next);
+	free_strings(pg->seen, pg->n_seen);
+}
+
+static int advance(struct api_client *c, const struct xfer *px,
+		   struct pager *pg, struct diag_list *d)
+{
+	char **next = &pg->next, ***seen = &pg->seen;
+	size_t *n_seen = &pg->n_seen;
+	char *abs = resolve_next(px->url, *next);
+	if (!abs) {
+		char *shown = api_url_for_message(*next), msg[600];
+		snprintf(msg, sizeof(msg), "`next` is not a URL: %s",
+			 shown ? shown : "?");
+		api_add_http_diag(c, d, REQUEST_GET, px->path, 200, msg);
+		free(shown);
+		return -1;
+	}
+	free(*next);
+	*next = abs;
+	char **grown = realloc(*seen, (*n_seen + 1) * sizeof(*grown));
+	if (!grown) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+		return -1;
+	}
+	*seen = grown;
+	grown[(*n_seen)++] = strdup(px->url);
+	if (!grown[*n_seen - 1]) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+		return -1;
+	}
+	return check_next(c, px, *next, grown, *n_seen, d);
+}
+
+/* A read that failed (x) or answered something that is not a `what`
+ * (*why from the parser, freed): one diag naming the request. -1. */
+static int read_failed(struct api_client *c, const struct xfer *x,
+		       const char *what, char *why, struct diag_list *d)
+{
+	char buf[400];
 	if (x->result != XR_OK) {
 		api_add_http_diag(c, d, x->method, x->path, x->status,
 				  x->error);
 		return -1;
 	}
-	if (api_parse_page(buf_str(&x->resp), buf_len(&x->resp), regs, n, next,
-			   &why) < 0) {
-		char buf[400];
-		snprintf(buf, sizeof(buf),
-			 "response is not a PaginatedSipRegistrationList: %s",
-			 why ? why : "out of memory");
-		api_add_http_diag(c, d, x->method, x->path, x->status, buf);
-		free(why);
-		return -1;
-	}
+	snprintf(buf, sizeof(buf), "response is not a %s: %s", what,
+		 why ? why : "out of memory");
+	api_add_http_diag(c, d, x->method, x->path, x->status, buf);
+	free(why);
+	return -1;
+}
+
+static int page_result(struct api_client *c, struct xfer *x,
+		       struct registration **regs, size_t *n, char **next,
+		       struct diag_list *d)
+{
+	char *why = NULL;
+	if (x->result != XR_OK ||
+	    api_parse_page(buf_str(&x->resp), buf_len(&x->resp), regs, n, next,
+			   &why) < 0)
+		return read_failed(c, x, "PaginatedSipRegistrationList", why,
+				   d);
 	return 0;
 }
 
@@ -138,20 +196,9 @@ static int sip_result(struct api_client *c, struct xfer *x,
 		      struct sip_config *sip, struct diag_list *d)
 {
 	char *why = NULL;
-	if (x->result != XR_OK) {
-		api_add_http_diag(c, d, x->method, x->path, x->status,
-				  x->error);
-		return -1;
-	}
-	if (api_parse_sip(buf_str(&x->resp), buf_len(&x->resp), sip, &why) <
-	    0) {
-		char buf[400];
-		snprintf(buf, sizeof(buf), "response is not a SipConfig: %s",
-			 why ? why : "out of memory");
-		api_add_http_diag(c, d, x->method, x->path, x->status, buf);
-		free(why);
-		return -1;
-	}
+	if (x->result != XR_OK ||
+	    api_parse_sip(buf_str(&x->resp), buf_len(&x->resp), sip, &why) < 0)
+		return read_failed(c, x, "SipConfig", why, d);
 	/* a later error message must not echo a live secret either */
 	for (size_t i = 0; i < sip->fallback.n_secrets; i++)
 		api_redact_add(c, sip->fallback.secrets[i].value);
@@ -208,55 +255,36 @@ static int drop_repeated_ids(struct registration *regs, size_t *n)
 int api_read_all(struct api_client *c, struct sip_config *sip,
 		 struct registration **regs, size_t *n, struct diag_list *d)
 {
-	char first[96], *next = NULL, **seen = NULL;
-	size_t n_seen = 0;
-	struct xqueue q = {0};
+	char first[96];
+	struct pager pg = {0};
 	struct xfer *sx = NULL, *px = NULL;
 	int rc = -1;
 
 	snprintf(first, sizeof(first), "/api/sip/registrations?pageSize=%d",
 		 c->page_size);
-	if ((sip && !(sx = api_push_new(c, &q, REQUEST_GET, "/api/sip",
+	if ((sip && !(sx = api_push_new(c, &pg.q, REQUEST_GET, "/api/sip",
 					"/api/sip"))) ||
-	    !(px = api_push_new(c, &q, REQUEST_GET, first,
+	    !(px = api_push_new(c, &pg.q, REQUEST_GET, first,
 				"/api/sip/registrations")))
 		goto oom;
 	for (;;) {
-		api_run_queue(c, &q);
+		api_run_queue(c, &pg.q);
 		if (sx && sip_result(c, sx, sip, d) < 0)
 			goto out;
-		if (page_result(c, px, regs, n, &next, d) < 0)
+		if (page_result(c, px, regs, n, &pg.next, d) < 0)
 			goto out;
-		if (!next)
+		if (!pg.next)
 			break;
-		char *abs = resolve_next(px->url, next);
-		if (!abs) {
-			char *shown = api_url_for_message(next), msg[600];
-			snprintf(msg, sizeof(msg), "`next` is not a URL: %s",
-				 shown ? shown : "?");
-			api_add_http_diag(c, d, REQUEST_GET, px->path, 200,
-					  msg);
-			free(shown);
-			goto out;
-		}
-		free(next);
-		next = abs;
-		char **grown = realloc(seen, (n_seen + 1) * sizeof(*grown));
-		if (!grown)
-			goto oom;
-		seen = grown;
-		seen[n_seen++] = strdup(px->url);
-		if (!seen[n_seen - 1] ||
-		    check_next(c, px, next, seen, n_seen, d) < 0)
+		if (advance(c, px, &pg, d) < 0)
 			goto out;
 		/* the next page replaces the finished transfers */
-		api_queue_clear(&q);
+		api_queue_clear(&pg.q);
 		sx = NULL;
-		if (!(px = api_push_new(c, &q, REQUEST_GET, next,
+		if (!(px = api_push_new(c, &pg.q, REQUEST_GET, pg.next,
 					"/api/sip/registrations")))
 			goto oom;
-		free(next);
-		next = NULL;
+		free(pg.next);
+		pg.next = NULL;
 	}
 	if (drop_repeated_ids(*regs, n) < 0)
 		goto oom;
@@ -266,10 +294,7 @@ int api_read_all(struct api_client *c, struct sip_config *sip,
 oom:
 	diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
 out:
-	api_queue_clear(&q);
-	free(q.v);
-	free(next);
-	free_strings(seen, n_seen);
+	pager_release(&pg);
 	return rc;
 }
 
@@ -311,6 +336,61 @@ int api_read_live(struct api_client *c, struct live_state **out,
 	}
 	*out = ls;
 	return 0;
+}
+
+static int agents_page(struct api_client *c, struct xfer *x,
+		       struct agent_names *names, char **next,
+		       struct diag_list *d)
+{
+	char *why = NULL;
+	if (x->result != XR_OK ||
+	    api_parse_agents_page(buf_str(&x->resp), buf_len(&x->resp), names,
+				  next, &why) < 0)
+		return read_failed(c, x, "PaginatedAgentList", why, d);
+	return 0;
+}
+
+/* The first page: /api/agents?pageSize=N[&search=ESCAPED]. */
+static char *agents_first_url(const struct api_client *c, const char *search)
+{
+	char *esc = search ? curl_easy_escape(NULL, search, 0) : NULL;
+	char *url = NULL;
+	if (!search || esc)
+		url = str_printf("/api/agents?pageSize=%d%s%s", c->page_size,
+				 esc ? "&search=" : "", esc ? esc : "");
+	curl_free(esc);
+	return url;
+}
+
+int api_list_agents(struct api_client *c, const char *search,
+		    struct agent_names *out, struct diag_list *d)
+{
+	struct pager pg = {.next = agents_first_url(c, search)};
+	struct xfer *x = NULL;
+	int rc = -1;
+	for (;;) {
+		if (!pg.next || !(x = api_push_new(c, &pg.q, REQUEST_GET,
+						   pg.next, "/api/agents"))) {
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "api: out of memory");
+			break;
+		}
+		free(pg.next);
+		pg.next = NULL;
+		api_run_queue(c, &pg.q);
+		if (agents_page(c, x, out, &pg.next, d) < 0)
+			break;
+		if (!pg.next) {
+			out->complete = !search;
+			rc = 0;
+			break;
+		}
+		if (advance(c, x, &pg, d) < 0)
+			break;
+		api_queue_clear(&pg.q); /* the next page replaces it */
+	}
+	pager_release(&pg);
+	return rc;
 }
 
 int api_agents_exist(struct api_client *c, const char *const *ids, size_t n,

@@ -94,6 +94,7 @@ void model_sip_release(struct sip_config *sip)
 	for (size_t i = 0; i < sip->n_agents; i++) {
 		free(sip->agents[i].agent_id);
 		free(sip->agents[i].to_user_pattern);
+		free(sip->agents[i].agent_name);
 	}
 	free(sip->agents);
 	free(sip->fallback.url);
@@ -132,6 +133,7 @@ void model_route_test_release(struct route_test *t)
 		free(t->headers[i].value);
 	}
 	free(t->headers);
+	free(t->expect_name);
 	free(t->fb_agent);
 	memset(t, 0, sizeof(*t));
 }

@@ -23,6 +23,7 @@
 /* API limits from openapi.yaml */
 #define MODEL_MAX_AGENTS 20
 #define MODEL_MAX_PATTERN_LEN 200
+#define MODEL_MAX_AGENT_NAME_LEN 64
 #define MODEL_MIN_SECRETS 1
 #define MODEL_MAX_SECRETS 10
 #define MODEL_MAX_SECRET_LEN 120
@@ -46,10 +47,11 @@ struct secret_ref {
 };
 
 struct agent_allowance {
-	char *agent_id;
+	char *agent_id;	       /* NULL: named by agent_name, not resolved */
+	char *agent_name;      /* `agent: NAME` as written, else NULL */
 	char *to_user_pattern; /* NULL: the API default ^agent_<agentId>$ */
 	struct pos pos;	       /* the list item */
-	struct pos id_pos, pattern_pos;
+	struct pos id_pos, pattern_pos; /* id_pos: agentId or agent */
 };
 
 struct fallback_handler {
@@ -119,7 +121,8 @@ struct route_test {
 	char *name; /* optional, NULL when absent */
 	char *to;   /* user part or full sip: URI */
 	char *expect;
-	char *from;		 /* optional caller: user part or sip: URI */
+	char *expect_name; /* expect: {agent: NAME} (expect is then NULL) */
+	char *from;	   /* optional caller: user part or sip: URI */
 	char *from_display_name; /* optional */
 	struct probe_header *headers;
 	size_t n_headers;

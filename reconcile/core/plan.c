@@ -373,6 +373,7 @@ void plan_item_release(struct plan_item *it)
 		struct plan_change *c = &it->changes[i];
 		free(c->field);
 		free(c->agent_id);
+		free(c->agent_name);
 		free(c->old_json);
 		free(c->new_json);
 		free(c->text);

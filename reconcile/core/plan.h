@@ -32,6 +32,7 @@
 #include "reconcile/core/request.h"
 
 struct fpstore;
+struct agent_names; /* reconcile/core/agents.h */
 
 #define PLAN_FORMAT_VERSION 1
 
@@ -51,17 +52,18 @@ enum plan_op {
 
 struct plan_change {
 	enum plan_op op;
-	char *field;	 /* JSON-ish path: allowedCidrRanges, allowAllAgents,
-			    allowedAgents[1], allowedAgents[0].toUserPattern,
-			    fallbackHandler, fallbackHandler.url,
-			    fallbackHandler.secrets, outboundProxy, authUser,
-			    password */
-	char *agent_id;	 /* allowedAgents entries, else NULL */
-	char *old_json;	 /* SET/REMOVE: the old value as JSON text, or NULL */
-	char *new_json;	 /* SET/ADD: the new value as JSON text, or NULL */
-	long index;	 /* allowedAgents: desired index, -1 otherwise */
-	long from_index; /* allowedAgents MOVE/REMOVE: live index, else -1 */
-	char *text;	 /* the line as printed (no marker, no colour) */
+	char *field;	  /* JSON-ish path: allowedCidrRanges, allowAllAgents,
+			     allowedAgents[1], allowedAgents[0].toUserPattern,
+			     fallbackHandler, fallbackHandler.url,
+			     fallbackHandler.secrets, outboundProxy, authUser,
+			     password */
+	char *agent_id;	  /* allowedAgents entries, else NULL */
+	char *agent_name; /* the agent's name when known, else NULL */
+	char *old_json;	  /* SET/REMOVE: the old value as JSON text, or NULL */
+	char *new_json;	  /* SET/ADD: the new value as JSON text, or NULL */
+	long index;	  /* allowedAgents: desired index, -1 otherwise */
+	long from_index;  /* allowedAgents MOVE/REMOVE: live index, else -1 */
+	char *text;	  /* the line as printed (no marker, no colour) */
 };
 
 /* A write-only value a request sends: its state key and keyed fingerprint
@@ -149,6 +151,7 @@ struct plan_input {
 				      (fpstore_key_changed) gets a note */
 	const char *api_key;	   /* fingerprint key */
 	bool sync_secrets;
+	const struct agent_names *names; /* shown beside ids; may be NULL */
 };
 
 /* Builds the plan. Returns 0 and *out (free with plan_free), or -1 with a

@@ -5,14 +5,23 @@
 
 #include <jansson.h>
 
+#include "reconcile/core/agents.h"
 #include "reconcile/core/plan_internal.h"
 
 /* ---- sip config ---------------------------------------------------------- */
 
-/* "0b6f3c1e…" — the first 8 characters of an agent id and an ellipsis. */
-static char *short_id(const char *id)
+/* The agent of a change: "sales-bot (0b6f3c1e…)" or "0b6f3c1e…" (the
+ * label, returned), its id and name copied into c. NULL when out of
+ * memory. */
+static char *agent_change_who(struct plan_change *c,
+			      const struct agent_names *names, const char *id)
 {
-	return str_printf("%.8s\xe2\x80\xa6", id ? id : "");
+	const char *name = agent_names_lookup(names, id);
+	c->agent_id = strdup(id);
+	c->agent_name = name ? strdup(name) : NULL;
+	if (!c->agent_id || (name && !c->agent_name))
+		return NULL;
+	return agent_label(names, id);
 }
 
 struct sip_ctx {
@@ -161,6 +170,7 @@ static char *agent_pattern_text(const struct agent_allowance *a)
 }
 
 static int agent_add_change(struct plan_item *it,
+			    const struct agent_names *names,
 			    const struct agent_allowance *a, size_t i)
 {
 	char field[48]; /* "allowedAgents[" + 20 digits + "]" */
@@ -168,8 +178,8 @@ static int agent_add_change(struct plan_item *it,
 	struct plan_change *c = plan_change_add(it, PLAN_OP_ADD, field);
 	if (!c)
 		return -1;
-	char *sid = short_id(a->agent_id), *pat = agent_pattern_text(a);
-	c->agent_id = strdup(a->agent_id);
+	char *sid = agent_change_who(c, names, a->agent_id);
+	char *pat = agent_pattern_text(a);
 	c->index = (long)i;
 	c->new_json = a->to_user_pattern
 			  ? plan_json_text_str(a->to_user_pattern)
@@ -178,13 +188,21 @@ static int agent_add_change(struct plan_item *it,
 	    sid && pat ? str_printf("%s + %s  %s", field, sid, pat) : NULL;
 	free(sid);
 	free(pat);
-	return c->agent_id && c->new_json && c->text ? 0 : -1;
+	return sid && c->new_json && c->text ? 0 : -1;
 }
 
-static int agent_other_change(struct plan_item *it, enum plan_op op,
-			      const struct agent_allowance *a, long i,
-			      long from, const struct agent_allowance *old)
+struct agent_move {
+	long i, from;			   /* desired and live index */
+	const struct agent_allowance *old; /* SET: the live entry */
+};
+
+static int agent_other_change(struct plan_item *it,
+			      const struct agent_names *names, enum plan_op op,
+			      const struct agent_allowance *a,
+			      struct agent_move mv)
 {
+	long i = mv.i, from = mv.from;
+	const struct agent_allowance *old = mv.old;
 	char field[64]; /* room for any long index */
 	if (op == PLAN_OP_REMOVE)
 		snprintf(field, sizeof(field), "allowedAgents");
@@ -196,10 +214,9 @@ static int agent_other_change(struct plan_item *it, enum plan_op op,
 	struct plan_change *c = plan_change_add(it, op, field);
 	if (!c)
 		return -1;
-	char *sid = short_id(a->agent_id);
+	char *sid = agent_change_who(c, names, a->agent_id);
 	char *op_json = old ? model_effective_pattern(old) : NULL;
 	char *np = model_effective_pattern(a);
-	c->agent_id = strdup(a->agent_id);
 	c->index = i;
 	c->from_index = from;
 	if (op == PLAN_OP_SET) {
@@ -222,7 +239,7 @@ static int agent_other_change(struct plan_item *it, enum plan_op op,
 	free(sid);
 	free(op_json);
 	free(np);
-	return c->agent_id && c->text ? 0 : -1;
+	return sid && c->text ? 0 : -1;
 }
 
 static json_t *agents_body(const struct sip_config *ds)
@@ -271,30 +288,31 @@ static void agent_scratch_release(struct agent_scratch *s)
 static int diff_agent_entries(struct sip_ctx *x, const struct agent_scratch *s)
 {
 	const struct sip_config *ds = &x->in->ds->sip, *ls = &x->in->live->sip;
+	const struct agent_names *nm = x->in->names;
 	for (size_t i = 0; i < ds->n_agents; i++) {
 		const struct agent_allowance *a = &ds->agents[i];
 		int rc = 0;
 		if (s->match[i] < 0) {
-			rc = agent_add_change(&x->it, a, i);
+			rc = agent_add_change(&x->it, nm, a, i);
 		} else {
-			const struct agent_allowance *old =
-			    &ls->agents[s->match[i]];
+			struct agent_move mv = {(long)i, s->match[i],
+						&ls->agents[s->match[i]]};
 			if (!s->stable[i])
-				rc = agent_other_change(&x->it, PLAN_OP_MOVE, a,
-							(long)i, s->match[i],
-							NULL);
-			if (!rc && !pattern_equal(a, old))
-				rc = agent_other_change(&x->it, PLAN_OP_SET, a,
-							(long)i, s->match[i],
-							old);
+				rc = agent_other_change(
+				    &x->it, nm, PLAN_OP_MOVE, a,
+				    (struct agent_move){mv.i, mv.from, NULL});
+			if (!rc && !pattern_equal(a, mv.old))
+				rc = agent_other_change(&x->it, nm, PLAN_OP_SET,
+							a, mv);
 		}
 		if (rc)
 			return -1;
 	}
 	for (size_t j = 0; j < ls->n_agents; j++)
 		if (!s->used[j] &&
-		    agent_other_change(&x->it, PLAN_OP_REMOVE, &ls->agents[j],
-				       -1, (long)j, NULL))
+		    agent_other_change(&x->it, nm, PLAN_OP_REMOVE,
+				       &ls->agents[j],
+				       (struct agent_move){-1, (long)j, NULL}))
 			return -1;
 	return 0;
 }

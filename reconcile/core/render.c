@@ -292,6 +292,8 @@ static json_t *json_change(const struct plan_change *c)
 	json_object_set_new(o, "text", json_string(c->text));
 	if (c->agent_id)
 		json_object_set_new(o, "agentId", json_string(c->agent_id));
+	if (c->agent_name)
+		json_object_set_new(o, "agentName", json_string(c->agent_name));
 	json_t *old = json_value(c->old_json), *nw = json_value(c->new_json);
 	if (old)
 		json_object_set_new(o, "old", old);

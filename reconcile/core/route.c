@@ -6,6 +6,7 @@
 #include <pcre2.h>
 
 #include "reconcile/core/route.h"
+#include "reconcile/core/agents.h"
 #include "reconcile/base/str.h"
 
 #include <ctype.h>
@@ -275,8 +276,23 @@ struct route_table {
 	const struct sip_config *sip;
 	size_t n;
 	pcre2_code **codes;
-	char **patterns; /* effective pattern of each allowance */
+	char **patterns; /* effective pattern of each allowance; NULL when
+			    it is the default of an unresolved agent name */
+	const struct agent_names *names; /* may be NULL */
 };
+
+void route_table_set_names(struct route_table *t,
+			   const struct agent_names *names)
+{
+	t->names = names;
+}
+
+/* `agent: NAME` without toUserPattern and not resolved (offline): the
+ * default pattern needs the id. */
+static bool pattern_unknown(const struct agent_allowance *a)
+{
+	return !a->agent_id && a->agent_name && !a->to_user_pattern;
+}
 
 static const struct pos *allowance_place(const struct agent_allowance *a)
 {
@@ -304,6 +320,8 @@ static int table_compile(struct route_table *t, struct diag_list *d)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct agent_allowance *a = &t->sip->agents[i];
 		char *err = NULL;
+		if (pattern_unknown(a))
+			continue;
 		t->patterns[i] = model_effective_pattern(a);
 		if (!t->patterns[i]) {
 			diag_add(d, DIAG_ERROR, NULL, NULL, "out of memory");
@@ -362,6 +380,7 @@ void route_decision_release(struct route_decision *dec)
 		return;
 	free(dec->user);
 	free(dec->agent_id);
+	free(dec->agent_name);
 	free(dec->pattern);
 	memset(dec, 0, sizeof(*dec));
 }
@@ -404,6 +423,29 @@ static int pattern_error(const struct route_table *t, size_t i,
 	return -1;
 }
 
+static int unresolved_error(const struct route_table *t, size_t i,
+			    struct diag_list *d)
+{
+	const struct agent_allowance *a = &t->sip->agents[i];
+	char path[64];
+	snprintf(path, sizeof(path), "sip.allowedAgents[%zu]", i);
+	diag_add(d, DIAG_ERROR, a->pos.file ? &a->pos : NULL, path,
+		 "agent %s has the default pattern ^agent_<agentId>$, whose "
+		 "id is only read from the account at plan time; write "
+		 "toUserPattern (or agentId) to decide routing offline",
+		 a->agent_name);
+	return -1;
+}
+
+/* The name shown for a decision: the file's `agent:`, else the account's
+ * (table names), else none. Allocated or NULL. */
+static char *decision_name(const struct route_table *t, const char *id,
+			   const char *written)
+{
+	const char *n = written ? written : agent_names_lookup(t->names, id);
+	return n ? strdup(n) : NULL;
+}
+
 static int undecidable(const struct route_table *t, const char *user,
 		       const char *path, const char *what, struct diag_list *d)
 {
@@ -431,6 +473,7 @@ static int decide_unmatched(const struct route_table *t,
 		if (sip->allow_all_state == FIELD_SET && sip->allow_all) {
 			out->kind = ROUTE_IMPLICIT_AGENT;
 			out->agent_id = strdup(out->user + 6);
+			out->agent_name = decision_name(t, out->agent_id, NULL);
 			out->pattern = model_default_pattern(
 			    out->agent_id ? out->agent_id : "");
 			return out->agent_id && out->pattern ? 0 : -1;
@@ -465,6 +508,10 @@ int route_table_decide(const struct route_table *t, const char *to,
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		char *err = NULL;
+		if (!t->patterns[i]) {
+			unresolved_error(t, i, d);
+			goto fail;
+		}
 		int m = rx_match(t->codes[i], out->user, &err);
 		if (m < 0) {
 			pattern_error(t, i, out->user, err ? err : "failed", d);
@@ -477,9 +524,10 @@ int route_table_decide(const struct route_table *t, const char *to,
 		out->kind = ROUTE_AGENT;
 		out->index = i;
 		out->default_pattern = a->to_user_pattern == NULL;
-		out->agent_id = strdup(a->agent_id ? a->agent_id : "");
+		out->agent_id = a->agent_id ? strdup(a->agent_id) : NULL;
+		out->agent_name = decision_name(t, a->agent_id, a->agent_name);
 		out->pattern = strdup(t->patterns[i]);
-		if (!out->agent_id || !out->pattern)
+		if ((a->agent_id && !out->agent_id) || !out->pattern)
 			goto fail;
 		return 0;
 	}
@@ -506,18 +554,18 @@ char *route_decision_describe(const struct route_decision *dec)
 {
 	char *qp = route_quote(dec->pattern ? dec->pattern : "", QUOTE_MAX);
 	char *qu = route_quote(dec->user ? dec->user : "", QUOTE_MAX);
-	char *s = NULL;
-	if (!qp || !qu)
+	char *s = NULL, *who = route_decision_agent(dec);
+	if (!qp || !qu || !who)
 		goto out;
 	switch (dec->kind) {
 	case ROUTE_AGENT:
 		s = str_printf("agent %s (allowedAgents[%zu], %spattern %s)",
-			       dec->agent_id, dec->index,
+			       who, dec->index,
 			       dec->default_pattern ? "default " : "", qp);
 		break;
 	case ROUTE_IMPLICIT_AGENT:
 		s = str_printf("agent %s (allowAllAgents, implicit pattern %s)",
-			       dec->agent_id, qp);
+			       who, qp);
 		break;
 	case ROUTE_FALLBACK:
 		s = str_printf("fallback handler (no allowance matched %s)",
@@ -533,7 +581,15 @@ char *route_decision_describe(const struct route_decision *dec)
 out:
 	free(qp);
 	free(qu);
+	free(who);
 	return s;
+}
+
+char *route_decision_agent(const struct route_decision *dec)
+{
+	if (!dec->agent_name)
+		return strdup(dec->agent_id ? dec->agent_id : "");
+	return agent_label_named(NULL, dec->agent_id, dec->agent_name);
 }
 
 /* Route tests */
@@ -574,14 +630,19 @@ static char *first_error(const struct diag_list *d)
 	return strdup("routing failed");
 }
 
-static bool expectation_met(const char *expect, const struct route_decision *g)
+static bool expectation_met(const struct route_test *tc,
+			    const struct route_decision *g)
 {
+	const char *expect = tc->expect ? tc->expect : "";
+	if (tc->expect_name)
+		return g->agent_name &&
+		       strcmp(g->agent_name, tc->expect_name) == 0;
 	if (strcmp(expect, "fallback") == 0)
 		return g->kind == ROUTE_FALLBACK;
 	if (strcmp(expect, "reject") == 0)
 		return g->kind == ROUTE_REJECT;
 	return (g->kind == ROUTE_AGENT || g->kind == ROUTE_IMPLICIT_AGENT) &&
-	       strcasecmp(expect, g->agent_id) == 0;
+	       g->agent_id && strcasecmp(expect, g->agent_id) == 0;
 }
 
 static void run_one(const struct route_table *t, struct route_test_result *r)
@@ -589,8 +650,8 @@ static void run_one(const struct route_table *t, struct route_test_result *r)
 	const struct route_test *tc = r->test;
 	const char *expect = tc->expect ? tc->expect : "";
 	struct diag_list tmp = {0};
-	if (strcmp(expect, "fallback") != 0 && strcmp(expect, "reject") != 0 &&
-	    !uuid_shaped(expect)) {
+	if (!tc->expect_name && strcmp(expect, "fallback") != 0 &&
+	    strcmp(expect, "reject") != 0 && !uuid_shaped(expect)) {
 		char *q = route_quote(expect, QUOTE_MAX);
 		r->status = ROUTE_TEST_ERROR;
 		r->message =
@@ -607,12 +668,14 @@ static void run_one(const struct route_table *t, struct route_test_result *r)
 		return;
 	}
 	r->decided = true;
-	if (expectation_met(expect, &r->got)) {
+	if (expectation_met(tc, &r->got)) {
 		r->status = ROUTE_TEST_PASS;
 		return;
 	}
 	char *got = route_decision_describe(&r->got);
-	bool agent = uuid_shaped(expect);
+	bool agent = uuid_shaped(expect) || tc->expect_name;
+	if (tc->expect_name)
+		expect = tc->expect_name;
 	r->status = ROUTE_TEST_FAIL;
 	r->message = str_printf(
 	    "expected %s%s, got %s", agent ? "agent " : "",

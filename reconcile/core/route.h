@@ -36,10 +36,12 @@ enum route_kind {
 /* One decision. Strings are owned; release with route_decision_release. */
 struct route_decision {
 	enum route_kind kind;
-	char *user;	/* the user part that was matched */
-	size_t index;	/* ROUTE_AGENT: the allowedAgents index */
-	char *agent_id; /* ROUTE_AGENT / ROUTE_IMPLICIT_AGENT, else NULL */
-	char *pattern;	/* the (effective or implicit) pattern that matched */
+	char *user;	  /* the user part that was matched */
+	size_t index;	  /* ROUTE_AGENT: the allowedAgents index */
+	char *agent_id;	  /* ROUTE_AGENT / ROUTE_IMPLICIT_AGENT, else NULL (and
+			     NULL for an `agent: NAME` not resolved) */
+	char *agent_name; /* the agent's name when known, else NULL */
+	char *pattern;	  /* the (effective or implicit) pattern that matched */
 	bool default_pattern; /* ROUTE_AGENT: no toUserPattern in the file */
 };
 
@@ -52,6 +54,10 @@ void route_decision_release(struct route_decision *dec);
  *   reject (no allowance matched "bob" and there is no fallback handler)
  * Returns a string the caller frees, or NULL when out of memory. */
 char *route_decision_describe(const struct route_decision *dec);
+
+/* The agent of an agent decision as shown: "sales-bot (0b6f3c1e…)" when
+ * its name is known, else its id. Caller frees; NULL when out of memory. */
+char *route_decision_agent(const struct route_decision *dec);
 
 /* The user part of a To address. Accepts a bare user ("sales", "+1555"),
  * "user@host", sip:/sips:/tel: URIs with parameters and headers, and a
@@ -83,6 +89,12 @@ struct route_table;
 int route_table_new(struct route_table **out, const struct sip_config *sip,
 		    struct diag_list *d);
 void route_table_free(struct route_table *t);
+
+/* Names of the account's agents, shown in decisions (borrowed: it must
+ * outlive the table; NULL: only names written as `agent:`). */
+struct agent_names;
+void route_table_set_names(struct route_table *t,
+			   const struct agent_names *names);
 
 /* route_table_new on ds->sip; an error too when ds has no sip: section. */
 int route_table_from_desired(struct route_table **out,

@@ -141,7 +141,8 @@ static inline int teardown(void **st)
 static inline void build(struct fx *f)
 {
 	struct diag_list d = {0};
-	struct plan_input in = {f->ds, f->live, f->fps, KEY, f->sync_secrets};
+	struct plan_input in = {f->ds, f->live,		f->fps,
+				KEY,   f->sync_secrets, NULL};
 	plan_free(f->plan);
 	f->plan = NULL;
 	assert_int_equal(plan_build(&f->plan, &in, &d), 0);

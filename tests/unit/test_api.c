@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 
 #include "reconcile/api/api.h"
+#include "reconcile/core/agents.h"
 #include "reconcile/api/api_parse.h"
 
 #define KEY "test-key-0123456789"
@@ -591,6 +592,54 @@ static void test_read_live_pages(void **state)
 	assert_true(f->connections <= 2);
 
 	model_live_free(ls);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+/* GET /api/agents: every page followed by `next` as given, names kept
+ * (absent or null: none), ?search= escaped (the fake logs it decoded);
+ * a search is not complete. */
+#define AGENT_A "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14"
+#define AGENT_B "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+#define AGENT_C "11111111-2222-4333-8444-555555555555"
+static void test_list_agents_pages(void **state)
+{
+	(void)state;
+	static const struct fake_row rows[] = {
+	    {"GET", "/api/agents", 0, 1, 200, NULL,
+	     "{\"next\": \"BASE/api/agents?cursor=c2\", \"results\": ["
+	     "{\"agentId\": \"" AGENT_A "\", \"name\": \"sales bot\"},"
+	     "{\"agentId\": \"" AGENT_B "\", \"name\": null}]}"},
+	    {"GET", "/api/agents", 1, 1, 200, NULL,
+	     "{\"next\": null, \"results\": [{\"agentId\": \"" AGENT_C
+	     "\", \"statistics\": {}}]}"},
+	    {"GET", "/api/agents", 2, 1, 200, NULL,
+	     "{\"next\": null, \"results\": [{\"agentId\": \"not-a-uuid\"}]}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
+	struct api_client *c = client_for(f, 3, 4);
+	struct agent_names names = {0};
+	struct diag_list d = {0};
+
+	assert_int_equal(api_list_agents(c, NULL, &names, &d), 0);
+	assert_int_equal(d.len, 0);
+	assert_int_equal(names.n, 3);
+	assert_true(names.complete);
+	assert_string_equal(agent_names_lookup(&names, AGENT_A), "sales bot");
+	assert_null(agent_names_lookup(&names, AGENT_B));
+	assert_null(agent_names_lookup(&names, AGENT_C));
+	agent_names_release(&names);
+
+	assert_int_equal(api_list_agents(c, "sales bot", &names, &d), -1);
+	assert_diag(&d, "GET /api/agents: 200: response is not a "
+			"PaginatedAgentList: results[0].agentId is not a uuid");
+	assert_false(names.complete);
+	assert_requests(
+	    f, (const char *const[]){
+		   "GET /api/agents?pageSize=100", "GET /api/agents?cursor=c2",
+		   "GET /api/agents?pageSize=100&search=sales bot", NULL});
+	diag_list_clear(&d);
+	agent_names_release(&names);
 	api_client_free(c);
 	fake_stop(f);
 }
@@ -2077,6 +2126,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_live_pages),
+	    cmocka_unit_test(test_list_agents_pages),
 	    cmocka_unit_test(test_request_details),
 	    cmocka_unit_test(test_wrong_shape),
 	    cmocka_unit_test(test_unusable_registration_id),

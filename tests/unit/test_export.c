@@ -109,7 +109,7 @@ static void test_round_trip(void **st)
 	assert_int_equal(ds->n_regs, 3);
 
 	struct plan *p = NULL;
-	struct plan_input in = {ds, ls, NULL, "key", false};
+	struct plan_input in = {ds, ls, NULL, "key", false, NULL};
 	assert_int_equal(plan_build(&p, &in, &d), 0);
 	/* the only change: the extra live copy of bob (declared once) */
 	for (size_t i = 0; i < p->n_items; i++)

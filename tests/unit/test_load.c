@@ -397,6 +397,59 @@ static void test_required_keys(void **state)
 	run_done(&r);
 }
 
+/* agent: NAME instead of agentId (exactly one of them); a route test may
+ * expect {agent: NAME}. Names are not resolved by the loader. */
+static void test_agent_by_name(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "n.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  allowedAgents:\n"
+		"    - agent: sales-bot\n"
+		"      toUserPattern: '^sales$'\n"
+		"    - agent: support bot\n"
+		"routeTests:\n"
+		"  - {to: sales, expect: {agent: sales-bot}}\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.ds->sip.n_agents, 2);
+	assert_null(r.ds->sip.agents[0].agent_id);
+	assert_string_equal(r.ds->sip.agents[0].agent_name, "sales-bot");
+	assert_int_equal(r.ds->sip.agents[0].id_pos.line, 4);
+	assert_int_equal(r.ds->sip.agents[0].id_pos.col, 14);
+	assert_string_equal(r.ds->sip.agents[1].agent_name, "support bot");
+	assert_null(r.ds->route_tests[0].expect);
+	assert_string_equal(r.ds->route_tests[0].expect_name, "sales-bot");
+	run_done(&r);
+
+	run_str(&r, "b.yaml",
+		"version: 1\n"
+		"sip:\n"
+		"  allowedAgents:\n"
+		"    - agent: sales-bot\n"
+		"      agentId: 0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14\n"
+		"    - agent: ''\n"
+		"    - agent: sales-bot\n"
+		"    - agent: sales-bot\n"
+		"routeTests:\n"
+		"  - {to: x, expect: {agent: a, fallback: reject}}\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "b.yaml:4:7: error: sip.allowedAgents[0]: name exactly "
+		     "one of agent and agentId");
+	has_line(&r, "b.yaml:6:14: error: sip.allowedAgents[1].agent: must "
+		     "not be empty");
+	has_line(&r, "b.yaml:8:7: error: sip.allowedAgents[3]: duplicate "
+		     "allowance for agent sales-bot (default pattern); first "
+		     "defined at b.yaml:7:7");
+	has_line(&r, "b.yaml:10:21: error: routeTests[0].expect: name exactly "
+		     "one of agent and fallback");
+	counts(&r, 4, 0);
+	run_done(&r);
+}
+
 /* Issue 9 item 11: the API makes username optional; omitted and "" both
  * load as "" (identity @proxy), and two of them on one proxy clash. */
 static void test_registration_without_username(void **state)
@@ -1019,6 +1072,7 @@ int main(void)
 	    cmocka_unit_test(test_types),
 	    cmocka_unit_test(test_version),
 	    cmocka_unit_test(test_required_keys),
+	    cmocka_unit_test(test_agent_by_name),
 	    cmocka_unit_test(test_registration_without_username),
 	    cmocka_unit_test(test_yaml_syntax_error),
 	    cmocka_unit_test(test_invalid_utf8),

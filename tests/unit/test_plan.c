@@ -650,7 +650,7 @@ static void test_unencodable_secret(void **st)
 		"pbx.example.com", NULL);
 	f->sync_secrets = true; /* would send it: no record */
 	struct diag_list d = {0};
-	struct plan_input in = {f->ds, f->live, f->fps, KEY, true};
+	struct plan_input in = {f->ds, f->live, f->fps, KEY, true, NULL};
 	assert_int_equal(plan_build(&f->plan, &in, &d), -1);
 	assert_null(f->plan);
 	assert_int_equal(d.len, 1);

@@ -3,8 +3,10 @@
  *
  *   desired.yaml  the desired state, loaded by the real loader
  *   live.json     {"sip": <GET /api/sip body>, "registrations": [<items of
- *                 GET /api/sip/registrations>]}, parsed by the API
- *                 client's own codecs (api_parse)
+ *                 GET /api/sip/registrations>], "agents": [<items of GET
+ *                 /api/agents>] (optional: names shown, `agent: NAME`
+ *                 resolved)}, parsed by the API client's own codecs
+ *                 (api_parse)
  *   state.json    optional: {"fingerprints": {key: hex}, "values": {key:
  *                 plain value, recorded as its fingerprint}}
  *   args          optional: words; "sync-secrets"
@@ -35,6 +37,7 @@
 #include "reconcile/core/model.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/core/render.h"
+#include "schema/agentref.h"
 #include "schema/load.h"
 #include "schema/source.h"
 
@@ -47,6 +50,7 @@ struct pcase {
 	struct desired_state *ds;
 	struct live_state *live;
 	struct fpstore *fps;
+	struct agent_names names;
 	bool sync_secrets;
 	struct plan *plan;
 };
@@ -118,6 +122,35 @@ static void load_case_live(struct pcase *c)
 	free(next);
 	free(sip);
 	free(regs);
+}
+
+/* live.json "agents": the names a plan reads, and `agent: NAME` resolved
+ * with them as sipsync plan does. */
+static void load_case_agents(struct pcase *c)
+{
+	char *text = case_read(c, "live.json", true), *why = NULL, *next = NULL;
+	json_t *root = json_loads(text, 0, NULL);
+	json_t *agents = json_object_get(root, "agents");
+	char *page = NULL;
+	free(text);
+	if (agents) {
+		json_t *body =
+		    json_pack("{s:O,s:n}", "results", agents, "next");
+		page = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (!page || api_parse_agents_page(page, strlen(page),
+						   &c->names, &next, &why) != 0)
+			fail_msg("%s/live.json: agents: %s", c->dir,
+				 why ? why : "?");
+	}
+	json_decref(root);
+	free(page);
+	struct diag_list d = {0};
+	if (agentref_resolve(c->ds, &c->names, &d) != 0) {
+		print_diags(&d);
+		fail_msg("%s: agent names do not resolve", c->dir);
+	}
+	diag_list_clear(&d);
 }
 
 /* state.json: recorded fingerprints, as hex or as the value they are of. */
@@ -295,10 +328,11 @@ static void run_case(void **st)
 	struct diag_list d = {0};
 	load_case_desired(c);
 	load_case_live(c);
+	load_case_agents(c);
 	load_case_state(c);
 	load_case_args(c);
-	struct plan_input in = {c->ds, c->live, c->fps, API_KEY,
-				c->sync_secrets};
+	struct plan_input in = {c->ds,	 c->live,	  c->fps,
+				API_KEY, c->sync_secrets, &c->names};
 	if (plan_build(&c->plan, &in, &d) != 0) {
 		print_diags(&d);
 		diag_list_clear(&d);
@@ -330,6 +364,7 @@ static int case_teardown(void **st)
 	model_desired_free(c->ds);
 	model_live_free(c->live);
 	fpstore_free(c->fps);
+	agent_names_release(&c->names);
 	c->plan = NULL;
 	c->ds = NULL;
 	c->live = NULL;

@@ -57,7 +57,7 @@ static struct plan *make(const char *want, const char *have, const char *pw)
 {
 	struct desired_state *ds = desired_new(want, pw);
 	struct live_state *ls = live_new(have);
-	struct plan_input in = {ds, ls, NULL, KEY, false};
+	struct plan_input in = {ds, ls, NULL, KEY, false, NULL};
 	struct diag_list d = {0};
 	struct plan *p = NULL;
 	assert_int_equal(plan_build(&p, &in, &d), 0);

@@ -29,7 +29,7 @@ _sipsync_flags()
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
 		--parallelism --lock-timeout --audit-log --wait-registrations
 		$_sipsync_notify" ;;
-	export) own="--out" ;;
+	export) own="--out --agent-names" ;;
 	history) own="--account --audit-log --format" ;;
 	test) own="--format" ;;
 	probe) own="--url --format --repeat --offline" ;;

@@ -68,6 +68,7 @@ complete -c sipsync -n '__fish_seen_subcommand_from history' -l audit-log -r -F 
 complete -c sipsync -n '__fish_seen_subcommand_from history' -l format -x -a 'text json' -d 'output format'
 # export
 complete -c sipsync -n '__fish_seen_subcommand_from export' -l out -r -F -d 'write to FILE instead of stdout'
+complete -c sipsync -n '__fish_seen_subcommand_from export' -l agent-names -d 'write agent: NAME instead of agentId'
 # test
 complete -c sipsync -n '__fish_seen_subcommand_from test' -l format -x -a 'text json junit' -d 'output format'
 # probe
