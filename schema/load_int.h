@@ -34,6 +34,10 @@ struct loader {
 	size_t alias_nodes; /* nodes aliases added in every file so far */
 	bool sip_seen, account_seen, prune_seen, items_seen;
 	struct pos sip_at, account_at, prune_at;
+	/* overlays (load_desired_layers): the layer being read, and the one
+	 * that last set sip, account and prune; a later layer overrides */
+	size_t layer, sip_layer, account_layer, prune_layer;
+	size_t origins_cap;
 	size_t regs_cap, tests_cap;
 	char **reg_paths; /* parallel to ds->regs */
 };
@@ -91,6 +95,10 @@ char *load_str_field(struct loader *L, const struct yamldoc_node *n,
 void load_secret(struct loader *L, const struct yamldoc_node *n,
 		 const char *path, struct secret_ref *out, size_t max_len);
 
+/* Records that field got its value at at (a later layer's record
+ * replaces an earlier one, keeping its place as overrode). */
+void load_origin(struct loader *L, const char *field, const struct pos *at);
+
 /* ---- sections ---- */
 
 /* account (load_sip.c) */
@@ -100,6 +108,10 @@ void load_account(struct loader *L, const struct yamldoc_node *n,
 /* sip (load_sip.c) */
 void load_sip(struct loader *L, const struct yamldoc_node *n,
 	      struct sip_config *sip);
+
+/* Moves every field over sets (state not FIELD_UNSET) into dst, releasing
+ * what it replaces; over is released. */
+void load_sip_overlay(struct sip_config *dst, struct sip_config *over);
 
 /* registrations, routeTests (load_regs.c) */
 void load_registrations(struct loader *L, const struct yamldoc_node *n);

@@ -9,6 +9,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/multi.h"
 #include "cmd/sipsync/session.h"
 #include "reconcile/agent/agent.h"
 #include "reconcile/audit.h"
@@ -44,6 +45,11 @@ static const char apply_usage[] =
     "                            once, naming the holder)\n"
     "      --audit-log FILE      append the run to FILE (default\n"
     "                            STATE_DIR/audit.jsonl)\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: apply\n"
+    "                            these accounts, one after another\n"
+    "      --parallel-accounts N apply up to N accounts at once (with\n"
+    "                            --auto-approve)\n"
+    "      --fail-fast           stop at the first account that fails\n"
     "\n"
     "Exit codes: 0 applied (or nothing to do), 1 failure or refused, 64 "
     "usage.\n"
@@ -124,6 +130,8 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	    {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
 	    CLI_COMMON_LONGOPTS,
+	    CLI_ACCOUNT_LONGOPTS,
+	    MULTI_RUN_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"apply", apply_usage, longopts,
@@ -409,10 +417,42 @@ out:
 	return rc;
 }
 
+static int apply_account(void *ctx)
+{
+	struct apply_args *a = ctx;
+	int rc = run(a);
+	session_close(&a->s);
+	return rc;
+}
+
+/* An accounts file: every account applied (or refused) on its own. */
+static int apply_accounts(struct apply_args *a)
+{
+	static const struct multi_opts mo = {"applied", MULTI_TEXT, NULL,
+					     NULL,	NULL,	    true};
+	bool selected =
+	    a->s.common.all_accounts || a->s.common.n_account_names > 0;
+	if (selected && a->plan_file) {
+		cli_errorf("apply: --plan applies one saved plan; give it "
+			   "without --account or --all");
+		return EXIT_USAGE;
+	}
+	if (a->s.common.parallel_accounts > 1 && !a->auto_approve) {
+		cli_errorf("apply: --parallel-accounts needs --auto-approve "
+			   "(accounts applied at once cannot each ask)");
+		return EXIT_USAGE;
+	}
+	return a->plan_file ? -1
+			    : multi_run(&a->s.common, &mo, apply_account, a);
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct apply_args a = {0};
 	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	rc = apply_accounts(&a);
 	if (rc >= 0)
 		return rc;
 	rc = run(&a);
