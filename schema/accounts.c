@@ -316,6 +316,29 @@ char *accounts_source_path(const struct accounts *a, const struct account *acc,
 	return str_printf("%s/%s", a->base_dir, acc->sources[i]);
 }
 
+int accounts_adopt(const struct accounts *a, const struct account *acc,
+		   struct desired_state *ds, struct diag_list *diags)
+{
+	if (ds->domain && strcmp(ds->domain, acc->domain) != 0) {
+		diag_add(diags, DIAG_ERROR, &ds->domain_pos, "account.domain",
+			 "'%s' differs from account %s's domain '%s' in %s",
+			 ds->domain, acc->name, acc->domain, a->file);
+		return -1;
+	}
+	/* plans and the audit log name the accounts file, not a layer */
+	char *path = strdup(a->path);
+	if (!path || (!ds->domain && !(ds->domain = strdup(acc->domain)))) {
+		free(path);
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "out of memory");
+		return -1;
+	}
+	free(ds->source.path);
+	ds->source.path = path;
+	if (ds->domain_pos.line == 0)
+		ds->domain_pos = acc->pos;
+	return 0;
+}
+
 void accounts_free(struct accounts *a)
 {
 	if (!a)

@@ -79,6 +79,13 @@ int accounts_resolve_key(const struct accounts *a, const struct account *acc,
 char *accounts_source_path(const struct accounts *a, const struct account *acc,
 			   size_t i);
 
+/* Makes ds (loaded from acc's sources) acc's: its domain becomes the
+ * account.domain guard (a source naming another domain is an error) and
+ * its source path the accounts file's. 0, or -1 with the problem in
+ * diags. */
+int accounts_adopt(const struct accounts *a, const struct account *acc,
+		   struct desired_state *ds, struct diag_list *diags);
+
 void accounts_free(struct accounts *a);
 
 #endif

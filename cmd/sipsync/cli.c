@@ -626,31 +626,6 @@ static int open_account_source(const struct cli_common *c, size_t i,
 	return rc;
 }
 
-/* The account's guard is its domain in the accounts file; a source that
- * names another one is an error, not a silent override. */
-static int account_domain(const struct cli_common *c, struct desired_state *ds,
-			  struct diag_list *diags)
-{
-	const struct account *acc = c->account;
-	if (ds->domain && strcmp(ds->domain, acc->domain) != 0) {
-		diag_add(diags, DIAG_ERROR, &ds->domain_pos, "account.domain",
-			 "'%s' differs from account %s's domain '%s' in %s",
-			 ds->domain, acc->name, acc->domain, c->accounts->file);
-		return -1;
-	}
-	/* plans and the audit log name the accounts file, not a layer */
-	char *path = strdup(c->accounts->path);
-	if (!path)
-		return -1;
-	free(ds->source.path);
-	ds->source.path = path;
-	if (ds->domain)
-		return 0;
-	ds->domain_pos = acc->pos;
-	ds->domain = strdup(acc->domain);
-	return ds->domain ? 0 : -1;
-}
-
 static int load_account(const struct cli_common *c, const struct load_opts *lo,
 			struct desired_state **out, size_t *n_files,
 			struct diag_list *diags)
@@ -668,7 +643,8 @@ static int load_account(const struct cli_common *c, const struct load_opts *lo,
 	}
 	rc = load_desired_layers(out, (const struct source *const *)layers, n,
 				 lo, diags);
-	if (rc == 0 && account_domain(c, *out, diags) != 0) {
+	if (rc == 0 &&
+	    accounts_adopt(c->accounts, c->account, *out, diags) != 0) {
 		model_desired_free(*out);
 		*out = NULL;
 		rc = -1;

@@ -40,9 +40,11 @@ struct agent_metrics {
 	double git_fetch_seconds;      /* duration of the last fetch */
 	unsigned long unknown_secrets; /* write-only values with no record
 					  at the last plan */
+	char account[64]; /* the account label of every metric; "" none */
 };
 
-/* Renders m in the Prometheus text exposition format. Returns 0 and *out
+/* Renders m in the Prometheus text exposition format (every sample with
+ * an account="NAME" label when m->account is set). Returns 0 and *out
  * (caller frees), or -1 when out of memory. */
 int agent_http_metrics_text(const struct agent_metrics *m, char **out);
 

@@ -89,6 +89,11 @@ int gitsrc_resolve(struct gitsrc *g, char out[41], struct diag_list *diags);
 int gitsrc_read(struct gitsrc *g, const char *commit, struct source **out,
 		struct diag_list *diags);
 
+/* As gitsrc_read for another path of the same tree (the sources of an
+ * account, beside its accounts file). */
+int gitsrc_read_path(struct gitsrc *g, const char *commit, const char *path,
+		     struct source **out, struct diag_list *diags);
+
 /* Whether commit descends from ancestor (full hex ids, both in the cache):
  * 1 yes (or the same commit), 0 no (a force push or a reset moved the ref
  * elsewhere), -1 when it cannot tell (an id not in the cache). */

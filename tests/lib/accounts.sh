@@ -12,15 +12,23 @@
 #   acct_ctl NAME METHOD PATH  the control API of NAME's simulator
 #   acct_requests NAME         the API requests NAME's simulator logged,
 #       one "METHOD PATH" a line
+#   acct_agent NAME ARGS...    start `sipsync run --account NAME --listen
+#       127.0.0.1:PORT ARGS...` (log in $SCRATCH/agent-NAME.log); sets
+#       AGENT_URL_<NAME>; killed on exit
 source "$SRC_DIR/tests/lib/sim.sh"
 
 declare -A ACCT_PID ACCT_URL ACCT_KEY
+ACCT_AGENTS=() # agent pids, killed on exit
 ACCT_DOMAIN_staging=acme-staging.sip.ultravox.ai
 ACCT_DOMAIN_prod=acme.sip.ultravox.ai
 
 _acct_on_exit()
 {
 	local status=$? name pid i
+	for pid in "${ACCT_AGENTS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	for name in "${!ACCT_PID[@]}"; do
 		pid=${ACCT_PID[$name]}
 		kill -TERM "$pid" 2>/dev/null || continue
@@ -65,6 +73,17 @@ acct_requests()
 import json, sys
 for r in json.load(sys.stdin)["requests"]:
     print(r["method"], r["path"])'
+}
+
+acct_agent()
+{
+	local name=$1 port
+	shift
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+	"$SIPSYNC" run --account "$name" --listen "127.0.0.1:$port" "$@" \
+		>"$SCRATCH/agent-$name.log" 2>&1 &
+	ACCT_AGENTS+=($!)
+	printf -v "AGENT_URL_$name" 'http://127.0.0.1:%s' "$port"
 }
 
 _acct_files()
