@@ -20,6 +20,10 @@ static const char route_usage[] =
     "(sip:sales@acme.sip.ultravox.ai;transport=udp, \"Sales\" <sip:…>).\n"
     "Offline: secrets are not resolved.\n"
     "\n"
+    "Options:\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: decide\n"
+    "                            for these accounts\n"
+    "\n"
     "Exit codes: 0 decided, 1 the desired state is invalid or the call\n"
     "cannot be decided from it, 64 usage error.\n"
     "\n";

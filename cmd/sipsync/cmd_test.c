@@ -23,6 +23,8 @@ static const char test_usage[] =
     "      --format FORMAT       text (default: one line per failure and a\n"
     "                            summary), json (a list of results) or\n"
     "                            junit (JUnit XML), on stdout\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: test\n"
+    "                            these accounts (junit: one --account)\n"
     "\n"
     "Exit codes: 0 every case passed (or there is none), 1 a case failed or\n"
     "could not be decided, or the desired state is invalid, 64 usage error.\n"
