@@ -191,8 +191,9 @@ static void read_account(struct loader *L, const struct yamldoc_node *n,
 }
 
 static void read_root(struct loader *L, const struct yamldoc_node *root,
-		      struct accounts *a)
+		      void *ctx)
 {
+	struct accounts *a = ctx;
 	struct field f[] = {{"version", NULL, NULL}, {"accounts", NULL, NULL}};
 	if (!load_walk_map(L, root, NULL, f, 2))
 		return;
@@ -246,9 +247,7 @@ static int set_dirs(struct accounts *a, const struct source *src)
 int accounts_parse(struct accounts **out, const struct source *src,
 		   struct diag_list *diags)
 {
-	struct diag_list mine = {0};
-	struct loader L = {.diags = &mine};
-	struct yamldoc *doc = NULL;
+	struct loader L = {0};
 	*out = NULL;
 	struct accounts *a = calloc(1, sizeof(*a));
 	if (!a || src->n_files != 1 ||
@@ -258,23 +257,11 @@ int accounts_parse(struct accounts **out, const struct source *src,
 			 "accounts file: out of memory");
 		return -1;
 	}
-	L.file = a->file;
 	const struct source_file *sf = &src->files[0];
-	if (yamldoc_parse(&doc, a->file, sf->data, sf->len, &mine) == 0) {
-		struct pos top = {a->file, 1, 1};
-		if (doc->n_roots != 1 || load_is_null(doc->roots[0]))
-			load_report(&L, DIAG_ERROR, &top, NULL,
-				    "an accounts file holds one YAML document "
-				    "with version: 1 and accounts:");
-		else
-			read_root(&L, doc->roots[0], a);
-	}
-	yamldoc_free(doc);
-	diag_list_sort(&mine);
-	bool failed = diag_list_has_errors(&mine);
-	if (diag_list_move(diags, &mine) != 0)
-		failed = true;
-	if (failed) {
+	if (load_one_document(&L, a->file, sf->data, sf->len,
+			      "an accounts file holds one YAML document with "
+			      "version: 1 and accounts:",
+			      read_root, a, diags) != 0) {
 		accounts_free(a);
 		return -1;
 	}

@@ -295,6 +295,32 @@ char *load_str_field(struct loader *L, const struct yamldoc_node *n,
 	return strdup(s);
 }
 
+int load_one_document(struct loader *L, const char *file, const char *data,
+		      size_t len, const char *shape,
+		      void (*read)(struct loader *, const struct yamldoc_node *,
+				   void *),
+		      void *ctx, struct diag_list *diags)
+{
+	struct diag_list mine = {0};
+	struct yamldoc *doc = NULL;
+	L->diags = &mine;
+	L->file = file;
+	if (yamldoc_parse(&doc, file, data, len, &mine) == 0) {
+		struct pos top = {file, 1, 1};
+		if (doc->n_roots != 1 || load_is_null(doc->roots[0]))
+			load_report(L, DIAG_ERROR, &top, NULL, "%s", shape);
+		else
+			read(L, doc->roots[0], ctx);
+	}
+	yamldoc_free(doc);
+	diag_list_sort(&mine);
+	bool failed = diag_list_has_errors(&mine);
+	if (diag_list_move(diags, &mine) != 0)
+		failed = true;
+	L->diags = NULL;
+	return failed ? -1 : 0;
+}
+
 /* ---- secrets ---- */
 
 static void secret_resolve_at(struct loader *L, struct secret_ref *s,

@@ -99,6 +99,18 @@ void load_secret(struct loader *L, const struct yamldoc_node *n,
  * replaces an earlier one, keeping its place as overrode). */
 void load_origin(struct loader *L, const char *field, const struct pos *at);
 
+/* Reads a file that holds one YAML document (the policy and accounts
+ * files): parses data[0..len) of file (stored in every pos, so it must
+ * outlive the diagnostics) and calls read on its root, with L->diags a list
+ * of its own; a file of another shape is the error "FILE:1:1: <shape>".
+ * Every problem is added to diags, sorted. Returns 0 when none was an
+ * error, else -1. */
+int load_one_document(struct loader *L, const char *file, const char *data,
+		      size_t len, const char *shape,
+		      void (*read)(struct loader *, const struct yamldoc_node *,
+				   void *),
+		      void *ctx, struct diag_list *diags);
+
 /* ---- sections ---- */
 
 /* account (load_sip.c) */

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "diag_check.h"
+
 #include "reconcile/base/str.h"
 #include "schema/accounts.h"
 
@@ -42,19 +44,7 @@ static void done(struct run *r)
 
 static void has_line(const struct run *r, const char *want)
 {
-	for (size_t i = 0; i < r->diags.len; i++) {
-		char *line = diag_format(&r->diags.items[i]);
-		bool same = line && strcmp(line, want) == 0;
-		free(line);
-		if (same)
-			return;
-	}
-	for (size_t i = 0; i < r->diags.len; i++) {
-		char *line = diag_format(&r->diags.items[i]);
-		print_error("  got: %s\n", line);
-		free(line);
-	}
-	fail_msg("missing diagnostic: %s", want);
+	diag_check_line(&r->diags, want);
 }
 
 static const char two[] = "version: 1\n"

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "diag_check.h"
+
 #include "reconcile/core/model.h"
 #include "schema/load.h"
 #include "schema/source.h"
@@ -61,19 +63,7 @@ static void run_done(struct run *r)
 /* Asserts the list holds exactly the formatted line want. */
 static void has_line(const struct run *r, const char *want)
 {
-	for (size_t i = 0; i < r->diags.len; i++) {
-		char *line = diag_format(&r->diags.items[i]);
-		bool same = line && strcmp(line, want) == 0;
-		free(line);
-		if (same)
-			return;
-	}
-	for (size_t i = 0; i < r->diags.len; i++) {
-		char *line = diag_format(&r->diags.items[i]);
-		print_error("  got: %s\n", line);
-		free(line);
-	}
-	fail_msg("missing diagnostic: %s", want);
+	diag_check_line(&r->diags, want);
 }
 
 static void counts(const struct run *r, size_t errors, size_t warnings)
