@@ -321,6 +321,20 @@ int load_one_document(struct loader *L, const char *file, const char *data,
 	return failed ? -1 : 0;
 }
 
+void load_version_1(struct loader *L, const struct yamldoc_node *root,
+		    const struct yamldoc_node *v, const char *what)
+{
+	if (!v)
+		load_report(L, DIAG_ERROR, &root->pos, NULL,
+			    "missing required key 'version' (add version: 1)");
+	else if (v->kind != YAMLDOC_SCALAR || v->type != YAMLDOC_INT ||
+		 strcmp(v->value, "1") != 0)
+		load_report(L, DIAG_ERROR, &v->pos, "version",
+			    "unsupported %s version; this sipsync reads "
+			    "version 1",
+			    what);
+}
+
 /* ---- secrets ---- */
 
 static void secret_resolve_at(struct loader *L, struct secret_ref *s,

@@ -111,6 +111,11 @@ int load_one_document(struct loader *L, const char *file, const char *data,
 				   void *),
 		      void *ctx, struct diag_list *diags);
 
+/* The version: of a one-document file (v its value, NULL when missing):
+ * reported unless it is 1 ("unsupported <what> version"). */
+void load_version_1(struct loader *L, const struct yamldoc_node *root,
+		    const struct yamldoc_node *v, const char *what);
+
 /* ---- sections ---- */
 
 /* account (load_sip.c) */

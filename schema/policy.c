@@ -222,15 +222,7 @@ static void read_root(struct loader *L, const struct yamldoc_node *root,
 	struct field f[] = {{"version", NULL, NULL}, {"policy", NULL, NULL}};
 	if (!load_walk_map(L, root, NULL, f, 2))
 		return;
-	const struct yamldoc_node *v = f[0].val;
-	if (!v)
-		load_report(L, DIAG_ERROR, &root->pos, NULL,
-			    "missing required key 'version' (add version: 1)");
-	else if (v->kind != YAMLDOC_SCALAR || v->type != YAMLDOC_INT ||
-		 strcmp(v->value, "1") != 0)
-		load_report(L, DIAG_ERROR, &v->pos, "version",
-			    "unsupported policy version; this sipsync reads "
-			    "version 1");
+	load_version_1(L, root, f[0].val, "policy");
 	if (!f[1].val)
 		load_report(L, DIAG_ERROR, &root->pos, NULL,
 			    "missing required key 'policy'");
