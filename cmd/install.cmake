@@ -6,7 +6,8 @@
 #   share/bash-completion/completions/sipsync
 #   share/zsh/vendor-completions/_sipsync
 #   share/fish/vendor_completions.d/sipsync.fish
-#   share/sipsync/sipsync.schema.json, plan.schema.json, policy.schema.json
+#   share/sipsync/sipsync.schema.json, plan.schema.json, policy.schema.json,
+#   accounts.schema.json
 #   share/doc/sipsync/examples/...
 #
 # Man pages are written in scdoc and built when scdoc is found (Debian's
@@ -55,6 +56,7 @@ install(FILES ${completion_dir}/sipsync.fish
 install(FILES ${PROJECT_SOURCE_DIR}/schema/sipsync.schema.json
               ${PROJECT_SOURCE_DIR}/schema/plan.schema.json
               ${PROJECT_SOURCE_DIR}/schema/policy.schema.json
+              ${PROJECT_SOURCE_DIR}/schema/accounts.schema.json
   DESTINATION ${CMAKE_INSTALL_DATADIR}/sipsync)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)

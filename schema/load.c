@@ -9,10 +9,17 @@
  * `sip` may each appear in one document only; `registrations.items` and
  * `routeTests` are concatenated in that order; `registrations.prune` may be
  * given in several documents only with one value.
+ *
+ * Overlays (load_desired_layers, the sources of an account): the rules
+ * above hold inside each layer; a later layer's account.domain,
+ * registrations.prune and each top-level sip field replace an earlier
+ * layer's, items and route tests are still concatenated (duplicates still
+ * errors), and every field's place is recorded (ds->origins).
  */
 #include "schema/load.h"
 #include "schema/load_int.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +295,46 @@ char *load_str_field(struct loader *L, const struct yamldoc_node *n,
 	return strdup(s);
 }
 
+int load_one_document(struct loader *L, const char *file, const char *data,
+		      size_t len, const char *shape,
+		      void (*read)(struct loader *, const struct yamldoc_node *,
+				   void *),
+		      void *ctx, struct diag_list *diags)
+{
+	struct diag_list mine = {0};
+	struct yamldoc *doc = NULL;
+	L->diags = &mine;
+	L->file = file;
+	if (yamldoc_parse(&doc, file, data, len, &mine) == 0) {
+		struct pos top = {file, 1, 1};
+		if (doc->n_roots != 1 || load_is_null(doc->roots[0]))
+			load_report(L, DIAG_ERROR, &top, NULL, "%s", shape);
+		else
+			read(L, doc->roots[0], ctx);
+	}
+	yamldoc_free(doc);
+	diag_list_sort(&mine);
+	bool failed = diag_list_has_errors(&mine);
+	if (diag_list_move(diags, &mine) != 0)
+		failed = true;
+	L->diags = NULL;
+	return failed ? -1 : 0;
+}
+
+void load_version_1(struct loader *L, const struct yamldoc_node *root,
+		    const struct yamldoc_node *v, const char *what)
+{
+	if (!v)
+		load_report(L, DIAG_ERROR, &root->pos, NULL,
+			    "missing required key 'version' (add version: 1)");
+	else if (v->kind != YAMLDOC_SCALAR || v->type != YAMLDOC_INT ||
+		 strcmp(v->value, "1") != 0)
+		load_report(L, DIAG_ERROR, &v->pos, "version",
+			    "unsupported %s version; this sipsync reads "
+			    "version 1",
+			    what);
+}
+
 /* ---- secrets ---- */
 
 static void secret_resolve_at(struct loader *L, struct secret_ref *s,
@@ -437,6 +484,88 @@ static void walk_top(struct loader *L, const struct yamldoc_node *root,
 	free(rest.items);
 }
 
+void load_origin(struct loader *L, const char *field, const struct pos *at)
+{
+	struct desired_state *ds = L->ds;
+	for (size_t i = 0; i < ds->n_origins; i++) {
+		if (strcmp(ds->origins[i].field, field) == 0) {
+			ds->origins[i].overrode = ds->origins[i].pos;
+			ds->origins[i].pos = *at;
+			return;
+		}
+	}
+	if (ds->n_origins == L->origins_cap) {
+		size_t cap = L->origins_cap ? L->origins_cap * 2 : 8;
+		struct field_origin *o = realloc(ds->origins, cap * sizeof(*o));
+		if (!o)
+			return; /* provenance is a report, not the state */
+		ds->origins = o;
+		L->origins_cap = cap;
+	}
+	struct field_origin *o = &ds->origins[ds->n_origins];
+	memset(o, 0, sizeof(*o));
+	o->field = strdup(field);
+	o->pos = *at;
+	if (o->field)
+		ds->n_origins++;
+}
+
+/* The place of every top-level sip field the mapping n names. */
+static void sip_origins(struct loader *L, const struct yamldoc_node *n)
+{
+	static const char *const names[] = {"allowedCidrRanges",
+					    "allowAllAgents", "allowedAgents",
+					    "fallbackHandler"};
+	char path[PATH_MAX_LEN];
+	for (size_t p = 0; n->kind == YAMLDOC_MAP && p + 1 < n->n_items;
+	     p += 2) {
+		const struct yamldoc_node *k = n->items[p];
+		for (size_t i = 0; k->kind == YAMLDOC_SCALAR && i < 4; i++) {
+			if (strcmp(k->value, names[i]) != 0)
+				continue;
+			load_path_key(path, "sip", names[i]);
+			load_origin(L, path, &k->pos);
+		}
+	}
+}
+
+/* sip: the first, or an overlay of an earlier layer's (its fields replace
+ * the earlier ones); a second one in one layer is an error. */
+static void sip_section(struct loader *L, const struct yamldoc_node *key,
+			const struct yamldoc_node *val)
+{
+	if (L->sip_seen && L->sip_layer < L->layer) {
+		struct sip_config over = {0};
+		load_sip(L, val, &over);
+		load_sip_overlay(&L->ds->sip, &over);
+		L->sip_at = key->pos;
+		L->sip_layer = L->layer;
+		sip_origins(L, val);
+	} else if (first_place(L, key, &L->sip_seen, &L->sip_at)) {
+		L->sip_layer = L->layer;
+		L->ds->has_sip = true;
+		load_sip(L, val, &L->ds->sip);
+		sip_origins(L, val);
+	} else {
+		struct sip_config scratch = {0};
+		load_sip(L, val, &scratch);
+		model_sip_release(&scratch);
+	}
+}
+
+static void account_section(struct loader *L, const struct yamldoc_node *key,
+			    const struct yamldoc_node *val)
+{
+	if (L->account_seen && L->account_layer < L->layer) {
+		L->account_at = key->pos;
+		L->account_layer = L->layer;
+		load_account(L, val, L->ds);
+	} else if (first_place(L, key, &L->account_seen, &L->account_at)) {
+		L->account_layer = L->layer;
+		load_account(L, val, L->ds);
+	}
+}
+
 static void load_document(struct loader *L, const struct yamldoc_node *root,
 			  size_t doc, size_t n_docs)
 {
@@ -461,19 +590,10 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 	}
 	walk_top(L, root, f, 6);
 	check_version(L, root, &f[0], doc, n_docs);
-	if (f[1].val &&
-	    first_place(L, f[1].key, &L->account_seen, &L->account_at))
-		load_account(L, f[1].val, L->ds);
-	if (f[2].val) {
-		if (first_place(L, f[2].key, &L->sip_seen, &L->sip_at)) {
-			L->ds->has_sip = true;
-			load_sip(L, f[2].val, &L->ds->sip);
-		} else {
-			struct sip_config scratch = {0};
-			load_sip(L, f[2].val, &scratch);
-			model_sip_release(&scratch);
-		}
-	}
+	if (f[1].val)
+		account_section(L, f[1].key, f[1].val);
+	if (f[2].val)
+		sip_section(L, f[2].key, f[2].val);
 	if (f[3].val)
 		load_registrations(L, f[3].val);
 	if (f[4].val)
@@ -527,14 +647,23 @@ static int copy_info(struct source_info *dst, const struct source_info *src)
 	return 0;
 }
 
-static void finish(struct loader *L, const struct source *src)
+static void finish(struct loader *L, const struct source *const *layers,
+		   size_t n_layers)
 {
 	struct desired_state *ds = L->ds;
-	if (src->n_files == 0) {
-		load_report(L, DIAG_ERROR, NULL, NULL,
-			    "%s: no desired state: no *.yaml or *.yml file",
-			    src->info.path ? src->info.path : "source");
-	} else if (L->content_docs == 0 && !diag_list_has_errors(L->diags)) {
+	const struct source *src = layers[0];
+	size_t n_files = 0;
+	for (size_t i = 0; i < n_layers; i++) {
+		n_files += layers[i]->n_files;
+		if (layers[i]->n_files == 0)
+			load_report(L, DIAG_ERROR, NULL, NULL,
+				    "%s: no desired state: no *.yaml or *.yml "
+				    "file",
+				    layers[i]->info.path ? layers[i]->info.path
+							 : "source");
+	}
+	if (n_files && L->content_docs == 0 &&
+	    !diag_list_has_errors(L->diags)) {
 		load_report(L, DIAG_ERROR, NULL, NULL,
 			    "%s: no desired state: every file is empty",
 			    src->info.path ? src->info.path : ds->files[0]);
@@ -560,12 +689,20 @@ static void finish(struct loader *L, const struct source *src)
 int load_desired(struct desired_state **out, const struct source *src,
 		 const struct load_opts *opts, struct diag_list *diags)
 {
+	return load_desired_layers(out, &src, 1, opts, diags);
+}
+
+int load_desired_layers(struct desired_state **out,
+			const struct source *const *layers, size_t n_layers,
+			const struct load_opts *opts, struct diag_list *diags)
+{
+	assert(n_layers > 0);
 	static const struct load_opts defaults = {0};
 	struct diag_list mine = {0};
 	struct loader L = {0};
 	*out = NULL;
 	L.opts = opts ? opts : &defaults;
-	L.from_git = src->info.repo != NULL;
+	L.from_git = layers[0]->info.repo != NULL;
 	L.diags = &mine;
 	L.ds = calloc(1, sizeof(*L.ds));
 	if (!L.ds) {
@@ -573,9 +710,11 @@ int load_desired(struct desired_state **out, const struct source *src,
 		return -1;
 	}
 	L.ds->version = 1;
-	for (size_t i = 0; i < src->n_files && !load_capped(&L); i++)
-		load_file(&L, &src->files[i]);
-	finish(&L, src);
+	for (L.layer = 0; L.layer < n_layers; L.layer++)
+		for (size_t i = 0;
+		     i < layers[L.layer]->n_files && !load_capped(&L); i++)
+			load_file(&L, &layers[L.layer]->files[i]);
+	finish(&L, layers, n_layers);
 	for (size_t i = 0; i < L.ds->n_regs; i++)
 		free(L.reg_paths[i]);
 	free(L.reg_paths);

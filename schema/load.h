@@ -40,4 +40,15 @@ struct load_opts {
 int load_desired(struct desired_state **out, const struct source *src,
 		 const struct load_opts *opts, struct diag_list *diags);
 
+/* As load_desired over several sources read in order (the sources of an
+ * account, schema/accounts.h): inside each the rules above; a later
+ * source's account.domain, registrations.prune and top-level sip fields
+ * override an earlier one's (an overlay), registrations.items and
+ * routeTests are concatenated, and (*out)->origins says where each field
+ * was set and what it overrode. layers[0]->info is copied into
+ * (*out)->source. n_layers >= 1. */
+int load_desired_layers(struct desired_state **out,
+			const struct source *const *layers, size_t n_layers,
+			const struct load_opts *opts, struct diag_list *diags);
+
 #endif

@@ -36,6 +36,10 @@ struct loader {
 	struct pos sip_at, account_at, prune_at;
 	bool suspend_seen;
 	struct pos suspend_at;
+	/* overlays (load_desired_layers): the layer being read, and the one
+	 * that last set sip, account and prune; a later layer overrides */
+	size_t layer, sip_layer, account_layer, prune_layer;
+	size_t origins_cap;
 	size_t regs_cap, tests_cap;
 	char **reg_paths; /* parallel to ds->regs */
 };
@@ -93,6 +97,27 @@ char *load_str_field(struct loader *L, const struct yamldoc_node *n,
 void load_secret(struct loader *L, const struct yamldoc_node *n,
 		 const char *path, struct secret_ref *out, size_t max_len);
 
+/* Records that field got its value at at (a later layer's record
+ * replaces an earlier one, keeping its place as overrode). */
+void load_origin(struct loader *L, const char *field, const struct pos *at);
+
+/* Reads a file that holds one YAML document (the policy and accounts
+ * files): parses data[0..len) of file (stored in every pos, so it must
+ * outlive the diagnostics) and calls read on its root, with L->diags a list
+ * of its own; a file of another shape is the error "FILE:1:1: <shape>".
+ * Every problem is added to diags, sorted. Returns 0 when none was an
+ * error, else -1. */
+int load_one_document(struct loader *L, const char *file, const char *data,
+		      size_t len, const char *shape,
+		      void (*read)(struct loader *, const struct yamldoc_node *,
+				   void *),
+		      void *ctx, struct diag_list *diags);
+
+/* The version: of a one-document file (v its value, NULL when missing):
+ * reported unless it is 1 ("unsupported <what> version"). */
+void load_version_1(struct loader *L, const struct yamldoc_node *root,
+		    const struct yamldoc_node *v, const char *what);
+
 /* ---- sections ---- */
 
 /* account (load_sip.c) */
@@ -102,6 +127,10 @@ void load_account(struct loader *L, const struct yamldoc_node *n,
 /* sip (load_sip.c) */
 void load_sip(struct loader *L, const struct yamldoc_node *n,
 	      struct sip_config *sip);
+
+/* Moves every field over sets (state not FIELD_UNSET) into dst, releasing
+ * what it replaces; over is released. */
+void load_sip_overlay(struct sip_config *dst, struct sip_config *over);
 
 /* registrations, routeTests (load_regs.c) */
 void load_registrations(struct loader *L, const struct yamldoc_node *n);

@@ -99,6 +99,8 @@ static void load_prune(struct loader *L, const struct yamldoc_node *n)
 	bool v = false;
 	if (!load_want_bool(L, n, "registrations.prune", &v))
 		return;
+	if (L->prune_seen && L->prune_layer < L->layer) /* an overlay */
+		L->prune_seen = false;
 	if (L->prune_seen && v != L->ds->prune) {
 		char where[512];
 		load_place_str(where, sizeof(where), &L->prune_at);
@@ -111,7 +113,9 @@ static void load_prune(struct loader *L, const struct yamldoc_node *n)
 	if (!L->prune_seen) {
 		L->prune_seen = true;
 		L->prune_at = n->pos;
+		L->prune_layer = L->layer;
 		L->ds->prune = v;
+		load_origin(L, "registrations.prune", &n->pos);
 	}
 }
 

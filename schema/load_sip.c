@@ -237,6 +237,47 @@ void load_sip(struct loader *L, const struct yamldoc_node *n,
 		load_fallback(L, f[3].val, "sip.fallbackHandler", sip);
 }
 
+/* Each top-level field moves whole: an overlay replaces a list, it does
+ * not merge it (as PATCH /api/sip does). */
+void load_sip_overlay(struct sip_config *dst, struct sip_config *over)
+{
+	struct sip_config old = {0};
+	if (over->cidrs_state != FIELD_UNSET) {
+		old.cidrs_state = dst->cidrs_state;
+		old.cidrs = dst->cidrs;
+		old.cidr_pos = dst->cidr_pos;
+		old.n_cidrs = dst->n_cidrs;
+		dst->cidrs_state = over->cidrs_state;
+		dst->cidrs = over->cidrs;
+		dst->cidr_pos = over->cidr_pos;
+		dst->n_cidrs = over->n_cidrs;
+		over->cidrs = NULL;
+		over->cidr_pos = NULL;
+		over->n_cidrs = 0;
+	}
+	if (over->allow_all_state != FIELD_UNSET) {
+		dst->allow_all_state = over->allow_all_state;
+		dst->allow_all = over->allow_all;
+	}
+	if (over->agents_state != FIELD_UNSET) {
+		old.agents = dst->agents;
+		old.n_agents = dst->n_agents;
+		dst->agents_state = over->agents_state;
+		dst->agents = over->agents;
+		dst->n_agents = over->n_agents;
+		over->agents = NULL;
+		over->n_agents = 0;
+	}
+	if (over->fallback_state != FIELD_UNSET) {
+		old.fallback = dst->fallback;
+		dst->fallback_state = over->fallback_state;
+		dst->fallback = over->fallback;
+		memset(&over->fallback, 0, sizeof(over->fallback));
+	}
+	model_sip_release(&old);
+	model_sip_release(over);
+}
+
 /* ---- account ---- */
 
 void load_account(struct loader *L, const struct yamldoc_node *n,
@@ -246,6 +287,8 @@ void load_account(struct loader *L, const struct yamldoc_node *n,
 	if (!load_walk_map(L, n, "account", f, 1) || !f[0].val)
 		return;
 	ds->domain_pos = f[0].val->pos;
+	load_origin(L, "account.domain", &f[0].key->pos);
+	free(ds->domain); /* an overlay's replaces an earlier layer's */
 	ds->domain =
 	    load_str_field(L, f[0].val, "account.domain", 253, TEXT_ANY);
 }

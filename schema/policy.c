@@ -216,20 +216,13 @@ static void read_rules(struct loader *L, const struct yamldoc_node *n,
 }
 
 static void read_root(struct loader *L, const struct yamldoc_node *root,
-		      struct policy *p)
+		      void *ctx)
 {
+	struct policy *p = ctx;
 	struct field f[] = {{"version", NULL, NULL}, {"policy", NULL, NULL}};
 	if (!load_walk_map(L, root, NULL, f, 2))
 		return;
-	const struct yamldoc_node *v = f[0].val;
-	if (!v)
-		load_report(L, DIAG_ERROR, &root->pos, NULL,
-			    "missing required key 'version' (add version: 1)");
-	else if (v->kind != YAMLDOC_SCALAR || v->type != YAMLDOC_INT ||
-		 strcmp(v->value, "1") != 0)
-		load_report(L, DIAG_ERROR, &v->pos, "version",
-			    "unsupported policy version; this sipsync reads "
-			    "version 1");
+	load_version_1(L, root, f[0].val, "policy");
 	if (!f[1].val)
 		load_report(L, DIAG_ERROR, &root->pos, NULL,
 			    "missing required key 'policy'");
@@ -240,9 +233,7 @@ static void read_root(struct loader *L, const struct yamldoc_node *root,
 int policy_parse(struct policy **out, const char *name, const char *data,
 		 size_t len, struct diag_list *diags)
 {
-	struct diag_list mine = {0};
-	struct loader L = {.diags = &mine};
-	struct yamldoc *doc = NULL;
+	struct loader L = {0};
 	*out = NULL;
 	struct policy *p = calloc(1, sizeof(*p));
 	if (!p || !(p->file = strdup(name))) {
@@ -250,22 +241,10 @@ int policy_parse(struct policy **out, const char *name, const char *data,
 		diag_add(diags, DIAG_ERROR, NULL, NULL, "out of memory");
 		return -1;
 	}
-	L.file = p->file;
-	if (yamldoc_parse(&doc, p->file, data, len, &mine) == 0) {
-		struct pos top = {p->file, 1, 1};
-		if (doc->n_roots != 1 || load_is_null(doc->roots[0]))
-			load_report(&L, DIAG_ERROR, &top, NULL,
-				    "a policy file holds one YAML document "
-				    "with version: 1 and policy:");
-		else
-			read_root(&L, doc->roots[0], p);
-	}
-	yamldoc_free(doc);
-	diag_list_sort(&mine);
-	bool failed = diag_list_has_errors(&mine);
-	if (diag_list_move(diags, &mine) != 0)
-		failed = true;
-	if (failed) {
+	if (load_one_document(&L, p->file, data, len,
+			      "a policy file holds one YAML document with "
+			      "version: 1 and policy:",
+			      read_root, p, diags) != 0) {
 		policy_free(p);
 		return -1;
 	}

@@ -72,10 +72,46 @@ int secret_check(const struct secret_ref *s, char **why)
 	return 0;
 }
 
+static int read_env(struct secret_ref *s, char **why);
+
 static int resolve_env(struct secret_ref *s, char **why)
 {
 	if (secret_check(s, why) != 0)
 		return -1;
+	return read_env(s, why);
+}
+
+/* The names an account's apiKey may read although they are sipsync's own:
+ * the API key is what they hold (ULTRAVOX_API_KEY, ULTRAVOX_API_KEY_*). */
+static bool api_key_name(const char *name)
+{
+	return strcmp(name, "ULTRAVOX_API_KEY") == 0 ||
+	       has_prefix(name, "ULTRAVOX_API_KEY_");
+}
+
+int secret_check_api_key(const struct secret_ref *s, char **why)
+{
+	*why = NULL;
+	if (s->kind == SECRET_ENV && secret_env_name_valid(s->ref) &&
+	    api_key_name(s->ref))
+		return 0;
+	return secret_check(s, why);
+}
+
+int secret_resolve_api_key(struct secret_ref *s, const char *base_dir,
+			   bool confined, char **why)
+{
+	*why = NULL;
+	if (s->kind == SECRET_ENV && secret_env_name_valid(s->ref) &&
+	    api_key_name(s->ref))
+		return read_env(s, why);
+	if (confined)
+		return secret_resolve_confined(s, base_dir, why);
+	return secret_resolve(s, base_dir, why);
+}
+
+static int read_env(struct secret_ref *s, char **why)
+{
 	const char *v = getenv(s->ref);
 	if (!v) {
 		*why = str_printf("environment variable %s is not set", s->ref);

@@ -46,6 +46,14 @@ int secret_resolve(struct secret_ref *s, const char *base_dir, char **why);
 int secret_resolve_confined(struct secret_ref *s, const char *secrets_dir,
 			    char **why);
 
+/* An account's apiKey (schema/accounts.h): as secret_check and
+ * secret_resolve (secret_resolve_confined when confined), except that
+ * ULTRAVOX_API_KEY and ULTRAVOX_API_KEY_* may be read: the API key is
+ * what they hold. Every other reserved name is still refused. */
+int secret_check_api_key(const struct secret_ref *s, char **why);
+int secret_resolve_api_key(struct secret_ref *s, const char *base_dir,
+			   bool confined, char **why);
+
 /* A warning for a resolved value that begins or ends with whitespace or a
  * line break (by Python's str.isspace()), naming the variable or file but
  * not the value; NULL when there is nothing to say (or out of memory). The

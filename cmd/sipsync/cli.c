@@ -10,6 +10,7 @@
 #include "reconcile/base/str.h"
 #include "reconcile/git/gitsrc.h"
 #include "reconcile/logline.h"
+#include "schema/accounts.h"
 #include "schema/policy.h"
 #include "schema/secret.h"
 #include "schema/source.h"
@@ -108,6 +109,37 @@ void cli_infof(const struct cli_common *c, const char *fmt, ...)
 /* In the order of enum cli_color and enum cli_log_format. */
 static const char *const colors[] = {"auto", "always", "never", NULL};
 static const char *const log_formats[] = {"text", "json", NULL};
+
+static int account_option(struct cli_common *c, int opt, const char *arg)
+{
+	if (opt == CLI_OPT_ALL) {
+		c->all_accounts = true;
+		return 1;
+	}
+	if (opt == CLI_OPT_FAIL_FAST) {
+		c->fail_fast = true;
+		return 1;
+	}
+	if (opt == CLI_OPT_PARALLEL_ACCOUNTS) {
+		char *end = NULL;
+		errno = 0;
+		c->parallel_accounts = strtol(arg, &end, 10);
+		if (errno || !end || *end || end == arg ||
+		    c->parallel_accounts < 1 || c->parallel_accounts > 64) {
+			cli_errorf("--parallel-accounts: expected a number "
+				   "from 1 to 64, got '%s'",
+				   arg);
+			return -1;
+		}
+		return 1;
+	}
+	if (c->n_account_names == CLI_MAX_ACCOUNTS) {
+		cli_errorf("--account: at most %d", CLI_MAX_ACCOUNTS);
+		return -1;
+	}
+	c->account_names[c->n_account_names++] = arg;
+	return 1;
+}
 
 int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		      bool *want_help)
@@ -210,6 +242,11 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 	case CLI_OPT_ALLOW_INSECURE_HTTP:
 		c->allow_insecure_http = true;
 		return 1;
+	case CLI_OPT_ACCOUNT:
+	case CLI_OPT_ALL:
+	case CLI_OPT_PARALLEL_ACCOUNTS:
+	case CLI_OPT_FAIL_FAST:
+		return account_option(c, opt, arg);
 	default:
 		return 0;
 	}
@@ -457,6 +494,8 @@ bool cli_use_color(const struct cli_common *c, FILE *fp)
 
 const char *cli_api_url(const struct cli_common *c)
 {
+	if (c->account && c->account->api_url)
+		return c->account->api_url;
 	if (c->api_url)
 		return c->api_url;
 	const char *env = getenv("ULTRAVOX_API_URL");
@@ -492,6 +531,15 @@ static char *read_key_file(const char *flag, const char *path)
 int cli_api_key(const struct cli_common *c, char **out)
 {
 	*out = NULL;
+	if (c->account) { /* the accounts file names the key */
+		char *why = NULL;
+		if (accounts_resolve_key(c->accounts, c->account, out, &why) ==
+		    0)
+			return 0;
+		cli_errorf("%s", why ? why : "out of memory");
+		free(why);
+		return -1;
+	}
 	if (c->api_key_file) {
 		*out = read_key_file("--api-key-file", c->api_key_file);
 		return *out ? 0 : -1;
@@ -597,27 +645,95 @@ int cli_load_policy(const struct cli_common *c, struct policy **out,
 	return c->policy ? policy_load(out, c->policy, diags) : 0;
 }
 
+/* Source i of the account: a path beside the accounts file, or in the
+ * same repository at the accounts file's commit. */
+static int open_account_source(const struct cli_common *c, size_t i,
+			       struct source **out, struct diag_list *diags)
+{
+	struct cli_common one = *c;
+	char *path = accounts_source_path(c->accounts, c->account, i);
+	if (!path) {
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "out of memory");
+		return -1;
+	}
+	one.account = NULL;
+	if (c->repo) {
+		one.git_path = path;
+		one.ref = c->accounts->commit ? c->accounts->commit : c->ref;
+	} else {
+		one.source = path;
+	}
+	int rc = cli_open_source(&one, out, diags);
+	free(path);
+	return rc;
+}
+
+static int load_account(const struct cli_common *c, const struct load_opts *lo,
+			struct desired_state **out, size_t *n_files,
+			struct diag_list *diags)
+{
+	size_t n = c->account->n_sources;
+	struct source **layers = calloc(n ? n : 1, sizeof(*layers));
+	int rc = -1;
+	if (!layers)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (open_account_source(c, i, &layers[i], diags) != 0)
+			goto out;
+		if (n_files)
+			*n_files += layers[i]->n_files;
+	}
+	rc = load_desired_layers(out, (const struct source *const *)layers, n,
+				 lo, diags);
+	if (rc == 0 &&
+	    accounts_adopt(c->accounts, c->account, *out, diags) != 0) {
+		model_desired_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		source_free(layers[i]);
+	free(layers);
+	return rc;
+}
+
+int cli_load_into(const struct cli_common *c, const struct load_opts *lo,
+		  struct desired_state **out, size_t *n_files,
+		  struct diag_list *diags)
+{
+	struct source *src = NULL;
+	*out = NULL;
+	if (n_files)
+		*n_files = 0;
+	if (c->account)
+		return load_account(c, lo, out, n_files, diags);
+	if (cli_open_source(c, &src, diags) != 0)
+		return -1;
+	if (n_files)
+		*n_files = src->n_files;
+	int rc = load_desired(out, src, lo, diags);
+	source_free(src);
+	return rc;
+}
+
 int cli_load_desired(const struct cli_common *c, const struct load_opts *opts,
 		     struct desired_state **out)
 {
 	struct diag_list diags = {0};
-	struct source *src = NULL;
 	struct policy *policy = NULL;
 	struct load_opts lo = {0};
 	int rc = -1;
 	*out = NULL;
 	if (opts)
 		lo = *opts;
-	if (cli_load_policy(c, &policy, &diags) != 0 ||
-	    cli_open_source(c, &src, &diags) != 0)
-		goto out;
-	lo.policy = policy;
-	rc = load_desired(out, src, &lo, &diags);
-out:
+	if (cli_load_policy(c, &policy, &diags) == 0) {
+		lo.policy = policy;
+		rc = cli_load_into(c, &lo, out, NULL, &diags);
+	}
 	diag_list_sort(&diags);
 	cli_print_diags(stderr, &diags);
 	diag_list_clear(&diags);
-	source_free(src);
 	policy_free(policy);
 	return rc;
 }

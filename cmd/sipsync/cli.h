@@ -24,6 +24,10 @@ enum cli_exit {
 enum cli_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 enum cli_log_format { LOG_TEXT, LOG_JSON };
 
+#define CLI_MAX_ACCOUNTS 256
+struct accounts;
+struct account;
+
 struct cli_common {
 	const char
 	    *api_url; /* --api-url, else $ULTRAVOX_API_URL, else default */
@@ -49,6 +53,17 @@ struct cli_common {
 	/* --timeout: the whole command's API deadline; 0: its default */
 	long timeout_ms;
 	bool allow_insecure_http; /* --allow-insecure-http */
+
+	/* an accounts file as SOURCE (cmd/sipsync/multi.h): --account NAME
+	 * (repeatable), --all, --parallel-accounts N, --fail-fast; and the
+	 * account running now (NULL: SOURCE is desired state) */
+	const char *account_names[CLI_MAX_ACCOUNTS];
+	size_t n_account_names;
+	bool all_accounts, fail_fast;
+	long parallel_accounts;
+	const struct accounts *accounts;
+	const struct account *account;
+	size_t md_limit; /* markdown budget of one account; 0: the default */
 };
 
 /* Long-option ids for the common flags; commands use ids >= 2000. */
@@ -76,6 +91,10 @@ enum {
 	CLI_OPT_VERIFY_COMMITS,
 	CLI_OPT_ALLOWED_SIGNERS,
 	CLI_OPT_TRUSTED_KEYS,
+	CLI_OPT_ACCOUNT,
+	CLI_OPT_ALL,
+	CLI_OPT_PARALLEL_ACCOUNTS,
+	CLI_OPT_FAIL_FAST,
 };
 
 /* clang-format off */
@@ -104,6 +123,13 @@ enum {
 	{"allowed-signers", required_argument, NULL, CLI_OPT_ALLOWED_SIGNERS}, \
 	{"trusted-keys", required_argument, NULL, CLI_OPT_TRUSTED_KEYS}
 /* clang-format on */
+
+/* The flags of commands that read an accounts file (add to longopts). */
+#define CLI_ACCOUNT_LONGOPTS                                                   \
+	{"account", required_argument, NULL, CLI_OPT_ACCOUNT},                 \
+	{                                                                      \
+		"all", no_argument, NULL, CLI_OPT_ALL                          \
+	}
 
 /* The text printed for the common flags in every command's --help. */
 extern const char cli_common_help[];
@@ -223,6 +249,14 @@ int cli_open_source(const struct cli_common *c, struct source **out,
 struct policy;
 int cli_load_policy(const struct cli_common *c, struct policy **out,
 		    struct diag_list *diags);
+
+/* Loads (and validates) the desired state into *out: c->account's
+ * sources as overlays (its domain the account.domain guard) when set, else
+ * --repo/--ref/--path or SOURCE. Problems are added to diags; *n_files
+ * (may be NULL) receives how many files were read. 0 or -1. */
+int cli_load_into(const struct cli_common *c, const struct load_opts *lo,
+		  struct desired_state **out, size_t *n_files,
+		  struct diag_list *diags);
 
 /* Loads and validates the desired state from --repo/--ref/--path or
  * SOURCE, checked against the --policy file when given (opts->policy is

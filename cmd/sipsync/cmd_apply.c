@@ -11,6 +11,7 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/notify_flags.h"
+#include "cmd/sipsync/multi.h"
 #include "cmd/sipsync/session.h"
 #include "reconcile/agent/agent.h"
 #include "reconcile/audit.h"
@@ -51,7 +52,13 @@ static const char apply_usage[] =
     "                            STATE_DIR/audit.jsonl)\n"
     "      --wait-registrations D  then wait up to D (30s) for the\n"
     "                            registrations created or updated to\n"
-    "                            register; exit 1 when one fails\n" NOTIFY_FLAGS_HELP
+    "                            register; exit 1 when one fails\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: apply\n"
+    "                            these accounts, one after another\n"
+    "      --parallel-accounts N apply up to N accounts at once (with\n"
+    "                            --auto-approve)\n"
+    "      --fail-fast           stop at the first account that fails\n"
+    NOTIFY_FLAGS_HELP
     "\n"
     "A desired state that says suspend: (a change freeze) is planned, not\n"
     "applied: apply says why and exits 0 (--force applies anyway).\n"
@@ -148,6 +155,8 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    {"wait-registrations", required_argument, NULL, OPT_WAIT_REGS},
 	    CLI_COMMON_LONGOPTS,
 	    NOTIFY_FLAGS_LONGOPTS,
+	    CLI_ACCOUNT_LONGOPTS,
+	    MULTI_RUN_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"apply", apply_usage, longopts,
@@ -559,10 +568,44 @@ out:
 	return rc;
 }
 
+static int apply_account(void *ctx)
+{
+	struct apply_args *a = ctx;
+	int rc = run(a);
+	session_close(&a->s);
+	return rc;
+}
+
+/* An accounts file: every account applied (or refused) on its own. */
+static int apply_accounts(struct apply_args *a)
+{
+	static const struct multi_opts mo = {"applied", MULTI_TEXT, NULL,
+					     NULL,	NULL,	    true};
+	bool selected =
+	    a->s.common.all_accounts || a->s.common.n_account_names > 0;
+	if (selected && a->plan_file) {
+		cli_errorf("apply: --plan applies one saved plan; give it "
+			   "without --account or --all");
+		return EXIT_USAGE;
+	}
+	if (a->s.common.parallel_accounts > 1 && !a->auto_approve) {
+		cli_errorf("apply: --parallel-accounts needs --auto-approve "
+			   "(accounts applied at once cannot each ask)");
+		return EXIT_USAGE;
+	}
+	return a->plan_file ? -1
+			    : multi_run(&a->s.common, &mo, apply_account, a);
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct apply_args a = {0};
 	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0) {
+		notify_flags_release(&a.notify);
+		return rc;
+	}
+	rc = apply_accounts(&a);
 	if (rc >= 0) {
 		notify_flags_release(&a.notify);
 		return rc;

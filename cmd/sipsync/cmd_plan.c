@@ -4,6 +4,8 @@
  * plan for `apply --plan`.
  */
 #include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,11 +13,13 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/notify_flags.h"
+#include "cmd/sipsync/multi.h"
 #include "cmd/sipsync/session.h"
 #include "reconcile/base/file.h"
 #include "reconcile/core/notify.h"
 #include "reconcile/core/plan.h"
 #include "reconcile/core/render.h"
+#include "schema/accounts.h"
 
 static const char plan_usage[] =
     "usage: sipsync plan [SOURCE] [--format text|json|markdown] [--out "
@@ -34,8 +38,12 @@ static const char plan_usage[] =
     "      --detailed-exitcode   exit 2 when there are changes, 0 when none\n"
     "      --sync-secrets        plan to send write-only values with no "
     "record\n"
-    "      --force               plan even when account.domain does not "
-    "match\n" NOTIFY_FLAGS_HELP "\n"
+    "      --force               plan even when account.domain does not match\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: plan\n"
+    "                            these accounts (--account repeatable)\n"
+    "      --parallel-accounts N plan up to N accounts at once\n"
+    "      --fail-fast           stop at the first account that fails\n"
+    NOTIFY_FLAGS_HELP "\n"
     "Exit codes: 0 ok (no changes with --detailed-exitcode), 1 failure,\n"
     "2 changes present (only with --detailed-exitcode), 64 usage error.\n"
     "\n";
@@ -89,6 +97,8 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 	    {"sync-secrets", no_argument, NULL, OPT_SYNC},
 	    CLI_COMMON_LONGOPTS,
 	    NOTIFY_FLAGS_LONGOPTS,
+	    CLI_ACCOUNT_LONGOPTS,
+	    MULTI_RUN_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"plan", plan_usage, longopts, 1,
@@ -99,13 +109,43 @@ static int parse_args(struct plan_args *a, int argc, char **argv)
 	return end;
 }
 
+/* The JSON plan of one account of an accounts file, with its name and
+ * where each managed field came from (its sources overlay). */
+static char *account_json(const struct plan *p, const struct desired_state *ds,
+			  const char *account)
+{
+	char *text = render_json(p), where[600];
+	json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+	json_t *src = json_object();
+	free(text);
+	text = NULL;
+	for (size_t i = 0; doc && src && i < ds->n_origins; i++) {
+		const struct pos *at = &ds->origins[i].pos;
+		snprintf(where, sizeof(where), "%s:%u:%u", at->file, at->line,
+			 at->col);
+		json_object_set_new(src, ds->origins[i].field,
+				    json_string(where));
+	}
+	if (doc && src) {
+		json_object_set_new(doc, "account", json_string(account));
+		json_object_set(doc, "sources", src);
+		text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	}
+	json_decref(src);
+	json_decref(doc);
+	return text;
+}
+
 static int print_plan(struct plan_args *a, const struct plan *p)
 {
 	char *text = NULL;
-	if (a->format == PF_JSON)
+	const struct account *acc = a->s.common.account;
+	if (a->format == PF_JSON && acc)
+		text = account_json(p, a->s.ds, acc->name);
+	else if (a->format == PF_JSON)
 		text = render_json(p);
 	else if (a->format == PF_MARKDOWN)
-		text = render_markdown(p, 0);
+		text = render_markdown(p, a->s.common.md_limit);
 	else
 		text = render_text(p, cli_use_color(&a->s.common, stdout));
 	if (!text) {
@@ -204,7 +244,11 @@ static int run(struct plan_args *a)
 		if (w != 0)
 			goto out;
 	}
-	rc = a->detailed && plan_has_changes(p) ? EXIT_CHANGES : EXIT_OK;
+	/* an account always says whether it has changes (the summary);
+	 * cmd_plan keeps --detailed-exitcode's meaning */
+	rc = (a->detailed || a->s.common.account) && plan_has_changes(p)
+		 ? EXIT_CHANGES
+		 : EXIT_OK;
 out:
 	diag_list_sort(&d);
 	cli_print_diags(stderr, &d);
@@ -214,10 +258,34 @@ out:
 	return rc;
 }
 
+static int plan_account(void *ctx)
+{
+	struct plan_args *a = ctx;
+	int rc = EXIT_USAGE;
+	if (a->out)
+		cli_errorf("--out saves the plan of one desired state; with an "
+			   "accounts file use --format json");
+	else
+		rc = run(a);
+	session_close(&a->s);
+	return rc;
+}
+
 int cmd_plan(int argc, char **argv)
 {
+	static const enum multi_output outputs[] = {MULTI_TEXT, MULTI_JSON,
+						    MULTI_MARKDOWN};
 	struct plan_args a = {0};
 	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0) {
+		notify_flags_release(&a.notify);
+		return rc;
+	}
+	struct multi_opts mo = {"planned",    outputs[a.format], "plan",
+				"no changes", "changes",	 true};
+	rc = multi_run(&a.s.common, &mo, plan_account, &a);
+	if (rc == EXIT_CHANGES && !a.detailed)
+		rc = EXIT_OK;
 	if (rc >= 0) {
 		notify_flags_release(&a.notify);
 		return rc;

@@ -7,6 +7,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/multi.h"
 #include "reconcile/core/route.h"
 
 static const char route_usage[] =
@@ -19,6 +20,10 @@ static const char route_usage[] =
     "(sip:sales@acme.sip.ultravox.ai;transport=udp, \"Sales\" <sip:…>).\n"
     "Offline: secrets are not resolved.\n"
     "\n"
+    "Options:\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: decide\n"
+    "                            for these accounts\n"
+    "\n"
     "Exit codes: 0 decided, 1 the desired state is invalid or the call\n"
     "cannot be decided from it, 64 usage error.\n"
     "\n";
@@ -29,6 +34,7 @@ static int parse_args(struct cli_common *c, const char **to, int argc,
 {
 	static const struct option longopts[] = {
 	    CLI_COMMON_LONGOPTS,
+	    CLI_ACCOUNT_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	bool help = false, started = false;
@@ -78,20 +84,24 @@ static int print_decision(const char *to, const struct route_decision *dec)
 	return rc;
 }
 
-int cmd_route(int argc, char **argv)
+struct route_args {
+	struct cli_common c;
+	const char *to;
+};
+
+static int route_one(void *ctx)
 {
-	struct cli_common c = {0};
-	const char *to = NULL;
-	int rc = parse_args(&c, &to, argc, argv);
-	if (rc >= 0)
-		return rc;
+	struct route_args *a = ctx;
+	struct cli_common *c = &a->c;
+	const char *to = a->to;
+	int rc;
 	struct load_opts opts = {.offline = true, .strict = false};
 	struct desired_state *ds = NULL;
 	struct route_table *t = NULL;
 	struct route_decision dec = {0};
 	struct diag_list diags = {0};
 	rc = EXIT_FAILURE_;
-	if (cli_load_desired(&c, &opts, &ds) != 0)
+	if (cli_load_desired(c, &opts, &ds) != 0)
 		goto out;
 	if (route_table_from_desired(&t, ds, &diags) != 0 ||
 	    route_table_decide(t, to, &dec, &diags) != 0) {
@@ -107,4 +117,16 @@ out:
 	diag_list_clear(&diags);
 	model_desired_free(ds);
 	return rc;
+}
+
+int cmd_route(int argc, char **argv)
+{
+	static const struct multi_opts mo = {"decided", MULTI_TEXT, NULL,
+					     NULL,	NULL,	    false};
+	struct route_args a = {0};
+	int rc = parse_args(&a.c, &a.to, argc, argv);
+	if (rc >= 0)
+		return rc;
+	rc = multi_run(&a.c, &mo, route_one, &a);
+	return rc >= 0 ? rc : route_one(&a);
 }

@@ -9,6 +9,8 @@
 #include "reconcile/agent/agent.h"
 #include "reconcile/api/api.h"
 #include "reconcile/base/str.h"
+#include "schema/accounts.h"
+#include "schema/source.h"
 
 static const char run_usage[] =
     "usage: sipsync run --repo URL [--ref REF] [--path DIR] [options]\n"
@@ -34,8 +36,11 @@ static const char run_usage[] =
     "      --git-timeout DURATION  limit of one fetch (default 5m)\n"
     "      --git-ca-cert FILE    CA bundle for an https repository\n"
     "      --once                run one cycle and exit (0 ok, 1 failed)\n"
-    "      --max-cycles N        stop after N cycles (soak "
-    "tests)\n" NOTIFY_FLAGS_HELP NOTIFY_FLAGS_REPEAT_HELP "\n"
+    "      --max-cycles N        stop after N cycles (soak tests)\n"
+    "      --account NAME        --path is an accounts file: reconcile this\n"
+    "                            account (its key, URL, domain, sources);\n"
+    "                            one account per process\n"
+    NOTIFY_FLAGS_HELP NOTIFY_FLAGS_REPEAT_HELP "\n"
     "Git auth: --git-token-file, --ssh-key, --known-hosts (common options).\n"
     "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
     "the secret files (webhook secret, git token, API key) and --policy.\n"
@@ -66,6 +71,7 @@ static const struct option run_options[] = {
     {"git-ca-cert", required_argument, NULL, OPT_GIT_CA_CERT},
     NOTIFY_FLAGS_LONGOPTS,
     {"notify-repeat", required_argument, NULL, NOTIFY_OPT_REPEAT},
+    CLI_ACCOUNT_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
 
@@ -198,6 +204,43 @@ static int run_check_api(const struct cli_common *c)
 	return rc;
 }
 
+/* --account NAME: the accounts file at --path, read once now for the
+ * account's key and API URL (its desired state is read at every commit).
+ * 0 (c->account set, or no --account), or -1 (printed). */
+static int run_account(struct cli_common *c, struct accounts **acs)
+{
+	struct diag_list d = {0};
+	struct source *src = NULL;
+	int rc = -1;
+	*acs = NULL;
+	if (c->all_accounts || c->n_account_names > 1) {
+		cli_errorf("run: one account per process: give --account NAME "
+			   "once (run one agent per account)");
+		return -1;
+	}
+	if (c->n_account_names == 0)
+		return 0;
+	if (cli_open_source(c, &src, &d) == 0) {
+		if (!accounts_is_file(src))
+			diag_add(&d, DIAG_ERROR, NULL, NULL,
+				 "run: --account needs --path to name an "
+				 "accounts file");
+		else if (accounts_parse(acs, src, &d) == 0 &&
+			 !(c->account =
+			       accounts_find(*acs, c->account_names[0])))
+			diag_add(&d, DIAG_ERROR, NULL, NULL,
+				 "run: no account '%s' in %s",
+				 c->account_names[0], (*acs)->file);
+		else if (*acs)
+			rc = 0;
+	}
+	c->accounts = *acs;
+	cli_print_diags(stderr, &d);
+	diag_list_clear(&d);
+	source_free(src);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct cli_common c = {0};
@@ -207,10 +250,26 @@ int cmd_run(int argc, char **argv)
 	ac.interval_ms = 5 * 60 * 1000;
 	ac.listen = "127.0.0.1:9479";
 	int rc = parse_args(argc, argv, &c, &ac, &nf);
-	char *state_dir = rc < 0 ? cli_state_dir(&c) : NULL;
-	if (!state_dir) {
+	if (rc >= 0) {
 		notify_flags_release(&nf);
-		return rc >= 0 ? rc : EXIT_FAILURE_;
+		return rc;
+	}
+	struct accounts *acs = NULL;
+	if (run_account(&c, &acs) != 0) {
+		accounts_free(acs);
+		notify_flags_release(&nf);
+		return c.all_accounts || c.n_account_names > 1 ? EXIT_USAGE
+							       : EXIT_FAILURE_;
+	}
+	char *state_dir = cli_state_dir(&c);
+	if (!state_dir) {
+		accounts_free(acs);
+		notify_flags_release(&nf);
+		return EXIT_FAILURE_;
+	}
+	if (c.account) { /* the accounts file names the key */
+		c.api_key_file = NULL;
+		ac.account = c.account->name;
 	}
 	ac.git.url = c.repo;
 	ac.git.ref = c.ref;
@@ -249,5 +308,6 @@ out:
 	str_wipe_free(key);
 	free(state_dir);
 	notify_flags_release(&nf);
+	accounts_free(acs);
 	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/multi.h"
 #include "cmd/sipsync/report.h"
 #include "reconcile/core/route.h"
 
@@ -22,6 +23,8 @@ static const char test_usage[] =
     "      --format FORMAT       text (default: one line per failure and a\n"
     "                            summary), json (a list of results) or\n"
     "                            junit (JUnit XML), on stdout\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: test\n"
+    "                            these accounts (junit: one --account)\n"
     "\n"
     "Exit codes: 0 every case passed (or there is none), 1 a case failed or\n"
     "could not be decided, or the desired state is invalid, 64 usage error.\n"
@@ -55,6 +58,7 @@ static int parse_args(struct test_args *a, int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    CLI_COMMON_LONGOPTS,
+	    CLI_ACCOUNT_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"test", test_usage, longopts, 1,
@@ -90,12 +94,11 @@ static int report(const struct test_args *a, const struct route_test_result *r,
 	}
 }
 
-int cmd_test(int argc, char **argv)
+static int test_one(void *ctx)
 {
-	struct test_args a = {0};
-	int rc = parse_args(&a, argc, argv);
-	if (rc >= 0)
-		return rc;
+	struct test_args *ap = ctx;
+	struct test_args a = *ap;
+	int rc;
 	struct load_opts opts = {.offline = true, .strict = false};
 	struct desired_state *ds = NULL;
 	struct route_test_result *r = NULL;
@@ -120,4 +123,24 @@ out:
 	route_test_results_free(r, n);
 	model_desired_free(ds);
 	return rc;
+}
+
+int cmd_test(int argc, char **argv)
+{
+	static const enum multi_output outputs[] = {MULTI_TEXT, MULTI_JSON,
+						    MULTI_TEXT};
+	struct test_args a = {0};
+	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (a.format == TF_JUNIT &&
+	    (a.common.all_accounts || a.common.n_account_names > 1)) {
+		cli_errorf("test: --format junit reports one desired state; "
+			   "run it per --account");
+		return EXIT_USAGE;
+	}
+	struct multi_opts mo = {
+	    "passed", outputs[a.format], "tests", NULL, NULL, true};
+	rc = multi_run(&a.common, &mo, test_one, &a);
+	return rc >= 0 ? rc : test_one(&a);
 }

@@ -2,10 +2,12 @@
  * sipsync validate: load and check the desired state, report every
  * problem (text on stderr, JSON or GitHub annotations on stdout).
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/multi.h"
 #include "cmd/sipsync/report.h"
 #include "reconcile/core/route.h"
 #include "schema/policy.h"
@@ -26,6 +28,9 @@ static const char validate_usage[] =
     "      --format FORMAT       text (default; problems on stderr), json\n"
     "                            (a report on stdout) or github (workflow\n"
     "                            annotations on stdout)\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: check\n"
+    "                            these accounts (-v: where each field came\n"
+    "                            from)\n"
     "\n"
     "Exit codes: 0 valid (warnings allowed), 1 invalid, 64 usage error.\n"
     "\n";
@@ -71,6 +76,7 @@ static int parse_args(struct validate_args *a, int argc, char **argv)
 	    {"strict", no_argument, NULL, OPT_STRICT},
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    CLI_COMMON_LONGOPTS,
+	    CLI_ACCOUNT_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"validate", validate_usage,
@@ -104,17 +110,60 @@ static void report(const struct validate_args *a, const struct diag_list *diags,
 
 /* Policy, source, desired state (checked against the policy), route
  * lint. 0, or -1 with the problems in diags. */
-static int load_checked(struct validate_args *a, struct source **src,
+static int load_checked(struct validate_args *a, size_t *n_files,
 			struct desired_state **ds, struct policy **policy,
 			struct diag_list *diags)
 {
-	if (cli_load_policy(&a->common, policy, diags) != 0 ||
-	    cli_open_source(&a->common, src, diags) != 0)
+	if (cli_load_policy(&a->common, policy, diags) != 0)
 		return -1;
 	a->load.policy = *policy;
-	if (load_desired(ds, *src, &a->load, diags) != 0)
+	if (cli_load_into(&a->common, &a->load, ds, n_files, diags) != 0)
 		return -1;
 	return route_lint(*ds, a->load.strict, diags);
+}
+
+/* -v: where each managed field and registration came from (an overlay
+ * names what it overrode). */
+static void print_origins(const struct desired_state *ds)
+{
+	for (size_t i = 0; i < ds->n_origins; i++) {
+		const struct field_origin *o = &ds->origins[i];
+		printf("%s: %s:%u:%u", o->field, o->pos.file, o->pos.line,
+		       o->pos.col);
+		if (o->overrode.line)
+			printf(" (overrides %s:%u:%u)", o->overrode.file,
+			       o->overrode.line, o->overrode.col);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < ds->n_regs; i++) {
+		char *key = model_registration_key(&ds->regs[i]);
+		printf("registration %s: %s:%u:%u\n", key ? key : "?",
+		       ds->regs[i].pos.file, ds->regs[i].pos.line,
+		       ds->regs[i].pos.col);
+		free(key);
+	}
+}
+
+static int validate_one(void *ctx)
+{
+	struct validate_args *a = ctx;
+	struct diag_list diags = {0};
+	size_t n_files = 0;
+	struct desired_state *ds = NULL;
+	struct policy *policy = NULL;
+	bool failed = load_checked(a, &n_files, &ds, &policy, &diags) != 0;
+	if (failed && !diag_list_has_errors(&diags))
+		diag_add(&diags, DIAG_ERROR, NULL, NULL, "validation failed");
+	diag_list_sort(&diags);
+	report(a, &diags, n_files);
+	if (ds && a->common.verbosity > 0 && a->format == VF_TEXT)
+		print_origins(ds);
+	int rc =
+	    failed || diag_list_has_errors(&diags) ? EXIT_FAILURE_ : EXIT_OK;
+	diag_list_clear(&diags);
+	model_desired_free(ds);
+	policy_free(policy);
+	return rc;
 }
 
 int cmd_validate(int argc, char **argv)
@@ -123,19 +172,10 @@ int cmd_validate(int argc, char **argv)
 	int rc = parse_args(&a, argc, argv);
 	if (rc >= 0)
 		return rc;
-	struct diag_list diags = {0};
-	struct source *src = NULL;
-	struct desired_state *ds = NULL;
-	struct policy *policy = NULL;
-	bool failed = load_checked(&a, &src, &ds, &policy, &diags) != 0;
-	if (failed && !diag_list_has_errors(&diags))
-		diag_add(&diags, DIAG_ERROR, NULL, NULL, "validation failed");
-	diag_list_sort(&diags);
-	report(&a, &diags, src ? src->n_files : 0);
-	rc = failed || diag_list_has_errors(&diags) ? EXIT_FAILURE_ : EXIT_OK;
-	diag_list_clear(&diags);
-	model_desired_free(ds);
-	source_free(src);
-	policy_free(policy);
-	return rc;
+	struct multi_opts mo = {"valid", MULTI_TEXT, "report",
+				NULL,	 NULL,	     a.format == VF_TEXT};
+	if (a.format == VF_JSON)
+		mo.output = MULTI_JSON;
+	rc = multi_run(&a.common, &mo, validate_one, &a);
+	return rc >= 0 ? rc : validate_one(&a);
 }

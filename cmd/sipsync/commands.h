@@ -12,5 +12,6 @@ int cmd_route(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_accounts(int argc, char **argv);
 
 #endif

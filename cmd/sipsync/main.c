@@ -23,6 +23,7 @@ static const char usage[] =
     "  probe [SOURCE]       signed test calls to the fallback handler\n"
     "  run --repo URL       the long-running agent (pulls git, reconciles)\n"
     "  version              print the version and the libraries' versions\n"
+    "  accounts SOURCE      the accounts of an accounts file (a CI matrix)\n"
     "\n"
     "Run 'sipsync <command> --help' for the options of one command.\n"
     "Exit codes: 0 ok, 1 failure, 2 changes present (--detailed-exitcode),\n"
@@ -49,6 +50,7 @@ static const struct command commands[] = {
     {"test", cmd_test, false},
     {"validate", cmd_validate, false},
     {"version", cmd_version, false},
+    {"accounts", cmd_accounts, false},
 };
 /* clang-format on */
 

@@ -21,6 +21,7 @@
 #include "reconcile/reconcile.h"
 #include "reconcile/base/str.h"
 #include "schema/agentref.h"
+#include "schema/accounts.h"
 #include "schema/export.h"
 #include "schema/policy.h"
 #include "schema/secret.h"
@@ -348,6 +349,67 @@ static int verify_commit(struct agent *a, const char *commit,
 	return rc;
 }
 
+/* The sources of acc at commit, each beside the accounts file. */
+static int read_layers(struct agent *a, const char *commit,
+		       const struct accounts *acs, const struct account *acc,
+		       struct source **layers, struct diag_list *d)
+{
+	for (size_t i = 0; i < acc->n_sources; i++) {
+		char *path = accounts_source_path(acs, acc, i);
+		int rc =
+		    path ? gitsrc_read_path(a->git, commit, path, &layers[i], d)
+			 : -1;
+		free(path);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* cfg->account of the accounts file at commit: its sources as overlays,
+ * its domain the guard. */
+static int load_account(struct agent *a, const char *commit,
+			const struct load_opts *lo, struct desired_state **ds,
+			struct diag_list *d)
+{
+	struct source *file = NULL, **layers = NULL;
+	struct accounts *acs = NULL;
+	const struct account *acc = NULL;
+	int rc = -1;
+	if (gitsrc_read(a->git, commit, &file, d) != 0)
+		goto out;
+	if (!accounts_is_file(file)) {
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "%s: not an accounts file (--account needs one)",
+			 file->n_files ? file->files[0].name : file->info.path);
+		goto out;
+	}
+	if (accounts_parse(&acs, file, d) != 0)
+		goto out;
+	if (!(acc = accounts_find(acs, a->cfg->account))) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "%s: no account '%s'",
+			 acs->file, a->cfg->account);
+		goto out;
+	}
+	layers = calloc(acc->n_sources, sizeof(*layers));
+	if (!layers || read_layers(a, commit, acs, acc, layers, d) != 0)
+		goto out;
+	rc = load_desired_layers(ds, (const struct source *const *)layers,
+				 acc->n_sources, lo, d);
+	if (rc == 0 && accounts_adopt(acs, acc, *ds, d) != 0) {
+		model_desired_free(*ds);
+		*ds = NULL;
+		rc = -1;
+	}
+out:
+	for (size_t i = 0; layers && acc && i < acc->n_sources; i++)
+		source_free(layers[i]);
+	free(layers);
+	accounts_free(acs);
+	source_free(file);
+	return rc;
+}
+
 static int load_commit(struct agent *a, const char *commit,
 		       struct desired_state **ds)
 {
@@ -355,12 +417,14 @@ static int load_commit(struct agent *a, const char *commit,
 	struct source *src = NULL;
 	struct load_opts lo = a->cfg->load;
 	lo.policy = a->policy;
-	/* a refused signature takes the refusal path of an invalid state */
 	int rc = verify_commit(a, commit, &d);
-	if (rc == 0)
+	if (rc == 0 && a->cfg->account) {
+		rc = load_account(a, commit, &lo, ds, &d);
+	} else if (rc == 0) {
 		rc = gitsrc_read(a->git, commit, &src, &d);
-	if (rc == 0)
-		rc = load_desired(ds, src, &lo, &d);
+		if (rc == 0)
+			rc = load_desired(ds, src, &lo, &d);
+	}
 	source_free(src);
 	if (rc != 0) /* once per commit, then a reminder at most */
 		agent_notify_invalid(a->notify, commit,
@@ -932,6 +996,8 @@ int agent_run(const struct agent_config *cfg)
 	}
 	stop_fd = a.stop_wr;
 	wake_fd = a.pipe_wr;
+	if (cfg->account)
+		snprintf(a.m.account, sizeof(a.m.account), "%s", cfg->account);
 	if (start(&a) != 0)
 		goto out;
 	char *shown = gitsrc_display_url(cfg->git.url);

@@ -53,6 +53,10 @@ struct agent_config {
 				     against it; re-read on SIGHUP (a file
 				     that does not load keeps the previous
 				     policy) */
+	/* an accounts file at git.path (schema/accounts.h): the account
+	 * reconciled, read at every commit with its sources as overlays;
+	 * metrics carry it as the account label. NULL: desired state. */
+	const char *account;
 	bool log_json;
 	int verbosity; /* < 0: errors and warnings only */
 	FILE *log;     /* stderr normally */

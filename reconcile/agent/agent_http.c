@@ -63,7 +63,55 @@ struct request {
 
 static const char *method_label[4] = {"GET", "POST", "PATCH", "DELETE"};
 
+/* Every sample line of text with the label account="NAME" (account
+ * names are [a-z0-9-]+: nothing to escape). */
+static int label_account(const char *text, const char *account, char **out)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&buf, &size);
+	if (!fp)
+		return -1;
+	for (const char *line = text; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
+		size_t name = strcspn(line, "{ \n");
+		if (line[0] == '#' || name >= n || line[name] == '\n')
+			fwrite(line, 1, n, fp);
+		else if (line[name] == '{')
+			fprintf(fp, "%.*saccount=\"%s\",%.*s", (int)name + 1,
+				line, account, (int)(n - name - 1),
+				line + name + 1);
+		else
+			fprintf(fp, "%.*s{account=\"%s\"}%.*s", (int)name, line,
+				account, (int)(n - name), line + name);
+		line += n;
+	}
+	if (fclose(fp) != 0) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+static int metrics_plain(const struct agent_metrics *m, char **out);
+
 int agent_http_metrics_text(const struct agent_metrics *m, char **out)
+{
+	char *plain = NULL;
+	if (metrics_plain(m, &plain) != 0)
+		return -1;
+	if (!m->account[0]) {
+		*out = plain;
+		return 0;
+	}
+	int rc = label_account(plain, m->account, out);
+	free(plain);
+	return rc;
+}
+
+static int metrics_plain(const struct agent_metrics *m, char **out)
 {
 	char *buf = NULL;
 	size_t size = 0;
@@ -218,7 +266,12 @@ static enum MHD_Result serve_get(struct agent_http *h,
 	memset(&m, 0, sizeof(m));
 	h->snapshot(h->ctx, &m);
 	enum MHD_Result rc;
-	if (strcmp(url, "/readyz") == 0) {
+	const char *which =
+	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "account");
+	if (strcmp(url, "/readyz") == 0 && which && strcmp(which, m.account)) {
+		rc = respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+			     "no such account\n");
+	} else if (strcmp(url, "/readyz") == 0) {
 		rc = m.ready
 			 ? respond(conn, MHD_HTTP_OK, "text/plain", "ready\n")
 			 : respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE,

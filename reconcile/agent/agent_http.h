@@ -51,9 +51,11 @@ struct agent_metrics {
 	bool verify_commits;  /* --verify-commits: commit_verified shown */
 	bool commit_verified; /* the last commit loaded is signed by a
 				 trusted key */
+	char account[64]; /* the account label of every metric; "" none */
 };
 
-/* Renders m in the Prometheus text exposition format. Returns 0 and *out
+/* Renders m in the Prometheus text exposition format (every sample with
+ * an account="NAME" label when m->account is set). Returns 0 and *out
  * (caller frees), or -1 when out of memory. */
 int agent_http_metrics_text(const struct agent_metrics *m, char **out);
 

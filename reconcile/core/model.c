@@ -166,6 +166,9 @@ void model_desired_free(struct desired_state *ds)
 		free(ds->files[i]);
 	free(ds->files);
 	model_source_info_release(&ds->source);
+	for (size_t i = 0; i < ds->n_origins; i++)
+		free(ds->origins[i].field);
+	free(ds->origins);
 	free(ds);
 }
 

@@ -140,6 +140,16 @@ struct source_info {
 	char *path;   /* the file or directory (or path inside the repo) */
 };
 
+/* Where a managed field got its value (schema/load.c), e.g.
+ * "sip.allowedCidrRanges" at prod/sip.yaml:3:3. When several sources
+ * overlay (an accounts file), overrode is the place of the value a later
+ * source replaced (line 0: none). */
+struct field_origin {
+	char *field;
+	struct pos pos;
+	struct pos overrode;
+};
+
 struct desired_state {
 	int version;
 
@@ -168,6 +178,8 @@ struct desired_state {
 	char *suspend_reason;
 	long long suspend_until; /* unix seconds; 0: until removed */
 	struct pos suspend_pos;
+	struct field_origin *origins; /* in the order first set */
+	size_t n_origins;
 };
 
 /* True when ds says suspend and its until (if any) is after now (unix

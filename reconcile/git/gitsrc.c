@@ -495,6 +495,28 @@ out:
 	return rc;
 }
 
+int gitsrc_read_path(struct gitsrc *g, const char *commit, const char *path,
+		     struct source **out, struct diag_list *diags)
+{
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	char *mine = strdup(strcmp(path, ".") == 0 ? "" : path);
+	if (!mine) {
+		*out = NULL;
+		diag_add(diags, DIAG_ERROR, NULL, NULL, "git: out of memory");
+		return -1;
+	}
+	size_t n = strlen(mine);
+	while (n > 0 && mine[n - 1] == '/')
+		mine[--n] = '\0';
+	char *configured = g->path;
+	g->path = mine;
+	int rc = gitsrc_read(g, commit, out, diags);
+	g->path = configured;
+	free(mine);
+	return rc;
+}
+
 int gitsrc_load(struct source **out, const struct gitsrc_opts *o,
 		struct diag_list *diags)
 {

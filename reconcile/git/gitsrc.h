@@ -109,6 +109,10 @@ bool gitsrc_verifies(const struct gitsrc *g);
  * "ssh-keygen failed: ...". Without verify_commits: 0, nothing added. */
 int gitsrc_verify(struct gitsrc *g, const char *commit,
 		  struct diag_list *diags);
+/* As gitsrc_read for another path of the same tree (the sources of an
+ * account, beside its accounts file). */
+int gitsrc_read_path(struct gitsrc *g, const char *commit, const char *path,
+		     struct source **out, struct diag_list *diags);
 
 /* Whether commit descends from ancestor (full hex ids, both in the cache):
  * 1 yes (or the same commit), 0 no (a force push or a reset moved the ref

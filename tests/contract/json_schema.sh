@@ -38,10 +38,11 @@ ajv_says() {
 ajv_errors() { grep -A1 -xF "$1 invalid" "$SCRATCH/ajv.out" | tail -1; }
 
 # Desired-state files are the YAML files with a top-level version: key
-# (examples/ also holds CI workflows and other YAML that are not ours).
+# (examples/ also holds CI workflows and other YAML that are not ours) and
+# no accounts: key (accounts files: contract/accounts_schema.sh).
 mapfile -t good < <(
   { find "$SRC_DIR/examples" -type f \( -name '*.yaml' -o -name '*.yml' \) \
-      -exec grep -l '^version:' {} +
+      -exec grep -l '^version:' {} + | xargs grep -L '^accounts:'
     ls "$SRC_DIR"/tests/fixtures/schema/good/*.yaml; } | sort)
 [ "${#good[@]}" -ge 5 ] || fail "expected at least 5 good files, found ${#good[@]}"
 
@@ -57,6 +58,7 @@ done
 for d in "$SRC_DIR"/examples/*/; do
   ls "$d"*.yaml >/dev/null 2>&1 || continue
   grep -q '^version:' "$d"*.yaml || continue
+  ! grep -q '^accounts:' "$d"*.yaml || continue
   "$SIPSYNC" validate --offline "$d" >"$SCRATCH/out" 2>&1 ||
     fail "${d#"$SRC_DIR"/}: sipsync validate rejects the directory: $(cat "$SCRATCH/out")"
 done

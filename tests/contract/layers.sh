@@ -78,8 +78,8 @@ private() {
   fi
 }
 private reconcile/git/gitsrc_int.h 'reconcile/git/'
-# the policy reader walks its file with the loader's walker
-private schema/load_int.h 'schema/\(load\|policy\)'
+# the policy and accounts readers walk their files with the loader's walker
+private schema/load_int.h 'schema/\(load\|policy\|accounts\)'
 private schema/policy_int.h 'schema/policy'
 private reconcile/api/api_internal.h 'reconcile/api/'
 

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "diag_check.h"
+
 #include "reconcile/core/model.h"
 #include "schema/load.h"
 #include "schema/source.h"
@@ -61,19 +63,7 @@ static void run_done(struct run *r)
 /* Asserts the list holds exactly the formatted line want. */
 static void has_line(const struct run *r, const char *want)
 {
-	for (size_t i = 0; i < r->diags.len; i++) {
-		char *line = diag_format(&r->diags.items[i]);
-		bool same = line && strcmp(line, want) == 0;
-		free(line);
-		if (same)
-			return;
-	}
-	for (size_t i = 0; i < r->diags.len; i++) {
-		char *line = diag_format(&r->diags.items[i]);
-		print_error("  got: %s\n", line);
-		free(line);
-	}
-	fail_msg("missing diagnostic: %s", want);
+	diag_check_line(&r->diags, want);
 }
 
 static void counts(const struct run *r, size_t errors, size_t warnings)
@@ -1058,6 +1048,149 @@ static void test_suspend(void **state)
 	assert_false(model_suspended(NULL, 0));
 }
 
+/* ---- overlays (load_desired_layers) ---- */
+
+static struct source *one_file(const char *name, const char *yaml)
+{
+	struct source *src = source_new();
+	assert_non_null(src);
+	assert_int_equal(source_add(src, name, NULL, yaml, strlen(yaml)), 0);
+	return src;
+}
+
+static void run_layers(struct run *r, struct source **layers, size_t n)
+{
+	struct load_opts o = {.offline = true};
+	memset(r, 0, sizeof(*r));
+	r->rc = load_desired_layers(
+	    &r->ds, (const struct source *const *)layers, n, &o, &r->diags);
+	for (size_t i = 0; i < n; i++)
+		source_free(layers[i]);
+}
+
+static const struct field_origin *origin(const struct desired_state *ds,
+					 const char *field)
+{
+	for (size_t i = 0; i < ds->n_origins; i++)
+		if (strcmp(ds->origins[i].field, field) == 0)
+			return &ds->origins[i];
+	return NULL;
+}
+
+static const char overlay_base[] =
+    "version: 1\n"
+    "sip:\n"
+    "  allowedCidrRanges: [10.0.0.1/32]\n"
+    "  allowAllAgents: false\n"
+    "  allowedAgents:\n"
+    "    - agentId: 0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14\n"
+    "registrations:\n"
+    "  prune: false\n"
+    "  items:\n"
+    "    - {username: a, proxy: pbx.example.com, password: {env: P}}\n"
+    "routeTests:\n"
+    "  - {to: x, expect: reject}\n";
+
+/* A later layer's top-level sip fields and prune replace the earlier
+ * ones (each field whole), fields it does not name stay, items and route
+ * tests are concatenated, and every field says where it came from. */
+static void test_overlay_override(void **state)
+{
+	(void)state;
+	struct source *layers[2] = {
+	    one_file("base/sip.yaml", overlay_base),
+	    one_file("prod/sip.yaml",
+		     "version: 1\n"
+		     "sip:\n"
+		     "  allowedCidrRanges: [10.0.0.2/32, 10.0.0.3/32]\n"
+		     "registrations:\n"
+		     "  prune: true\n"
+		     "  items:\n"
+		     "    - {username: b, proxy: pbx.example.com, password: "
+		     "{env: P}}\n"
+		     "routeTests:\n"
+		     "  - {to: y, expect: reject}\n")};
+	struct run r;
+	run_layers(&r, layers, 2);
+	assert_int_equal(r.rc, 0);
+	counts(&r, 0, 0);
+	const struct desired_state *ds = r.ds;
+	assert_int_equal(ds->sip.n_cidrs, 2);
+	assert_string_equal(ds->sip.cidrs[0], "10.0.0.2/32");
+	assert_string_equal(ds->sip.cidr_pos[0].file, "prod/sip.yaml");
+	assert_int_equal(ds->sip.allow_all_state, FIELD_SET);
+	assert_int_equal(ds->sip.n_agents, 1);
+	assert_true(ds->prune);
+	assert_int_equal(ds->n_regs, 2);
+	assert_string_equal(ds->regs[1].username, "b");
+	assert_int_equal(ds->n_route_tests, 2);
+	const struct field_origin *o = origin(ds, "sip.allowedCidrRanges");
+	assert_non_null(o);
+	assert_string_equal(o->pos.file, "prod/sip.yaml");
+	assert_int_equal(o->pos.line, 3);
+	assert_string_equal(o->overrode.file, "base/sip.yaml");
+	assert_int_equal(o->overrode.line, 3);
+	o = origin(ds, "sip.allowedAgents");
+	assert_non_null(o);
+	assert_string_equal(o->pos.file, "base/sip.yaml");
+	assert_int_equal(o->overrode.line, 0);
+	o = origin(ds, "registrations.prune");
+	assert_non_null(o);
+	assert_string_equal(o->pos.file, "prod/sip.yaml");
+	assert_string_equal(o->overrode.file, "base/sip.yaml");
+	run_done(&r);
+}
+
+/* An overlay may remove: fallbackHandler: null in a later layer replaces
+ * an earlier handler (and its secrets are released, not leaked). */
+static void test_overlay_null(void **state)
+{
+	(void)state;
+	struct source *layers[2] = {
+	    one_file("base.yaml", "version: 1\nsip:\n  fallbackHandler:\n"
+				  "    url: https://hooks.example.com/x\n"
+				  "    secrets: [{env: SIPSYNC_SECRET_FB}]\n"),
+	    one_file("prod.yaml",
+		     "version: 1\nsip:\n  fallbackHandler: null\n")};
+	struct run r;
+	run_layers(&r, layers, 2);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.ds->sip.fallback_state, FIELD_NULL);
+	assert_null(r.ds->sip.fallback.url);
+	run_done(&r);
+}
+
+/* Concatenation keeps the duplicate check across layers, naming both
+ * places; inside one layer sip twice is still an error. */
+static void test_overlay_duplicates(void **state)
+{
+	(void)state;
+	struct source *layers[2] = {
+	    one_file("base/sip.yaml", overlay_base),
+	    one_file("prod/sip.yaml",
+		     "version: 1\nregistrations:\n  items:\n"
+		     "    - {username: a, proxy: PBX.example.com, password: "
+		     "{env: P}}\n")};
+	struct run r;
+	run_layers(&r, layers, 2);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "prod/sip.yaml:4:7: error: registrations.items[0]: "
+		     "duplicate registration a@pbx.example.com; first defined "
+		     "at base/sip.yaml:10:7");
+	run_done(&r);
+
+	struct source *two = source_new();
+	const char *a = "version: 1\nsip: {allowAllAgents: true}\n";
+	assert_int_equal(source_add(two, "p/a.yaml", NULL, a, strlen(a)), 0);
+	assert_int_equal(source_add(two, "p/b.yaml", NULL, a, strlen(a)), 0);
+	struct source *in_one[2] = {one_file("base.yaml", overlay_base), two};
+	run_layers(&r, in_one, 2);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "p/b.yaml:2:1: error: sip: already defined at "
+		     "p/a.yaml:2:1; it may appear in one file only");
+	run_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1098,6 +1231,9 @@ int main(void)
 	    cmocka_unit_test(test_merge_positions),
 	    cmocka_unit_test(test_merge_errors),
 	    cmocka_unit_test(test_suspend),
+	    cmocka_unit_test(test_overlay_override),
+	    cmocka_unit_test(test_overlay_null),
+	    cmocka_unit_test(test_overlay_duplicates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,7 @@
 # Keep in step with `sipsync CMD --help`: tests/e2e/completion_drift.sh
 # fails naming any flag missing here.
 
-_sipsync_commands="validate plan apply export history test route run probe version"
+_sipsync_commands="validate plan apply export history test route run probe version accounts"
 _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
 	--secrets-dir --state-dir --git-token-file --ssh-key --known-hosts
 	--policy --timeout --allow-insecure-http --color --log-format --verbose --quiet
@@ -23,20 +23,21 @@ _sipsync_flags()
 {
 	local own=""
 	case $1 in
-	validate) own="--offline --strict --format" ;;
+	validate) own="--offline --strict --format --account --all" ;;
 	plan) own="--format --out --detailed-exitcode --sync-secrets --force
-		$_sipsync_notify" ;;
+		--account --all --parallel-accounts --fail-fast $_sipsync_notify" ;;
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
 		--parallelism --lock-timeout --audit-log --wait-registrations
-		$_sipsync_notify" ;;
+		--account --all --parallel-accounts --fail-fast $_sipsync_notify" ;;
 	export) own="--out --agent-names" ;;
 	history) own="--account --audit-log --format" ;;
-	test) own="--format" ;;
+	test) own="--format --account --all" ;;
 	probe) own="--url --format --repeat --offline" ;;
-	route) own="" ;;
+	route) own="--account --all" ;;
 	run) own="--interval --mode --listen --webhook-secret-file
 		--git-timeout --git-ca-cert --once --max-cycles --sync-secrets
-		$_sipsync_notify --notify-repeat" ;;
+		$_sipsync_notify --notify-repeat --account" ;;
+	accounts) own="--format" ;;
 	version) echo "--help"; return ;;
 	esac
 	echo "$own $_sipsync_common"
@@ -53,7 +54,7 @@ _sipsync_value()
 		validate) _sipsync_reply -W "text json github" -- "$cur" ;;
 		plan) _sipsync_reply -W "text json markdown" -- "$cur" ;;
 		test | probe) _sipsync_reply -W "text json junit" -- "$cur" ;;
-		history) _sipsync_reply -W "text json" -- "$cur" ;;
+		history | accounts) _sipsync_reply -W "text json" -- "$cur" ;;
 		esac ;;
 	--mode) _sipsync_reply -W "detect apply" -- "$cur" ;;
 	--notify-format) _sipsync_reply -W "json slack teams" -- "$cur" ;;
@@ -68,7 +69,7 @@ _sipsync_value()
 		compopt -o filenames 2>/dev/null
 		_sipsync_reply -d -- "$cur" ;;
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
-		--lock-timeout | --account | \
+		--lock-timeout | --account | --parallel-accounts | \
 		--interval | --listen | --git-timeout | --max-cycles | --timeout | \
 		--url | --repeat | --notify | --notify-repeat)
 		COMPREPLY=() ;;

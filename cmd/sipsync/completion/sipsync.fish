@@ -1,7 +1,7 @@
 # fish completion for sipsync(1). Keep in step with `sipsync CMD --help`:
 # tests/e2e/completion_drift.sh fails naming any flag missing here.
 
-set -l cmds validate plan apply export history test route run probe version
+set -l cmds validate plan apply export history test route run probe version accounts
 complete -c sipsync -f
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a validate -d 'check the desired state'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a plan -d 'show what apply would change'
@@ -13,12 +13,13 @@ complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a route -d 'wher
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a run -d 'the long-running agent'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a probe -d 'signed test calls to the fallback handler'
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a version -d 'print the versions'
+complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a accounts -d 'the accounts of an accounts file'
 
 # SOURCE: files and directories
-complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe' -F
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe accounts' -F
 
 # common options (every command but version)
-set -l common validate plan apply export history test route run probe
+set -l common validate plan apply export history test route run probe accounts
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l api-url -x -d 'Ultravox API base URL'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l api-key-file -r -F -d 'read the API key from FILE'
 complete -c sipsync -n "__fish_seen_subcommand_from $common" -l ca-cert -r -F -d 'CA bundle for the API'
@@ -86,6 +87,12 @@ complete -c sipsync -n '__fish_seen_subcommand_from run' -l git-ca-cert -r -F -d
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l once -d 'run one cycle and exit'
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l sync-secrets -d 'apply mode: send write-only values with no record, once'
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l max-cycles -x -d 'stop after N cycles'
+# accounts files
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route run' -l account -x -d 'an account of the accounts file'
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route' -l all -d 'every account of the accounts file'
+complete -c sipsync -n '__fish_seen_subcommand_from plan apply' -l parallel-accounts -x -d 'accounts at once'
+complete -c sipsync -n '__fish_seen_subcommand_from plan apply' -l fail-fast -d 'stop at the first account that fails'
+complete -c sipsync -n '__fish_seen_subcommand_from accounts' -l format -x -a 'text json' -d 'output format'
 # version
 complete -c sipsync -n '__fish_seen_subcommand_from version' -s h -l help -d 'show the usage'
 # notifications (plan, apply, run)
