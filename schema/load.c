@@ -442,7 +442,7 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 	struct field f[] = {
 	    {"version", NULL, NULL},	{"account", NULL, NULL},
 	    {"sip", NULL, NULL},	{"registrations", NULL, NULL},
-	    {"routeTests", NULL, NULL},
+	    {"routeTests", NULL, NULL}, {"routeSamples", NULL, NULL},
 	};
 	if (load_is_null(root))
 		return;
@@ -458,7 +458,7 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 		check_version(L, root, &f[0], doc, n_docs);
 		return;
 	}
-	walk_top(L, root, f, 5);
+	walk_top(L, root, f, sizeof(f) / sizeof(*f));
 	check_version(L, root, &f[0], doc, n_docs);
 	if (f[1].val &&
 	    first_place(L, f[1].key, &L->account_seen, &L->account_at))
@@ -477,6 +477,8 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 		load_registrations(L, f[3].val);
 	if (f[4].val)
 		load_route_tests(L, f[4].val);
+	if (f[5].val)
+		load_route_samples(L, f[5].val);
 }
 
 static void load_file(struct loader *L, const struct source_file *sf)

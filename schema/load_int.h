@@ -104,5 +104,6 @@ void load_sip(struct loader *L, const struct yamldoc_node *n,
 /* registrations, routeTests (load_regs.c) */
 void load_registrations(struct loader *L, const struct yamldoc_node *n);
 void load_route_tests(struct loader *L, const struct yamldoc_node *n);
+void load_route_samples(struct loader *L, const struct yamldoc_node *n);
 
 #endif

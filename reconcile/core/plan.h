@@ -32,6 +32,7 @@
 #include "reconcile/core/request.h"
 
 struct fpstore;
+struct route_impact; /* reconcile/core/route_impact.h */
 
 #define PLAN_FORMAT_VERSION 1
 
@@ -106,6 +107,9 @@ struct plan {
 	size_t n_items;
 	struct plan_note *notes;
 	size_t n_notes;
+	struct route_impact *routing; /* where calls land before and after,
+					 when the plan changes routing
+					 fields; else NULL */
 
 	size_t creates, updates, deletes;
 	bool sync_secrets; /* built with --sync-secrets (kept in saved plans) */
