@@ -1,16 +1,18 @@
 /*
  * sipsync test: run the route tests (routeTests: in the desired state)
- * offline and report them as text, JSON or JUnit XML.
+ * offline and report them as text, JSON or JUnit XML; with --live also on
+ * the live account's configuration.
  */
 #include <stdlib.h>
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/report.h"
+#include "cmd/sipsync/session.h"
 #include "reconcile/core/route.h"
 
 static const char test_usage[] =
-    "usage: sipsync test [SOURCE] [--format text|json|junit]\n"
+    "usage: sipsync test [SOURCE] [--format text|json|junit] [--live]\n"
     "\n"
     "Runs the route tests of the desired state in SOURCE (default .) or in\n"
     "git (--repo/--ref/--path), offline: for each routeTests: case, where a\n"
@@ -22,24 +24,33 @@ static const char test_usage[] =
     "      --format FORMAT       text (default: one line per failure and a\n"
     "                            summary), json (a list of results) or\n"
     "                            junit (JUnit XML), on stdout\n"
+    "      --live                also run the cases on the live account's\n"
+    "                            configuration (read with the API key): which\n"
+    "                            of them the account passes today\n"
     "\n"
     "Exit codes: 0 every case passed (or there is none), 1 a case failed or\n"
-    "could not be decided, or the desired state is invalid, 64 usage error.\n"
+    "could not be decided (with --live: on either side), or the desired\n"
+    "state is invalid, 64 usage error.\n"
     "\n";
 
 enum tformat { TF_TEXT, TF_JSON, TF_JUNIT };
 static const char *const format_names[] = {"text", "json", "junit", NULL};
 
-enum { OPT_FORMAT = 2000 };
+enum { OPT_FORMAT = 2000, OPT_LIVE };
 
 struct test_args {
-	struct cli_common common;
+	struct session s;
 	enum tformat format;
+	bool live;
 };
 
 static int test_option(void *ctx, int opt, const char *arg)
 {
 	struct test_args *a = ctx;
+	if (opt == OPT_LIVE) {
+		a->live = true;
+		return CLI_OPT_TAKEN;
+	}
 	if (opt != OPT_FORMAT)
 		return CLI_OPT_NOT_MINE;
 	int choice = cli_parse_choice("--format", arg, format_names);
@@ -54,18 +65,20 @@ static int parse_args(struct test_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"live", no_argument, NULL, OPT_LIVE},
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"test", test_usage, longopts, 1,
 					       test_option};
-	return cli_parse_args(&a->common, &cmd, a, argc, argv);
+	return cli_parse_args(&a->s.common, &cmd, a, argc, argv);
 }
 
 static int report(const struct test_args *a, const struct route_test_result *r,
 		  size_t n)
 {
-	const char *where = a->common.repo ? a->common.repo : a->common.source;
+	const char *where =
+	    a->s.common.repo ? a->s.common.repo : a->s.common.source;
 	if (n == 0 && a->format == TF_TEXT) {
 		printf("no route tests in %s (add a routeTests: list to the "
 		       "desired state)\n",
@@ -73,7 +86,7 @@ static int report(const struct test_args *a, const struct route_test_result *r,
 		return 0;
 	}
 	if (n == 0)
-		cli_infof(&a->common, "no route tests in %s", where);
+		cli_infof(&a->s.common, "no route tests in %s", where);
 	switch (a->format) {
 	case TF_JSON:
 		if (report_tests_json(stdout, r, n) != 0) {
@@ -85,9 +98,76 @@ static int report(const struct test_args *a, const struct route_test_result *r,
 		report_tests_junit(stdout, r, n);
 		return 0;
 	default:
-		report_tests_text(stdout, r, n, a->common.verbosity > 0);
+		report_tests_text(stdout, r, n, a->s.common.verbosity > 0);
 		return 0;
 	}
+}
+
+/* --live: the text report of both runs, or JSON / JUnit of both. */
+static int report_live(const struct test_args *a,
+		       const struct route_test_run *d,
+		       const struct route_test_run *l)
+{
+	switch (a->format) {
+	case TF_JSON:
+		if (report_tests_json_live(stdout, d, l) != 0) {
+			cli_errorf("test: could not write the JSON report");
+			return -1;
+		}
+		return 0;
+	case TF_JUNIT:
+		report_tests_junit_live(stdout, d, l);
+		return 0;
+	default:
+		if (d->ok)
+			report_tests_text(stdout, d->r, d->n,
+					  a->s.common.verbosity > 0);
+		printf("on the live account %s:\n", l->domain);
+		report_tests_text(stdout, l->r, l->n,
+				  a->s.common.verbosity > 0);
+		return 0;
+	}
+}
+
+static bool all_passed(const struct route_test_result *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].status != ROUTE_TEST_PASS)
+			return false;
+	return true;
+}
+
+/* test --live: the cases on the desired state (as without --live; when
+ * they cannot run there, say why and go on) and on the live account. */
+static int run_live(struct test_args *a, struct diag_list *diags)
+{
+	struct live_state *live = NULL;
+	struct route_test_result *dr = NULL, *lr = NULL;
+	size_t dn = 0, ln = 0;
+	int rc = EXIT_FAILURE_;
+	const struct desired_state *ds = a->s.ds;
+	bool d_ok = route_run_tests(ds, &dr, &dn, diags) == 0;
+	if (ds->n_route_tests == 0)
+		return report(a, NULL, 0) == 0 ? EXIT_OK : EXIT_FAILURE_;
+	if (session_open_api(&a->s) != 0 ||
+	    api_read_live(a->s.api, &live, diags) != 0 ||
+	    route_run_tests_on(ds, &live->sip, &lr, &ln, diags) != 0)
+		goto out;
+	struct route_test_run d = {d_ok, dr, dn, NULL};
+	struct route_test_run l = {true, lr, ln,
+				   live->sip.domain ? live->sip.domain : "?"};
+	diag_list_sort(diags);
+	cli_print_diags(stderr, diags);
+	diag_list_clear(diags);
+	if (report_live(a, &d, &l) != 0 || fflush(stdout) != 0)
+		goto out;
+	rc = d_ok && all_passed(dr, dn) && all_passed(lr, ln) ? EXIT_OK
+							      : EXIT_FAILURE_;
+out:
+	route_test_results_free(dr, dn);
+	route_test_results_free(lr, ln);
+	model_live_free(live);
+	return rc;
 }
 
 int cmd_test(int argc, char **argv)
@@ -97,27 +177,26 @@ int cmd_test(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct load_opts opts = {.offline = true, .strict = false};
-	struct desired_state *ds = NULL;
 	struct route_test_result *r = NULL;
 	struct diag_list diags = {0};
 	size_t n = 0;
 	rc = EXIT_FAILURE_;
-	if (cli_load_desired(&a.common, &opts, &ds) != 0)
+	if (cli_load_desired(&a.s.common, &opts, &a.s.ds) != 0)
 		goto out;
-	if (route_run_tests(ds, &r, &n, &diags) != 0) {
-		diag_list_sort(&diags);
-		cli_print_diags(stderr, &diags);
+	if (a.live) {
+		rc = run_live(&a, &diags);
 		goto out;
 	}
+	if (route_run_tests(a.s.ds, &r, &n, &diags) != 0)
+		goto out;
 	if (report(&a, r, n) != 0 || fflush(stdout) != 0)
 		goto out;
-	rc = EXIT_OK;
-	for (size_t i = 0; i < n; i++)
-		if (r[i].status != ROUTE_TEST_PASS)
-			rc = EXIT_FAILURE_;
+	rc = all_passed(r, n) ? EXIT_OK : EXIT_FAILURE_;
 out:
+	diag_list_sort(&diags);
+	cli_print_diags(stderr, &diags);
 	diag_list_clear(&diags);
 	route_test_results_free(r, n);
-	model_desired_free(ds);
+	session_close(&a.s);
 	return rc;
 }

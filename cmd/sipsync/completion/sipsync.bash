@@ -26,7 +26,7 @@ _sipsync_flags()
 		--parallelism --lock-timeout --audit-log" ;;
 	export) own="--out" ;;
 	history) own="--account --audit-log --format" ;;
-	test) own="--format" ;;
+	test) own="--format --live" ;;
 	probe) own="--url --format --repeat --offline" ;;
 	route) own="" ;;
 	run) own="--interval --mode --listen --webhook-secret-file
