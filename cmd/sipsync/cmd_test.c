@@ -74,57 +74,42 @@ static int parse_args(struct test_args *a, int argc, char **argv)
 	return cli_parse_args(&a->s.common, &cmd, a, argc, argv);
 }
 
-static int report(const struct test_args *a, const struct route_test_result *r,
-		  size_t n)
+/* The report of the run d, and with --live of the run l too (else NULL). */
+static int report(const struct test_args *a, const struct route_test_run *d,
+		  const struct route_test_run *l)
 {
 	const char *where =
 	    a->s.common.repo ? a->s.common.repo : a->s.common.source;
-	if (n == 0 && a->format == TF_TEXT) {
+	bool verbose = a->s.common.verbosity > 0;
+	int rc = 0;
+	if (d->n == 0 && !l && a->format == TF_TEXT) {
 		printf("no route tests in %s (add a routeTests: list to the "
 		       "desired state)\n",
 		       where);
 		return 0;
 	}
-	if (n == 0)
+	if (d->n == 0 && !l)
 		cli_infof(&a->s.common, "no route tests in %s", where);
 	switch (a->format) {
 	case TF_JSON:
-		if (report_tests_json(stdout, r, n) != 0) {
+		rc = l ? report_tests_json_live(stdout, d, l)
+		       : report_tests_json(stdout, d->r, d->n);
+		if (rc != 0)
 			cli_errorf("test: could not write the JSON report");
-			return -1;
-		}
-		return 0;
+		return rc;
 	case TF_JUNIT:
-		report_tests_junit(stdout, r, n);
-		return 0;
-	default:
-		report_tests_text(stdout, r, n, a->s.common.verbosity > 0);
-		return 0;
-	}
-}
-
-/* --live: the text report of both runs, or JSON / JUnit of both. */
-static int report_live(const struct test_args *a,
-		       const struct route_test_run *d,
-		       const struct route_test_run *l)
-{
-	switch (a->format) {
-	case TF_JSON:
-		if (report_tests_json_live(stdout, d, l) != 0) {
-			cli_errorf("test: could not write the JSON report");
-			return -1;
-		}
-		return 0;
-	case TF_JUNIT:
-		report_tests_junit_live(stdout, d, l);
+		if (l)
+			report_tests_junit_live(stdout, d, l);
+		else
+			report_tests_junit(stdout, d->r, d->n);
 		return 0;
 	default:
 		if (d->ok)
-			report_tests_text(stdout, d->r, d->n,
-					  a->s.common.verbosity > 0);
-		printf("on the live account %s:\n", l->domain);
-		report_tests_text(stdout, l->r, l->n,
-				  a->s.common.verbosity > 0);
+			report_tests_text(stdout, d->r, d->n, verbose);
+		if (l) {
+			printf("on the live account %s:\n", l->domain);
+			report_tests_text(stdout, l->r, l->n, verbose);
+		}
 		return 0;
 	}
 }
@@ -147,19 +132,19 @@ static int run_live(struct test_args *a, struct diag_list *diags)
 	int rc = EXIT_FAILURE_;
 	const struct desired_state *ds = a->s.ds;
 	bool d_ok = route_run_tests(ds, &dr, &dn, diags) == 0;
+	struct route_test_run d = {d_ok, dr, dn, NULL};
 	if (ds->n_route_tests == 0)
-		return report(a, NULL, 0) == 0 ? EXIT_OK : EXIT_FAILURE_;
+		return report(a, &d, NULL) == 0 ? EXIT_OK : EXIT_FAILURE_;
 	if (session_open_api(&a->s) != 0 ||
 	    api_read_live(a->s.api, &live, diags) != 0 ||
 	    route_run_tests_on(ds, &live->sip, &lr, &ln, diags) != 0)
 		goto out;
-	struct route_test_run d = {d_ok, dr, dn, NULL};
 	struct route_test_run l = {true, lr, ln,
 				   live->sip.domain ? live->sip.domain : "?"};
 	diag_list_sort(diags);
 	cli_print_diags(stderr, diags);
 	diag_list_clear(diags);
-	if (report_live(a, &d, &l) != 0 || fflush(stdout) != 0)
+	if (report(a, &d, &l) != 0 || fflush(stdout) != 0)
 		goto out;
 	rc = d_ok && all_passed(dr, dn) && all_passed(lr, ln) ? EXIT_OK
 							      : EXIT_FAILURE_;
@@ -189,7 +174,8 @@ int cmd_test(int argc, char **argv)
 	}
 	if (route_run_tests(a.s.ds, &r, &n, &diags) != 0)
 		goto out;
-	if (report(&a, r, n) != 0 || fflush(stdout) != 0)
+	struct route_test_run run = {true, r, n, NULL};
+	if (report(&a, &run, NULL) != 0 || fflush(stdout) != 0)
 		goto out;
 	rc = all_passed(r, n) ? EXIT_OK : EXIT_FAILURE_;
 out:

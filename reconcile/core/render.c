@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "reconcile/base/buf.h"
+#include "reconcile/base/format.h"
 #include "reconcile/base/str.h"
 #include "reconcile/core/route_impact.h"
 
@@ -523,12 +524,12 @@ static const char *route_kind_name(enum route_kind k)
  * percent-decoded user part): as is, else in its quoted form. */
 static json_t *json_text(const char *s)
 {
-	json_t *j = json_string(s);
-	if (!j) {
-		char *q = route_quote(s, strlen(s));
-		j = q ? json_string(q) : NULL;
-		free(q);
-	}
+	size_t n = strlen(s);
+	if (format_utf8_valid(s, n))
+		return json_string(s);
+	char *q = route_quote(s, n);
+	json_t *j = q ? json_string(q) : NULL;
+	free(q);
 	return j;
 }
 

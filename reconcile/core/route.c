@@ -677,20 +677,6 @@ static int run_tests(struct route_table *t, const struct route_test *tests,
 	return 0;
 }
 
-int route_run_tests(const struct desired_state *ds,
-		    struct route_test_result **out, size_t *n,
-		    struct diag_list *d)
-{
-	struct route_table *t = NULL;
-	*out = NULL;
-	*n = 0;
-	if (ds->n_route_tests == 0)
-		return 0;
-	if (route_table_from_desired(&t, ds, d) != 0)
-		return -1;
-	return run_tests(t, ds->route_tests, ds->n_route_tests, out, n, d);
-}
-
 int route_run_tests_on(const struct desired_state *ds,
 		       const struct sip_config *sip,
 		       struct route_test_result **out, size_t *n,
@@ -701,9 +687,18 @@ int route_run_tests_on(const struct desired_state *ds,
 	*n = 0;
 	if (ds->n_route_tests == 0)
 		return 0;
-	if (route_table_new(&t, sip, d) != 0)
+	int rc = sip ? route_table_new(&t, sip, d)
+		     : route_table_from_desired(&t, ds, d);
+	if (rc != 0)
 		return -1;
 	return run_tests(t, ds->route_tests, ds->n_route_tests, out, n, d);
+}
+
+int route_run_tests(const struct desired_state *ds,
+		    struct route_test_result **out, size_t *n,
+		    struct diag_list *d)
+{
+	return route_run_tests_on(ds, NULL, out, n, d);
 }
 
 void route_test_results_free(struct route_test_result *r, size_t n)

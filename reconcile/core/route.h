@@ -127,8 +127,9 @@ int route_run_tests(const struct desired_state *ds,
 		    struct route_test_result **out, size_t *n,
 		    struct diag_list *d);
 /* The route tests of ds run on another configuration (sipsync test
- * --live: the live account's, every field known). 0 or -1 as
- * route_run_tests (a live pattern PCRE2 does not compile). */
+ * --live: the live account's, every field known; NULL: ds's own, as
+ * route_run_tests). 0 or -1 as route_run_tests (e.g. a live pattern PCRE2
+ * does not compile). */
 int route_run_tests_on(const struct desired_state *ds,
 		       const struct sip_config *sip,
 		       struct route_test_result **out, size_t *n,

@@ -8,8 +8,7 @@ source "$SRC_DIR/tests/lib/sim_seed.sh"
 source "$SRC_DIR/tests/lib/plan.sh"
 AJV="$SRC_DIR/tests/node/node_modules/.bin/ajv"
 sim_start_seeded
-sim_api PATCH /api/sip "{\"allowAllAgents\": false, \"fallbackHandler\": {\"url\": \"https://hooks.example.com/sip\"}, \"allowedAgents\": [{\"agentId\": \"$A1\", \"toUserPattern\": \"^(sales|support)\$\"}, {\"agentId\": \"$A2\", \"toUserPattern\": \"^\\\\+1555\\\\d{4}\$\"}]}" >/dev/null
-assert_eq "$(sim_status)" 200 "seed the live routing"
+sim_routing false '{"url": "https://hooks.example.com/sip"}' "[{\"agentId\": \"$A1\", \"toUserPattern\": \"^(sales|support)\$\"}, {\"agentId\": \"$A2\", \"toUserPattern\": \"^\\\\+1555\\\\d{4}\$\"}]"
 cfg="$SCRATCH/sip.yaml"
 write_yaml "$cfg" <<YAML
 version: 1

@@ -7,8 +7,7 @@ source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/lib/sim_seed.sh"
 source "$SRC_DIR/tests/lib/plan.sh"
 sim_start_seeded
-sim_api PATCH /api/sip "{\"allowAllAgents\": false, \"fallbackHandler\": null, \"allowedAgents\": [{\"agentId\": \"$A1\", \"toUserPattern\": \"^(sales|support)\$\"}]}" >/dev/null
-assert_eq "$(sim_status)" 200 "seed the live routing"
+sim_routing false 'null' "[{\"agentId\": \"$A1\", \"toUserPattern\": \"^(sales|support)\$\"}]"
 cfg="$SCRATCH/sip.yaml"
 write_yaml "$cfg" <<YAML
 version: 1
@@ -17,7 +16,7 @@ sip:
     - agentId: $A1
       toUserPattern: '^sales\$'
     - agentId: $A2
-      toUserPattern: '^support\$'
+      toUserPattern: '^(support|help)\$'
 routeTests:
   - {name: sales line, to: sales, expect: $A1}
   - {name: support line, to: 'sip:support@acme.sip.ultravox.ai', expect: $A2}
