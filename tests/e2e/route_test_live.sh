@@ -8,15 +8,11 @@ source "$SRC_DIR/tests/lib/sim_seed.sh"
 source "$SRC_DIR/tests/lib/plan.sh"
 sim_start_seeded
 sim_routing false 'null' "[{\"agentId\": \"$A1\", \"toUserPattern\": \"^(sales|support)\$\"}]"
-cfg="$SCRATCH/sip.yaml"
+cfg="$SCRATCH/routes.yaml"
 write_yaml "$cfg" <<YAML
 version: 1
 sip:
-  allowedAgents:
-    - agentId: $A1
-      toUserPattern: '^sales\$'
-    - agentId: $A2
-      toUserPattern: '^(support|help)\$'
+  allowedAgents: [{agentId: $A1, toUserPattern: '^sales\$'}, {agentId: $A2, toUserPattern: '^(support|help)\$'}]
 routeTests:
   - {name: sales line, to: sales, expect: $A1}
   - {name: support line, to: 'sip:support@acme.sip.ultravox.ai', expect: $A2}
@@ -34,7 +30,7 @@ ss test "$cfg" --live
 assert_rc 1 "live: a case fails on the account"
 same "$(out)" "2 passed, 0 failed
 on the live account acme.sip.ultravox.ai:
-$cfg:10:5: error: routeTests[1] \"support line\": to \"sip:support@acme.sip.ultravox.ai\": expected agent $A2, got agent $A1 (allowedAgents[0], pattern \"^(sales|support)\$\")
+$cfg:6:5: error: routeTests[1] \"support line\": to \"sip:support@acme.sip.ultravox.ai\": expected agent $A2, got agent $A1 (allowedAgents[0], pattern \"^(sales|support)\$\")
 1 passed, 1 failed" "live text report"
 assert_contains "$(reqs)" '"GET /api/sip"' "the live account was read"
 assert_eq "$(sim_ctl GET /_sim/log | json_get 'len([r for r in d["requests"] if r["method"] != "GET"])')" 1 "test --live writes nothing"
