@@ -230,10 +230,11 @@ static void text_notes(struct out *b, const struct plan *p, bool color)
 /* ---- routing changes ---------------------------------------------------- */
 
 /* How an agent is named in the routing section: the one place a label for
- * an agent id is made ("0b6f3c1e…"; agent names slot in here). Caller
- * frees. */
-static char *agent_label(const char *agent_id)
+ * an agent id is made ("0b6f3c1e…"; agent names, known to the plan, slot
+ * in here as "sales-bot (0b6f3c1e…)"). Caller frees. */
+static char *agent_label(const struct plan *p, const char *agent_id)
 {
+	(void)p;
 	if (!agent_id)
 		return strdup("?");
 	return strlen(agent_id) > 8 ? str_printf("%.8s\u2026", agent_id)
@@ -241,17 +242,18 @@ static char *agent_label(const char *agent_id)
 }
 
 /* "0b6f3c1e… (allowedAgents[0])", "fallback handler", … Caller frees. */
-static char *endpoint_label(const struct route_endpoint *e)
+static char *endpoint_label(const struct plan *p,
+			    const struct route_endpoint *e)
 {
 	char *a = NULL, *s = NULL;
 	switch (e->kind) {
 	case ROUTE_AGENT:
-		a = agent_label(e->agent_id);
+		a = agent_label(p, e->agent_id);
 		s = a ? str_printf("%s (allowedAgents[%ld])", a, e->index)
 		      : NULL;
 		break;
 	case ROUTE_IMPLICIT_AGENT:
-		a = agent_label(e->agent_id);
+		a = agent_label(p, e->agent_id);
 		s = a ? str_printf("%s (allowAllAgents)", a) : NULL;
 		break;
 	case ROUTE_FALLBACK:
@@ -290,8 +292,9 @@ struct route_row {
 	char *before, *after;
 };
 
-static void text_route_rows(struct out *b, const struct route_impact *ri)
+static void text_route_rows(struct out *b, const struct plan *p)
 {
+	const struct route_impact *ri = p->routing;
 	struct route_row *rows = calloc(ri->n_changes + 1, sizeof(*rows));
 	size_t wu = 0, wb = 0;
 	if (!rows) {
@@ -301,8 +304,8 @@ static void text_route_rows(struct out *b, const struct route_impact *ri)
 	for (size_t i = 0; i < ri->n_changes; i++) {
 		struct route_row *r = &rows[i];
 		r->user = ri->changes[i].user[0] ? ri->changes[i].user : "\"\"";
-		r->before = endpoint_label(&ri->changes[i].before);
-		r->after = endpoint_label(&ri->changes[i].after);
+		r->before = endpoint_label(p, &ri->changes[i].before);
+		r->after = endpoint_label(p, &ri->changes[i].after);
 		if (!r->before || !r->after)
 			b->failed = true;
 		else if (text_width(r->user) > wu)
@@ -314,7 +317,9 @@ static void text_route_rows(struct out *b, const struct route_impact *ri)
 		out_printf(b, "  ");
 		out_padded(b, rows[i].user, wu + 2);
 		out_padded(b, rows[i].before, wb);
-		out_printf(b, "  \u2192  %s\n", rows[i].after);
+		out_printf(b, "  \u2192  ");
+		out_puts_esc(b, rows[i].after);
+		out_printf(b, "\n");
 	}
 	for (size_t i = 0; i < ri->n_changes; i++) {
 		free(rows[i].before);
@@ -363,7 +368,7 @@ static void text_routing(struct out *b, const struct plan *p, bool color)
 	out_printf(b, " (%zu user part%s checked, %zu change%s):\n",
 		   ri->checked, ri->checked == 1 ? "" : "s", ri->n_changes,
 		   ri->n_changes == 1 ? "s" : "");
-	text_route_rows(b, ri);
+	text_route_rows(b, p);
 	text_route_gaps(b, ri);
 	out_printf(b, "\n");
 }
