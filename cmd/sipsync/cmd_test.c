@@ -4,11 +4,13 @@
  * the live account's configuration.
  */
 #include <stdlib.h>
+#include <strings.h>
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/report.h"
 #include "cmd/sipsync/session.h"
+#include "reconcile/core/render.h"
 #include "reconcile/core/route.h"
 
 static const char test_usage[] =
@@ -107,7 +109,9 @@ static int report(const struct test_args *a, const struct route_test_run *d,
 		if (d->ok)
 			report_tests_text(stdout, d->r, d->n, verbose);
 		if (l) {
-			printf("on the live account %s:\n", l->domain);
+			char *dom = render_escape(l->domain); /* live data */
+			printf("on the live account %s:\n", dom ? dom : "?");
+			free(dom);
 			report_tests_text(stdout, l->r, l->n, verbose);
 		}
 		return 0;
@@ -120,6 +124,25 @@ static bool all_passed(const struct route_test_result *r, size_t n)
 		if (r[i].status != ROUTE_TEST_PASS)
 			return false;
 	return true;
+}
+
+/* account.domain names another account than the key's: its cases say
+ * nothing about this one (as plan and apply, --force overrides). */
+static int live_domain_ok(const struct test_args *a,
+			  const struct live_state *live, struct diag_list *d)
+{
+	const struct desired_state *ds = a->s.ds;
+	const char *dom = live->sip.domain ? live->sip.domain : "";
+	if (!ds->domain || strcasecmp(ds->domain, dom) == 0 ||
+	    a->s.common.force)
+		return 0;
+	char *e = render_escape(dom);
+	diag_add(d, DIAG_ERROR, &ds->domain_pos, "account.domain",
+		 "the desired state is for %s but the API key belongs to %s "
+		 "(refusing to test it; --force overrides)",
+		 ds->domain, e ? e : "?");
+	free(e);
+	return -1;
 }
 
 /* test --live: the cases on the desired state (as without --live; when
@@ -137,6 +160,7 @@ static int run_live(struct test_args *a, struct diag_list *diags)
 		return report(a, &d, NULL) == 0 ? EXIT_OK : EXIT_FAILURE_;
 	if (session_open_api(&a->s) != 0 ||
 	    api_read_live(a->s.api, &live, diags) != 0 ||
+	    live_domain_ok(a, live, diags) != 0 ||
 	    route_run_tests_on(ds, &live->sip, &lr, &ln, diags) != 0)
 		goto out;
 	struct route_test_run l = {true, lr, ln,
