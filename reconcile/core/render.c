@@ -274,6 +274,16 @@ static size_t text_width(const char *s)
 	return n;
 }
 
+/* Width of s once escaped (0 when out of memory: only the padding suffers;
+ * the append then fails and says so). */
+static size_t esc_width(const char *s)
+{
+	char *e = render_escape(s);
+	size_t w = e ? text_width(e) : 0;
+	free(e);
+	return w;
+}
+
 /* s escaped, padded with spaces to width. */
 static void out_padded(struct out *b, const char *s, size_t width)
 {
@@ -308,10 +318,10 @@ static void text_route_rows(struct out *b, const struct plan *p)
 		r->after = endpoint_label(p, &ri->changes[i].after);
 		if (!r->before || !r->after)
 			b->failed = true;
-		else if (text_width(r->user) > wu)
-			wu = text_width(r->user);
-		if (r->before && text_width(r->before) > wb)
-			wb = text_width(r->before);
+		if (esc_width(r->user) > wu)
+			wu = esc_width(r->user);
+		if (r->before && esc_width(r->before) > wb)
+			wb = esc_width(r->before);
 	}
 	for (size_t i = 0; i < ri->n_changes && !b->failed; i++) {
 		out_printf(b, "  ");

@@ -313,6 +313,40 @@ static void test_render_markdown_routing_first(void **st)
 	route_impact_free(p.routing);
 }
 
+/* User parts come from the file and the account: a decoded line break is
+ * shown escaped (it must not fake a plan line) and bytes that are not
+ * UTF-8 reach the JSON plan in their quoted form. */
+static void test_render_hostile_user_parts(void **st)
+{
+	(void)st;
+	struct cfg live, want;
+	cfg_init(&live, FIELD_SET, false, FIELD_NULL);
+	cfg_add(&live, A1, "^(?!c$)"); /* everything but "c" */
+	cfg_init(&want, FIELD_SET, false, FIELD_NULL);
+	cfg_add(&want, A1, "^c$");
+	struct desired_state ds;
+	memset(&ds, 0, sizeof(ds));
+	ds.has_sip = true;
+	ds.sip = want.sip;
+	char *samples[] = {(char *)"sip:a%0Ab@x", (char *)"sip:%FF@x"};
+	ds.route_samples = samples;
+	ds.n_route_samples = 2;
+	struct plan p;
+	memset(&p, 0, sizeof(p));
+	p.live_domain = (char *)"acme.sip.ultravox.ai";
+	p.live_fingerprint = (char *)"0";
+	assert_int_equal(route_impact_build(&p.routing, &ds, &live.sip), 0);
+	char *text = render_text(&p, false), *json = render_json(&p);
+	assert_non_null(text);
+	assert_non_null(json);
+	assert_non_null(strstr(text, "\n  a\\nb "));
+	assert_null(strstr(text, "a\nb"));
+	assert_non_null(strstr(json, "\"userPart\": \"\\\"\\\\xff\\\"\""));
+	free(text);
+	free(json);
+	route_impact_free(p.routing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +361,7 @@ int main(void)
 	    cmocka_unit_test(test_impact_not_sampled),
 	    cmocka_unit_test(test_impact_undecided),
 	    cmocka_unit_test(test_render_markdown_routing_first),
+	    cmocka_unit_test(test_render_hostile_user_parts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
