@@ -572,7 +572,8 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 	struct field f[] = {
 	    {"version", NULL, NULL},	{"account", NULL, NULL},
 	    {"sip", NULL, NULL},	{"registrations", NULL, NULL},
-	    {"routeTests", NULL, NULL}, {"suspend", NULL, NULL},
+	    {"routeTests", NULL, NULL}, {"routeSamples", NULL, NULL},
+	    {"suspend", NULL, NULL},
 	};
 	if (load_is_null(root))
 		return;
@@ -588,7 +589,7 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 		check_version(L, root, &f[0], doc, n_docs);
 		return;
 	}
-	walk_top(L, root, f, 6);
+	walk_top(L, root, f, sizeof(f) / sizeof(*f));
 	check_version(L, root, &f[0], doc, n_docs);
 	if (f[1].val)
 		account_section(L, f[1].key, f[1].val);
@@ -598,9 +599,11 @@ static void load_document(struct loader *L, const struct yamldoc_node *root,
 		load_registrations(L, f[3].val);
 	if (f[4].val)
 		load_route_tests(L, f[4].val);
-	if (f[5].val &&
-	    first_place(L, f[5].key, &L->suspend_seen, &L->suspend_at))
-		load_suspend(L, f[5].val, L->ds);
+	if (f[5].val)
+		load_route_samples(L, f[5].val);
+	if (f[6].val &&
+	    first_place(L, f[6].key, &L->suspend_seen, &L->suspend_at))
+		load_suspend(L, f[6].val, L->ds);
 }
 
 static void load_file(struct loader *L, const struct source_file *sf)

@@ -135,6 +135,7 @@ void load_sip_overlay(struct sip_config *dst, struct sip_config *over);
 /* registrations, routeTests (load_regs.c) */
 void load_registrations(struct loader *L, const struct yamldoc_node *n);
 void load_route_tests(struct loader *L, const struct yamldoc_node *n);
+void load_route_samples(struct loader *L, const struct yamldoc_node *n);
 
 /* suspend (load_suspend.c) */
 void load_suspend(struct loader *L, const struct yamldoc_node *n,

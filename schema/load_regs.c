@@ -1,5 +1,5 @@
-/* load_regs: the registrations and routeTests sections, concatenated over
- * every document. */
+/* load_regs: the registrations, routeTests and routeSamples sections,
+ * concatenated over every document. */
 #include "schema/load_int.h"
 
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "reconcile/base/format.h"
+#include "reconcile/core/route.h"
 #include "schema/secret.h"
 #include "schema/validate.h"
 
@@ -346,6 +347,44 @@ void load_route_tests(struct loader *L, const struct yamldoc_node *n)
 		char p[PATH_MAX_LEN];
 		load_path_index(p, "routeTests", i);
 		load_route_test(L, n->items[i], p, t);
+	}
+}
+
+/* ---- routeSamples ---- */
+
+/* One sample: a user part or an address, read as a route test's `to`. */
+static void load_route_sample(struct loader *L, const struct yamldoc_node *n,
+			      const char *path)
+{
+	struct desired_state *ds = L->ds;
+	char *to = load_str_field(L, n, path, 0, TEXT_LINE), *user = NULL;
+	const char *why = NULL;
+	if (!to)
+		return;
+	if (route_user_part(to, &user, &why) != 0) {
+		load_report(L, DIAG_ERROR, &n->pos, path, "%s", why);
+		free(to);
+		return;
+	}
+	free(user);
+	char **v =
+	    realloc(ds->route_samples, (ds->n_route_samples + 1) * sizeof(*v));
+	if (!v) {
+		free(to);
+		return;
+	}
+	ds->route_samples = v;
+	v[ds->n_route_samples++] = to;
+}
+
+void load_route_samples(struct loader *L, const struct yamldoc_node *n)
+{
+	if (!load_want_seq(L, n, "routeSamples"))
+		return;
+	for (size_t i = 0; i < n->n_items && !load_capped(L); i++) {
+		char p[PATH_MAX_LEN];
+		load_path_index(p, "routeSamples", i);
+		load_route_sample(L, n->items[i], p);
 	}
 }
 

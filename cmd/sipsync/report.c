@@ -253,7 +253,8 @@ static json_t *result_json(const struct route_test_result *r)
 	return o;
 }
 
-int report_tests_json(FILE *fp, const struct route_test_result *r, size_t n)
+/* The list of results, or NULL when out of memory. */
+static json_t *results_json(const struct route_test_result *r, size_t n)
 {
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < n; i++)
@@ -261,13 +262,33 @@ int report_tests_json(FILE *fp, const struct route_test_result *r, size_t n)
 			json_decref(list);
 			list = NULL;
 		}
-	if (!list || json_dumpf(list, fp, JSON_INDENT(2)) != 0) {
-		json_decref(list);
-		return -1;
-	}
-	fputc('\n', fp);
-	json_decref(list);
-	return 0;
+	return list;
+}
+
+/* Writes doc (and takes it). 0 or -1. */
+static int json_put(FILE *fp, json_t *doc)
+{
+	int rc = doc && json_dumpf(doc, fp, JSON_INDENT(2)) == 0 ? 0 : -1;
+	if (rc == 0)
+		fputc('\n', fp);
+	json_decref(doc);
+	return rc;
+}
+
+int report_tests_json(FILE *fp, const struct route_test_result *r, size_t n)
+{
+	return json_put(fp, results_json(r, n));
+}
+
+int report_tests_json_live(FILE *fp, const struct route_test_run *desired,
+			   const struct route_test_run *live)
+{
+	json_t *d =
+	    desired->ok ? results_json(desired->r, desired->n) : json_null();
+	json_t *l = live->ok ? results_json(live->r, live->n) : json_null();
+	return json_put(fp,
+			json_pack("{s:o?,s:{s:s,s:o?}}", "desired", d, "live",
+				  "domain", live->domain, "results", l));
 }
 
 /* XML text or attribute value: markup escaped; what XML 1.0 cannot carry
@@ -339,24 +360,65 @@ static void junit_case(FILE *fp, const struct route_test_result *r)
 	free(to);
 }
 
+static void junit_count(const struct route_test_result *r, size_t n,
+			size_t *fails, size_t *errors)
+{
+	for (size_t i = 0; i < n; i++) {
+		*fails += r[i].status == ROUTE_TEST_FAIL;
+		*errors += r[i].status == ROUTE_TEST_ERROR;
+	}
+}
+
+/* One testsuite; name is XML-escaped. */
+static void junit_suite(FILE *fp, const char *name,
+			const struct route_test_result *r, size_t n)
+{
+	size_t fails = 0, errors = 0;
+	junit_count(r, n, &fails, &errors);
+	fputs("  <testsuite name=\"", fp);
+	xml_put(fp, name);
+	fprintf(fp,
+		"\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+		"skipped=\"0\">\n",
+		n, fails, errors);
+	for (size_t i = 0; i < n; i++)
+		junit_case(fp, &r[i]);
+	fprintf(fp, "  </testsuite>\n");
+}
+
+static void junit_head(FILE *fp, size_t n, size_t fails, size_t errors)
+{
+	fprintf(fp,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"sipsync route tests\" tests=\"%zu\" "
+		"failures=\"%zu\" errors=\"%zu\">\n",
+		n, fails, errors);
+}
+
 void report_tests_junit(FILE *fp, const struct route_test_result *r, size_t n)
 {
 	size_t fails = 0, errors = 0;
-	for (size_t i = 0; i < n; i++) {
-		fails += r[i].status == ROUTE_TEST_FAIL;
-		errors += r[i].status == ROUTE_TEST_ERROR;
-	}
-	fprintf(
-	    fp,
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<testsuites name=\"sipsync route tests\" tests=\"%zu\" "
-	    "failures=\"%zu\" errors=\"%zu\">\n"
-	    "  <testsuite name=\"routeTests\" tests=\"%zu\" failures=\"%zu\" "
-	    "errors=\"%zu\" skipped=\"0\">\n",
-	    n, fails, errors, n, fails, errors);
-	for (size_t i = 0; i < n; i++)
-		junit_case(fp, &r[i]);
-	fprintf(fp, "  </testsuite>\n</testsuites>\n");
+	junit_count(r, n, &fails, &errors);
+	junit_head(fp, n, fails, errors);
+	junit_suite(fp, "routeTests", r, n);
+	fprintf(fp, "</testsuites>\n");
+}
+
+void report_tests_junit_live(FILE *fp, const struct route_test_run *desired,
+			     const struct route_test_run *live)
+{
+	size_t fails = 0, errors = 0;
+	char name[200];
+	junit_count(desired->r, desired->n, &fails, &errors);
+	junit_count(live->r, live->n, &fails, &errors);
+	junit_head(fp, desired->n + live->n, fails, errors);
+	if (desired->ok)
+		junit_suite(fp, "routeTests", desired->r, desired->n);
+	snprintf(name, sizeof(name), "routeTests on the live account %s",
+		 live->domain);
+	if (live->ok)
+		junit_suite(fp, name, live->r, live->n);
+	fprintf(fp, "</testsuites>\n");
 }
 
 /* ---- sipsync probe ---- */

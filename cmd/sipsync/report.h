@@ -41,6 +41,25 @@ int report_tests_json(FILE *fp, const struct route_test_result *r, size_t n);
 /* A JUnit XML document: one testsuite, one testcase per route test. */
 void report_tests_junit(FILE *fp, const struct route_test_result *r, size_t n);
 
+/* One run of the route tests (sipsync test --live runs them twice: on the
+ * desired state and on the live account). ok false: it could not run (the
+ * reason was printed), r is NULL. */
+struct route_test_run {
+	bool ok;
+	const struct route_test_result *r;
+	size_t n;
+	const char *domain; /* live: the account's SIP domain */
+};
+
+/* {"desired": [results] or null, "live": {"domain": D, "results": [...]
+ * or null}}. 0 or -1 as report_tests_json. */
+int report_tests_json_live(FILE *fp, const struct route_test_run *desired,
+			   const struct route_test_run *live);
+
+/* Two testsuites: "routeTests" and "routeTests on the live account D". */
+void report_tests_junit_live(FILE *fp, const struct route_test_run *desired,
+			     const struct route_test_run *live);
+
 /* sipsync probe: "PASS LABEL → ANSWER in N ms" or "FAIL LABEL: REASON"
  * per call, then "probe: N passed, M failed (REQUEST)". */
 void report_probe_text(FILE *fp, const char *request,

@@ -162,6 +162,9 @@ void model_desired_free(struct desired_state *ds)
 	for (size_t i = 0; i < ds->n_route_tests; i++)
 		model_route_test_release(&ds->route_tests[i]);
 	free(ds->route_tests);
+	for (size_t i = 0; i < ds->n_route_samples; i++)
+		free(ds->route_samples[i]);
+	free(ds->route_samples);
 	for (size_t i = 0; i < ds->n_files; i++)
 		free(ds->files[i]);
 	free(ds->files);

@@ -167,6 +167,10 @@ struct desired_state {
 	struct route_test *route_tests;
 	size_t n_route_tests;
 
+	char **route_samples; /* routeSamples: user parts the plan's routing
+				 impact checks besides its own */
+	size_t n_route_samples;
+
 	char *
 	    *files; /* display names of every file read; pos.file points here */
 	size_t n_files;

@@ -10,6 +10,7 @@
 
 #include "reconcile/base/format.h"
 #include "reconcile/core/plan_internal.h"
+#include "reconcile/core/route_impact.h"
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -298,6 +299,27 @@ static void compute_lockout(struct plan *p, const struct plan_input *in)
 	p->lockout = before && !after;
 }
 
+/* Whether the plan changes a field that decides where calls land: the
+ * allowances, allowAllAgents, or whether there is a fallback handler. */
+static bool routing_touched(const struct plan *p, const struct plan_input *in)
+{
+	const struct sip_config *ds = &in->ds->sip, *ls = &in->live->sip;
+	if (ds->fallback_state != FIELD_UNSET &&
+	    (ds->fallback_state == FIELD_SET) !=
+		(ls->fallback_state == FIELD_SET))
+		return true;
+	for (size_t i = 0; i < p->n_items; i++)
+		for (size_t k = 0; p->items[i].resource == PLAN_SIP &&
+				   k < p->items[i].n_changes;
+		     k++) {
+			const char *f = p->items[i].changes[k].field;
+			if (strncmp(f, "allowedAgents", 13) == 0 ||
+			    strcmp(f, "allowAllAgents") == 0)
+				return true;
+		}
+	return false;
+}
+
 static int copy_source(struct source_info *dst, const struct source_info *src)
 {
 	dst->repo = str_dup(src->repo);
@@ -337,6 +359,9 @@ int plan_build(struct plan **out, const struct plan_input *in,
 	    !(p->live_fingerprint = strdup(fp)))
 		goto oom;
 	if (in->ds->has_sip && plan_diff_sip(p, in))
+		goto oom;
+	if (in->ds->has_sip && routing_touched(p, in) &&
+	    route_impact_build(&p->routing, in->ds, &in->live->sip))
 		goto oom;
 	if (in->ds->has_registrations && plan_diff_registrations(p, in))
 		goto oom;
@@ -406,6 +431,7 @@ void plan_free(struct plan *p)
 	for (size_t i = 0; i < p->n_health; i++)
 		free(p->health[i].key);
 	free(p->health);
+	route_impact_free(p->routing);
 	model_source_info_release(&p->source);
 	free(p->live_domain);
 	free(p->live_fingerprint);

@@ -33,6 +33,7 @@
 
 struct fpstore;
 struct agent_names; /* reconcile/core/agents.h */
+struct route_impact; /* reconcile/core/route_impact.h */
 
 #define PLAN_FORMAT_VERSION 1
 
@@ -121,6 +122,9 @@ struct plan {
 	size_t n_notes;
 	struct plan_health *health; /* by identity, sorted (one each) */
 	size_t n_health;
+	struct route_impact *routing; /* where calls land before and after,
+					 when the plan changes routing
+					 fields; else NULL */
 
 	size_t creates, updates, deletes;
 	bool sync_secrets; /* built with --sync-secrets (kept in saved plans) */

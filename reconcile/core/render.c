@@ -8,6 +8,9 @@
 #include <jansson.h>
 
 #include "reconcile/base/buf.h"
+#include "reconcile/base/format.h"
+#include "reconcile/base/str.h"
+#include "reconcile/core/route_impact.h"
 
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[33m"
@@ -224,23 +227,194 @@ static void text_notes(struct out *b, const struct plan *p, bool color)
 	out_printf(b, "\n");
 }
 
+/* ---- routing changes ---------------------------------------------------- */
+
+/* How an agent is named in the routing section: the one place a label for
+ * an agent id is made ("0b6f3c1e…"; agent names, known to the plan, slot
+ * in here as "sales-bot (0b6f3c1e…)"). Caller frees. */
+static char *agent_label(const struct plan *p, const char *agent_id)
+{
+	(void)p;
+	if (!agent_id)
+		return strdup("?");
+	return strlen(agent_id) > 8 ? str_printf("%.8s\u2026", agent_id)
+				    : strdup(agent_id);
+}
+
+/* "0b6f3c1e… (allowedAgents[0])", "fallback handler", … Caller frees. */
+static char *endpoint_label(const struct plan *p,
+			    const struct route_endpoint *e)
+{
+	char *a = NULL, *s = NULL;
+	switch (e->kind) {
+	case ROUTE_AGENT:
+		a = agent_label(p, e->agent_id);
+		s = a ? str_printf("%s (allowedAgents[%ld])", a, e->index)
+		      : NULL;
+		break;
+	case ROUTE_IMPLICIT_AGENT:
+		a = agent_label(p, e->agent_id);
+		s = a ? str_printf("%s (allowAllAgents)", a) : NULL;
+		break;
+	case ROUTE_FALLBACK:
+		return strdup("fallback handler");
+	case ROUTE_REJECT:
+		return strdup("reject");
+	}
+	free(a);
+	return s;
+}
+
+/* Characters of s on a terminal (UTF-8 continuation bytes take none). */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Width of s once escaped (0 when out of memory: only the padding suffers;
+ * the append then fails and says so). */
+static size_t esc_width(const char *s)
+{
+	char *e = render_escape(s);
+	size_t w = e ? text_width(e) : 0;
+	free(e);
+	return w;
+}
+
+/* s escaped, padded with spaces to width. */
+static void out_padded(struct out *b, const char *s, size_t width)
+{
+	char *e = render_escape(s);
+	if (!e) {
+		b->failed = true;
+		return;
+	}
+	size_t w = text_width(e);
+	out_printf(b, "%s%*s", e, (int)(width > w ? width - w : 0), "");
+	free(e);
+}
+
+struct route_row {
+	const char *user;
+	char *before, *after;
+};
+
+static void text_route_rows(struct out *b, const struct plan *p)
+{
+	const struct route_impact *ri = p->routing;
+	struct route_row *rows = calloc(ri->n_changes + 1, sizeof(*rows));
+	size_t wu = 0, wb = 0;
+	if (!rows) {
+		b->failed = true;
+		return;
+	}
+	for (size_t i = 0; i < ri->n_changes; i++) {
+		struct route_row *r = &rows[i];
+		r->user = ri->changes[i].user[0] ? ri->changes[i].user : "\"\"";
+		r->before = endpoint_label(p, &ri->changes[i].before);
+		r->after = endpoint_label(p, &ri->changes[i].after);
+		if (!r->before || !r->after)
+			b->failed = true;
+		if (esc_width(r->user) > wu)
+			wu = esc_width(r->user);
+		if (r->before && esc_width(r->before) > wb)
+			wb = esc_width(r->before);
+	}
+	for (size_t i = 0; i < ri->n_changes && !b->failed; i++) {
+		out_printf(b, "  ");
+		out_padded(b, rows[i].user, wu + 2);
+		out_padded(b, rows[i].before, wb);
+		out_printf(b, "  \u2192  ");
+		out_puts_esc(b, rows[i].after);
+		out_printf(b, "\n");
+	}
+	for (size_t i = 0; i < ri->n_changes; i++) {
+		free(rows[i].before);
+		free(rows[i].after);
+	}
+	free(rows);
+}
+
+static void text_route_gaps(struct out *b, const struct route_impact *ri)
+{
+	for (size_t i = 0; i < ri->n_not_sampled; i++) {
+		const struct route_impact_gap *g = &ri->not_sampled[i];
+		char *q = route_quote(g->pattern, 200);
+		out_printf(b, "  not sampled: %s allowedAgents[%ld] ",
+			   g->live ? "live" : "desired", g->index);
+		out_puts_esc(b, q);
+		out_printf(b, " (no user part read from the pattern)\n");
+		free(q);
+	}
+	for (size_t i = 0; i < ri->n_undecided; i++) {
+		const struct route_impact_gap *g = &ri->undecided[i];
+		char *q = route_quote(g->user, 200);
+		out_printf(b, "  undecided: ");
+		out_puts_esc(b, q);
+		out_printf(b, " (%s: ", g->live ? "live" : "desired");
+		out_puts_esc(b, g->message);
+		out_printf(b, ")\n");
+		free(q);
+	}
+}
+
+/* The "Routing changes" section and a blank line, when the plan has one. */
+static void text_routing(struct out *b, const struct plan *p, bool color)
+{
+	const struct route_impact *ri = p->routing;
+	if (!ri)
+		return;
+	out_printf(b, "%sRouting changes%s", color ? C_BOLD : "",
+		   color ? C_RESET : "");
+	if (ri->error) {
+		out_printf(b, ": not computed: ");
+		out_puts_esc(b, ri->error);
+		out_printf(b, "\n\n");
+		return;
+	}
+	out_printf(b, " (%zu user part%s checked, %zu change%s):\n",
+		   ri->checked, ri->checked == 1 ? "" : "s", ri->n_changes,
+		   ri->n_changes == 1 ? "s" : "");
+	text_route_rows(b, p);
+	text_route_gaps(b, ri);
+	out_printf(b, "\n");
+}
+
+/* The plan's changes, notes and summary line. */
+static void text_body(struct out *b, const struct plan *p, bool color)
+{
+	for (size_t i = 0; i < p->n_items; i++)
+		text_item(b, &p->items[i], color);
+	if (p->n_items)
+		out_printf(b, "\n");
+	text_notes(b, p, color);
+	char *sum = render_summary(p);
+	if (!sum)
+		b->failed = true;
+	else if (color)
+		out_printf(b, C_BOLD "%s" C_RESET "\n", sum);
+	else
+		out_printf(b, "%s\n", sum);
+	free(sum);
+}
+
 char *render_text(const struct plan *p, bool color)
 {
 	struct out b;
 	out_init(&b);
-	for (size_t i = 0; i < p->n_items; i++)
-		text_item(&b, &p->items[i], color);
-	if (p->n_items)
-		out_printf(&b, "\n");
-	text_notes(&b, p, color);
-	char *sum = render_summary(p);
-	if (!sum)
-		b.failed = true;
-	else if (color)
-		out_printf(&b, C_BOLD "%s" C_RESET "\n", sum);
-	else
-		out_printf(&b, "%s\n", sum);
-	free(sum);
+	text_routing(&b, p, color);
+	text_body(&b, p, color);
+	return out_take(&b);
+}
+
+static char *render_text_body(const struct plan *p)
+{
+	struct out b;
+	out_init(&b);
+	text_body(&b, p, false);
 	return out_take(&b);
 }
 
@@ -355,6 +529,79 @@ static json_t *json_notes(const struct plan *p)
 	return a;
 }
 
+static const char *route_kind_name(enum route_kind k)
+{
+	return k == ROUTE_AGENT		   ? "agent"
+	       : k == ROUTE_IMPLICIT_AGENT ? "implicit_agent"
+	       : k == ROUTE_FALLBACK	   ? "fallback"
+					   : "reject";
+}
+
+/* A string from the source or the account that may not be UTF-8 (a
+ * percent-decoded user part): as is, else in its quoted form. */
+static json_t *json_text(const char *s)
+{
+	size_t n = strlen(s);
+	if (format_utf8_valid(s, n))
+		return json_string(s);
+	char *q = route_quote(s, n);
+	json_t *j = q ? json_string(q) : NULL;
+	free(q);
+	return j;
+}
+
+static json_t *json_endpoint(const struct route_endpoint *e)
+{
+	return json_pack("{s:s,s:o,s:o}", "kind", route_kind_name(e->kind),
+			 "agentId", str_or_null(e->agent_id), "index",
+			 e->index >= 0 ? json_integer(e->index) : json_null());
+}
+
+static json_t *json_gaps(const struct route_impact_gap *g, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o =
+		    json_pack("{s:s}", "side", g[i].live ? "live" : "desired");
+		if (g[i].index >= 0)
+			json_object_set_new(o, "index",
+					    json_integer(g[i].index));
+		if (g[i].pattern)
+			json_object_set_new(o, "pattern",
+					    json_text(g[i].pattern));
+		if (g[i].user)
+			json_object_set_new(o, "userPart",
+					    json_text(g[i].user));
+		if (g[i].message)
+			json_object_set_new(o, "message",
+					    json_text(g[i].message));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *json_routing(const struct route_impact *ri)
+{
+	json_t *o = json_object(), *changes = json_array();
+	for (size_t i = 0; i < ri->n_changes; i++)
+		json_array_append_new(
+		    changes,
+		    json_pack("{s:o,s:o,s:o}", "userPart",
+			      json_text(ri->changes[i].user), "before",
+			      json_endpoint(&ri->changes[i].before), "after",
+			      json_endpoint(&ri->changes[i].after)));
+	json_object_set_new(o, "checked",
+			    json_integer((json_int_t)ri->checked));
+	json_object_set_new(o, "changes", changes);
+	json_object_set_new(o, "not_sampled",
+			    json_gaps(ri->not_sampled, ri->n_not_sampled));
+	json_object_set_new(o, "undecided",
+			    json_gaps(ri->undecided, ri->n_undecided));
+	json_object_set_new(o, "error",
+			    ri->error ? json_text(ri->error) : json_null());
+	return o;
+}
+
 static json_t *json_plan(const struct plan *p)
 {
 	json_t *root = json_object(), *changes = json_array(),
@@ -386,6 +633,9 @@ static json_t *json_plan(const struct plan *p)
 		json_array_append_new(reqs, json_request(&p->items[i]));
 	}
 	json_object_set_new(root, "changes", changes);
+	if (p->routing)
+		json_object_set_new(root, "routing_changes",
+				    json_routing(p->routing));
 	json_object_set_new(root, "notes", json_notes(p));
 	json_object_set_new(root, "requests", reqs);
 	return root;
@@ -459,6 +709,27 @@ static void out_fence(struct out *b, size_t n)
 		out_printf(b, "`");
 }
 
+/* The routing section in a block of its own, above the details. */
+static void md_routing(struct out *b, const struct plan *p)
+{
+	struct out r;
+	if (!p->routing)
+		return;
+	out_init(&r);
+	text_routing(&r, p, false);
+	char *text = out_take(&r);
+	if (!text) {
+		b->failed = true;
+		return;
+	}
+	size_t fence = fence_len(text), n = strlen(text);
+	out_fence(b, fence);
+	out_printf(b, "\n%.*s\n", (int)(n > 2 ? n - 2 : n), text);
+	out_fence(b, fence);
+	out_printf(b, "\n\n");
+	free(text);
+}
+
 char *render_markdown(const struct plan *p, size_t limit)
 {
 	static const char open[] = "<details><summary>Details</summary>\n\n";
@@ -468,10 +739,11 @@ char *render_markdown(const struct plan *p, size_t limit)
 	    "`sipsync plan` to see the whole plan\n";
 	struct out b;
 	out_init(&b);
-	char *text = render_text(p, false);
+	char *text = render_text_body(p);
 	if (!limit)
 		limit = RENDER_MARKDOWN_LIMIT;
 	md_head(&b, p);
+	md_routing(&b, p);
 	if (!text || b.failed) {
 		free(text);
 		buf_free(&b.b);

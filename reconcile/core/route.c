@@ -494,18 +494,10 @@ static int decide_unmatched(const struct route_table *t,
 	}
 }
 
-int route_table_decide(const struct route_table *t, const char *to,
-		       struct route_decision *out, struct diag_list *d)
+/* Steps 1 to 4 on out->user. */
+static int decide_user(const struct route_table *t, struct route_decision *out,
+		       struct diag_list *d)
 {
-	const char *why = NULL;
-	memset(out, 0, sizeof(*out));
-	if (route_user_part(to, &out->user, &why) != 0) {
-		char *q = route_quote(to, QUOTE_MAX);
-		diag_add(d, DIAG_ERROR, NULL, NULL, "to %s: %s", q ? q : "",
-			 why);
-		free(q);
-		return -1;
-	}
 	for (size_t i = 0; i < t->n; i++) {
 		char *err = NULL;
 		if (!t->patterns[i]) {
@@ -536,6 +528,33 @@ int route_table_decide(const struct route_table *t, const char *to,
 fail:
 	route_decision_release(out);
 	return -1;
+}
+
+int route_table_decide(const struct route_table *t, const char *to,
+		       struct route_decision *out, struct diag_list *d)
+{
+	const char *why = NULL;
+	memset(out, 0, sizeof(*out));
+	if (route_user_part(to, &out->user, &why) != 0) {
+		char *q = route_quote(to, QUOTE_MAX);
+		diag_add(d, DIAG_ERROR, NULL, NULL, "to %s: %s", q ? q : "",
+			 why);
+		free(q);
+		return -1;
+	}
+	return decide_user(t, out, d);
+}
+
+int route_table_decide_user(const struct route_table *t, const char *user,
+			    struct route_decision *out, struct diag_list *d)
+{
+	memset(out, 0, sizeof(*out));
+	out->user = strdup(user);
+	if (!out->user) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "out of memory");
+		return -1;
+	}
+	return decide_user(t, out, d);
 }
 
 int route_decide(const struct sip_config *sip, const char *to,
@@ -699,32 +718,50 @@ int route_table_from_desired(struct route_table **out,
 	return route_table_new(out, &ds->sip, d);
 }
 
-int route_run_tests(const struct desired_state *ds,
-		    struct route_test_result **out, size_t *n,
-		    struct diag_list *d)
+/* Runs tests[0..n) on the table t (which it frees). */
+static int run_tests(struct route_table *t, const struct route_test *tests,
+		     size_t n, struct route_test_result **out, size_t *n_out,
+		     struct diag_list *d)
+{
+	struct route_test_result *r = calloc(n, sizeof(*r));
+	if (!r) {
+		route_table_free(t);
+		diag_add(d, DIAG_ERROR, NULL, NULL, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r[i].test = &tests[i];
+		r[i].index = i;
+		run_one(t, &r[i]);
+	}
+	route_table_free(t);
+	*out = r;
+	*n_out = n;
+	return 0;
+}
+
+int route_run_tests_on(const struct desired_state *ds,
+		       const struct sip_config *sip,
+		       struct route_test_result **out, size_t *n,
+		       struct diag_list *d)
 {
 	struct route_table *t = NULL;
 	*out = NULL;
 	*n = 0;
 	if (ds->n_route_tests == 0)
 		return 0;
-	if (route_table_from_desired(&t, ds, d) != 0)
+	int rc = sip ? route_table_new(&t, sip, d)
+		     : route_table_from_desired(&t, ds, d);
+	if (rc != 0)
 		return -1;
-	struct route_test_result *r = calloc(ds->n_route_tests, sizeof(*r));
-	if (!r) {
-		route_table_free(t);
-		diag_add(d, DIAG_ERROR, NULL, NULL, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < ds->n_route_tests; i++) {
-		r[i].test = &ds->route_tests[i];
-		r[i].index = i;
-		run_one(t, &r[i]);
-	}
-	route_table_free(t);
-	*out = r;
-	*n = ds->n_route_tests;
-	return 0;
+	return run_tests(t, ds->route_tests, ds->n_route_tests, out, n, d);
+}
+
+int route_run_tests(const struct desired_state *ds,
+		    struct route_test_result **out, size_t *n,
+		    struct diag_list *d)
+{
+	return route_run_tests_on(ds, NULL, out, n, d);
 }
 
 void route_test_results_free(struct route_test_result *r, size_t n)

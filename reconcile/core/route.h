@@ -110,6 +110,10 @@ int route_table_from_desired(struct route_table **out,
 int route_table_decide(const struct route_table *t, const char *to,
 		       struct route_decision *out, struct diag_list *d);
 
+/* route_table_decide on a user part as it is (not read as an address). */
+int route_table_decide_user(const struct route_table *t, const char *user,
+			    struct route_decision *out, struct diag_list *d);
+
 /* route_table_new + route_table_decide + route_table_free. */
 int route_decide(const struct sip_config *sip, const char *to,
 		 struct route_decision *out, struct diag_list *d);
@@ -134,6 +138,14 @@ struct route_test_result {
 int route_run_tests(const struct desired_state *ds,
 		    struct route_test_result **out, size_t *n,
 		    struct diag_list *d);
+/* The route tests of ds run on another configuration (sipsync test
+ * --live: the live account's, every field known; NULL: ds's own, as
+ * route_run_tests). 0 or -1 as route_run_tests (e.g. a live pattern PCRE2
+ * does not compile). */
+int route_run_tests_on(const struct desired_state *ds,
+		       const struct sip_config *sip,
+		       struct route_test_result **out, size_t *n,
+		       struct diag_list *d);
 void route_test_results_free(struct route_test_result *r, size_t n);
 
 /* "routeTests[3] \"name\"" or "routeTests[3]". Caller frees. */

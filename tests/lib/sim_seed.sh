@@ -12,6 +12,9 @@
 #       (password pw-NAME-SECRET, proxy sip.example.com, authUser
 #       auth-NAME), each must answer 201; appends the ids to REG_IDS and
 #       leaves the last reply in REG_OUT. Not inside $(...).
+#   sim_routing ALL FALLBACK AGENTS  PATCH /api/sip with allowAllAgents ALL,
+#       fallbackHandler FALLBACK and allowedAgents AGENTS (JSON texts); must
+#       answer 200
 
 A1=0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14
 A2=7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f
@@ -45,4 +48,10 @@ sim_add_registrations()
 		assert_eq "$(sim_status)" 201 "POST $u"
 		REG_IDS+=("$(json_get 'd["registrationId"]' <<<"$REG_OUT")")
 	done
+}
+
+sim_routing()
+{
+	sim_api PATCH /api/sip "{\"allowAllAgents\": $1, \"fallbackHandler\": $2, \"allowedAgents\": $3}" >/dev/null
+	assert_eq "$(sim_status)" 200 "PATCH /api/sip (live routing)"
 }

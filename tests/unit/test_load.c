@@ -759,6 +759,36 @@ static void test_route_tests(void **state)
 	run_done(&r);
 }
 
+/* routeSamples: strings read as a route test's `to`, kept as written. */
+static void test_route_samples(void **state)
+{
+	(void)state;
+	struct run r;
+	run_str(&r, "r.yaml",
+		"version: 1\n"
+		"routeSamples: [support, 'sip:+15551234567@pbx.example.com']\n",
+		true);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.ds->n_route_samples, 2);
+	assert_string_equal(r.ds->route_samples[0], "support");
+	assert_string_equal(r.ds->route_samples[1],
+			    "sip:+15551234567@pbx.example.com");
+	run_done(&r);
+	run_str(&r, "r.yaml",
+		"version: 1\n"
+		"routeSamples:\n"
+		"  - ok\n"
+		"  - '<sip:x@y'\n"
+		"  - [1]\n",
+		true);
+	assert_int_equal(r.rc, -1);
+	has_line(&r, "r.yaml:4:5: error: routeSamples[1]: '<' without a "
+		     "closing '>'");
+	has_line(&r, "r.yaml:5:5: error: routeSamples[2]: expected a string, "
+		     "got a list");
+	run_done(&r);
+}
+
 static void test_long_unknown_key(void **state)
 {
 	(void)state;
@@ -774,7 +804,7 @@ static void test_long_unknown_key(void **state)
 		 "k.yaml:2:1: error: unknown key "
 		 "'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
 		 "...'; expected one of: version, account, sip, "
-		 "registrations, routeTests, suspend");
+		 "registrations, routeTests, routeSamples, suspend");
 	run_done(&r);
 }
 
@@ -1222,6 +1252,7 @@ int main(void)
 	    cmocka_unit_test(test_prune_conflict),
 	    cmocka_unit_test(test_empty_source),
 	    cmocka_unit_test(test_route_tests),
+	    cmocka_unit_test(test_route_samples),
 	    cmocka_unit_test(test_long_unknown_key),
 	    cmocka_unit_test(test_suggest),
 	    cmocka_unit_test(test_empty_values),

@@ -13,6 +13,8 @@
  *   plan.txt      the expected text plan, byte for byte
  *   requests      the expected requests, one line each: METHOD PATH
  *                 [redacted body]
+ *   routing.json  the "routing_changes" member of the JSON plan, when the
+ *                 plan has one (and only then)
  *
  * A new case needs no C. SIPSYNC_UPDATE_GOLDEN=1 rewrites plan.txt and
  * requests (review the diff). No secret of the desired state may appear in
@@ -305,6 +307,42 @@ static bool expect_file(const struct pcase *c, const char *name,
 	return same;
 }
 
+/* The JSON plan's routing_changes, pretty printed, or NULL when absent. */
+static char *routing_json(const char *plan_json)
+{
+	json_t *root = json_loads(plan_json, 0, NULL);
+	assert_non_null(root);
+	json_t *r = json_object_get(root, "routing_changes");
+	char *s = r ? json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	if (!s)
+		return NULL;
+	struct buf b;
+	buf_init(&b, MAX_FILE);
+	assert_int_equal(buf_addf(&b, "%s\n", s), 0);
+	free(s);
+	return buf_take(&b, NULL);
+}
+
+static bool expect_routing(const struct pcase *c, const char *plan_json)
+{
+	char *got = routing_json(plan_json);
+	bool ok;
+	if (got) {
+		ok = expect_file(c, "routing.json", got);
+	} else {
+		char *stale = case_read(c, "routing.json", false);
+		ok = !stale;
+		if (stale)
+			print_message("%s/routing.json: the plan has no "
+				      "routing_changes\n",
+				      c->dir);
+		free(stale);
+	}
+	free(got);
+	return ok;
+}
+
 /* ---- secrets --------------------------------------------------------- */
 
 static void no_secret_in(const struct desired_state *ds, const char *what,
@@ -349,6 +387,7 @@ static void run_case(void **st)
 	no_secret_in(c->ds, "requests", reqs);
 	bool ok = expect_file(c, "plan.txt", text);
 	ok &= expect_file(c, "requests", reqs);
+	ok &= expect_routing(c, json);
 	free(text);
 	free(json);
 	free(md);

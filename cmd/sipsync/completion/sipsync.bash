@@ -31,7 +31,7 @@ _sipsync_flags()
 		--account --all --parallel-accounts --fail-fast $_sipsync_notify" ;;
 	export) own="--out --agent-names" ;;
 	history) own="--account --audit-log --format" ;;
-	test) own="--format --account --all" ;;
+	test) own="--format --account --all --live" ;;
 	probe) own="--url --format --repeat --offline" ;;
 	route) own="--account --all" ;;
 	run) own="--interval --mode --listen --webhook-secret-file

@@ -72,6 +72,7 @@ complete -c sipsync -n '__fish_seen_subcommand_from export' -l out -r -F -d 'wri
 complete -c sipsync -n '__fish_seen_subcommand_from export' -l agent-names -d 'write agent: NAME instead of agentId'
 # test
 complete -c sipsync -n '__fish_seen_subcommand_from test' -l format -x -a 'text json junit' -d 'output format'
+complete -c sipsync -n '__fish_seen_subcommand_from test' -l live -d 'also run the cases on the live account'
 # probe
 complete -c sipsync -n '__fish_seen_subcommand_from probe' -l url -x -d 'probe this handler instead'
 complete -c sipsync -n '__fish_seen_subcommand_from probe' -l format -x -a 'text json junit' -d 'output format'
