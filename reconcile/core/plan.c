@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "reconcile/base/format.h"
+#include "reconcile/core/agents.h"
 #include "reconcile/core/plan_internal.h"
 #include "reconcile/core/route_impact.h"
 
@@ -301,6 +302,25 @@ static void compute_lockout(struct plan *p, const struct plan_input *in)
 
 /* Whether the plan changes a field that decides where calls land: the
  * allowances, allowAllAgents, or whether there is a fallback handler. */
+/* The routing section names the agents the plan knows names of. */
+static int name_endpoint(struct route_endpoint *e,
+			 const struct agent_names *names)
+{
+	const char *n =
+	    e->agent_id ? agent_names_lookup(names, e->agent_id) : NULL;
+	return n && !(e->agent_name = strdup(n)) ? -1 : 0;
+}
+
+static int name_endpoints(struct route_impact *ri,
+			  const struct agent_names *names)
+{
+	for (size_t i = 0; ri && names && i < ri->n_changes; i++)
+		if (name_endpoint(&ri->changes[i].before, names) ||
+		    name_endpoint(&ri->changes[i].after, names))
+			return -1;
+	return 0;
+}
+
 static bool routing_touched(const struct plan *p, const struct plan_input *in)
 {
 	const struct sip_config *ds = &in->ds->sip, *ls = &in->live->sip;
@@ -361,7 +381,8 @@ int plan_build(struct plan **out, const struct plan_input *in,
 	if (in->ds->has_sip && plan_diff_sip(p, in))
 		goto oom;
 	if (in->ds->has_sip && routing_touched(p, in) &&
-	    route_impact_build(&p->routing, in->ds, &in->live->sip))
+	    (route_impact_build(&p->routing, in->ds, &in->live->sip) ||
+	     name_endpoints(p->routing, in->names)))
 		goto oom;
 	if (in->ds->has_registrations && plan_diff_registrations(p, in))
 		goto oom;

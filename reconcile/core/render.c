@@ -10,6 +10,7 @@
 #include "reconcile/base/buf.h"
 #include "reconcile/base/format.h"
 #include "reconcile/base/str.h"
+#include "reconcile/core/agents.h"
 #include "reconcile/core/route_impact.h"
 
 #define C_GREEN "\033[32m"
@@ -229,31 +230,27 @@ static void text_notes(struct out *b, const struct plan *p, bool color)
 
 /* ---- routing changes ---------------------------------------------------- */
 
-/* How an agent is named in the routing section: the one place a label for
- * an agent id is made ("0b6f3c1e…"; agent names, known to the plan, slot
- * in here as "sales-bot (0b6f3c1e…)"). Caller frees. */
-static char *agent_label(const struct plan *p, const char *agent_id)
+/* How an agent is named in the routing section: "sales-bot (0b6f3c1e…)"
+ * when the plan knew its name, else "0b6f3c1e…". Caller frees. */
+static char *endpoint_agent(const struct route_endpoint *e)
 {
-	(void)p;
-	if (!agent_id)
+	if (!e->agent_id)
 		return strdup("?");
-	return strlen(agent_id) > 8 ? str_printf("%.8s\u2026", agent_id)
-				    : strdup(agent_id);
+	return agent_label_named(NULL, e->agent_id, e->agent_name);
 }
 
 /* "0b6f3c1e… (allowedAgents[0])", "fallback handler", … Caller frees. */
-static char *endpoint_label(const struct plan *p,
-			    const struct route_endpoint *e)
+static char *endpoint_label(const struct route_endpoint *e)
 {
 	char *a = NULL, *s = NULL;
 	switch (e->kind) {
 	case ROUTE_AGENT:
-		a = agent_label(p, e->agent_id);
+		a = endpoint_agent(e);
 		s = a ? str_printf("%s (allowedAgents[%ld])", a, e->index)
 		      : NULL;
 		break;
 	case ROUTE_IMPLICIT_AGENT:
-		a = agent_label(p, e->agent_id);
+		a = endpoint_agent(e);
 		s = a ? str_printf("%s (allowAllAgents)", a) : NULL;
 		break;
 	case ROUTE_FALLBACK:
@@ -314,8 +311,8 @@ static void text_route_rows(struct out *b, const struct plan *p)
 	for (size_t i = 0; i < ri->n_changes; i++) {
 		struct route_row *r = &rows[i];
 		r->user = ri->changes[i].user[0] ? ri->changes[i].user : "\"\"";
-		r->before = endpoint_label(p, &ri->changes[i].before);
-		r->after = endpoint_label(p, &ri->changes[i].after);
+		r->before = endpoint_label(&ri->changes[i].before);
+		r->after = endpoint_label(&ri->changes[i].after);
 		if (!r->before || !r->after)
 			b->failed = true;
 		if (esc_width(r->user) > wu)
@@ -552,8 +549,9 @@ static json_t *json_text(const char *s)
 
 static json_t *json_endpoint(const struct route_endpoint *e)
 {
-	return json_pack("{s:s,s:o,s:o}", "kind", route_kind_name(e->kind),
-			 "agentId", str_or_null(e->agent_id), "index",
+	return json_pack("{s:s,s:o,s:o,s:o}", "kind", route_kind_name(e->kind),
+			 "agentId", str_or_null(e->agent_id), "agentName",
+			 str_or_null(e->agent_name), "index",
 			 e->index >= 0 ? json_integer(e->index) : json_null());
 }
 

@@ -339,6 +339,8 @@ void route_impact_free(struct route_impact *ri)
 		free(ri->changes[i].user);
 		free(ri->changes[i].before.agent_id);
 		free(ri->changes[i].after.agent_id);
+		free(ri->changes[i].before.agent_name);
+		free(ri->changes[i].after.agent_name);
 	}
 	free(ri->changes);
 	gaps_free(ri->not_sampled, ri->n_not_sampled);

@@ -23,12 +23,17 @@ sip:
 YAML
 ss plan "$cfg"
 assert_rc 0 "plan"
-same "$(out)" "~ sip config (sim.sip.ultravox.ai)
+same "$(out)" "Routing changes (5 user parts checked, 3 change):
+  sales                                       reject  →  sales-bot (0b6f3c1e…) (allowedAgents[0])
+  agent_7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f  reject  →  support-bot (7d1e2f30…) (allowedAgents[1])
+  ops                                         reject  →  33333333… (allowedAgents[2])
+
+~ sip config (sim.sip.ultravox.ai)
     allowedAgents[0] + sales-bot (0b6f3c1e…)  \"^sales\$\"
     allowedAgents[1] + support-bot (7d1e2f30…)  (default pattern)
     allowedAgents[2] + 33333333…  \"^ops\$\"
 
-Plan: 0 to create, 1 to update, 0 to delete." "plan shows names (the unnamed agent by id)"
+Plan: 0 to create, 1 to update, 0 to delete." "plan shows names, in the routing section too (the unnamed agent by id)"
 pages=$(sim_ctl GET /_sim/log | python3 -c '
 import json, sys
 print(sum(1 for r in json.load(sys.stdin)["requests"] if r["path"] == "/api/agents"))')
