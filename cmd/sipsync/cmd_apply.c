@@ -21,7 +21,7 @@ static const char apply_usage[] =
     "usage: sipsync apply [SOURCE | --plan PLAN.json] [--auto-approve]\n"
     "                     [--max-deletes N] [--force] [--sync-secrets]\n"
     "                     [--parallelism N] [--lock-timeout DURATION]\n"
-    "                     [--audit-log FILE]\n"
+    "                     [--audit-log FILE] [--max-rps N]\n"
     "\n"
     "Makes the live SIP configuration match the desired state in SOURCE\n"
     "(default .) or git (--repo/--ref/--path), sending only what differs.\n"
@@ -38,12 +38,17 @@ static const char apply_usage[] =
     "of\n"
     "                            registrations, lock-out) for this run\n"
     "      --sync-secrets        send write-only values that have no record\n"
-    "      --parallelism N       registration writes in flight (default 8)\n"
+    "      --parallelism N       requests in flight at most (default 64;\n"
+    "                            fewer when the rate needs fewer at the\n"
+    "                            measured round trip)\n"
     "      --lock-timeout D      wait up to D (30s, 2m) for another apply of\n"
     "                            the account to finish (default 0: fail at\n"
     "                            once, naming the holder)\n"
     "      --audit-log FILE      append the run to FILE (default\n"
     "                            STATE_DIR/audit.jsonl)\n"
+    "      --max-rps N           API requests started per second at most\n"
+    "                            (default 190, under the API's 200/s per key;\n"
+    "                            halved on a 429, grown back slowly)\n"
     "\n"
     "Exit codes: 0 applied (or nothing to do), 1 failure or refused, 64 "
     "usage.\n"
@@ -56,7 +61,8 @@ enum {
 	OPT_SYNC,
 	OPT_PAR,
 	OPT_LOCK_TIMEOUT,
-	OPT_AUDIT_LOG
+	OPT_AUDIT_LOG,
+	OPT_MAX_RPS
 };
 
 struct apply_args {
@@ -108,6 +114,14 @@ static int apply_option(void *ctx, int opt, const char *arg)
 	case OPT_AUDIT_LOG:
 		a->audit_log = arg;
 		return 0;
+	case OPT_MAX_RPS:
+		if (session_parse_long("--max-rps", arg, &v) != 0 || v < 1 ||
+		    v > 10000) {
+			cli_errorf("--max-rps: expected 1..10000");
+			return -1;
+		}
+		a->s.max_rps = (double)v;
+		return 0;
 	}
 	return CLI_OPT_NOT_MINE;
 }
@@ -123,6 +137,7 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    {"parallelism", required_argument, NULL, OPT_PAR},
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	    {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
+	    {"max-rps", required_argument, NULL, OPT_MAX_RPS},
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
