@@ -397,8 +397,8 @@ static void record_result(struct agent *a, const char *commit, int rc,
 		memcpy(a->m.commit, commit, 41);
 	a->m.api_requests = a->api_base.requests + st->requests;
 	a->m.api_seconds = a->api_base.seconds_total + st->seconds_total;
-	a->m.api_conns_new = a->api_base.connections + st->connections;
-	a->m.api_conns_reused = a->api_base.reused + st->reused;
+	a->m.api_conns = a->api_base.connections + st->connections;
+	a->m.api_reused = a->api_base.reused + st->reused;
 	for (int i = 0; i < 4; i++)
 		a->m.api_by_method[i] =
 		    a->api_base.by_method[i] + st->by_method[i];

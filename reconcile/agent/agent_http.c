@@ -138,7 +138,7 @@ int agent_http_metrics_text(const struct agent_metrics *m, char **out)
 		"# TYPE sipsync_api_connections_total counter\n"
 		"sipsync_api_connections_total{reused=\"false\"} %lu\n"
 		"sipsync_api_connections_total{reused=\"true\"} %lu\n",
-		m->api_conns_new, m->api_conns_reused);
+		m->api_conns, m->api_reused);
 	fprintf(fp,
 		"# HELP sipsync_unknown_write_only_values Write-only values "
 		"with no recorded fingerprint at the last plan (never sent "

@@ -37,11 +37,11 @@ struct agent_metrics {
 	unsigned long api_requests;
 	unsigned long api_by_method[4]; /* GET POST PATCH DELETE */
 	double api_seconds;
-	double git_fetch_seconds;	/* duration of the last fetch */
-	unsigned long unknown_secrets;	/* write-only values with no record
-					   at the last plan */
-	unsigned long api_conns_new;	/* API connections opened */
-	unsigned long api_conns_reused; /* API requests on an open one */
+	double git_fetch_seconds;      /* duration of the last fetch */
+	unsigned long unknown_secrets; /* write-only values with no record
+					  at the last plan */
+	unsigned long api_conns;       /* API connections opened */
+	unsigned long api_reused;      /* API requests on an open one */
 };
 
 /* Renders m in the Prometheus text exposition format. Returns 0 and *out

@@ -23,7 +23,7 @@ _sipsync_flags()
 	validate) own="--offline --strict --format" ;;
 	plan) own="--format --out --detailed-exitcode --sync-secrets --force" ;;
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
-		--parallelism --lock-timeout --audit-log" ;;
+		--parallelism --lock-timeout --audit-log --max-rps" ;;
 	export) own="--out" ;;
 	history) own="--account --audit-log --format" ;;
 	test) own="--format" ;;
@@ -63,7 +63,7 @@ _sipsync_value()
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
 		--lock-timeout | --account | \
 		--interval | --listen | --git-timeout | --max-cycles | --timeout | \
-		--url | --repeat)
+		--url | --repeat | --max-rps)
 		COMPREPLY=() ;;
 	*) return 1 ;;
 	esac
