@@ -11,6 +11,8 @@
 #       output in $SCRATCH/apply.out
 #   faults_assert_once N            every one of the N identities listed
 #       exactly once by the fake's API
+#   faults_relisted FAULT           the whole scenario of a fault the
+#       re-list settles (see below)
 command -v node >/dev/null || { echo "node not found: skipped"; exit 0; }
 FAULT_STATS="$SCRATCH/faults.json"
 export FAULT_PW="faults-secret-$RANDOM$RANDOM"
@@ -79,4 +81,17 @@ want = collections.Counter("new%d" % i for i in range(1, n + 1))
 assert got == want, {k: v for k, v in got.items() if v != 1 or k not in want}
 PY
 )" "$1" <<<"$out" || fail "not exactly one registration per identity: $out"
+}
+
+# faults_relisted FAULT: three of twelve creates meet FAULT (h1) after the
+# server committed them; apply settles each by re-listing, with one POST
+# per create and one registration per identity.
+faults_relisted()
+{
+	faults_start h1 "$1" 3
+	faults_desired 12
+	faults_apply 0 --parallelism 2
+	assert_eq "$(faults_stat 's["faults"]')" 3 "faults applied"
+	assert_eq "$(faults_stat 'len(s["posts"])')" 12 "one POST per create"
+	faults_assert_once 12
 }
