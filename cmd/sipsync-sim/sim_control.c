@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim_valid.h"
 
@@ -22,6 +23,8 @@ struct sim_control {
 	long n429, retry_after, n503, latency_ms;
 	char drop_method[16];
 	long drop_count;
+	long rate_limit, window_n; /* "ratePerSecond": 429 over it */
+	long long window_ms;
 };
 
 int sim_control_new(struct sim_control **out, long base_latency_ms)
@@ -51,6 +54,20 @@ void sim_control_free(struct sim_control *c)
 	free(c);
 }
 
+/* A per-key rate limit as the API documents one: at most rate_limit
+ * requests in each second (fixed windows); the lock is held. */
+static bool over_rate(struct sim_control *c)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (now - c->window_ms >= 1000) {
+		c->window_ms = now;
+		c->window_n = 0;
+	}
+	return ++c->window_n > c->rate_limit;
+}
+
 void sim_control_faults(struct sim_control *c, const char *method,
 			struct sim_fault_hit *hit)
 {
@@ -64,6 +81,9 @@ void sim_control_faults(struct sim_control *c, const char *method,
 	} else if (c->n503 > 0) {
 		c->n503--;
 		hit->status = 503;
+		hit->retry_after = (unsigned)c->retry_after;
+	} else if (c->rate_limit > 0 && over_rate(c)) {
+		hit->status = 429;
 		hit->retry_after = (unsigned)c->retry_after;
 	} else if (c->drop_count > 0 && strcmp(method, c->drop_method) == 0) {
 		c->drop_count--;
@@ -153,11 +173,12 @@ static int count_field(const json_t *body, const char *name, long *out,
 }
 
 /* Arms the faults from {"status429","retryAfter","status503","latencyMs",
- * "dropAfterApply": {"method","count"}}; what is not given is cleared. */
+ * "dropAfterApply": {"method","count"},"ratePerSecond"}; what is not
+ * given is cleared. */
 static int faults_set(struct sim_control *c, const json_t *body, char *why,
 		      size_t len)
 {
-	long n429 = 0, retry = 1, n503 = 0, lat = 0, drop = 0;
+	long n429 = 0, retry = 1, n503 = 0, lat = 0, drop = 0, rate = 0;
 	const json_t *d, *m;
 	const char *method = "";
 
@@ -168,7 +189,8 @@ static int faults_set(struct sim_control *c, const json_t *body, char *why,
 	if (count_field(body, "status429", &n429, why, len) ||
 	    count_field(body, "retryAfter", &retry, why, len) ||
 	    count_field(body, "status503", &n503, why, len) ||
-	    count_field(body, "latencyMs", &lat, why, len))
+	    count_field(body, "latencyMs", &lat, why, len) ||
+	    count_field(body, "ratePerSecond", &rate, why, len))
 		return -1;
 	d = json_object_get(body, "dropAfterApply");
 	if (d && !json_is_null(d)) {
@@ -192,6 +214,7 @@ static int faults_set(struct sim_control *c, const json_t *body, char *why,
 	c->latency_ms = lat;
 	snprintf(c->drop_method, sizeof(c->drop_method), "%s", method);
 	c->drop_count = drop;
+	c->rate_limit = rate;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }

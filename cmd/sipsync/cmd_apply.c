@@ -27,7 +27,7 @@ static const char apply_usage[] =
     "                     [--max-deletes N] [--force] [--sync-secrets]\n"
     "                     [--parallelism N] [--lock-timeout DURATION]\n"
     "                     [--audit-log FILE] [--wait-registrations D]\n"
-    "                     [--notify URL]\n"
+    "                     [--notify URL] [--max-rps N]\n"
     "\n"
     "Makes the live SIP configuration match the desired state in SOURCE\n"
     "(default .) or git (--repo/--ref/--path), sending only what differs.\n"
@@ -44,7 +44,9 @@ static const char apply_usage[] =
     "of\n"
     "                            registrations, lock-out) for this run\n"
     "      --sync-secrets        send write-only values that have no record\n"
-    "      --parallelism N       registration writes in flight (default 8)\n"
+    "      --parallelism N       requests in flight at most (default 64;\n"
+    "                            fewer when the rate needs fewer at the\n"
+    "                            measured round trip)\n"
     "      --lock-timeout D      wait up to D (30s, 2m) for another apply of\n"
     "                            the account to finish (default 0: fail at\n"
     "                            once, naming the holder)\n"
@@ -58,6 +60,9 @@ static const char apply_usage[] =
     "      --parallel-accounts N apply up to N accounts at once (with\n"
     "                            --auto-approve)\n"
     "      --fail-fast           stop at the first account that fails\n"
+    "      --max-rps N           API requests started per second at most\n"
+    "                            (default 190, under the API's 200/s per key;\n"
+    "                            halved on a 429, grown back slowly)\n"
     NOTIFY_FLAGS_HELP
     "\n"
     "A desired state that says suspend: (a change freeze) is planned, not\n"
@@ -75,7 +80,8 @@ enum {
 	OPT_PAR,
 	OPT_LOCK_TIMEOUT,
 	OPT_AUDIT_LOG,
-	OPT_WAIT_REGS
+	OPT_WAIT_REGS,
+	OPT_MAX_RPS
 };
 
 struct apply_args {
@@ -137,6 +143,14 @@ static int apply_option(void *ctx, int opt, const char *arg)
 			return -1;
 		}
 		return 0;
+	case OPT_MAX_RPS:
+		if (session_parse_long("--max-rps", arg, &v) != 0 || v < 1 ||
+		    v > 10000) {
+			cli_errorf("--max-rps: expected 1..10000");
+			return -1;
+		}
+		a->s.max_rps = (double)v;
+		return 0;
 	}
 	return notify_flags_option(&a->notify, opt, arg);
 }
@@ -153,6 +167,7 @@ static int parse_args(struct apply_args *a, int argc, char **argv)
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	    {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
 	    {"wait-registrations", required_argument, NULL, OPT_WAIT_REGS},
+	    {"max-rps", required_argument, NULL, OPT_MAX_RPS},
 	    CLI_COMMON_LONGOPTS,
 	    NOTIFY_FLAGS_LONGOPTS,
 	    CLI_ACCOUNT_LONGOPTS,

@@ -85,6 +85,7 @@ int session_open_api(struct session *s)
 	    .api_key = s->api_key,
 	    .ca_cert = s->common.ca_cert,
 	    .parallelism = s->parallelism,
+	    .max_rps = s->max_rps,
 	    .deadline_ms =
 		s->common.timeout_ms ? s->common.timeout_ms : fallback,
 	    .allow_insecure_http = s->common.allow_insecure_http,
@@ -134,8 +135,30 @@ void session_opts(struct session *s, struct reconcile_opts *o)
 	o->force = s->common.force;
 }
 
+/* -v: how many connections the requests took ("api: 203 requests over 1
+ * connection (202 reused)"), so connection reuse can be checked. */
+static void log_connections(const struct session *s)
+{
+	struct api_stats st;
+	char line[160];
+	if (!s->api || s->common.verbosity <= 0)
+		return;
+	api_client_stats_get(s->api, &st);
+	if (!st.requests)
+		return;
+	snprintf(line, sizeof(line),
+		 "api: %lu request%s over %lu connection%s (%lu reused)",
+		 st.requests, st.requests == 1 ? "" : "s", st.connections,
+		 st.connections == 1 ? "" : "s", st.reused);
+	if (s->common.log_format == LOG_JSON)
+		logline_write(stderr, true, "info", NULL, line);
+	else
+		fprintf(stderr, "sipsync: %s\n", line);
+}
+
 void session_close(struct session *s)
 {
+	log_connections(s);
 	api_client_free(s->api);
 	model_desired_free(s->ds);
 	str_wipe_free(s->api_key);

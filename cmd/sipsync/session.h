@@ -19,6 +19,7 @@
 struct session {
 	struct cli_common common;
 	int parallelism;	 /* 0: the client's default */
+	double max_rps;		 /* 0: the client's default */
 	long default_timeout_ms; /* without --timeout; 0: SESSION_TIMEOUT_MS */
 	char *api_key;
 	char *state_dir;

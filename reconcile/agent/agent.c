@@ -263,6 +263,8 @@ static int load_secrets(struct agent *a)
 				    api_client_stats(a->api);
 				a->api_base.requests += st->requests;
 				a->api_base.seconds_total += st->seconds_total;
+				a->api_base.connections += st->connections;
+				a->api_base.reused += st->reused;
 				for (int i = 0; i < 4; i++)
 					a->api_base.by_method[i] +=
 					    st->by_method[i];
@@ -503,6 +505,8 @@ static void record_result(struct agent *a, const char *commit, int rc,
 		memcpy(a->m.commit, commit, 41);
 	a->m.api_requests = a->api_base.requests + st->requests;
 	a->m.api_seconds = a->api_base.seconds_total + st->seconds_total;
+	a->m.api_conns = a->api_base.connections + st->connections;
+	a->m.api_reused = a->api_base.reused + st->reused;
 	for (int i = 0; i < 4; i++)
 		a->m.api_by_method[i] =
 		    a->api_base.by_method[i] + st->by_method[i];

@@ -181,6 +181,13 @@ static int metrics_plain(const struct agent_metrics *m, char **out)
 		"sipsync_git_fetch_duration_seconds %.6f\n",
 		m->api_seconds, m->api_requests, m->git_fetch_seconds);
 	fprintf(fp,
+		"# HELP sipsync_api_connections_total Ultravox API requests by "
+		"connection: opened for it, or reused.\n"
+		"# TYPE sipsync_api_connections_total counter\n"
+		"sipsync_api_connections_total{reused=\"false\"} %lu\n"
+		"sipsync_api_connections_total{reused=\"true\"} %lu\n",
+		m->api_conns, m->api_reused);
+	fprintf(fp,
 		"# HELP sipsync_unknown_write_only_values Write-only values "
 		"with no recorded fingerprint at the last plan (never sent "
 		"without --sync-secrets).\n"

@@ -255,6 +255,7 @@ static void apply_defaults(struct api_client *c, const struct api_config *cfg)
 	    cfg->retry_base_ms > 0 ? cfg->retry_base_ms : DEFAULT_BASE_MS;
 	c->max_delay_ms = cfg->retry_max_delay_ms > 0 ? cfg->retry_max_delay_ms
 						      : DEFAULT_MAX_DELAY_MS;
+	api_pace_init(&c->pace, cfg->max_rps, api_now_ms());
 	c->cancel_fd = -1;
 	c->deadline_total_ms = cfg->deadline_ms > 0 ? cfg->deadline_ms : 0;
 	c->deadline =

@@ -29,7 +29,9 @@ struct api_config {
 	long timeout_ms;	 /* whole request; 0: default 30 s */
 	int max_attempts;	 /* per request, 0: default 5 */
 	long max_retry_ms;  /* total backoff per request, 0: default 60 s */
-	int parallelism;    /* writes in flight, 0: default 8 */
+	int parallelism;    /* requests in flight at most, 0: 64; fewer run
+			       when the rate needs fewer at the measured
+			       round trip (see max_rps) */
 	int page_size;	    /* registrations per page asked, 0: 100 */
 	long retry_base_ms; /* backoff ceiling of the first retry (doubled
 			       each time, full jitter), 0: default 250 ms */
@@ -41,6 +43,9 @@ struct api_config {
 				     command's --timeout); 0: no overall deadline */
 	bool allow_insecure_http; /* http:// to a host that is not loopback
 				     (the key would travel in clear text) */
+	double max_rps;		  /* requests started per second at most (token
+				     bucket; halved on a 429, grown back slowly),
+				     0: default 190, under the documented 200/s */
 };
 
 /* Checks that base_url may carry the API key: http:// only to a loopback
@@ -57,6 +62,9 @@ struct api_stats {
 	unsigned long errors;	    /* requests that finally failed */
 	unsigned long by_method[4]; /* indexed by enum request_method */
 	double seconds_total;	    /* summed request latency */
+	unsigned long connections;  /* TCP connections opened */
+	unsigned long reused;	    /* requests sent on a connection that
+				       was already open */
 };
 
 /* Returns 0 and *out (free with api_client_free), or -1 with a diag. */
@@ -83,11 +91,13 @@ struct api_event {
 	const char *path; /* without the query string */
 	long status;	  /* 0: no HTTP response */
 	long elapsed_ms;
-	int attempt;	   /* 1-based */
-	long retry_in_ms;  /* >= 0: will be retried after this wait; -1: no */
-	const char *error; /* transport error (redacted) or NULL */
-	const char *text;  /* the whole line, e.g.
-			      "GET /api/sip → 200 in 12 ms" */
+	int attempt;	     /* 1-based */
+	long retry_in_ms;    /* >= 0: will be retried after this wait; -1: no */
+	const char *error;   /* transport error (redacted) or NULL */
+	const char *text;    /* the whole line, e.g. "GET /api/sip → 200 in
+				12 ms, reused connection" */
+	int new_connections; /* connections this attempt opened (0: it
+				reused one); -1: it reached no server */
 };
 
 typedef void (*api_log_fn)(void *ctx, const struct api_event *ev);

@@ -13,13 +13,17 @@
 #include <curl/curl.h>
 
 #include "reconcile/api/api.h"
+#include "reconcile/api/api_pace.h"
 #include "reconcile/base/buf.h"
 
 #define DEFAULT_CONNECT_MS 10000L
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_ATTEMPTS 5
 #define DEFAULT_RETRY_MS 60000L
-#define DEFAULT_PARALLELISM 8
+#define DEFAULT_PARALLELISM 64 /* an upper bound: the pacer sets fewer */
+#define REUSE_FRESH_MS                                                         \
+	2000L /* a POST reuses a connection only this                          \
+		 soon after an answer came on the pool */
 #define DEFAULT_PAGE_SIZE 100
 #define DEFAULT_BASE_MS 250L
 #define DEFAULT_MAX_DELAY_MS 20000L
@@ -60,6 +64,9 @@ struct api_client {
 	api_wait_fn wait_fn;
 	void *wait_ctx;
 
+	struct api_pace pace;	  /* start rate and requests in flight */
+	long long last_answer_ms; /* when an answer last arrived; 0: never */
+
 	pthread_mutex_t lock; /* guards stats */
 	struct api_stats stats;
 
@@ -78,6 +85,8 @@ struct xfer {
 	char *url;
 	char *path; /* for messages: no query */
 	const char *body;
+	size_t body_len, body_off; /* a POST's body is read by curl from here:
+				      a re-send needs a rewind we can refuse */
 	bool unknown_ok; /* an unknown POST outcome is resolved by the caller */
 	void *user;
 
@@ -92,6 +101,12 @@ struct xfer {
 	long long due_ms, start_ms;
 	bool ambiguous;		 /* an attempt may have reached the server */
 	const char *unknown_why; /* why the outcome is unknown (static) */
+	/* what curl did on this attempt (POST only: its debug callback) */
+	bool sent_h2;	     /* the request went out as an HTTP/2 stream */
+	bool sock_error;     /* curl reported a socket error */
+	bool resend_refused; /* curl wanted to send the body again: refused */
+	int resends;	     /* refused streams curl sent again (safe) */
+	int new_conns;	     /* connections the last attempt opened */
 
 	enum xresult result;
 	long status;

@@ -89,6 +89,102 @@ void api_xfer_free(struct xfer *x)
 	free(x);
 }
 
+/* ---- a POST is sent at most once ----
+ *
+ * POSTs share the kept-alive connection (HTTP/2 streams where offered).
+ * libcurl sends a request again by itself when a reused connection dies
+ * before any answer byte: for a create that may be a duplicate (the
+ * server may have committed the first). A re-send of a body that already
+ * went out needs curl to rewind it, so the body is read through callbacks
+ * and the rewind is refused: the attempt ends with CURLE_SEND_FAIL_REWIND
+ * and its outcome is unknown (the re-list settles it). The one re-send
+ * allowed is of an HTTP/2 stream with no socket error: the server refused
+ * the stream (REFUSED_STREAM, or GOAWAY with a lower last-stream id), which
+ * the protocol guarantees was not processed. */
+
+static size_t on_read(char *out, size_t size, size_t nitems, void *userp)
+{
+	struct xfer *x = userp;
+	size_t n = size * nitems, left = x->body_len - x->body_off;
+	if (n > left)
+		n = left;
+	memcpy(out, x->body + x->body_off, n);
+	x->body_off += n;
+	return n;
+}
+
+static bool has_prefix(const char *data, size_t n, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	return n >= len && memcmp(data, prefix, len) == 0;
+}
+
+/* Only the request line and curl's own texts are looked at: the headers
+ * carry the API key and nothing is kept. */
+static int on_debug(CURL *e, curl_infotype type, char *data, size_t n,
+		    void *userp)
+{
+	struct xfer *x = userp;
+	(void)e;
+	if (type == CURLINFO_HEADER_OUT) {
+		const char *eol = memchr(data, '\r', n);
+		size_t len = eol ? (size_t)(eol - data) : n;
+		x->sent_h2 =
+		    len > 7 && memcmp(data + len - 7, " HTTP/2", 7) == 0;
+	} else if (type == CURLINFO_TEXT &&
+		   (has_prefix(data, n, "Recv failure") ||
+		    has_prefix(data, n, "Send failure") ||
+		    has_prefix(data, n, "OpenSSL SSL_"))) {
+		x->sock_error = true;
+	}
+	return 0;
+}
+
+static int on_seek(void *userp, curl_off_t offset, int origin)
+{
+	struct xfer *x = userp;
+	long os_err = 0;
+	if (origin != SEEK_SET || offset != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	if (x->body_off == 0)
+		return CURL_SEEKFUNC_OK; /* nothing was read yet */
+	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_err);
+	if (x->sent_h2 && !x->sock_error && os_err == 0) {
+		x->body_off = 0; /* a refused stream: provably unprocessed */
+		x->resends++;
+		return CURL_SEEKFUNC_OK;
+	}
+	x->resend_refused = true;
+	return CURL_SEEKFUNC_FAIL;
+}
+
+static void post_setup(struct xfer *x)
+{
+	CURL *e = x->easy;
+	x->body_len = x->body ? strlen(x->body) : 0;
+	if (!x->body)
+		x->body = "";
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)x->body_len);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(e, CURLOPT_READDATA, x);
+	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
+	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(e, CURLOPT_DEBUGDATA, x);
+	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+}
+
+/* Over HTTP/1.1 a server closes an idle connection when its keep-alive
+ * timeout ends, and a POST sent just then is lost: a POST reuses a
+ * connection only when an answer came moments ago (far inside any
+ * server's timeout), else it opens a new one. */
+static bool post_needs_fresh(const struct api_client *c, long long now)
+{
+	return !c->last_answer_ms || now - c->last_answer_ms > REUSE_FRESH_MS;
+}
+
 static int easy_setup(struct api_client *c, struct xfer *x)
 {
 	CURL *e = x->easy = curl_easy_init();
@@ -117,16 +213,12 @@ static int easy_setup(struct api_client *c, struct xfer *x)
 	if (x->method != REQUEST_GET && x->method != REQUEST_POST)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
 				 request_method_name(x->method));
-	/* curl silently re-sends a request that got no answer on a reused
-	 * connection; for a create that could duplicate it, so a POST gets a
-	 * connection of its own and a lost answer reaches us (re-list). */
-	if (x->method == REQUEST_POST)
-		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-	if (x->body || x->method == REQUEST_POST) {
-		const char *b = x->body ? x->body : "";
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, b);
+	if (x->method == REQUEST_POST) {
+		post_setup(x);
+	} else if (x->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)strlen(b));
+				 (curl_off_t)strlen(x->body));
 	}
 	return 0;
 }
@@ -140,6 +232,11 @@ static int xfer_start(struct api_client *c, struct xfer *x)
 	x->errbuf[0] = '\0';
 	x->attempts++;
 	x->start_ms = api_now_ms();
+	x->body_off = 0;
+	x->sent_h2 = x->sock_error = x->resend_refused = false;
+	if (x->method == REQUEST_POST)
+		curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT,
+				 post_needs_fresh(c, x->start_ms) ? 1L : 0L);
 	if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK)
 		return -1;
 	x->state = X_RUNNING;
@@ -262,10 +359,27 @@ static void fail_with_answer(struct api_client *c, struct xfer *x, CURLcode cc,
 	xfer_fail(c, x, buf);
 }
 
-static void log_attempt(struct api_client *c, const struct xfer *x, CURLcode cc,
-			long elapsed, long retry_in)
+/* What the log line says about the connection, the pacer and curl. */
+static void log_extra(const struct api_client *c, const struct xfer *x,
+		      bool slowed, char *out, size_t n)
 {
-	char line[600], retry[96] = "";
+	int at = 0;
+	out[0] = '\0';
+	if (x->new_conns >= 0)
+		at = snprintf(out, n, ", %s connection",
+			      x->new_conns ? "new" : "reused");
+	if (at >= 0 && (size_t)at < n && x->resends)
+		at += snprintf(out + at, n - (size_t)at,
+			       ", stream refused by the server and sent again");
+	if (at >= 0 && (size_t)at < n && slowed)
+		snprintf(out + at, n - (size_t)at,
+			 "; rate lowered to %.0f requests/s", c->pace.rate);
+}
+
+static void log_attempt(struct api_client *c, const struct xfer *x, CURLcode cc,
+			long elapsed, long retry_in, bool slowed)
+{
+	char line[700], retry[96] = "", extra[160];
 	struct api_event ev = {
 	    .method = request_method_name(x->method),
 	    .path = x->path,
@@ -280,19 +394,24 @@ static void log_attempt(struct api_client *c, const struct xfer *x, CURLcode cc,
 	if (!c->log || !(path = api_clean_message(c, x->path)))
 		return;
 	ev.path = path;
-	if (cc != CURLE_OK)
+	if (cc != CURLE_OK && x->resend_refused) /* not curl's rewind text */
+		ev.error = err = strdup("connection lost after the request was "
+					"sent (not sent again)");
+	else if (cc != CURLE_OK)
 		ev.error = err = api_clean_message(
 		    c, x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc));
 	if (retry_in >= 0)
 		snprintf(retry, sizeof(retry), "; retry %d/%d in %ld ms",
 			 x->attempts + 1, c->max_attempts, retry_in);
+	log_extra(c, x, slowed, extra, sizeof(extra));
+	ev.new_connections = x->new_conns;
 	if (cc == CURLE_OK)
-		snprintf(line, sizeof(line), "%s %s \u2192 %ld in %ld ms%s",
-			 ev.method, path, x->status, elapsed, retry);
+		snprintf(line, sizeof(line), "%s %s \u2192 %ld in %ld ms%s%s",
+			 ev.method, path, x->status, elapsed, extra, retry);
 	else
-		snprintf(line, sizeof(line), "%s %s \u2192 %s in %ld ms%s",
+		snprintf(line, sizeof(line), "%s %s \u2192 %s in %ld ms%s%s",
 			 ev.method, path, ev.error ? ev.error : "error",
-			 elapsed, retry);
+			 elapsed, extra, retry);
 	c->log(c->log_ctx, &ev);
 	free(err);
 	free(path);
@@ -344,6 +463,12 @@ static enum verdict classify(struct xfer *x, CURLcode cc, bool reached,
 		}
 		return V_FAIL;
 	}
+	if (cc == CURLE_SEND_FAIL_REWIND && x->resend_refused) {
+		x->ambiguous = true;
+		x->unknown_why =
+		    "the connection was lost after the request was sent";
+		return V_UNKNOWN;
+	}
 	if (x->too_big || !transport_retryable(cc))
 		return V_FAIL;
 	if (reached && cc != CURLE_COULDNT_CONNECT &&
@@ -359,6 +484,42 @@ static enum verdict classify(struct xfer *x, CURLcode cc, bool reached,
 	return V_RETRY;
 }
 
+/* Counts one attempt, and the connection it opened or reused (when it
+ * reached a server). */
+static void count_request(struct api_client *c, struct xfer *x, bool reached)
+{
+	long conns = 0;
+	curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &conns);
+	x->new_conns = reached || conns > 0 ? (int)conns : -1;
+	pthread_mutex_lock(&c->lock);
+	c->stats.requests++;
+	c->stats.by_method[x->method]++;
+	c->stats.seconds_total += (double)(api_now_ms() - x->start_ms) / 1000.0;
+	c->stats.connections += (unsigned long)conns;
+	if (x->new_conns == 0)
+		c->stats.reused++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Tells the pacer how the attempt went: a 429 halves the rate (true when
+ * it changed), any other answer grows it back and measures the round
+ * trip (request sent to first answer byte). */
+static bool pace_feedback(struct api_client *c, const struct xfer *x,
+			  long long now)
+{
+	curl_off_t pre = 0, first = 0;
+	if (!x->status)
+		return false;
+	c->last_answer_ms = now;
+	if (x->status == 429)
+		return api_pace_throttled(&c->pace, now);
+	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
+	api_pace_answered(&c->pace, now,
+			  first >= pre ? (long)((first - pre) / 1000) : -1);
+	return false;
+}
+
 /* Decides what happens after one attempt: done, failed, or queued again. */
 static void xfer_finished(struct api_client *c, struct xfer *x, CURLcode cc)
 {
@@ -368,12 +529,8 @@ static void xfer_finished(struct api_client *c, struct xfer *x, CURLcode cc)
 	x->status = 0;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
 	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
-
-	pthread_mutex_lock(&c->lock);
-	c->stats.requests++;
-	c->stats.by_method[x->method]++;
-	c->stats.seconds_total += elapsed / 1000.0;
-	pthread_mutex_unlock(&c->lock);
+	count_request(c, x, pre > 0);
+	bool slowed = pace_feedback(c, x, now);
 
 	enum verdict v = classify(x, cc, pre > 0, &ra_ms);
 	if (v == V_RETRY) {
@@ -386,7 +543,7 @@ static void xfer_finished(struct api_client *c, struct xfer *x, CURLcode cc)
 		    x->waited_ms + delay > c->max_retry_ms)
 			delay = -1;
 	}
-	log_attempt(c, x, cc, elapsed, delay);
+	log_attempt(c, x, cc, elapsed, delay, slowed);
 	x->state = X_DONE;
 	if (v == V_OK) {
 		x->result = XR_OK;
@@ -438,7 +595,16 @@ static long long start_due(struct api_client *c, struct xqueue *q,
 		struct xfer *x = q->v[i];
 		if (x->state != X_QUEUED)
 			continue;
-		if (x->due_ms <= now && *running < (size_t)c->parallelism) {
+		if (x->due_ms <= now &&
+		    *running <
+			(size_t)api_pace_window(&c->pace, c->parallelism)) {
+			long wait = 0;
+			if (!api_pace_take(&c->pace, now, &wait)) {
+				*waiting = true; /* the rate says: not yet */
+				if (next < 0 || now + wait < next)
+					next = now + wait;
+				continue;
+			}
 			if (xfer_start(c, x) == 0) {
 				(*running)++;
 				continue;

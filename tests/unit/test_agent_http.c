@@ -85,6 +85,8 @@ static void test_metrics_text(void **state)
 	m.api_by_method[2] = 3;
 	m.api_seconds = 0.25;
 	m.git_fetch_seconds = 0.0125;
+	m.api_conns = 1;
+	m.api_reused = 8;
 	char *text = NULL;
 	assert_int_equal(agent_http_metrics_text(&m, &text), 0);
 	const char *want[] = {
@@ -104,6 +106,8 @@ static void test_metrics_text(void **state)
 	    "sipsync_api_request_duration_seconds_sum 0.250000\n",
 	    "sipsync_api_request_duration_seconds_count 9\n",
 	    "sipsync_git_fetch_duration_seconds 0.012500\n",
+	    "sipsync_api_connections_total{reused=\"false\"} 1\n",
+	    "sipsync_api_connections_total{reused=\"true\"} 8\n",
 	    "# TYPE sipsync_errors_total counter\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)

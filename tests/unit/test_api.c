@@ -24,6 +24,7 @@
 
 #include "reconcile/api/api.h"
 #include "reconcile/core/agents.h"
+#include "reconcile/api/api_pace.h"
 #include "reconcile/api/api_parse.h"
 
 #define KEY "test-key-0123456789"
@@ -2122,6 +2123,114 @@ static void test_secret_not_split_by_cut(void **state)
 	free(big);
 }
 
+/* Creates go over the kept-alive connection of the listing before them
+ * (one connection for everything), and the stats say so. */
+static void test_creates_reuse_connection(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start(script_regs);
+	struct api_client *c = client_for(f, 2, 1);
+	struct diag_list d = {0};
+	struct api_write w[6];
+	for (int i = 0; i < 6; i++) {
+		char body[128], key[64];
+		snprintf(
+		    body, sizeof(body),
+		    "{\"username\": \"u%d\", \"proxy\": \"pbx.example.com\"}",
+		    i);
+		snprintf(key, sizeof(key), "u%d@pbx.example.com", i);
+		w[i] = make_write(REQUEST_POST, "/api/sip/registrations", body,
+				  key);
+	}
+	assert_int_equal(api_execute(c, w, 6, NULL, NULL, &d), 0);
+	assert_int_equal(d.len, 0);
+	assert_int_equal(fake_count(f, "POST", "/api/sip/registrations"), 6);
+	assert_int_equal(f->connections, 1);
+	struct api_stats st;
+	api_client_stats_get(c, &st);
+	assert_int_equal(st.requests, 7); /* the listing, six creates */
+	assert_int_equal(st.connections, 1);
+	assert_int_equal(st.reused, 6);
+	for (int i = 0; i < 6; i++)
+		api_write_release(&w[i]);
+	api_client_free(c);
+	fake_stop(f);
+}
+
+/* The token bucket on an injected clock: a burst of 50 ms worth, then one
+ * request per 1/rate. */
+static void test_pace_bucket(void **state)
+{
+	(void)state;
+	struct api_pace p;
+	long wait = -1;
+	api_pace_init(&p, 0, 1000);
+	assert_true(p.max_rate == API_PACE_DEFAULT_RPS);
+	int burst = 0;
+	while (api_pace_take(&p, 1000, &wait))
+		burst++;
+	assert_int_equal(burst, 9); /* 190 / 20 = 9.5 tokens */
+	assert_int_equal(wait, 3);  /* half a token at 190/s: 2.6 ms */
+	assert_false(api_pace_take(&p, 1002, &wait));
+	assert_true(api_pace_take(&p, 1003, &wait));
+	/* a second at the rate: 190 more, never more than the depth at once */
+	int n = 0;
+	for (long long t = 1004; t <= 2003; t++)
+		while (api_pace_take(&p, t, &wait))
+			n++;
+	assert_true(n >= 189 && n <= 190);
+	api_pace_init(&p, 0.5, 0); /* below the floor: 1/s */
+	assert_true(p.max_rate == API_PACE_MIN_RPS);
+}
+
+/* AIMD: a 429 halves the rate once per round trip, answers grow it back
+ * by API_PACE_GROW_RPS per second up to the ceiling. */
+static void test_pace_aimd(void **state)
+{
+	(void)state;
+	struct api_pace p;
+	long wait;
+	api_pace_init(&p, 100, 0);
+	api_pace_answered(&p, 0, 40); /* rtt 40 ms */
+	assert_true(api_pace_throttled(&p, 10));
+	assert_true(p.rate == 50);
+	assert_false(api_pace_take(&p, 10, &wait)); /* bucket emptied */
+	assert_false(api_pace_throttled(&p, 30));   /* same burst: once */
+	assert_true(p.rate == 50);
+	assert_true(api_pace_throttled(&p, 60)); /* a round trip later */
+	assert_true(p.rate == 25);
+	api_pace_answered(&p, 1060, -1); /* one second: +10 */
+	assert_true(p.rate == 25 + API_PACE_GROW_RPS);
+	api_pace_answered(&p, 60000, -1);
+	assert_true(p.rate == 100); /* capped at --max-rps */
+	for (int i = 0; i < 20; i++)
+		api_pace_throttled(&p, 100000 + i * 1000LL);
+	assert_true(p.rate == API_PACE_MIN_RPS);
+}
+
+/* In flight: rate x round trip (a quarter more, plus one), capped by
+ * --parallelism and 64; 8 before any round trip is known. */
+static void test_pace_window(void **state)
+{
+	(void)state;
+	struct api_pace p;
+	api_pace_init(&p, 190, 0);
+	assert_int_equal(api_pace_window(&p, 64), API_PACE_FIRST_WINDOW);
+	assert_int_equal(api_pace_window(&p, 4), 4);
+	api_pace_answered(&p, 0, 50);
+	assert_int_equal(api_pace_window(&p, 64), 13); /* 9.5 x 1.25 + 1 */
+	assert_int_equal(api_pace_window(&p, 0), 13);
+	assert_int_equal(api_pace_window(&p, 5), 5);
+	api_pace_answered(&p, 0, 400); /* smoothed: 50 x 7/8 + 400 / 8 */
+	assert_true(p.rtt_ms > 93.7 && p.rtt_ms < 93.8);
+	api_pace_init(&p, 10000, 0);
+	api_pace_answered(&p, 0, 1000);
+	assert_int_equal(api_pace_window(&p, 0), API_PACE_MAX_WINDOW);
+	api_pace_init(&p, 1, 0);
+	api_pace_answered(&p, 0, 1);
+	assert_int_equal(api_pace_window(&p, 64), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2164,6 +2273,10 @@ int main(void)
 	    cmocka_unit_test(test_redirect_not_followed),
 	    cmocka_unit_test(test_parse_error_render),
 	    cmocka_unit_test(test_secret_not_split_by_cut),
+	    cmocka_unit_test(test_creates_reuse_connection),
+	    cmocka_unit_test(test_pace_bucket),
+	    cmocka_unit_test(test_pace_aimd),
+	    cmocka_unit_test(test_pace_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ _sipsync_flags()
 	plan) own="--format --out --detailed-exitcode --sync-secrets --force
 		--account --all --parallel-accounts --fail-fast $_sipsync_notify" ;;
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
-		--parallelism --lock-timeout --audit-log --wait-registrations
+		--parallelism --lock-timeout --audit-log --wait-registrations --max-rps
 		--account --all --parallel-accounts --fail-fast $_sipsync_notify" ;;
 	export) own="--out --agent-names" ;;
 	history) own="--account --audit-log --format" ;;
@@ -71,7 +71,7 @@ _sipsync_value()
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
 		--lock-timeout | --account | --parallel-accounts | \
 		--interval | --listen | --git-timeout | --max-cycles | --timeout | \
-		--url | --repeat | --notify | --notify-repeat)
+		--url | --repeat | --notify | --notify-repeat | --max-rps)
 		COMPREPLY=() ;;
 	*) return 1 ;;
 	esac

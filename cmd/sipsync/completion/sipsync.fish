@@ -59,10 +59,11 @@ complete -c sipsync -n '__fish_seen_subcommand_from apply' -l auto-approve -d 'd
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l max-deletes -x -d 'refuse plans deleting more than N'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l force -d 'override the guards for this run'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l sync-secrets -d 'send write-only values with no record'
-complete -c sipsync -n '__fish_seen_subcommand_from apply' -l parallelism -x -d 'registration writes in flight'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l parallelism -x -d 'API requests in flight at most'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l lock-timeout -x -d 'wait for another apply of the account'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l audit-log -r -F -d 'append the run to FILE'
 complete -c sipsync -n '__fish_seen_subcommand_from apply' -l wait-registrations -x -d 'wait for the registrations to register'
+complete -c sipsync -n '__fish_seen_subcommand_from apply' -l max-rps -x -d 'API requests started per second at most'
 # history
 complete -c sipsync -n '__fish_seen_subcommand_from history' -l account -x -d 'only the runs on this account'
 complete -c sipsync -n '__fish_seen_subcommand_from history' -l audit-log -r -F -d 'the audit log to read'
