@@ -644,7 +644,8 @@ static void agents_list(const struct sim_api_config *cfg, struct acct *acct,
 		sim_api_detail(rsp, 404, "Invalid cursor");
 		return;
 	}
-	json_t *all = agents_matching(acct->doc, rq->search), *page = json_array();
+	json_t *all = agents_matching(acct->doc, rq->search),
+	       *page = json_array();
 	size_t n = json_array_size(all), end = (size_t)off + size;
 	for (size_t i = (size_t)off; i < n && i < end; i++)
 		json_array_append(page, json_array_get(all, i));

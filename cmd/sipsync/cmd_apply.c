@@ -62,9 +62,8 @@ static const char apply_usage[] =
     "      --fail-fast           stop at the first account that fails\n"
     "      --max-rps N           API requests started per second at most\n"
     "                            (default 190, under the API's 200/s per key;\n"
-    "                            halved on a 429, grown back slowly)\n"
-    NOTIFY_FLAGS_HELP
-    "\n"
+    "                            halved on a 429, grown back "
+    "slowly)\n" NOTIFY_FLAGS_HELP "\n"
     "A desired state that says suspend: (a change freeze) is planned, not\n"
     "applied: apply says why and exits 0 (--force applies anyway).\n"
     "\n"
@@ -93,7 +92,7 @@ struct apply_args {
 	bool source_given;
 	long lock_timeout_ms;
 	const char *audit_log;
-	long wait_regs_ms; /* --wait-registrations, 0: do not wait */
+	long wait_regs_ms;	    /* --wait-registrations, 0: do not wait */
 	struct notify_flags notify; /* applied, apply_failed, suspended */
 	struct agent_notify *notifier;
 };

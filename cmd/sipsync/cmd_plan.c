@@ -42,8 +42,8 @@ static const char plan_usage[] =
     "      --account NAME / --all  with an accounts file as SOURCE: plan\n"
     "                            these accounts (--account repeatable)\n"
     "      --parallel-accounts N plan up to N accounts at once\n"
-    "      --fail-fast           stop at the first account that fails\n"
-    NOTIFY_FLAGS_HELP "\n"
+    "      --fail-fast           stop at the first account that "
+    "fails\n" NOTIFY_FLAGS_HELP "\n"
     "Exit codes: 0 ok (no changes with --detailed-exitcode), 1 failure,\n"
     "2 changes present (only with --detailed-exitcode), 64 usage error.\n"
     "\n";

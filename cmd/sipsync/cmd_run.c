@@ -39,8 +39,8 @@ static const char run_usage[] =
     "      --max-cycles N        stop after N cycles (soak tests)\n"
     "      --account NAME        --path is an accounts file: reconcile this\n"
     "                            account (its key, URL, domain, sources);\n"
-    "                            one account per process\n"
-    NOTIFY_FLAGS_HELP NOTIFY_FLAGS_REPEAT_HELP "\n"
+    "                            one account per process\n" NOTIFY_FLAGS_HELP
+	NOTIFY_FLAGS_REPEAT_HELP "\n"
     "Git auth: --git-token-file, --ssh-key, --known-hosts (common options).\n"
     "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
     "the secret files (webhook secret, git token, API key) and --policy.\n"

@@ -51,9 +51,9 @@ struct agent_metrics {
 	bool verify_commits;  /* --verify-commits: commit_verified shown */
 	bool commit_verified; /* the last commit loaded is signed by a
 				 trusted key */
-	char account[64]; /* the account label of every metric; "" none */
-	unsigned long api_conns;       /* API connections opened */
-	unsigned long api_reused;      /* API requests on an open one */
+	char account[64];     /* the account label of every metric; "" none */
+	unsigned long api_conns;  /* API connections opened */
+	unsigned long api_reused; /* API requests on an open one */
 };
 
 /* Renders m in the Prometheus text exposition format (every sample with

@@ -32,7 +32,7 @@
 #include "reconcile/core/request.h"
 
 struct fpstore;
-struct agent_names; /* reconcile/core/agents.h */
+struct agent_names;  /* reconcile/core/agents.h */
 struct route_impact; /* reconcile/core/route_impact.h */
 
 #define PLAN_FORMAT_VERSION 1

@@ -27,7 +27,7 @@ struct route_endpoint {
 	enum route_kind kind;
 	char *agent_id;
 	char *agent_name; /* its name, when the plan knew it; else NULL */
-	long index; /* ROUTE_AGENT: the allowedAgents index, else -1 */
+	long index;	  /* ROUTE_AGENT: the allowedAgents index, else -1 */
 };
 
 struct route_impact_change {
