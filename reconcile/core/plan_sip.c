@@ -186,9 +186,10 @@ static int agent_add_change(struct plan_item *it,
 			  : strdup("null");
 	c->text =
 	    sid && pat ? str_printf("%s + %s  %s", field, sid, pat) : NULL;
+	bool ok = sid && c->new_json && c->text;
 	free(sid);
 	free(pat);
-	return sid && c->new_json && c->text ? 0 : -1;
+	return ok ? 0 : -1;
 }
 
 struct agent_move {
@@ -222,24 +223,25 @@ static int agent_other_change(struct plan_item *it,
 	if (op == PLAN_OP_SET) {
 		c->old_json = plan_json_text_str(op_json);
 		c->new_json = plan_json_text_str(np);
-		if (c->old_json && c->new_json)
+		if (sid && c->old_json && c->new_json)
 			c->text = str_printf("allowedAgents[%ld] %s: "
 					     "toUserPattern %s \xe2\x86\x92 %s",
 					     i, sid, c->old_json, c->new_json);
-	} else if (op == PLAN_OP_MOVE) {
+	} else if (op == PLAN_OP_MOVE && sid) {
 		c->text = str_printf("allowedAgents[%ld] %s: moved from [%ld]",
 				     i, sid, from);
-	} else {
+	} else if (op != PLAN_OP_MOVE) {
 		c->old_json = plan_json_text_str(np);
-		if (c->old_json)
+		if (sid && c->old_json)
 			c->text =
 			    str_printf("allowedAgents - %s  %s (was [%ld])",
 				       sid, c->old_json, from);
 	}
+	bool ok = sid && c->text;
 	free(sid);
 	free(op_json);
 	free(np);
-	return sid && c->text ? 0 : -1;
+	return ok ? 0 : -1;
 }
 
 static json_t *agents_body(const struct sip_config *ds)
