@@ -99,6 +99,12 @@ struct xfer {
 	int attempts;
 	long waited_ms;
 	long long due_ms, start_ms;
+	/* monotonic µs: the attempt handed to curl, its first answer byte
+	 * (0: none yet); the round trip the pacer is told of is the time
+	 * between, less curl's connect/queue time (CURLINFO_PRETRANSFER).
+	 * curl's own STARTTRANSFER cannot be used: for an HTTP/2 upload it
+	 * is set once the body is sent, not when the answer starts. */
+	long long start_us, first_us;
 	bool ambiguous;		 /* an attempt may have reached the server */
 	const char *unknown_why; /* why the outcome is unknown (static) */
 	/* what curl did on this attempt (POST only: its debug callback) */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -30,6 +31,25 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 		return 0;
 	}
 	return buf_add(&x->resp, data, n) == 0 ? n : 0;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The first header line of an answer (an interim 1xx counts: it is the
+ * server's first byte) times the round trip; headers are not kept here
+ * (curl_easy_header reads Retry-After). */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct xfer *x = userp;
+	(void)data;
+	if (!x->first_us)
+		x->first_us = now_us();
+	return size * nmemb;
 }
 
 /* The path part of url, without the query; NULL when it does not parse. */
@@ -208,6 +228,8 @@ static int easy_setup(struct api_client *c, struct xfer *x)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_cert);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->body ? c->hdr_body : c->hdr);
 	if (x->method != REQUEST_GET && x->method != REQUEST_POST)
@@ -232,11 +254,13 @@ static int xfer_start(struct api_client *c, struct xfer *x)
 	x->errbuf[0] = '\0';
 	x->attempts++;
 	x->start_ms = api_now_ms();
+	x->first_us = 0;
 	x->body_off = 0;
 	x->sent_h2 = x->sock_error = x->resend_refused = false;
 	if (x->method == REQUEST_POST)
 		curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT,
 				 post_needs_fresh(c, x->start_ms) ? 1L : 0L);
+	x->start_us = now_us();
 	if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK)
 		return -1;
 	x->state = X_RUNNING;
@@ -503,20 +527,22 @@ static void count_request(struct api_client *c, struct xfer *x, bool reached)
 
 /* Tells the pacer how the attempt went: a 429 halves the rate (true when
  * it changed), any other answer grows it back and measures the round
- * trip (request sent to first answer byte). */
+ * trip (request sent to first answer byte: see struct xfer). */
 static bool pace_feedback(struct api_client *c, const struct xfer *x,
 			  long long now)
 {
-	curl_off_t pre = 0, first = 0;
+	curl_off_t pre = 0;
+	long long rtt_us = -1;
 	if (!x->status)
 		return false;
 	c->last_answer_ms = now;
 	if (x->status == 429)
 		return api_pace_throttled(&c->pace, now);
 	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
-	curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
+	if (x->first_us)
+		rtt_us = x->first_us - x->start_us - (long long)pre;
 	api_pace_answered(&c->pace, now,
-			  first >= pre ? (long)((first - pre) / 1000) : -1);
+			  rtt_us >= 0 ? (long)((rtt_us + 500) / 1000) : -1);
 	return false;
 }
 

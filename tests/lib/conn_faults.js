@@ -13,16 +13,20 @@
 //                   nothing committed
 //   goaway          (h2) GOAWAY with a last-stream id below the POST's
 //                   stream, nothing committed
+//   slow            (h2) every answer waits COUNT ms (a server far away),
+//                   nothing else
 //   none            no fault
 // Stats (JSON, rewritten after each event): connections, posts (usernames
-// received), faults (applied).
+// received), faults (applied), inflight (per POST, in arrival order: how
+// many POSTs were open, it included, when it arrived).
 'use strict';
 const fs = require('fs'), http = require('http'), http2 = require('http2');
 const [mode, fault, countArg, tls, key, portFile, statsFile] =
   process.argv.slice(2);
 let faultsLeft = Number(countArg);
 const regs = [];
-const stats = {connections: 0, posts: [], faults: 0};
+const stats = {connections: 0, posts: [], faults: 0, inflight: []};
+let openPosts = 0;
 const save = () => fs.writeFileSync(statsFile, JSON.stringify(stats));
 
 const sip = {allowedCidrRanges: [], allowAllAgents: false, allowedAgents: [],
@@ -125,16 +129,24 @@ function h2() {
       stream.session.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id - 2);
       return stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
     }
+    if (method === 'POST')
+      stats.inflight.push(++openPosts);
     let body = '';
     stream.on('data', (c) => { body += c; });
     stream.on('end', () => {
       const send = (status, obj) => {
+        if (method === 'POST')
+          openPosts--;
         stream.respond({':status': status,
                         'content-type': 'application/json'});
         stream.end(JSON.stringify(obj));
         save();
       };
-      serve(method, url, body, headers, send, stream.session);
+      const answer = () => serve(method, url, body, headers, send,
+                                 stream.session);
+      if (fault === 'slow')
+        return setTimeout(answer, Number(countArg));
+      answer();
     });
   });
   return server;

@@ -422,6 +422,7 @@ measure()
 	[ "$rc" = 0 ] || [ "$rc" = "$OK_RC" ] ||
 		die "$c: $who run $run exited $rc: $(tail -n 5 "$S/run.err")"
 	read -r syn1 hello1 < <(wire)
+	cp "$S/run.err" "$S/$who.$c.$run.err" # kept with KEEP=1 (SIPSYNC_ARGS=-v)
 	tail -n +"$((log0 + 1))" "$S/nginx/access.log" >"$S/run.log"
 	ctl GET /_sim/log | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))' >"$S/sim.count"
 	python3 - "$S/t" "$S/run.log" "$c" "$who" "$run" "$((syn1 - syn0))" "$((hello1 - hello0))" \
