@@ -35,6 +35,8 @@
 	"authentication failed (check ULTRAVOX_API_KEY or --api-key-file)"
 #define REDACTED "<redacted>"
 
+#define API_GOAWAYS 8
+
 struct api_client {
 	char *base;   /* without trailing '/' */
 	char *origin; /* scheme://host:port, lower-case */
@@ -66,6 +68,13 @@ struct api_client {
 
 	struct api_pace pace;	  /* start rate and requests in flight */
 	long long last_answer_ms; /* when an answer last arrived; 0: never */
+	/* GOAWAYs seen on a write's handle (curl's debug texts): per curl
+	 * connection number, the last stream the server said it processes;
+	 * the newest API_GOAWAYS kept */
+	struct api_goaway {
+		long conn, last_stream;
+	} goaway[API_GOAWAYS];
+	size_t n_goaway;
 
 	pthread_mutex_t lock; /* guards stats */
 	struct api_stats stats;
@@ -113,6 +122,11 @@ struct xfer {
 	bool resend_refused; /* curl wanted to send the body again: refused */
 	int resends;	     /* refused streams curl sent again (safe) */
 	int new_conns;	     /* connections the last attempt opened */
+	long conn_no;	     /* curl's number of the attempt's connection */
+	long stream_id;	     /* its HTTP/2 stream; -1: none (yet) */
+	long goaway_last;    /* >= 0: the attempt failed on a stream above
+				the last one a GOAWAY said is processed */
+	struct api_client *client;
 
 	enum xresult result;
 	long status;

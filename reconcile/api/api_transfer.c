@@ -74,6 +74,7 @@ struct xfer *api_xfer_new(struct api_client *c, enum request_method m,
 		return NULL;
 	x->method = m;
 	x->body = body;
+	x->client = c;
 	buf_init(&x->resp, (size_t)MAX_BODY);
 	if (url_or_path[0] == '/') {
 		size_t n = strlen(c->base) + strlen(url_or_path) + 1;
@@ -139,6 +140,69 @@ static bool has_prefix(const char *data, size_t n, const char *prefix)
 	return n >= len && memcmp(data, prefix, len) == 0;
 }
 
+/* The number in curl's text after `after`, or -1. */
+static long text_number(const char *data, size_t n, const char *after)
+{
+	char tmp[200];
+	size_t len = n < sizeof(tmp) - 1 ? n : sizeof(tmp) - 1;
+	memcpy(tmp, data, len);
+	tmp[len] = '\0';
+	const char *p = strstr(tmp, after);
+	if (!p)
+		return -1;
+	p += strlen(after);
+	return *p >= '0' && *p <= '9' ? strtol(p, NULL, 10) : -1;
+}
+
+/* A GOAWAY on connection conn: streams above last were not processed. */
+static void note_goaway(struct api_client *c, long conn, long last)
+{
+	for (size_t i = 0; i < c->n_goaway; i++)
+		if (c->goaway[i].conn == conn) {
+			if (last < c->goaway[i].last_stream)
+				c->goaway[i].last_stream = last;
+			return;
+		}
+	if (c->n_goaway == API_GOAWAYS)
+		memmove(c->goaway, c->goaway + 1,
+			--c->n_goaway * sizeof(c->goaway[0]));
+	c->goaway[c->n_goaway].conn = conn;
+	c->goaway[c->n_goaway++].last_stream = last;
+}
+
+/* The last stream a GOAWAY on conn promised to process, or -1. */
+static long goaway_last(const struct api_client *c, long conn)
+{
+	for (size_t i = 0; i < c->n_goaway; i++)
+		if (c->goaway[i].conn == conn)
+			return c->goaway[i].last_stream;
+	return -1;
+}
+
+/* What curl says of the connection and stream: a write's connection
+ * number and HTTP/2 stream id, and any GOAWAY's last-stream id (curl
+ * 7.88 writes "recveived GOAWAY, error=0, last_stream=7"; later versions
+ * spell it right), so that a write caught on a stream above it is known
+ * unprocessed. Texts that do not match leave the outcome unknown. */
+static void on_text(struct xfer *x, const char *data, size_t n)
+{
+	long v;
+	if (has_prefix(data, n, "Re-using existing connection #") ||
+	    has_prefix(data, n, "Connected to ")) {
+		v = text_number(data, n, "#");
+		if (v >= 0) {
+			x->conn_no = v;
+			x->stream_id = -1;
+		}
+	} else if (has_prefix(data, n, "Using Stream ID: ")) {
+		x->stream_id = text_number(data, n, "ID: ");
+	} else if ((v = text_number(data, n, "GOAWAY, error=")) >= 0 &&
+		   (v = text_number(data, n, "last_stream=")) >= 0 &&
+		   x->conn_no >= 0) {
+		note_goaway(x->client, x->conn_no, v);
+	}
+}
+
 /* Only the request line and curl's own texts are looked at: the headers
  * carry the API key and nothing is kept. */
 static int on_debug(CURL *e, curl_infotype type, char *data, size_t n,
@@ -156,6 +220,8 @@ static int on_debug(CURL *e, curl_infotype type, char *data, size_t n,
 		    has_prefix(data, n, "Send failure") ||
 		    has_prefix(data, n, "OpenSSL SSL_"))) {
 		x->sock_error = true;
+	} else if (type == CURLINFO_TEXT) {
+		on_text(x, data, n);
 	}
 	return 0;
 }
@@ -257,6 +323,7 @@ static int xfer_start(struct api_client *c, struct xfer *x)
 	x->first_us = 0;
 	x->body_off = 0;
 	x->sent_h2 = x->sock_error = x->resend_refused = false;
+	x->conn_no = x->stream_id = x->goaway_last = -1;
 	if (x->method == REQUEST_POST)
 		curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT,
 				 post_needs_fresh(c, x->start_ms) ? 1L : 0L);
@@ -395,6 +462,11 @@ static void log_extra(const struct api_client *c, const struct xfer *x,
 	if (at >= 0 && (size_t)at < n && x->resends)
 		at += snprintf(out + at, n - (size_t)at,
 			       ", stream refused by the server and sent again");
+	if (at >= 0 && (size_t)at < n && x->goaway_last >= 0)
+		at += snprintf(out + at, n - (size_t)at,
+			       ", not processed (stream %ld above the server's "
+			       "GOAWAY last stream %ld)",
+			       x->stream_id, x->goaway_last);
 	if (at >= 0 && (size_t)at < n && slowed)
 		snprintf(out + at, n - (size_t)at,
 			 "; rate lowered to %.0f requests/s", c->pace.rate);
@@ -487,6 +559,8 @@ static enum verdict classify(struct xfer *x, CURLcode cc, bool reached,
 		}
 		return V_FAIL;
 	}
+	if (x->goaway_last >= 0)
+		return V_RETRY; /* provably unprocessed: see xfer_finished */
 	if (cc == CURLE_SEND_FAIL_REWIND && x->resend_refused) {
 		x->ambiguous = true;
 		x->unknown_why =
@@ -558,8 +632,19 @@ static void xfer_finished(struct api_client *c, struct xfer *x, CURLcode cc)
 	count_request(c, x, pre > 0);
 	bool slowed = pace_feedback(c, x, now);
 
+	/* A write that failed on an HTTP/2 stream above the last one a GOAWAY
+	 * on its connection promised: the server did not process it. */
+	if (cc != CURLE_OK && x->stream_id > 0 && x->conn_no >= 0) {
+		long last = goaway_last(c, x->conn_no);
+		if (last >= 0 && x->stream_id > last)
+			x->goaway_last = last;
+	}
 	enum verdict v = classify(x, cc, pre > 0, &ra_ms);
-	if (v == V_RETRY) {
+	if (v == V_RETRY && x->goaway_last >= 0) {
+		delay = 0; /* on a new connection: curl closed that one */
+		if (x->attempts >= c->max_attempts)
+			delay = -1;
+	} else if (v == V_RETRY) {
 		delay = backoff_ms(c, x->attempts);
 		/* Never earlier than the server asked: a Retry-After longer
 		 * than what is left of the budget fails the request now. */
