@@ -317,6 +317,7 @@ int load_one_document(struct loader *L, const char *file, const char *data,
 	bool failed = diag_list_has_errors(&mine);
 	if (diag_list_move(diags, &mine) != 0)
 		failed = true;
+	diag_list_clear(&mine); /* what did not fit, out of memory */
 	L->diags = NULL;
 	return failed ? -1 : 0;
 }
@@ -725,6 +726,7 @@ int load_desired_layers(struct desired_state **out,
 	bool failed = diag_list_has_errors(&mine);
 	if (diag_list_move(diags, &mine) != 0)
 		failed = true; /* out of memory: some diagnostics are lost */
+	diag_list_clear(&mine);
 	if (failed) {
 		model_desired_free(L.ds);
 		return -1;

@@ -348,6 +348,7 @@ static int verify_commit(struct agent *a, const char *commit,
 		diag_list_clear(&vd);
 	memcpy(a->verified, rc == 0 ? commit : "", rc == 0 ? 41 : 1);
 	diag_list_move(d, &vd);
+	diag_list_clear(&vd); /* what did not fit, out of memory */
 	return rc;
 }
 

@@ -88,8 +88,12 @@ int diag_list_move(struct diag_list *dst, struct diag_list *src)
 {
 	for (size_t i = 0; i < src->len; i++) {
 		struct diag *d = diag_push(dst);
-		if (!d)
+		if (!d) { /* src keeps what was not moved: no item in both */
+			memmove(src->items, src->items + i,
+				(src->len - i) * sizeof(src->items[0]));
+			src->len -= i;
 			return -1;
+		}
 		*d = src->items[i];
 		dst->len++;
 	}

@@ -54,7 +54,9 @@ int diag_add_http(struct diag_list *list, const char *method,
 		  const char *url_path, long status, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Moves every item of src to the end of dst; src is left empty. */
+/* Moves every item of src to the end of dst; src is left empty. Returns 0,
+ * or -1 out of memory: then src holds the items not moved (each item is
+ * in one list only, both still to be freed). */
 int diag_list_move(struct diag_list *dst, struct diag_list *src);
 
 /* Stable sort by file, line, col (diagnostics without a place last). */
