@@ -1,6 +1,8 @@
 /* notify_flags: the notification flags (see notify_flags.h). */
 #include "cmd/sipsync/notify_flags.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,9 @@ int notify_flags_option(struct notify_flags *f, int opt, const char *arg)
 		return CLI_OPT_TAKEN;
 	case NOTIFY_OPT_SECRET_FILE:
 		f->secret_file = arg;
+		return CLI_OPT_TAKEN;
+	case NOTIFY_OPT_CA_CERT:
+		f->cfg.send.ca_cert = arg;
 		return CLI_OPT_TAKEN;
 	case NOTIFY_OPT_FORMAT:
 		if (notify_format_parse(arg, &f->cfg.format) != 0) {
@@ -133,11 +138,20 @@ int notify_flags_finish(struct notify_flags *f)
 		return -1;
 	if (f->secret_file && read_secret(f) != 0)
 		return -1;
-	if (!f->n_urls && (f->secret_file || f->cfg.repeat_ms)) {
-		cli_errorf("--notify-secret-file and --notify-repeat need "
-			   "--notify or --notify-file");
+	if (!f->n_urls &&
+	    (f->secret_file || f->cfg.repeat_ms || f->cfg.send.ca_cert)) {
+		cli_errorf("--notify-secret-file, --notify-ca-cert and "
+			   "--notify-repeat need --notify or --notify-file");
 		return -1;
 	}
+	FILE *ca = f->cfg.send.ca_cert ? fopen(f->cfg.send.ca_cert, "r") : NULL;
+	if (f->cfg.send.ca_cert && !ca) {
+		cli_errorf("--notify-ca-cert %s: %s", f->cfg.send.ca_cert,
+			   strerror(errno));
+		return -1;
+	}
+	if (ca)
+		fclose(ca);
 	f->cfg.send.urls = (const char *const *)f->urls;
 	f->cfg.send.n_urls = f->n_urls;
 	f->cfg.send.secret = f->secret;

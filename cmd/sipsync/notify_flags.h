@@ -1,6 +1,7 @@
 /*
  * notify_flags: the notification flags of plan, apply and run (--notify,
- * --notify-file, --notify-secret-file, --notify-format, --notify-repeat)
+ * --notify-file, --notify-secret-file, --notify-format, --notify-ca-cert,
+ * --notify-repeat)
  * and the agent_notify_config they make. A notification URL is a secret
  * (a Slack webhook's path is its token): --notify-file keeps it out of
  * argv, and nothing here prints one.
@@ -21,6 +22,7 @@ enum {
 	NOTIFY_OPT_SECRET_FILE,
 	NOTIFY_OPT_FORMAT,
 	NOTIFY_OPT_REPEAT, /* run only */
+	NOTIFY_OPT_CA_CERT,
 };
 
 /* clang-format off */
@@ -28,10 +30,11 @@ enum {
 	{"notify", required_argument, NULL, NOTIFY_OPT_URL}, \
 	{"notify-file", required_argument, NULL, NOTIFY_OPT_FILE}, \
 	{"notify-secret-file", required_argument, NULL, NOTIFY_OPT_SECRET_FILE}, \
-	{"notify-format", required_argument, NULL, NOTIFY_OPT_FORMAT}
+	{"notify-format", required_argument, NULL, NOTIFY_OPT_FORMAT}, \
+	{"notify-ca-cert", required_argument, NULL, NOTIFY_OPT_CA_CERT}
 /* clang-format on */
 
-/* The help text of the four (and of --notify-repeat, for run). */
+/* The help text of the five (and of --notify-repeat, for run). */
 #define NOTIFY_FLAGS_HELP                                                      \
 	"      --notify URL          post events (drift, applied, failed...) " \
 	"to\n"                                                                 \
@@ -43,7 +46,10 @@ enum {
 	"                            URL is a secret, keep it out of argv\n"   \
 	"      --notify-secret-file FILE\n"                                    \
 	"                            sign posts (X-Sipsync-Signature-256)\n"   \
-	"      --notify-format F     json (default), slack or teams\n"
+	"      --notify-format F     json (default), slack or teams\n"         \
+	"      --notify-ca-cert FILE trust this CA bundle for the receivers\n" \
+	"                            (a private CA; default: the system "      \
+	"store)\n"
 #define NOTIFY_FLAGS_REPEAT_HELP                                               \
 	"      --notify-repeat D     remind of a persisting drift, failure "   \
 	"or\n"                                                                 \

@@ -1,11 +1,12 @@
 # Shell helpers for the notification tests: a loopback receiver. Source
 # after sim.sh (and agent.sh, whose cleanup_add stops it):
 #
-#   receiver_start STATUS         python3 http.server on 127.0.0.1:0 that
+#   receiver_start STATUS [tls]   python3 http.server on 127.0.0.1:0 that
 #       answers every POST with STATUS and appends one JSON line per request
 #       ({"path", "headers", "body"}) to $SCRATCH/received.jsonl; exits by
 #       itself after 300 s. Exports RECV_URL (http://127.0.0.1:PORT) and
-#       RECV_PID.
+#       RECV_PID. With tls: HTTPS with tests/fixtures/api_tls (its own CA,
+#       not in the system store), RECV_URL https://127.0.0.1:PORT.
 #   receiver_count                number of requests received so far
 #   receiver_events               the "event" of each JSON body, one a line
 
@@ -14,13 +15,14 @@ RECV_URL=""
 
 receiver_start()
 {
-	local status="$1" i
+	local status="$1" tls="${2:-}" i
 	rm -f "$SCRATCH/received.jsonl" "$SCRATCH/recv.port"
 	: >"$SCRATCH/received.jsonl"
 	python3 - "$status" "$SCRATCH/received.jsonl" "$SCRATCH/recv.port" \
+		"${tls:+$SRC_DIR/tests/fixtures/api_tls}" \
 		>"$SCRATCH/recv.log" 2>&1 <<'PY' &
-import http.server, json, sys, threading
-status, out, portfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+import http.server, json, ssl, sys, threading
+status, out, portfile, tls = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
@@ -35,6 +37,10 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+if tls:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tls + "/cert.pem", tls + "/key.pem")
+    s.socket = ctx.wrap_socket(s.socket, server_side=True)
 threading.Timer(300, s.shutdown).start()  # bounded, whatever happens
 with open(portfile + ".tmp", "w") as f:
     f.write(str(s.server_address[1]))
@@ -47,7 +53,7 @@ PY
 		sleep 0.1
 	done
 	[ -s "$SCRATCH/recv.port" ] || fail "receiver did not start: $(cat "$SCRATCH/recv.log")"
-	RECV_URL="http://127.0.0.1:$(cat "$SCRATCH/recv.port")"
+	RECV_URL="http${tls:+s}://127.0.0.1:$(cat "$SCRATCH/recv.port")"
 	export RECV_URL RECV_PID
 	if declare -F cleanup_add >/dev/null; then
 		cleanup_add 'kill "$RECV_PID" 2>/dev/null; wait "$RECV_PID" 2>/dev/null'

@@ -10,7 +10,7 @@ _sipsync_common="--api-url --api-key-file --ca-cert --repo --ref --path
 	--verify-commits --allowed-signers --trusted-keys
 	--help -v -q -h"
 # plan, apply and run
-_sipsync_notify="--notify --notify-file --notify-secret-file --notify-format"
+_sipsync_notify="--notify --notify-file --notify-secret-file --notify-format --notify-ca-cert"
 
 # COMPREPLY from compgen, one entry per line (file names may hold spaces).
 _sipsync_reply()
@@ -62,7 +62,7 @@ _sipsync_value()
 	--log-format) _sipsync_reply -W "text json" -- "$cur" ;;
 	--out | --plan | --audit-log | --api-key-file | --ca-cert | --webhook-secret-file | \
 		--git-token-file | --ssh-key | --known-hosts | --git-ca-cert | \
-		--policy | --notify-file | --notify-secret-file | --allowed-signers | --trusted-keys)
+		--policy | --notify-file | --notify-secret-file | --notify-ca-cert | --allowed-signers | --trusted-keys)
 		compopt -o filenames 2>/dev/null
 		_sipsync_reply -f -- "$cur" ;;
 	--state-dir | --secrets-dir)
