@@ -53,8 +53,9 @@ static void want_flag(struct loader *L, const struct field *f, const char *path,
 }
 
 static int nets_item(struct loader *L, const struct yamldoc_node *n,
-		     const char *path, struct policy_net *out)
+		     const char *path, void *slot)
 {
+	struct policy_net *out = slot;
 	char network[19];
 	const char *s = load_want_str(L, n, path, true);
 	const char *why = NULL;
@@ -67,35 +68,14 @@ static int nets_item(struct loader *L, const struct yamldoc_node *n,
 	return 0;
 }
 
-static void want_nets(struct loader *L, const struct field *f, const char *path,
-		      struct policy_nets *out)
-{
-	char p[PATH_MAX_LEN], item[PATH_MAX_LEN];
-	load_path_key(p, path, f->name);
-	if (!load_want_seq(L, f->val, p))
-		return;
-	out->set = true;
-	out->pos = f->val->pos;
-	out->items = calloc(f->val->n_items + 1, sizeof(*out->items));
-	if (!out->items) {
-		load_report(L, DIAG_ERROR, NULL, NULL, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < f->val->n_items && !load_capped(L); i++) {
-		load_path_index(item, p, i);
-		if (nets_item(L, f->val->items[i], item, &out->items[out->n]) ==
-		    0)
-			out->n++;
-	}
-}
-
 /* A host name as the rules compare it: lower case; "*." only in front. */
-static char *host_item(struct loader *L, const struct yamldoc_node *n,
-		       const char *path)
+static int host_item(struct loader *L, const struct yamldoc_node *n,
+		     const char *path, void *slot)
 {
+	struct policy_host *out = slot;
 	const char *s = load_want_str(L, n, path, true);
 	if (!s || validate_text(L->diags, &n->pos, path, s, true) != 0)
-		return NULL;
+		return -1;
 	const char *rest = strncmp(s, "*.", 2) == 0 ? s + 2 : s;
 	if (!*rest || strpbrk(rest, "*/:@ ")) {
 		char q[256];
@@ -104,35 +84,58 @@ static char *host_item(struct loader *L, const struct yamldoc_node *n,
 			    "'%s' is not a host name (a \"*.\" wildcard may "
 			    "only begin it)",
 			    q);
+		return -1;
+	}
+	if (!(out->name = strdup(s))) {
+		load_report(L, DIAG_ERROR, NULL, NULL, "out of memory");
+		return -1;
+	}
+	str_lower(out->name);
+	out->pos = n->pos;
+	return 0;
+}
+
+/* A list field of the policy: each item read by one (0: kept, -1:
+ * reported) into an array with room for all of them plus one; NULL when
+ * the field is not a list or out of memory (reported). *n counts the
+ * items kept; *set and *pos (the list's) once it is a list. */
+static void *want_list(struct loader *L, const struct field *f,
+		       const char *path, size_t size,
+		       int (*one)(struct loader *, const struct yamldoc_node *,
+				  const char *, void *),
+		       size_t *n, bool *set, struct pos *pos)
+{
+	char p[PATH_MAX_LEN], item[PATH_MAX_LEN];
+	load_path_key(p, path, f->name);
+	if (!load_want_seq(L, f->val, p))
+		return NULL;
+	*set = true;
+	*pos = f->val->pos;
+	char *items = calloc(f->val->n_items + 1, size);
+	if (!items) {
+		load_report(L, DIAG_ERROR, NULL, NULL, "out of memory");
 		return NULL;
 	}
-	char *h = strdup(s);
-	str_lower(h);
-	return h;
+	for (size_t i = 0; i < f->val->n_items && !load_capped(L); i++) {
+		load_path_index(item, p, i);
+		if (one(L, f->val->items[i], item, items + *n * size) == 0)
+			(*n)++;
+	}
+	return items;
+}
+
+static void want_nets(struct loader *L, const struct field *f, const char *path,
+		      struct policy_nets *out)
+{
+	out->items = want_list(L, f, path, sizeof(*out->items), nets_item,
+			       &out->n, &out->set, &out->pos);
 }
 
 static void want_hosts(struct loader *L, const struct field *f,
 		       const char *path, struct policy_hosts *out)
 {
-	char p[PATH_MAX_LEN], item[PATH_MAX_LEN];
-	load_path_key(p, path, f->name);
-	if (!load_want_seq(L, f->val, p))
-		return;
-	out->set = true;
-	out->pos = f->val->pos;
-	out->items = calloc(f->val->n_items + 1, sizeof(*out->items));
-	if (!out->items) {
-		load_report(L, DIAG_ERROR, NULL, NULL, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < f->val->n_items && !load_capped(L); i++) {
-		load_path_index(item, p, i);
-		char *h = host_item(L, f->val->items[i], item);
-		if (!h)
-			continue;
-		out->items[out->n].name = h;
-		out->items[out->n++].pos = f->val->items[i]->pos;
-	}
+	out->items = want_list(L, f, path, sizeof(*out->items), host_item,
+			       &out->n, &out->set, &out->pos);
 }
 
 static void read_cidr(struct loader *L, const struct yamldoc_node *n,
