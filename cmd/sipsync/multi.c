@@ -110,12 +110,21 @@ static int unknown_account(const struct accounts *a, const char *name)
 static int select_accounts(struct multi *m, const struct accounts *a)
 {
 	const struct cli_common *c = m->c;
+	bool one = m->o->output == MULTI_PLAIN;
 	char list[2048];
+	if (one && (c->all_accounts || c->n_account_names > 1)) {
+		cli_errorf("%s: this command takes one account of %s; pick it "
+			   "with --account NAME (run it once per account)",
+			   c->all_accounts ? "--all" : "several --account",
+			   a->file);
+		return EXIT_USAGE;
+	}
 	if (!c->all_accounts && c->n_account_names == 0) {
 		list_names(a, list, sizeof(list));
-		cli_errorf("%s is an accounts file: pick accounts with "
-			   "--account NAME or --all (accounts: %s)",
-			   a->file, list);
+		cli_errorf("%s is an accounts file: pick %s with "
+			   "--account NAME%s (accounts: %s)",
+			   a->file, one ? "one" : "accounts",
+			   one ? "" : " or --all", list);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < c->n_account_names; i++)
@@ -606,7 +615,9 @@ static void emit(const struct multi *m)
 		const struct slot *s = &m->slots[i];
 		if (s->err_text)
 			copy_err(s);
-		if (m->o->output == MULTI_TEXT && s->out_text) {
+		if ((m->o->output == MULTI_TEXT ||
+		     m->o->output == MULTI_PLAIN) &&
+		    s->out_text) {
 			header(m, s->acc);
 			fputs(s->out_text, stdout);
 		}
@@ -663,7 +674,8 @@ int multi_run(struct cli_common *c, const struct multi_opts *o,
 	if (rc >= 0)
 		goto out;
 	m.parallel = c->parallel_accounts > 1 && m.n > 1;
-	m.capture = m.parallel || o->output != MULTI_TEXT;
+	m.capture = m.parallel || o->output == MULTI_JSON ||
+		    o->output == MULTI_MARKDOWN;
 	if (o->output == MULTI_MARKDOWN)
 		c->md_limit = md_budget(m.n);
 	run_all(&m);
