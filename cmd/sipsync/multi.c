@@ -7,8 +7,8 @@
 #include "cmd/sipsync/multi.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -151,7 +151,8 @@ static void header(const struct multi *m, const struct account *acc)
 	fflush(stdout);
 }
 
-/* All fp holds (a capture), in memory; "" when there is nothing or no
+/* All fp holds (a capture), in memory: "" when empty or past 16 MiB (the
+ * account's output is then dropped whole, never cut), NULL when out of
  * memory. Caller frees. */
 static char *read_capture(FILE *fp)
 {
