@@ -227,6 +227,11 @@ const char *cli_api_url(const struct cli_common *c);
  * printed. */
 int cli_api_key(const struct cli_common *c, char **out);
 
+/* Where cli_api_key reads the key from, for messages: a variable's name
+ * or a file's path, never the key ("ULTRAVOX_API_KEY_PROD, account prod's
+ * apiKey"). Caller frees; NULL when out of memory. */
+char *cli_key_source(const struct cli_common *c);
+
 /* The state directory (flag, $XDG_STATE_HOME/sipsync, ~/.local/state/sipsync).
  * Returns a string the caller frees. */
 char *cli_state_dir(const struct cli_common *c);

@@ -11,6 +11,7 @@
 
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
+#include "cmd/sipsync/multi.h"
 #include "cmd/sipsync/report.h"
 #include "cmd/sipsync/session.h"
 #include "reconcile/api/api_probe.h"
@@ -45,6 +46,8 @@ static const char probe_usage[] =
     "      --timeout DURATION    per request (default 5s; Ultravox's own "
     "limit\n"
     "                            is undocumented, keep well under it)\n"
+    "      --account NAME / --all  with an accounts file as SOURCE: probe\n"
+    "                            these accounts' handlers (junit: one)\n"
     "\n"
     "Exit codes: 0 every call passed, 1 a call failed or the desired state is\n"
     "invalid, 64 usage error.\n"
@@ -116,6 +119,7 @@ static int parse_args(struct probe_args *a, int argc, char **argv)
 	    {"repeat", required_argument, NULL, OPT_REPEAT},
 	    {"offline", no_argument, NULL, OPT_OFFLINE},
 	    CLI_COMMON_LONGOPTS,
+	    CLI_ACCOUNT_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct cli_command cmd = {"probe", probe_usage, longopts,
@@ -325,17 +329,15 @@ static int report(const struct probe_run *run, const struct probe_result *r,
 	}
 }
 
-int cmd_probe(int argc, char **argv)
+/* One desired state (an account's, or SOURCE's) probed. */
+static int probe_one(void *ctx)
 {
-	struct probe_args a = {0};
+	struct probe_args a = *(struct probe_args *)ctx;
 	struct probe_run run = {.a = &a};
 	const struct route_test **calls = NULL;
 	struct probe_result *res = NULL;
 	size_t n = 0;
-	int rc = parse_args(&a, argc, argv);
-	if (rc >= 0)
-		return rc;
-	rc = EXIT_FAILURE_;
+	int rc = EXIT_FAILURE_;
 	run.timeout_ms =
 	    a.s.common.timeout_ms ? a.s.common.timeout_ms : PROBE_TIMEOUT_MS;
 	struct load_opts lo = {.fallback_secrets_only = true};
@@ -368,4 +370,24 @@ out:
 	free(run.name);
 	session_close(&a.s);
 	return rc;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	static const enum multi_output outputs[] = {MULTI_TEXT, MULTI_JSON,
+						    MULTI_TEXT};
+	struct probe_args a = {0};
+	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (a.format == PF_JUNIT &&
+	    (a.s.common.all_accounts || a.s.common.n_account_names > 1)) {
+		cli_errorf("probe: --format junit reports one desired state; "
+			   "run it per --account");
+		return EXIT_USAGE;
+	}
+	struct multi_opts mo = {
+	    "passed", outputs[a.format], "probe", NULL, NULL, true};
+	rc = multi_run(&a.s.common, &mo, probe_one, &a);
+	return rc >= 0 ? rc : probe_one(&a);
 }

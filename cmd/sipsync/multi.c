@@ -8,12 +8,14 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "reconcile/base/buf.h"
 #include "reconcile/base/str.h"
 #include "reconcile/core/render.h"
 #include "schema/accounts.h"
@@ -26,8 +28,11 @@
 
 struct slot {
 	const struct account *acc;
-	FILE *out, *err; /* captured stdout / stderr, or NULL */
-	pid_t pid;	 /* a running child, or 0 */
+	FILE *out, *err; /* capturing stdout / stderr while it runs, or NULL */
+	char *out_text, *err_text; /* what they captured, once it is done:
+				      in memory, so a thousand accounts do
+				      not hold a thousand files open */
+	pid_t pid;		   /* a running child, or 0 */
 	int rc;
 };
 
@@ -38,7 +43,7 @@ struct multi {
 	void *ctx;
 	struct slot *slots;
 	size_t n;
-	bool capture;
+	bool capture, parallel;
 };
 
 static bool yaml_name(const char *p)
@@ -105,12 +110,21 @@ static int unknown_account(const struct accounts *a, const char *name)
 static int select_accounts(struct multi *m, const struct accounts *a)
 {
 	const struct cli_common *c = m->c;
+	bool one = m->o->output == MULTI_PLAIN;
 	char list[2048];
+	if (one && (c->all_accounts || c->n_account_names > 1)) {
+		cli_errorf("%s: this command takes one account of %s; pick it "
+			   "with --account NAME (run it once per account)",
+			   c->all_accounts ? "--all" : "several --account",
+			   a->file);
+		return EXIT_USAGE;
+	}
 	if (!c->all_accounts && c->n_account_names == 0) {
 		list_names(a, list, sizeof(list));
-		cli_errorf("%s is an accounts file: pick accounts with "
-			   "--account NAME or --all (accounts: %s)",
-			   a->file, list);
+		cli_errorf("%s is an accounts file: pick %s with "
+			   "--account NAME%s (accounts: %s)",
+			   a->file, one ? "one" : "accounts",
+			   one ? "" : " or --all", list);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < c->n_account_names; i++)
@@ -135,6 +149,51 @@ static void header(const struct multi *m, const struct account *acc)
 	if (m->o->output == MULTI_TEXT)
 		printf("=== account %s (%s) ===\n", acc->name, acc->domain);
 	fflush(stdout);
+}
+
+/* All fp holds (a capture), in memory: "" when empty or past 16 MiB (the
+ * account's output is then dropped whole, never cut), NULL when out of
+ * memory. Caller frees. */
+static char *read_capture(FILE *fp)
+{
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	buf_init(&b, 16u << 20);
+	if (fp) {
+		rewind(fp);
+		while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+			if (buf_add(&b, chunk, n) != 0)
+				break;
+	}
+	return buf_take(&b, NULL);
+}
+
+/* The account's captures, opened when it starts. 0, or -1 (printed). */
+static int slot_open(const struct multi *m, struct slot *s)
+{
+	if ((m->capture && !(s->out = tmpfile())) ||
+	    (m->parallel && !(s->err = tmpfile()))) {
+		cli_errorf("account %s: cannot capture output: %s",
+			   s->acc->name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The account is done: its captures read into memory and closed. */
+static void slot_collect(struct slot *s)
+{
+	if (s->out) {
+		s->out_text = read_capture(s->out);
+		fclose(s->out);
+		s->out = NULL;
+	}
+	if (s->err) {
+		s->err_text = read_capture(s->err);
+		fclose(s->err);
+		s->err = NULL;
+	}
 }
 
 /* In this process, stdout into s->out for the account's run. */
@@ -200,6 +259,7 @@ static void reap_one(struct multi *m)
 		m->slots[i].pid = 0;
 		m->slots[i].rc =
 		    WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE_;
+		slot_collect(&m->slots[i]);
 	}
 }
 
@@ -221,42 +281,40 @@ static bool stop_now(const struct multi *m, size_t upto)
 	return false;
 }
 
-static int open_captures(struct multi *m, bool parallel)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		struct slot *s = &m->slots[i];
-		s->rc = -1; /* not run */
-		if (m->capture && !(s->out = tmpfile()))
-			return -1;
-		if (parallel && !(s->err = tmpfile()))
-			return -1;
-	}
-	return 0;
-}
-
 static void run_all(struct multi *m)
 {
-	size_t par =
-	    m->c->parallel_accounts > 1 ? (size_t)m->c->parallel_accounts : 1;
+	size_t par = m->parallel ? (size_t)m->c->parallel_accounts : 1;
+	for (size_t i = 0; i < m->n; i++)
+		m->slots[i].rc = -1; /* not run */
 	for (size_t i = 0; i < m->n && !stop_now(m, i); i++) {
 		struct slot *s = &m->slots[i];
+		while (par > 1 && running(m) >= par)
+			reap_one(m);
+		if (par > 1 && stop_now(m, i))
+			break;
+		if (slot_open(m, s) != 0) {
+			slot_collect(s);
+			s->rc = EXIT_FAILURE_;
+			continue;
+		}
+		if (par > 1 && start_child(m, s) != 0) {
+			slot_collect(s);
+			break;
+		}
 		if (par == 1) {
 			if (!s->out)
 				header(m, s->acc);
 			s->rc = run_here(m, s);
-			continue;
+			slot_collect(s);
 		}
-		while (running(m) >= par)
-			reap_one(m);
-		if (stop_now(m, i) || start_child(m, s) != 0)
-			break;
 	}
 	while (running(m) > 0)
 		reap_one(m);
 }
 
-/* One account's markdown budget: the comment stays under GitHub's limit
- * (with hundreds of accounts each block is cut to its summary). */
+/* One account's markdown budget: an equal share of the comment, at least
+ * enough for its head (emit_markdown then keeps the whole comment under
+ * GitHub's limit, whatever n). */
 static size_t md_budget(size_t n)
 {
 	size_t per = (RENDER_MARKDOWN_LIMIT - MULTI_MD_OVERHEAD) / n;
@@ -278,16 +336,6 @@ static const char *result_word(const struct multi *m, int rc)
 	}
 }
 
-static void copy_out(FILE *from, FILE *to)
-{
-	char buf[8192];
-	size_t n;
-	rewind(from);
-	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
-		fwrite(buf, 1, n, to);
-	fflush(to);
-}
-
 /* One account's entry of the JSON document; its captured value when it
  * is one (an account that failed before printing has none). */
 static json_t *json_entry(const struct multi *m, const struct slot *s)
@@ -295,11 +343,10 @@ static json_t *json_entry(const struct multi *m, const struct slot *s)
 	json_t *e = json_pack("{s:s, s:s, s:i, s:s}", "name", s->acc->name,
 			      "domain", s->acc->domain, "exitCode", s->rc,
 			      "result", result_word(m, s->rc));
-	if (!e || !s->out)
+	if (!e || !s->out_text)
 		return e;
-	rewind(s->out);
 	json_error_t err;
-	json_t *v = json_loadf(s->out, 0, &err);
+	json_t *v = json_loads(s->out_text, 0, &err);
 	if (v)
 		json_object_set_new(e, m->o->json_key, v);
 	return e;
@@ -323,60 +370,262 @@ static int emit_json(const struct multi *m)
 	return 0;
 }
 
-static void emit_markdown(const struct multi *m, const struct slot *s)
+/* The summary line: every account's name and result ("Accounts: 2
+ * (staging changes, prod failed); 1 planned, 1 failed."), or with names
+ * false only the counts of each result. Caller frees; NULL out of memory. */
+static char *summary_line(const struct multi *m, bool names)
 {
-	printf("<details><summary>Account <code>%s</code> (%s): %s"
-	       "</summary>\n\n",
-	       s->acc->name, s->acc->domain, result_word(m, s->rc));
-	if (s->out)
-		copy_out(s->out, stdout);
-	if (s->rc == EXIT_FAILURE_)
-		printf("The plan failed; the job's log says why.\n");
-	printf("\n</details>\n\n");
+	struct buf b;
+	size_t failed = 0, ok = 0, changes = 0, skipped = 0;
+	buf_init(&b, SIZE_MAX / 2);
+	buf_addf(&b, "Accounts: %zu", m->n);
+	for (size_t i = 0; i < m->n; i++) {
+		int rc = m->slots[i].rc;
+		if (names)
+			buf_addf(&b, "%s%s %s", i ? ", " : " (",
+				 m->slots[i].acc->name, result_word(m, rc));
+		failed += rc == EXIT_FAILURE_ || rc == EXIT_USAGE;
+		ok += rc == EXIT_OK;
+		changes += rc == EXIT_CHANGES;
+		skipped += rc == -1;
+	}
+	if (!names) {
+		const char *word[] = {result_word(m, EXIT_OK),
+				      result_word(m, EXIT_CHANGES), "failed",
+				      "skipped"};
+		size_t count[] = {ok, changes, failed, skipped};
+		const char *sep = " (";
+		if (strcmp(word[0], word[1]) == 0) { /* "ok" for both */
+			count[0] += count[1];
+			count[1] = 0;
+		}
+		for (size_t k = 0; k < 4; k++) {
+			if (!count[k])
+				continue;
+			buf_addf(&b, "%s%zu %s", sep, count[k], word[k]);
+			sep = ", ";
+		}
+	}
+	buf_addf(&b, "%s; %zu %s, %zu failed.", m->n ? ")" : "", m->n - failed,
+		 m->o->verb, failed);
+	return buf_take(&b, NULL);
 }
 
 static void emit_summary(const struct multi *m)
 {
-	size_t failed = 0;
-	printf("Accounts: %zu", m->n);
-	for (size_t i = 0; i < m->n; i++) {
-		printf("%s%s %s", i ? ", " : " (", m->slots[i].acc->name,
-		       result_word(m, m->slots[i].rc));
-		failed += m->slots[i].rc == EXIT_FAILURE_ ||
-			  m->slots[i].rc == EXIT_USAGE;
+	char *line = summary_line(m, true);
+	if (line)
+		puts(line);
+	free(line);
+}
+
+/* ---- markdown: the whole comment under GitHub's limit -------------------
+ * Every account's block in full when they all fit; else every account as
+ * one line (its plan's summary), and the accounts with changes or failures
+ * in full while room remains; else, when even those lines do not fit, a
+ * table of the accounts with changes or failures, as many rows as fit, and
+ * how many were cut. Nothing is left out without saying so. */
+
+/* The whole comment, in bytes (GitHub counts characters: never more). */
+#define MULTI_MD_LIMIT RENDER_MARKDOWN_LIMIT
+/* Kept free for the closing note of a cut comment. */
+#define MULTI_MD_NOTE 400
+
+struct md_item {
+	char *full; /* the <details> block */
+	char *line; /* the one-line form (a list item) */
+	char *plan; /* the plan's summary ("Plan: 1 to create, ..."), or NULL */
+	bool detail; /* shown in full */
+};
+
+/* The account's plan summary, from its markdown ("**Plan: ...**" in the
+ * head render_markdown writes). Caller frees; NULL when there is none. */
+static char *plan_summary(const char *md)
+{
+	for (const char *l = md; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		const char *end =
+		    strncmp(l, "**", 2) == 0 ? strstr(l + 2, "**") : NULL;
+		if (end && end > l + 2 && (!nl || end < nl))
+			return strndup(l + 2, (size_t)(end - l - 2));
+		l = nl ? nl + 1 : NULL;
 	}
-	printf("); %zu %s, %zu failed.\n", m->n - failed, m->o->verb, failed);
+	return NULL;
+}
+
+static int md_item_fill(const struct multi *m, const struct slot *s,
+			struct md_item *it)
+{
+	const char *word = result_word(m, s->rc);
+	const char *md = s->out_text ? s->out_text : "";
+	it->plan = s->rc == EXIT_CHANGES ? plan_summary(md) : NULL;
+	it->full =
+	    str_printf("<details><summary>Account <code>%s</code> (%s): %s"
+		       "</summary>\n\n%s%s\n</details>\n\n",
+		       s->acc->name, s->acc->domain, word, md,
+		       s->rc == EXIT_FAILURE_
+			   ? "The plan failed; the job's log says why.\n"
+			   : "");
+	it->line =
+	    str_printf("- `%s` (%s): %s%s%s\n", s->acc->name, s->acc->domain,
+		       word, it->plan ? ": " : "",
+		       it->plan			? it->plan
+		       : s->rc == EXIT_FAILURE_ ? " (the job's log says why)"
+						: "");
+	return it->full && it->line ? 0 : -1;
+}
+
+/* Every account in full, or one line each with the accounts that changed
+ * or failed in full while they fit: the number cut to a line, or -1 when
+ * the lines alone do not fit in room. */
+static long md_choose(const struct multi *m, struct md_item *it, size_t room)
+{
+	size_t full = 0, lines = 0;
+	long cut = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		full += strlen(it[i].full);
+		lines +=
+		    strlen(it[i].line) + 1; /* a blank line before a block */
+	}
+	if (full <= room) {
+		for (size_t i = 0; i < m->n; i++)
+			it[i].detail = true;
+		return 0;
+	}
+	if (lines + MULTI_MD_NOTE > room)
+		return -1;
+	size_t left = room - MULTI_MD_NOTE - lines;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t more = strlen(it[i].full);
+		it[i].detail = m->slots[i].rc != EXIT_OK && more <= left;
+		if (it[i].detail)
+			left -= more;
+		else
+			cut += m->slots[i].rc != EXIT_OK;
+	}
+	return cut;
+}
+
+static void md_blocks(const struct multi *m, const struct md_item *it, long cut)
+{
+	bool in_list = false;
+	for (size_t i = 0; i < m->n; i++) {
+		if (it[i].detail && in_list)
+			putchar('\n');
+		fputs(it[i].detail ? it[i].full : it[i].line, stdout);
+		in_list = !it[i].detail;
+	}
+	if (in_list)
+		putchar('\n');
+	if (cut > 0)
+		printf("%ld account%s with changes or failures shown by their "
+		       "summary only, to keep this comment under GitHub's "
+		       "65,535 characters: `sipsync plan --account NAME` "
+		       "shows one in full.\n",
+		       cut, cut == 1 ? "" : "s");
+}
+
+/* When even one line per account does not fit: a table of the accounts
+ * that changed or failed, as many as fit, and the count of the rest. */
+static void md_table(const struct multi *m, const struct md_item *it,
+		     size_t room)
+{
+	size_t listed = 0, want = 0, clean = 0, used = 0;
+	for (size_t i = 0; i < m->n; i++)
+		want += m->slots[i].rc != EXIT_OK;
+	clean = m->n - want;
+	used += (size_t)printf(
+	    "Too many accounts for one line each: the %zu with changes or "
+	    "failures below, the %zu with no changes not listed.\n\n"
+	    "| Account | Result | Plan |\n|---|---|---|\n",
+	    want, clean);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct slot *s = &m->slots[i];
+		if (s->rc == EXIT_OK)
+			continue;
+		char *row = str_printf("| `%s` | %s | %s |\n", s->acc->name,
+				       result_word(m, s->rc),
+				       it[i].plan ? it[i].plan : "");
+		if (!row || used + strlen(row) + MULTI_MD_NOTE > room) {
+			free(row);
+			break;
+		}
+		used += strlen(row);
+		fputs(row, stdout);
+		free(row);
+		listed++;
+	}
+	if (listed < want)
+		printf("\n%zu more account%s with changes or failures not "
+		       "shown (GitHub's 65,535-character limit): `sipsync "
+		       "plan --all` lists every one.\n",
+		       want - listed, want - listed == 1 ? "" : "s");
+}
+
+static void emit_markdown(const struct multi *m)
+{
+	struct md_item *it = calloc(m->n ? m->n : 1, sizeof(*it));
+	char *head = NULL, *sum = summary_line(m, true);
+	/* the names of a thousand accounts would take the comment alone */
+	if (sum && strlen(sum) > MULTI_MD_LIMIT / 8) {
+		free(sum);
+		sum = summary_line(m, false);
+	}
+	head =
+	    sum ? str_printf("### sipsync: %zu accounts\n\n%s\n\n", m->n, sum)
+		: NULL;
+	bool ok = it && head;
+	for (size_t i = 0; ok && i < m->n; i++)
+		ok = md_item_fill(m, &m->slots[i], &it[i]) == 0;
+	if (!ok) {
+		cli_errorf("out of memory");
+	} else {
+		size_t room = MULTI_MD_LIMIT - strlen(head);
+		fputs(head, stdout);
+		long cut = md_choose(m, it, room);
+		if (cut >= 0)
+			md_blocks(m, it, cut);
+		else
+			md_table(m, it, room);
+	}
+	for (size_t i = 0; it && i < m->n; i++) {
+		free(it[i].full);
+		free(it[i].line);
+		free(it[i].plan);
+	}
+	free(it);
+	free(head);
+	free(sum);
 }
 
 /* A child's stderr, each line marked with its account. */
 static void copy_err(const struct slot *s)
 {
-	char line[4096];
-	rewind(s->err);
-	while (fgets(line, sizeof(line), s->err))
-		fprintf(stderr, "[%s] %s", s->acc->name, line);
+	for (const char *l = s->err_text; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		int len = (int)(nl ? (size_t)(nl - l) : strlen(l));
+		fprintf(stderr, "[%s] %.*s\n", s->acc->name, len, l);
+		l = nl ? nl + 1 : NULL;
+	}
 	fflush(stderr);
 }
 
 static void emit(const struct multi *m)
 {
-	if (m->o->output == MULTI_MARKDOWN) {
-		printf("### sipsync: %zu accounts\n\n", m->n);
-		emit_summary(m);
-		putchar('\n');
-	}
 	for (size_t i = 0; i < m->n; i++) {
 		const struct slot *s = &m->slots[i];
-		if (s->err)
+		if (s->err_text)
 			copy_err(s);
-		if (m->o->output == MULTI_TEXT && s->out) {
+		if ((m->o->output == MULTI_TEXT ||
+		     m->o->output == MULTI_PLAIN) &&
+		    s->out_text) {
 			header(m, s->acc);
-			copy_out(s->out, stdout);
-		} else if (m->o->output == MULTI_MARKDOWN) {
-			emit_markdown(m, s);
+			fputs(s->out_text, stdout);
 		}
 	}
-	if (m->o->output == MULTI_JSON)
+	if (m->o->output == MULTI_MARKDOWN)
+		emit_markdown(m);
+	else if (m->o->output == MULTI_JSON)
 		emit_json(m);
 	else if (m->o->summary && m->o->output == MULTI_TEXT)
 		emit_summary(m);
@@ -399,10 +648,9 @@ static int overall(const struct multi *m)
 static void slots_free(struct multi *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		if (m->slots[i].out)
-			fclose(m->slots[i].out);
-		if (m->slots[i].err)
-			fclose(m->slots[i].err);
+		slot_collect(&m->slots[i]);
+		free(m->slots[i].out_text);
+		free(m->slots[i].err_text);
 	}
 	free(m->slots);
 }
@@ -426,15 +674,11 @@ int multi_run(struct cli_common *c, const struct multi_opts *o,
 	int rc = select_accounts(&m, a);
 	if (rc >= 0)
 		goto out;
-	bool parallel = c->parallel_accounts > 1 && m.n > 1;
-	m.capture = parallel || o->output != MULTI_TEXT;
+	m.parallel = c->parallel_accounts > 1 && m.n > 1;
+	m.capture = m.parallel || o->output == MULTI_JSON ||
+		    o->output == MULTI_MARKDOWN;
 	if (o->output == MULTI_MARKDOWN)
 		c->md_limit = md_budget(m.n);
-	if (open_captures(&m, parallel) != 0) {
-		cli_errorf("cannot capture output: %s", strerror(errno));
-		rc = EXIT_FAILURE_;
-		goto out;
-	}
 	run_all(&m);
 	emit(&m);
 	rc = overall(&m);

@@ -23,6 +23,9 @@ enum multi_output {
 			   into {"accounts": [{name, domain, exitCode,
 			   result, <key>: value}]} */
 	MULTI_MARKDOWN, /* each account's markdown in a <details> block */
+	MULTI_PLAIN,	/* the output as it is, no header or summary: one
+			   account only (--all or several --account are
+			   usage errors; export) */
 };
 
 struct multi_opts {

@@ -77,12 +77,14 @@ int session_open_api(struct session *s)
 	struct diag_list d = {0};
 	if (cli_api_key(&s->common, &s->api_key) != 0)
 		return -1;
+	char *from = cli_key_source(&s->common);
 	s->state_dir = cli_state_dir(&s->common);
 	long fallback =
 	    s->default_timeout_ms ? s->default_timeout_ms : SESSION_TIMEOUT_MS;
 	struct api_config cfg = {
 	    .base_url = cli_api_url(&s->common),
 	    .api_key = s->api_key,
+	    .key_source = from,
 	    .ca_cert = s->common.ca_cert,
 	    .parallelism = s->parallelism,
 	    .max_rps = s->max_rps,
@@ -90,11 +92,14 @@ int session_open_api(struct session *s)
 		s->common.timeout_ms ? s->common.timeout_ms : fallback,
 	    .allow_insecure_http = s->common.allow_insecure_http,
 	};
-	if (!s->state_dir || api_client_new(&s->api, &cfg, &d) != 0) {
+	int rc =
+	    !s->state_dir || !from ? -1 : api_client_new(&s->api, &cfg, &d);
+	free(from);
+	if (rc != 0) {
+		if (!d.len)
+			cli_errorf("out of memory");
 		cli_print_diags(stderr, &d);
 		diag_list_clear(&d);
-		if (!s->state_dir)
-			cli_errorf("out of memory");
 		return -1;
 	}
 	if (s->common.verbosity > 0)

@@ -393,15 +393,24 @@ static int client_setup(struct api_client *c, const struct api_config *cfg,
 	}
 	if (api_check_url(c->base, cfg->allow_insecure_http, d) < 0)
 		return -1;
+	const char *from =
+	    cfg->key_source && *cfg->key_source && !has_ctl(cfg->key_source)
+		? cfg->key_source
+		: KEY_SOURCE_DEFAULT;
 	if (!cfg->api_key || !*cfg->api_key || has_ctl(cfg->api_key)) {
-		diag_add(
-		    d, DIAG_ERROR, NULL, NULL, "the API key is %s",
-		    cfg->api_key && *cfg->api_key
-			? "malformed (control characters)"
-			: "missing (set ULTRAVOX_API_KEY or --api-key-file)");
+		if (cfg->api_key && *cfg->api_key)
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "the API key is malformed (control "
+				 "characters; check %s)",
+				 from);
+		else
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "the API key is missing (set %s)", from);
 		return -1;
 	}
-	if (!(c->key = strdup(cfg->api_key)) ||
+	if (!(c->auth_msg =
+		  str_printf("authentication failed (check %s)", from)) ||
+	    !(c->key = strdup(cfg->api_key)) ||
 	    (cfg->ca_cert && !(c->ca_cert = strdup(cfg->ca_cert))) ||
 	    api_redact_add(c, c->key) < 0 || make_headers(c) < 0)
 		goto oom;
@@ -476,6 +485,7 @@ void api_client_free(struct api_client *c)
 	free(c->redact);
 	api_snapshot_clear(c);
 	wipe_free(c->key);
+	free(c->auth_msg);
 	free(c->ca_cert);
 	free(c->base);
 	free(c->origin);

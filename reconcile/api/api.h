@@ -22,9 +22,14 @@
 struct api_client;
 
 struct api_config {
-	const char *base_url; /* e.g. https://api.ultravox.ai (copied) */
-	const char *api_key;  /* sent as X-API-Key (copied, wiped on free) */
-	const char *ca_cert;  /* CA bundle file or NULL for the system store */
+	const char *base_url;	/* e.g. https://api.ultravox.ai (copied) */
+	const char *api_key;	/* sent as X-API-Key (copied, wiped on free) */
+	const char *key_source; /* where the key came from, for the 401/403
+				   and missing-key messages: a variable's
+				   name or a file's path, never the key
+				   ("ULTRAVOX_API_KEY_PROD"); copied; NULL:
+				   "ULTRAVOX_API_KEY or --api-key-file" */
+	const char *ca_cert; /* CA bundle file or NULL for the system store */
 	long connect_timeout_ms; /* 0: default 10 s */
 	long timeout_ms;	 /* whole request; 0: default 30 s */
 	int max_attempts;	 /* per request, 0: default 5 */

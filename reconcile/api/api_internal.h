@@ -31,8 +31,10 @@
 #define MAX_BODY (16L * 1024 * 1024)
 #define MAX_TEXT_MSG 200
 #define MAX_ERROR_MSG 1000
-#define AUTH_MSG                                                               \
-	"authentication failed (check ULTRAVOX_API_KEY or --api-key-file)"
+#define KEY_SOURCE_DEFAULT "ULTRAVOX_API_KEY or --api-key-file"
+/* The 401/403 message of client c (in scope where it is used):
+ * "authentication failed (check <key source>)". */
+#define AUTH_MSG ((const char *)(c)->auth_msg)
 #define REDACTED "<redacted>"
 
 #define API_GOAWAYS 8
@@ -41,6 +43,7 @@ struct api_client {
 	char *base;   /* without trailing '/' */
 	char *origin; /* scheme://host:port, lower-case */
 	char *key;
+	char *auth_msg; /* AUTH_MSG: names where the key came from */
 	char *ca_cert;
 	bool https;
 	long connect_ms, timeout_ms, max_retry_ms, base_ms, max_delay_ms;

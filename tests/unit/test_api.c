@@ -1106,6 +1106,37 @@ static void test_auth_failure(void **state)
 	fake_stop(f);
 }
 
+/* The 401 message names where the key came from (key_source), never the
+ * key; a missing key names it too. */
+static void test_auth_failure_key_source(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start_table(NULL);
+	struct api_config cfg = {.base_url = f->base,
+				 .api_key = "wrong-key-value",
+				 .key_source = "ULTRAVOX_API_KEY_PROD, account "
+					       "prod's apiKey"};
+	struct api_client *c = NULL;
+	struct live_state *ls = NULL;
+	struct diag_list d = {0};
+	assert_int_equal(api_client_new(&c, &cfg, &d), 0);
+	static const struct fake_row ok[] = {ROW_SIP_OK, ROW_NO_REGS, ROW_END};
+	fake_serve(f, ok);
+	assert_int_equal(api_read_live(c, &ls, &d), -1);
+	assert_diag(&d, "GET /api/sip: 401: authentication failed (check "
+			"ULTRAVOX_API_KEY_PROD, account prod's apiKey): "
+			"Invalid API key.");
+	diag_list_clear(&d);
+	api_client_free(c);
+	c = NULL;
+	cfg.api_key = "";
+	cfg.key_source = "--api-key-file /run/key";
+	assert_int_equal(api_client_new(&c, &cfg, &d), -1);
+	assert_diag(&d, "the API key is missing (set --api-key-file /run/key)");
+	diag_list_clear(&d);
+	fake_stop(f);
+}
+
 static void test_connection_refused(void **state)
 {
 	(void)state;
@@ -2256,6 +2287,7 @@ int main(void)
 	    cmocka_unit_test(test_max_attempts),
 	    cmocka_unit_test(test_retry_budget),
 	    cmocka_unit_test(test_auth_failure),
+	    cmocka_unit_test(test_auth_failure_key_source),
 	    cmocka_unit_test(test_connection_refused),
 	    cmocka_unit_test(test_lost_post_not_duplicated),
 	    cmocka_unit_test(test_lost_post_not_listed_not_resent),

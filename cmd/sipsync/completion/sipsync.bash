@@ -29,10 +29,10 @@ _sipsync_flags()
 	apply) own="--plan --auto-approve --max-deletes --force --sync-secrets
 		--parallelism --lock-timeout --audit-log --wait-registrations --max-rps
 		--account --all --parallel-accounts --fail-fast $_sipsync_notify" ;;
-	export) own="--out --agent-names" ;;
+	export) own="--out --agent-names --account --force" ;;
 	history) own="--account --audit-log --format" ;;
 	test) own="--format --account --all --live" ;;
-	probe) own="--url --format --repeat --offline" ;;
+	probe) own="--url --format --repeat --offline --account --all" ;;
 	route) own="--account --all" ;;
 	run) own="--interval --mode --listen --webhook-secret-file
 		--git-timeout --git-ca-cert --once --max-cycles --sync-secrets

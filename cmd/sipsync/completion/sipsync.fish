@@ -16,7 +16,7 @@ complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a version -d 'pr
 complete -c sipsync -n "not __fish_seen_subcommand_from $cmds" -a accounts -d 'the accounts of an accounts file'
 
 # SOURCE: files and directories
-complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe accounts' -F
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe accounts export' -F
 
 # common options (every command but version)
 set -l common validate plan apply export history test route run probe accounts
@@ -71,6 +71,8 @@ complete -c sipsync -n '__fish_seen_subcommand_from history' -l format -x -a 'te
 # export
 complete -c sipsync -n '__fish_seen_subcommand_from export' -l out -r -F -d 'write to FILE instead of stdout'
 complete -c sipsync -n '__fish_seen_subcommand_from export' -l agent-names -d 'write agent: NAME instead of agentId'
+complete -c sipsync -n '__fish_seen_subcommand_from export' -l account -x -d 'the account of the accounts file to export'
+complete -c sipsync -n '__fish_seen_subcommand_from export' -l force -d 'export even when the account domain does not match'
 # test
 complete -c sipsync -n '__fish_seen_subcommand_from test' -l format -x -a 'text json junit' -d 'output format'
 complete -c sipsync -n '__fish_seen_subcommand_from test' -l live -d 'also run the cases on the live account'
@@ -90,8 +92,8 @@ complete -c sipsync -n '__fish_seen_subcommand_from run' -l once -d 'run one cyc
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l sync-secrets -d 'apply mode: send write-only values with no record, once'
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l max-cycles -x -d 'stop after N cycles'
 # accounts files
-complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route run' -l account -x -d 'an account of the accounts file'
-complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route' -l all -d 'every account of the accounts file'
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe run' -l account -x -d 'an account of the accounts file'
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe' -l all -d 'every account of the accounts file'
 complete -c sipsync -n '__fish_seen_subcommand_from plan apply' -l parallel-accounts -x -d 'accounts at once'
 complete -c sipsync -n '__fish_seen_subcommand_from plan apply' -l fail-fast -d 'stop at the first account that fails'
 complete -c sipsync -n '__fish_seen_subcommand_from accounts' -l format -x -a 'text json' -d 'output format'
