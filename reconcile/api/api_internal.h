@@ -32,9 +32,6 @@
 #define MAX_TEXT_MSG 200
 #define MAX_ERROR_MSG 1000
 #define KEY_SOURCE_DEFAULT "ULTRAVOX_API_KEY or --api-key-file"
-/* The 401/403 message of client c (in scope where it is used):
- * "authentication failed (check <key source>)". */
-#define AUTH_MSG ((const char *)(c)->auth_msg)
 #define REDACTED "<redacted>"
 
 #define API_GOAWAYS 8
@@ -43,7 +40,8 @@ struct api_client {
 	char *base;   /* without trailing '/' */
 	char *origin; /* scheme://host:port, lower-case */
 	char *key;
-	char *auth_msg; /* AUTH_MSG: names where the key came from */
+	char *auth_msg; /* the 401/403 message: "authentication failed
+			   (check <key source>)" */
 	char *ca_cert;
 	bool https;
 	long connect_ms, timeout_ms, max_retry_ms, base_ms, max_delay_ms;

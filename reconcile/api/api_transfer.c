@@ -415,10 +415,10 @@ static char *server_message(const struct api_client *c, const struct xfer *x)
 		msg = strdup("(no message from the server)");
 	}
 	if (msg && (x->status == 401 || x->status == 403)) {
-		size_t n = strlen(AUTH_MSG) + strlen(msg) + 3;
+		size_t n = strlen(c->auth_msg) + strlen(msg) + 3;
 		char *auth = malloc(n);
 		if (auth)
-			snprintf(auth, n, "%s: %s", AUTH_MSG, msg);
+			snprintf(auth, n, "%s: %s", c->auth_msg, msg);
 		free(msg);
 		msg = auth;
 	}
