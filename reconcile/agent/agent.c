@@ -277,16 +277,24 @@ static void drop_client(struct agent_acct *ac)
 
 /* Multi: account ac's key from its apiKey (an {env:} or a {file:}, read
  * again on SIGHUP). A key that cannot be read fails the account (logged,
- * naming the variable or file) and keeps the previous one in use. */
+ * naming the variable or file) and keeps the previous one in use. A new
+ * key for an account whose last cycle failed makes it due at once (the
+ * failure may have been the old key). */
 static int load_account_key(struct agent *a, struct agent_acct *ac)
 {
 	char *key = NULL, *why = NULL;
 	struct agent_acct *was = a->cur;
-	a->cur = ac;
+	a->cur = NULL; /* why names the account */
 	int rc = accounts_resolve_key(a->cfg->accounts, ac->acc, &key, &why);
 	if (rc != 0) {
 		log_line(a, LOG_ERROR, "%s", why ? why : "out of memory");
 	} else if (!ac->api_key || strcmp(key, ac->api_key) != 0) {
+		if (ac->failures) {
+			log_line(a, LOG_INFO,
+				 "account %s: a new API key; reconciling now",
+				 ac->name);
+			ac->due = 0;
+		}
 		str_wipe_free(ac->api_key);
 		ac->api_key = key;
 		key = NULL;
@@ -1025,6 +1033,7 @@ static int loop(struct agent *a)
 			if (ev.reload) {
 				reload(a);
 				ev.reload = false;
+				deadline = next_due(a); /* a new key: due now */
 			}
 		}
 		if (ev.reload && !ev.stop)
