@@ -44,8 +44,13 @@ static const char run_usage[] =
     "                            after another each cycle after one fetch,\n"
     "                            each with its own key, lock, state file and\n"
     "                            backoff; /readyz is ready when every one is,\n"
-    "                            /readyz?account=NAME answers for "
-    "one\n" NOTIFY_FLAGS_HELP NOTIFY_FLAGS_REPEAT_HELP "\n"
+    "                            /readyz?account=NAME answers for one\n"
+    "      --account-timeout DURATION\n"
+    "                            bound of one account's reconcile in a cycle\n"
+    "                            (every request and retry), so a hung API\n"
+    "                            gives way to the next account (default 5m\n"
+    "                            with several accounts, none with "
+    "one)\n" NOTIFY_FLAGS_HELP NOTIFY_FLAGS_REPEAT_HELP "\n"
     "Git auth: --git-token-file, --ssh-key, --known-hosts (common options).\n"
     "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
     "the secret files (webhook secret, git token, API key, the accounts'\n"
@@ -62,10 +67,12 @@ enum {
 	OPT_MAX_CYCLES,
 	OPT_GIT_TIMEOUT,
 	OPT_GIT_CA_CERT,
+	OPT_ACCOUNT_TIMEOUT,
 };
 
 static const struct option run_options[] = {
     CLI_COMMON_LONGOPTS,
+    {"account-timeout", required_argument, NULL, OPT_ACCOUNT_TIMEOUT},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"mode", required_argument, NULL, OPT_MODE},
     {"listen", required_argument, NULL, OPT_LISTEN},
@@ -145,6 +152,16 @@ static int run_option(void *ctx, int opt, const char *arg)
 			cli_errorf("--git-timeout: expected a duration such as "
 				   "30s or 5m, got '%s'",
 				   arg);
+			return -1;
+		}
+		return 0;
+	case OPT_ACCOUNT_TIMEOUT:
+		if (agent_parse_duration(arg, &ac->account_timeout_ms) != 0 ||
+		    ac->account_timeout_ms == 0) {
+			cli_errorf(
+			    "--account-timeout: expected a duration such "
+			    "as 30s or 5m, got '%s'",
+			    arg);
 			return -1;
 		}
 		return 0;
@@ -315,6 +332,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (n_names) { /* each account's file names its key */
 		c.api_key_file = NULL;
+		if (!ac.account_timeout_ms)
+			ac.account_timeout_ms = 5 * 60 * 1000;
 		ac.accounts = acs;
 		ac.account_names = names;
 		ac.n_account_names = n_names;

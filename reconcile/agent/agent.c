@@ -539,6 +539,8 @@ static int ensure_api(struct agent *a)
 	struct api_config ac = {.base_url = a->cur->api_url,
 				.api_key = a->cur->api_key,
 				.key_source = a->cur->key_source,
+				.deadline_ms = a->cfg->account_timeout_ms,
+				.deadline_agent = true,
 				.ca_cert = a->cfg->ca_cert,
 				.allow_insecure_http =
 				    a->cfg->allow_insecure_http};
@@ -879,9 +881,14 @@ static int reconcile_account(struct agent *a, const char *commit)
 		model_desired_free(ds);
 		return -1;
 	}
+	/* --account-timeout: this cycle's requests and retries of this
+	 * account end by then, so a hung API gives way to the next account */
+	api_client_restart_deadline(a->cur->api);
 	rc = reconcile_commit(a, commit, ds);
 	if (rc == 0)
 		a->cur->bad_commit[0] = '\0';
+	else if (a->cfg->account_timeout_ms)
+		drop_client(a->cur); /* a client past its deadline stays so */
 	model_desired_free(ds);
 	return rc;
 }

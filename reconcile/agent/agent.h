@@ -67,8 +67,11 @@ struct agent_config {
 	const struct accounts *accounts;
 	const char *const *account_names;
 	size_t n_account_names;
-	const char *key_source; /* one account: where api_key came from
-				   (401/403 messages); NULL: the default */
+	long account_timeout_ms; /* one account's reconcile in a cycle
+				    (every request and retry) ends within
+				    this; 0: no bound but each request's */
+	const char *key_source;	 /* one account: where api_key came from
+				    (401/403 messages); NULL: the default */
 	bool log_json;
 	int verbosity; /* < 0: errors and warnings only */
 	FILE *log;     /* stderr normally */
