@@ -6,6 +6,7 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/notify_flags.h"
+#include "cmd/sipsync/session.h"
 #include "reconcile/agent/agent.h"
 #include "reconcile/api/api.h"
 #include "reconcile/base/str.h"
@@ -49,8 +50,12 @@ static const char run_usage[] =
     "                            bound of one account's reconcile in a cycle\n"
     "                            (every request and retry), so a hung API\n"
     "                            gives way to the next account (default 5m\n"
-    "                            with several accounts, none with "
-    "one)\n" NOTIFY_FLAGS_HELP NOTIFY_FLAGS_REPEAT_HELP "\n"
+    "                            with several accounts, none with one)\n"
+    "      --parallelism N       API requests in flight at most (default 64)\n"
+    "      --max-rps N           API requests started per second at most, per\n"
+    "                            account (default 190, under the API's 200/s\n"
+    "                            per key; halved on a 429)\n" NOTIFY_FLAGS_HELP
+	NOTIFY_FLAGS_REPEAT_HELP "\n"
     "Git auth: --git-token-file, --ssh-key, --known-hosts (common options).\n"
     "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
     "the secret files (webhook secret, git token, API key, the accounts'\n"
@@ -68,17 +73,21 @@ enum {
 	OPT_GIT_TIMEOUT,
 	OPT_GIT_CA_CERT,
 	OPT_ACCOUNT_TIMEOUT,
+	OPT_PARALLELISM,
+	OPT_MAX_RPS,
 };
 
 static const struct option run_options[] = {
     CLI_COMMON_LONGOPTS,
     {"account-timeout", required_argument, NULL, OPT_ACCOUNT_TIMEOUT},
     {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"max-rps", required_argument, NULL, OPT_MAX_RPS},
     {"mode", required_argument, NULL, OPT_MODE},
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_SECRET_FILE},
     {"sync-secrets", no_argument, NULL, OPT_SYNC_SECRETS},
     {"once", no_argument, NULL, OPT_ONCE},
+    {"parallelism", required_argument, NULL, OPT_PARALLELISM},
     {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
     {"git-timeout", required_argument, NULL, OPT_GIT_TIMEOUT},
     {"git-ca-cert", required_argument, NULL, OPT_GIT_CA_CERT},
@@ -116,6 +125,7 @@ static int run_option(void *ctx, int opt, const char *arg)
 {
 	struct agent_config *ac = ((struct run_args *)ctx)->ac;
 	char *end = NULL;
+	long v = 0;
 	switch (opt) {
 	case OPT_INTERVAL:
 		if (agent_parse_duration(arg, &ac->interval_ms) != 0) {
@@ -164,6 +174,22 @@ static int run_option(void *ctx, int opt, const char *arg)
 			    arg);
 			return -1;
 		}
+		return 0;
+	case OPT_PARALLELISM:
+		if (session_parse_long("--parallelism", arg, &v) != 0 ||
+		    v < 1 || v > 64) {
+			cli_errorf("--parallelism: expected 1..64");
+			return -1;
+		}
+		ac->parallelism = (int)v;
+		return 0;
+	case OPT_MAX_RPS:
+		if (session_parse_long("--max-rps", arg, &v) != 0 || v < 1 ||
+		    v > 10000) {
+			cli_errorf("--max-rps: expected 1..10000");
+			return -1;
+		}
+		ac->max_rps = (double)v;
 		return 0;
 	case OPT_ONCE:
 		ac->once = true;

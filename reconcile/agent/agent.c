@@ -541,6 +541,8 @@ static int ensure_api(struct agent *a)
 				.key_source = a->cur->key_source,
 				.deadline_ms = a->cfg->account_timeout_ms,
 				.deadline_agent = true,
+				.parallelism = a->cfg->parallelism,
+				.max_rps = a->cfg->max_rps,
 				.ca_cert = a->cfg->ca_cert,
 				.allow_insecure_http =
 				    a->cfg->allow_insecure_http};

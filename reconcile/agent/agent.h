@@ -67,6 +67,9 @@ struct agent_config {
 	const struct accounts *accounts;
 	const char *const *account_names;
 	size_t n_account_names;
+	int parallelism; /* API requests in flight at most; 0: default */
+	double max_rps;	 /* API requests started per second at most, per
+			    account's client; 0: default */
 	long account_timeout_ms; /* one account's reconcile in a cycle
 				    (every request and retry) ends within
 				    this; 0: no bound but each request's */

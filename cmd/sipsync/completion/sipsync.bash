@@ -35,7 +35,7 @@ _sipsync_flags()
 	probe) own="--url --format --repeat --offline --account --all" ;;
 	route) own="--account --all" ;;
 	run) own="--interval --mode --listen --webhook-secret-file
-		--git-timeout --git-ca-cert --once --max-cycles --account-timeout --sync-secrets
+		--git-timeout --git-ca-cert --once --max-cycles --account-timeout --parallelism --max-rps --sync-secrets
 		$_sipsync_notify --notify-repeat --account --all" ;;
 	accounts) own="--format" ;;
 	version) echo "--help"; return ;;
