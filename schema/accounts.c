@@ -287,6 +287,14 @@ int accounts_resolve_key(const struct accounts *a, const struct account *acc,
 	return -1;
 }
 
+char *accounts_key_source(const struct account *acc)
+{
+	const struct secret_ref *k = &acc->api_key;
+	return str_printf("%s%s, account %s's apiKey",
+			  k->kind == SECRET_FILE ? "file " : "",
+			  k->ref ? k->ref : "?", acc->name);
+}
+
 char *accounts_source_path(const struct accounts *a, const struct account *acc,
 			   size_t i)
 {

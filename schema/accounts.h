@@ -73,6 +73,11 @@ const struct account *accounts_find(const struct accounts *a, const char *name);
 int accounts_resolve_key(const struct accounts *a, const struct account *acc,
 			 char **out, char **why);
 
+/* Where acc's key comes from, for messages: "VAR, account NAME's apiKey"
+ * or "file PATH, account NAME's apiKey" (never the value). Caller frees;
+ * NULL when out of memory. */
+char *accounts_key_source(const struct account *acc);
+
 /* The path of source i of acc, relative to the current directory (or, for
  * a git source, to the repository root). Caller frees; NULL when out of
  * memory. */

@@ -556,12 +556,8 @@ int cli_api_key(const struct cli_common *c, char **out)
 
 char *cli_key_source(const struct cli_common *c)
 {
-	if (c->account) {
-		const struct secret_ref *k = &c->account->api_key;
-		return str_printf("%s%s, account %s's apiKey",
-				  k->kind == SECRET_FILE ? "file " : "",
-				  k->ref ? k->ref : "?", c->account->name);
-	}
+	if (c->account)
+		return accounts_key_source(c->account);
 	if (c->api_key_file)
 		return str_printf("--api-key-file %s", c->api_key_file);
 	return str_dup("ULTRAVOX_API_KEY");

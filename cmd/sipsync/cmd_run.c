@@ -6,6 +6,7 @@
 #include "cmd/sipsync/cli.h"
 #include "cmd/sipsync/commands.h"
 #include "cmd/sipsync/notify_flags.h"
+#include "cmd/sipsync/session.h"
 #include "reconcile/agent/agent.h"
 #include "reconcile/api/api.h"
 #include "reconcile/base/str.h"
@@ -39,11 +40,26 @@ static const char run_usage[] =
     "      --max-cycles N        stop after N cycles (soak tests)\n"
     "      --account NAME        --path is an accounts file: reconcile this\n"
     "                            account (its key, URL, domain, sources);\n"
-    "                            one account per process\n" NOTIFY_FLAGS_HELP
+    "                            repeatable: several accounts, one process\n"
+    "      --all                 every account of the accounts file, one\n"
+    "                            after another each cycle after one fetch,\n"
+    "                            each with its own key, lock, state file and\n"
+    "                            backoff; /readyz is ready when every one is,\n"
+    "                            /readyz?account=NAME answers for one\n"
+    "      --account-timeout DURATION\n"
+    "                            bound of one account's reconcile in a cycle\n"
+    "                            (every request and retry), so a hung API\n"
+    "                            gives way to the next account (default 5m\n"
+    "                            with several accounts, none with one)\n"
+    "      --parallelism N       API requests in flight at most (default 64)\n"
+    "      --max-rps N           API requests started per second at most, per\n"
+    "                            account (default 190, under the API's 200/s\n"
+    "                            per key; halved on a 429)\n" NOTIFY_FLAGS_HELP
 	NOTIFY_FLAGS_REPEAT_HELP "\n"
     "Git auth: --git-token-file, --ssh-key, --known-hosts (common options).\n"
     "Signals: SIGTERM/SIGINT stop after the current step; SIGHUP re-reads\n"
-    "the secret files (webhook secret, git token, API key) and --policy.\n"
+    "the secret files (webhook secret, git token, API key, the accounts'\n"
+    "apiKey {file:} keys) and --policy.\n"
     "\n";
 
 enum {
@@ -56,16 +72,22 @@ enum {
 	OPT_MAX_CYCLES,
 	OPT_GIT_TIMEOUT,
 	OPT_GIT_CA_CERT,
+	OPT_ACCOUNT_TIMEOUT,
+	OPT_PARALLELISM,
+	OPT_MAX_RPS,
 };
 
 static const struct option run_options[] = {
     CLI_COMMON_LONGOPTS,
+    {"account-timeout", required_argument, NULL, OPT_ACCOUNT_TIMEOUT},
     {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"max-rps", required_argument, NULL, OPT_MAX_RPS},
     {"mode", required_argument, NULL, OPT_MODE},
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_SECRET_FILE},
     {"sync-secrets", no_argument, NULL, OPT_SYNC_SECRETS},
     {"once", no_argument, NULL, OPT_ONCE},
+    {"parallelism", required_argument, NULL, OPT_PARALLELISM},
     {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
     {"git-timeout", required_argument, NULL, OPT_GIT_TIMEOUT},
     {"git-ca-cert", required_argument, NULL, OPT_GIT_CA_CERT},
@@ -103,6 +125,7 @@ static int run_option(void *ctx, int opt, const char *arg)
 {
 	struct agent_config *ac = ((struct run_args *)ctx)->ac;
 	char *end = NULL;
+	long v = 0;
 	switch (opt) {
 	case OPT_INTERVAL:
 		if (agent_parse_duration(arg, &ac->interval_ms) != 0) {
@@ -141,6 +164,32 @@ static int run_option(void *ctx, int opt, const char *arg)
 				   arg);
 			return -1;
 		}
+		return 0;
+	case OPT_ACCOUNT_TIMEOUT:
+		if (agent_parse_duration(arg, &ac->account_timeout_ms) != 0 ||
+		    ac->account_timeout_ms == 0) {
+			cli_errorf(
+			    "--account-timeout: expected a duration such "
+			    "as 30s or 5m, got '%s'",
+			    arg);
+			return -1;
+		}
+		return 0;
+	case OPT_PARALLELISM:
+		if (session_parse_long("--parallelism", arg, &v) != 0 ||
+		    v < 1 || v > 64) {
+			cli_errorf("--parallelism: expected 1..64");
+			return -1;
+		}
+		ac->parallelism = (int)v;
+		return 0;
+	case OPT_MAX_RPS:
+		if (session_parse_long("--max-rps", arg, &v) != 0 || v < 1 ||
+		    v > 10000) {
+			cli_errorf("--max-rps: expected 1..10000");
+			return -1;
+		}
+		ac->max_rps = (double)v;
 		return 0;
 	case OPT_ONCE:
 		ac->once = true;
@@ -204,34 +253,69 @@ static int run_check_api(const struct cli_common *c)
 	return rc;
 }
 
-/* --account NAME: the accounts file at --path, read once now for the
- * account's key and API URL (its desired state is read at every commit).
- * 0 (c->account set, or no --account), or -1 (printed). */
-static int run_account(struct cli_common *c, struct accounts **acs)
+/* Whether name is already among the first n of names. */
+static bool picked(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* --all or several --account: the names reconciled in one process, in
+ * the file's order for --all, as given otherwise. 0, or -1 (printed). */
+static int run_pick(struct cli_common *c, const struct accounts *acs,
+		    const char **names, size_t *n)
+{
+	*n = 0;
+	if (c->all_accounts) {
+		for (size_t i = 0; i < acs->n && *n < CLI_MAX_ACCOUNTS; i++)
+			names[(*n)++] = acs->items[i].name;
+		return 0;
+	}
+	for (size_t i = 0; i < c->n_account_names; i++) {
+		const char *name = c->account_names[i];
+		if (!accounts_find(acs, name)) {
+			cli_errorf("run: no account '%s' in %s", name,
+				   acs->file);
+			return -1;
+		}
+		if (!picked(names, *n, name))
+			names[(*n)++] = name;
+	}
+	return 0;
+}
+
+/* --account NAME or --all: the accounts file at --path, read once now for
+ * the accounts' keys and API URLs (their desired state is read at every
+ * commit). One account: c->account set, its key read by the command as
+ * before; several (*n > 0): names, their keys read by the agent. 0 (or no
+ * --account), or -1 (printed). */
+static int run_account(struct cli_common *c, struct accounts **acs,
+		       const char **names, size_t *n)
 {
 	struct diag_list d = {0};
 	struct source *src = NULL;
 	int rc = -1;
 	*acs = NULL;
-	if (c->all_accounts || c->n_account_names > 1) {
-		cli_errorf("run: one account per process: give --account NAME "
-			   "once (run one agent per account)");
-		return -1;
-	}
-	if (c->n_account_names == 0)
+	*n = 0;
+	if (c->n_account_names == 0 && !c->all_accounts)
 		return 0;
 	if (cli_open_source(c, &src, &d) == 0) {
 		if (!accounts_is_file(src))
 			diag_add(&d, DIAG_ERROR, NULL, NULL,
-				 "run: --account needs --path to name an "
-				 "accounts file");
-		else if (accounts_parse(acs, src, &d) == 0 &&
-			 !(c->account =
+				 "run: --account and --all need --path to name "
+				 "an accounts file");
+		else if (accounts_parse(acs, src, &d) != 0)
+			;
+		else if (c->all_accounts || c->n_account_names > 1)
+			rc = run_pick(c, *acs, names, n);
+		else if (!(c->account =
 			       accounts_find(*acs, c->account_names[0])))
 			diag_add(&d, DIAG_ERROR, NULL, NULL,
 				 "run: no account '%s' in %s",
 				 c->account_names[0], (*acs)->file);
-		else if (*acs)
+		else
 			rc = 0;
 	}
 	c->accounts = *acs;
@@ -246,7 +330,7 @@ int cmd_run(int argc, char **argv)
 	struct cli_common c = {0};
 	struct agent_config ac = {0};
 	struct notify_flags nf = {0};
-	char *key = NULL;
+	char *key = NULL, *key_source = NULL;
 	ac.interval_ms = 5 * 60 * 1000;
 	ac.listen = "127.0.0.1:9479";
 	int rc = parse_args(argc, argv, &c, &ac, &nf);
@@ -255,11 +339,12 @@ int cmd_run(int argc, char **argv)
 		return rc;
 	}
 	struct accounts *acs = NULL;
-	if (run_account(&c, &acs) != 0) {
+	const char *names[CLI_MAX_ACCOUNTS];
+	size_t n_names = 0;
+	if (run_account(&c, &acs, names, &n_names) != 0) {
 		accounts_free(acs);
 		notify_flags_release(&nf);
-		return c.all_accounts || c.n_account_names > 1 ? EXIT_USAGE
-							       : EXIT_FAILURE_;
+		return EXIT_FAILURE_;
 	}
 	char *state_dir = cli_state_dir(&c);
 	if (!state_dir) {
@@ -270,6 +355,14 @@ int cmd_run(int argc, char **argv)
 	if (c.account) { /* the accounts file names the key */
 		c.api_key_file = NULL;
 		ac.account = c.account->name;
+	}
+	if (n_names) { /* each account's file names its key */
+		c.api_key_file = NULL;
+		if (!ac.account_timeout_ms)
+			ac.account_timeout_ms = 5 * 60 * 1000;
+		ac.accounts = acs;
+		ac.account_names = names;
+		ac.n_account_names = n_names;
 	}
 	ac.git.url = c.repo;
 	ac.git.ref = c.ref;
@@ -297,15 +390,19 @@ int cmd_run(int argc, char **argv)
 	rc = EXIT_FAILURE_;
 	if (run_check_api(&c) != 0)
 		goto out;
-	if (!c.api_key_file) {
+	if (!n_names && !c.api_key_file) {
 		if (cli_api_key(&c, &key) != 0)
 			goto out;
 		ac.api_key = key;
 	}
+	if (!n_names && !(key_source = cli_key_source(&c)))
+		goto out;
+	ac.key_source = key_source;
 	install_signals();
 	rc = agent_run(&ac) == 0 ? EXIT_OK : EXIT_FAILURE_;
 out:
 	str_wipe_free(key);
+	free(key_source);
 	free(state_dir);
 	notify_flags_release(&nf);
 	accounts_free(acs);

@@ -1,5 +1,6 @@
 #include "reconcile/agent/agent.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -41,16 +42,16 @@ static volatile sig_atomic_t stop_requested;
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO };
 
-struct agent {
-	const struct agent_config *cfg;
-	int pipe_rd, pipe_wr;
-	int stop_rd, stop_wr;
-	struct gitsrc *git;
-	struct agent_http *http;
+/* One account's own state: its API client, key, backoff, registration
+ * health, notifications and metrics. */
+struct agent_acct {
+	const char *name;	   /* multi: the account's name; else NULL */
+	const struct account *acc; /* multi: in cfg->accounts; else NULL */
+	const char *api_url;
+	char *key_source; /* for the 401/403 and missing-key messages */
 	struct api_client *api;
 	struct api_stats api_base; /* totals of api clients already freed */
 	char *api_key;
-	struct policy *policy;	    /* cfg->policy_file as last read well */
 	struct plan_health *health; /* registrations' status at the last
 				       plan, sorted by identity (the loop's
 				       own: transitions are logged against
@@ -60,19 +61,36 @@ struct agent {
 	/* --notify (NULL: none), and whether the last commit said suspend */
 	struct agent_notify *notify;
 	bool suspended;
-	bool stop;
 	unsigned failures;
+	long due; /* monotonic ms of its next cycle */
 
-	char commit[41];     /* commit of the cycle in progress (or last) */
 	char bad_commit[41]; /* last commit that failed to load */
-	char verified[41];   /* last commit whose signature was logged */
 	char unknown_digest[CRYPTO_SHA256_HEX_LEN + 1]; /* of the set of
 							   unknown write-only
 							   values last warned
 							   about; "" none */
+	struct agent_metrics m; /* guarded by agent.lock */
+};
 
-	pthread_mutex_t lock; /* guards m */
-	struct agent_metrics m;
+struct agent {
+	const struct agent_config *cfg;
+	int pipe_rd, pipe_wr;
+	int stop_rd, stop_wr;
+	struct gitsrc *git;
+	struct agent_http *http;
+	struct policy *policy; /* cfg->policy_file as last read well */
+	bool stop;
+	bool multi;		  /* cfg->account_names: every log line names
+				     the account */
+	struct agent_acct *accts; /* one, or cfg->n_account_names */
+	size_t n_accts;
+	struct agent_acct *cur; /* the account being reconciled */
+	unsigned long cycles;	/* fetch cycles run (--max-cycles) */
+
+	char commit[41];   /* commit of the cycle in progress (or last) */
+	char verified[41]; /* last commit whose signature was logged */
+
+	pthread_mutex_t lock; /* guards every accts[i].m */
 };
 
 static long now_ms(void)
@@ -97,7 +115,10 @@ static void log_line(struct agent *a, enum log_level lv, const char *fmt, ...)
 	char msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int off = a->multi && a->cur
+		      ? snprintf(msg, sizeof(msg), "account %s: ", a->cur->name)
+		      : 0;
+	vsnprintf(msg + off, sizeof(msg) - (size_t)off, fmt, ap);
 	va_end(ap);
 	logline_write(cfg->log, cfg->log_json, level_name[lv], a->commit, msg);
 }
@@ -189,15 +210,25 @@ static void on_webhook(void *ctx)
 	wake(a->pipe_wr, 'w');
 }
 
-static void on_snapshot(void *ctx, struct agent_metrics *out)
+static int on_snapshots(void *ctx, struct agent_metrics **out, size_t *n)
 {
 	struct agent *a = ctx;
+	struct agent_metrics *m = calloc(a->n_accts, sizeof(*m));
+	if (!m)
+		return -1;
 	pthread_mutex_lock(&a->lock);
-	*out = a->m;
-	/* a copy: the loop replaces the text while the copy is rendered */
-	out->registrations_up = str_dup(a->m.registrations_up);
+	for (size_t i = 0; i < a->n_accts; i++) {
+		m[i] = a->accts[i].m;
+		/* a copy: the loop replaces the text while it is rendered */
+		m[i].registrations_up = str_dup(a->accts[i].m.registrations_up);
+	}
 	pthread_mutex_unlock(&a->lock);
-	out->notifications_failed = agent_notify_failed(a->notify);
+	for (size_t i = 0; i < a->n_accts; i++)
+		m[i].notifications_failed =
+		    agent_notify_failed(a->accts[i].notify);
+	*out = m;
+	*n = a->n_accts;
+	return 0;
 }
 
 /* ---- secret files ---- */
@@ -228,6 +259,53 @@ static char *read_secret(struct agent *a, const char *what, const char *path)
 	return NULL;
 }
 
+/* A new key: the next cycle makes a new client; its counters are kept. */
+static void drop_client(struct agent_acct *ac)
+{
+	if (!ac->api)
+		return;
+	const struct api_stats *st = api_client_stats(ac->api);
+	ac->api_base.requests += st->requests;
+	ac->api_base.seconds_total += st->seconds_total;
+	ac->api_base.connections += st->connections;
+	ac->api_base.reused += st->reused;
+	for (int i = 0; i < 4; i++)
+		ac->api_base.by_method[i] += st->by_method[i];
+	api_client_free(ac->api);
+	ac->api = NULL;
+}
+
+/* Multi: account ac's key from its apiKey (an {env:} or a {file:}, read
+ * again on SIGHUP). A key that cannot be read fails the account (logged,
+ * naming the variable or file) and keeps the previous one in use. A new
+ * key for an account whose last cycle failed makes it due at once (the
+ * failure may have been the old key). */
+static int load_account_key(struct agent *a, struct agent_acct *ac)
+{
+	char *key = NULL, *why = NULL;
+	struct agent_acct *was = a->cur;
+	a->cur = NULL; /* why names the account */
+	int rc = accounts_resolve_key(a->cfg->accounts, ac->acc, &key, &why);
+	if (rc != 0) {
+		log_line(a, LOG_ERROR, "%s", why ? why : "out of memory");
+	} else if (!ac->api_key || strcmp(key, ac->api_key) != 0) {
+		if (ac->failures) {
+			log_line(a, LOG_INFO,
+				 "account %s: a new API key; reconciling now",
+				 ac->name);
+			ac->due = 0;
+		}
+		str_wipe_free(ac->api_key);
+		ac->api_key = key;
+		key = NULL;
+		drop_client(ac);
+	}
+	str_wipe_free(key);
+	free(why);
+	a->cur = was;
+	return rc;
+}
+
 /* Loads (or re-loads, on SIGHUP) every secret file. A file that cannot be
  * read keeps the previous value in use. Returns 0, or -1 when any failed. */
 static int load_secrets(struct agent *a)
@@ -254,30 +332,21 @@ static int load_secrets(struct agent *a)
 	}
 	if (cfg->api_key_file) {
 		char *s = read_secret(a, "--api-key-file", cfg->api_key_file);
-		if (s && (!a->api_key || strcmp(s, a->api_key) != 0)) {
-			str_wipe_free(a->api_key);
-			a->api_key = s;
+		if (s &&
+		    (!a->cur->api_key || strcmp(s, a->cur->api_key) != 0)) {
+			str_wipe_free(a->cur->api_key);
+			a->cur->api_key = s;
 			s = NULL;
-			if (a->api) { /* the next cycle makes a new client */
-				const struct api_stats *st =
-				    api_client_stats(a->api);
-				a->api_base.requests += st->requests;
-				a->api_base.seconds_total += st->seconds_total;
-				a->api_base.connections += st->connections;
-				a->api_base.reused += st->reused;
-				for (int i = 0; i < 4; i++)
-					a->api_base.by_method[i] +=
-					    st->by_method[i];
-				api_client_free(a->api);
-				a->api = NULL;
-			}
+			drop_client(a->cur);
 		} else if (!s) {
 			rc = -1;
 		}
 		str_wipe_free(s);
-	} else if (!a->api_key && cfg->api_key) {
-		a->api_key = strdup(cfg->api_key);
+	} else if (!a->multi && !a->cur->api_key && cfg->api_key) {
+		a->cur->api_key = strdup(cfg->api_key);
 	}
+	for (size_t i = 0; a->multi && i < a->n_accts; i++)
+		load_account_key(a, &a->accts[i]); /* fails that account */
 	return rc;
 }
 
@@ -309,9 +378,9 @@ static int load_policy(struct agent *a)
 static void set_failed(struct agent *a)
 {
 	pthread_mutex_lock(&a->lock);
-	a->m.ready = false;
-	a->m.last_success = false; /* a cycle that could not reconcile */
-	a->m.errors++;
+	a->cur->m.ready = false;
+	a->cur->m.last_success = false; /* a cycle that could not reconcile */
+	a->cur->m.errors++;
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -325,9 +394,11 @@ static int fetch_commit(struct agent *a, char commit[41])
 	if (a->cfg->verbosity > 0)
 		log_line(a, LOG_INFO, "fetch took %.1f ms", secs * 1000);
 	pthread_mutex_lock(&a->lock);
-	a->m.git_fetch_seconds = secs;
-	if (rc == 0)
-		memcpy(a->m.fetched_commit, commit, 41);
+	for (size_t i = 0; i < a->n_accts; i++) {
+		a->accts[i].m.git_fetch_seconds = secs;
+		if (rc == 0)
+			memcpy(a->accts[i].m.fetched_commit, commit, 41);
+	}
 	pthread_mutex_unlock(&a->lock);
 	log_diags(a, &d);
 	return rc;
@@ -341,7 +412,8 @@ static int verify_commit(struct agent *a, const char *commit,
 	struct diag_list vd = {0};
 	int rc = gitsrc_verify(a->git, commit, &vd);
 	pthread_mutex_lock(&a->lock);
-	a->m.commit_verified = rc == 0;
+	for (size_t i = 0; i < a->n_accts; i++)
+		a->accts[i].m.commit_verified = rc == 0;
 	pthread_mutex_unlock(&a->lock);
 	if (rc == 0 && a->cfg->verbosity <= 0 &&
 	    strcmp(a->verified, commit) == 0)
@@ -389,9 +461,10 @@ static int load_account(struct agent *a, const char *commit,
 	}
 	if (accounts_parse(&acs, file, d) != 0)
 		goto out;
-	if (!(acc = accounts_find(acs, a->cfg->account))) {
+	const char *name = a->multi ? a->cur->name : a->cfg->account;
+	if (!(acc = accounts_find(acs, name))) {
 		diag_add(d, DIAG_ERROR, NULL, NULL, "%s: no account '%s'",
-			 acs->file, a->cfg->account);
+			 acs->file, name);
 		goto out;
 	}
 	layers = calloc(acc->n_sources, sizeof(*layers));
@@ -421,7 +494,7 @@ static int load_commit(struct agent *a, const char *commit,
 	struct load_opts lo = a->cfg->load;
 	lo.policy = a->policy;
 	int rc = verify_commit(a, commit, &d);
-	if (rc == 0 && a->cfg->account) {
+	if (rc == 0 && (a->cfg->account || a->multi)) {
 		rc = load_account(a, commit, &lo, ds, &d);
 	} else if (rc == 0) {
 		rc = gitsrc_read(a->git, commit, &src, &d);
@@ -430,11 +503,11 @@ static int load_commit(struct agent *a, const char *commit,
 	}
 	source_free(src);
 	if (rc != 0) /* once per commit, then a reminder at most */
-		agent_notify_invalid(a->notify, commit,
+		agent_notify_invalid(a->cur->notify, commit,
 				     "desired state invalid or against the "
 				     "policy; nothing applied",
 				     &d, (long long)time(NULL));
-	bool reported = strcmp(a->bad_commit, commit) == 0;
+	bool reported = strcmp(a->cur->bad_commit, commit) == 0;
 	if (rc != 0 && reported) {
 		diag_list_clear(&d);
 		log_line(a, LOG_ERROR,
@@ -444,7 +517,7 @@ static int load_commit(struct agent *a, const char *commit,
 	}
 	log_diags(a, &d);
 	if (rc != 0) {
-		memcpy(a->bad_commit, commit, 41);
+		memcpy(a->cur->bad_commit, commit, 41);
 		log_line(a, LOG_ERROR,
 			 "desired state at this commit is "
 			 "invalid; nothing applied, the account "
@@ -456,18 +529,28 @@ static int load_commit(struct agent *a, const char *commit,
 static int ensure_api(struct agent *a)
 {
 	struct diag_list d = {0};
-	if (a->api)
+	if (a->cur->api)
 		return 0;
-	struct api_config ac = {.base_url = a->cfg->api_url,
-				.api_key = a->api_key,
+	if (!a->cur->api_key) {
+		log_line(a, LOG_ERROR, "no API key (check %s)",
+			 a->cur->key_source ? a->cur->key_source : "the key");
+		return -1;
+	}
+	struct api_config ac = {.base_url = a->cur->api_url,
+				.api_key = a->cur->api_key,
+				.key_source = a->cur->key_source,
+				.deadline_ms = a->cfg->account_timeout_ms,
+				.deadline_agent = true,
+				.parallelism = a->cfg->parallelism,
+				.max_rps = a->cfg->max_rps,
 				.ca_cert = a->cfg->ca_cert,
 				.allow_insecure_http =
 				    a->cfg->allow_insecure_http};
-	int rc = api_client_new(&a->api, &ac, &d);
+	int rc = api_client_new(&a->cur->api, &ac, &d);
 	log_diags(a, &d);
 	/* a stop aborts a request in flight and any retry wait at once */
 	if (rc == 0)
-		api_client_set_cancel_fd(a->api, a->stop_rd);
+		api_client_set_cancel_fd(a->cur->api, a->stop_rd);
 	return rc;
 }
 
@@ -486,31 +569,33 @@ static void log_plan(struct agent *a, const char *text)
 static void record_result(struct agent *a, const char *commit, int rc,
 			  const struct reconcile_result *r)
 {
-	const struct api_stats *st = api_client_stats(a->api);
+	const struct api_stats *st = api_client_stats(a->cur->api);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&a->lock);
-	a->m.reconciled = true;
-	a->m.last_reconcile_ts = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-	a->m.last_success = rc == 0;
-	a->m.ready = rc == 0;
-	a->m.suspended = a->suspended;
+	a->cur->m.reconciled = true;
+	a->cur->m.last_reconcile_ts =
+	    (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	a->cur->m.last_success = rc == 0;
+	a->cur->m.ready = rc == 0;
+	a->cur->m.suspended = a->cur->suspended;
 	if (rc != 0)
-		a->m.errors++;
+		a->cur->m.errors++;
 	if (r->outcome != RECONCILE_ERROR)
-		a->m.drift = r->changes;
-	bool applying = a->cfg->apply && !a->suspended;
+		a->cur->m.drift = r->changes;
+	bool applying = a->cfg->apply && !a->cur->suspended;
 	if (applying)
-		a->m.changes_applied += r->writes_done;
+		a->cur->m.changes_applied += r->writes_done;
 	if (rc == 0 && (applying || !r->changes))
-		memcpy(a->m.commit, commit, 41);
-	a->m.api_requests = a->api_base.requests + st->requests;
-	a->m.api_seconds = a->api_base.seconds_total + st->seconds_total;
-	a->m.api_conns = a->api_base.connections + st->connections;
-	a->m.api_reused = a->api_base.reused + st->reused;
+		memcpy(a->cur->m.commit, commit, 41);
+	a->cur->m.api_requests = a->cur->api_base.requests + st->requests;
+	a->cur->m.api_seconds =
+	    a->cur->api_base.seconds_total + st->seconds_total;
+	a->cur->m.api_conns = a->cur->api_base.connections + st->connections;
+	a->cur->m.api_reused = a->cur->api_base.reused + st->reused;
 	for (int i = 0; i < 4; i++)
-		a->m.api_by_method[i] =
-		    a->api_base.by_method[i] + st->by_method[i];
+		a->cur->m.api_by_method[i] =
+		    a->cur->api_base.by_method[i] + st->by_method[i];
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -546,11 +631,11 @@ static void warn_unknown(struct agent *a, const struct plan *p)
 	if (failed)
 		return;
 	pthread_mutex_lock(&a->lock);
-	a->m.unknown_secrets = count;
+	a->cur->m.unknown_secrets = count;
 	pthread_mutex_unlock(&a->lock);
-	if (strcmp(digest, a->unknown_digest) == 0)
+	if (strcmp(digest, a->cur->unknown_digest) == 0)
 		return;
-	memcpy(a->unknown_digest, digest, sizeof(digest));
+	memcpy(a->cur->unknown_digest, digest, sizeof(digest));
 	if (!count) {
 		log_line(a, LOG_INFO, "every write-only value is recorded");
 		return;
@@ -582,15 +667,15 @@ static const char *health_word(int successful)
 }
 
 /* The registration's status at the last plan, or -2 when it was not
- * there (a->health is sorted by key). */
+ * there (a->cur->health is sorted by key). */
 static int health_before(const struct agent *a, const char *key)
 {
-	size_t lo = 0, hi = a->n_health;
+	size_t lo = 0, hi = a->cur->n_health;
 	while (lo < hi) {
 		size_t m = lo + (hi - lo) / 2;
-		int c = strcmp(a->health[m].key, key);
+		int c = strcmp(a->cur->health[m].key, key);
 		if (c == 0)
-			return a->health[m].successful;
+			return a->cur->health[m].successful;
 		if (c < 0)
 			lo = m + 1;
 		else
@@ -649,12 +734,12 @@ static void track_health(struct agent *a, const struct plan *p)
 		free(text);
 		return;
 	}
-	health_free(a->health, a->n_health);
-	a->health = copy;
-	a->n_health = n;
+	health_free(a->cur->health, a->cur->n_health);
+	a->cur->health = copy;
+	a->cur->n_health = n;
 	pthread_mutex_lock(&a->lock);
-	free(a->m.registrations_up);
-	a->m.registrations_up = text;
+	free(a->cur->m.registrations_up);
+	a->cur->m.registrations_up = text;
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -697,10 +782,10 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	memset(&r, 0, sizeof(r));
 	reconcile_opts_init(&o);
 	o.state_dir = a->cfg->state_dir;
-	o.api_key = a->api_key;
+	o.api_key = a->cur->api_key;
 	/* a change freeze in git: plan only (agent_notify says so once) */
-	a->suspended = model_suspended(ds, (long long)time(NULL));
-	o.apply = a->cfg->apply && !a->suspended;
+	a->cur->suspended = model_suspended(ds, (long long)time(NULL));
+	o.apply = a->cfg->apply && !a->cur->suspended;
 	o.sync_secrets = a->cfg->sync_secrets;
 	/* one writer per account: a CLI apply in progress is waited for (a
 	   while), then this cycle plans against what it left */
@@ -713,10 +798,10 @@ static int reconcile_commit(struct agent *a, const char *commit,
 		o.export_fn = export_yaml;
 	}
 	/* agent: NAME is resolved for each commit (names can change) */
-	if (reconcile_agent_names(a->api, ds, &names, &d) == 0 &&
+	if (reconcile_agent_names(a->cur->api, ds, &names, &d) == 0 &&
 	    agentref_resolve(ds, &names, &d) == 0) {
 		o.names = &names;
-		rc = reconcile_once(a->api, ds, &o, &r, &d);
+		rc = reconcile_once(a->cur->api, ds, &o, &r, &d);
 	}
 	audit_free(au);
 	log_diags(a, &d);
@@ -730,7 +815,7 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	struct agent_notify_cycle nc = {
 	    .commit = commit,
 	    .apply_mode = a->cfg->apply,
-	    .suspended = !a->suspended	      ? NULL
+	    .suspended = !a->cur->suspended   ? NULL
 			 : ds->suspend_reason ? ds->suspend_reason
 					      : "suspended",
 	    .suspended_until = ds->suspend_until,
@@ -738,7 +823,7 @@ static int reconcile_commit(struct agent *a, const char *commit,
 	    .r = &r,
 	    .now = (long long)time(NULL),
 	};
-	agent_notify_cycle(a->notify, &nc);
+	agent_notify_cycle(a->cur->notify, &nc);
 	if (rc != 0)
 		log_line(a, LOG_ERROR, "reconcile failed%s%s",
 			 r.guard ? ": guard refused: " : "",
@@ -755,7 +840,7 @@ static int reconcile_commit(struct agent *a, const char *commit,
 			 "drift: %zu to create, %zu to update, %zu to delete "
 			 "(%s: nothing changed)",
 			 r.creates, r.updates, r.deletes,
-			 a->suspended ? "suspended" : "detect mode");
+			 a->cur->suspended ? "suspended" : "detect mode");
 	reconcile_result_release(&r);
 	agent_names_release(&names);
 	return rc;
@@ -768,7 +853,7 @@ static void warn_if_rewritten(struct agent *a, const char *commit)
 {
 	char applied[41];
 	pthread_mutex_lock(&a->lock);
-	memcpy(applied, a->m.commit, sizeof(applied));
+	memcpy(applied, a->cur->m.commit, sizeof(applied));
 	pthread_mutex_unlock(&a->lock);
 	if (!applied[0] || strcmp(applied, commit) == 0 ||
 	    gitsrc_descends(a->git, commit, applied) != 0)
@@ -780,37 +865,77 @@ static void warn_if_rewritten(struct agent *a, const char *commit)
 		 a->cfg->git.ref ? a->cfg->git.ref : "main", commit, applied);
 }
 
-static int run_cycle(struct agent *a)
+static long next_delay(const struct agent *a);
+
+/* The current account from commit: its desired state, its API client,
+ * one reconcile. */
+static int reconcile_account(struct agent *a, const char *commit)
 {
-	char commit[41];
 	struct desired_state *ds = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&a->lock);
-	a->m.cycles++;
+	a->cur->m.cycles++;
 	pthread_mutex_unlock(&a->lock);
-	if (fetch_commit(a, commit) != 0) {
-		/* --once ends here: no retry follows */
-		if (!stop_requested)
-			log_line(a, LOG_ERROR, "%s",
-				 a->cfg->once ? "fetch failed"
-					      : "fetch failed; will retry");
-		goto out;
+	if (a->multi && !a->cur->api_key) /* set since?: try again */
+		load_account_key(a, a->cur);
+	if (load_commit(a, commit, &ds) != 0 || ensure_api(a) != 0) {
+		set_failed(a);
+		model_desired_free(ds);
+		return -1;
 	}
-	if (strcmp(commit, a->commit) != 0) {
-		memcpy(a->commit, commit, 41);
-		log_line(a, LOG_INFO, "commit %s", commit);
-		warn_if_rewritten(a, commit);
-	}
-	if (load_commit(a, commit, &ds) != 0 || ensure_api(a) != 0)
-		goto out;
+	/* --account-timeout: this cycle's requests and retries of this
+	 * account end by then, so a hung API gives way to the next account */
+	api_client_restart_deadline(a->cur->api);
 	rc = reconcile_commit(a, commit, ds);
 	if (rc == 0)
-		a->bad_commit[0] = '\0';
+		a->cur->bad_commit[0] = '\0';
+	else if (a->cfg->account_timeout_ms)
+		drop_client(a->cur); /* a client past its deadline stays so */
 	model_desired_free(ds);
 	return rc;
-out:
-	set_failed(a);
-	model_desired_free(ds);
+}
+
+/* One fetch, then every account that is due (all: every account), one
+ * after another, each with its own backoff. Returns 0 when each of them
+ * succeeded. */
+static int run_cycle(struct agent *a, bool all)
+{
+	char commit[41];
+	long now = now_ms();
+	int rc = 0;
+	a->cycles++;
+	bool fetched = fetch_commit(a, commit) == 0;
+	/* --once ends here: no retry follows */
+	if (!fetched && !stop_requested)
+		log_line(a, LOG_ERROR, "%s",
+			 a->cfg->once ? "fetch failed"
+				      : "fetch failed; will retry");
+	if (fetched && strcmp(commit, a->commit) != 0) {
+		memcpy(a->commit, commit, 41);
+		log_line(a, LOG_INFO, "commit %s", commit);
+		for (size_t i = 0; i < a->n_accts; i++) {
+			a->cur = &a->accts[i];
+			warn_if_rewritten(a, commit);
+		}
+	}
+	for (size_t i = 0; i < a->n_accts && !stop_requested; i++) {
+		a->cur = &a->accts[i];
+		if (!all && a->cur->due > now)
+			continue;
+		int one = -1;
+		if (fetched) {
+			one = reconcile_account(a, commit);
+		} else {
+			pthread_mutex_lock(&a->lock);
+			a->cur->m.cycles++;
+			pthread_mutex_unlock(&a->lock);
+			set_failed(a);
+		}
+		a->cur->failures = one == 0 ? 0 : a->cur->failures + 1;
+		a->cur->due = now_ms() + next_delay(a);
+		rc = one == 0 ? rc : -1;
+	}
+	a->cur = a->multi ? NULL : &a->accts[0];
 	return rc;
 }
 
@@ -819,12 +944,13 @@ out:
 static long next_delay(const struct agent *a)
 {
 	long base = a->cfg->interval_ms;
-	if (!a->failures)
+	if (!a->cur->failures)
 		return base;
 	/* after a failure: back off, but never retry sooner than the interval
 	 */
 	long d = base > 1000 ? base : 1000;
-	for (unsigned i = 1; i < a->failures && d < AGENT_MAX_BACKOFF_MS; i++)
+	for (unsigned i = 1; i < a->cur->failures && d < AGENT_MAX_BACKOFF_MS;
+	     i++)
 		d *= 2;
 	if (d > AGENT_MAX_BACKOFF_MS)
 		d = AGENT_MAX_BACKOFF_MS;
@@ -875,18 +1001,32 @@ static bool wait_events(struct agent *a, long deadline, struct events *ev)
 
 static bool cycles_done(struct agent *a)
 {
-	unsigned long max = a->cfg->max_cycles;
-	pthread_mutex_lock(&a->lock);
-	bool done = max && a->m.cycles >= max;
-	pthread_mutex_unlock(&a->lock);
-	return done;
+	return a->cfg->max_cycles && a->cycles >= a->cfg->max_cycles;
+}
+
+/* The monotonic ms at which the next account is due. */
+static long next_due(const struct agent *a)
+{
+	long due = a->accts[0].due;
+	for (size_t i = 1; i < a->n_accts; i++)
+		due = a->accts[i].due < due ? a->accts[i].due : due;
+	return due;
+}
+
+static void reload(struct agent *a)
+{
+	log_line(a, LOG_INFO, "SIGHUP: re-reading secret files%s%s",
+		 a->multi ? " (the accounts' apiKey files too)" : "",
+		 a->cfg->policy_file ? " and the policy" : "");
+	load_secrets(a);
+	load_policy(a);
 }
 
 static int loop(struct agent *a)
 {
+	bool all = true;
 	for (;;) {
-		int rc = run_cycle(a);
-		a->failures = rc == 0 ? 0 : a->failures + 1;
+		int rc = run_cycle(a, all);
 		if (a->cfg->once)
 			return rc;
 		if (stop_requested) {
@@ -895,33 +1035,25 @@ static int loop(struct agent *a)
 		}
 		if (cycles_done(a))
 			return 0;
-		long deadline = now_ms() + next_delay(a);
+		long deadline = next_due(a);
 		struct events ev = {0};
 		while (wait_events(a, deadline, &ev) && !ev.stop &&
 		       !ev.webhook) {
 			if (ev.reload) {
-				log_line(a, LOG_INFO,
-					 "SIGHUP: re-reading secret files%s",
-					 a->cfg->policy_file ? " and the policy"
-							     : "");
-				load_secrets(a);
-				load_policy(a);
+				reload(a);
 				ev.reload = false;
+				deadline = next_due(a); /* a new key: due now */
 			}
 		}
-		if (ev.reload && !ev.stop) {
-			log_line(a, LOG_INFO,
-				 "SIGHUP: re-reading secret files%s",
-				 a->cfg->policy_file ? " and the policy" : "");
-			load_secrets(a);
-			load_policy(a);
-		}
+		if (ev.reload && !ev.stop)
+			reload(a);
 		if (ev.stop) {
 			log_line(a, LOG_INFO, "stopping");
 			return 0;
 		}
 		if (ev.webhook)
 			log_line(a, LOG_INFO, "webhook: fetching now");
+		all = ev.webhook; /* else only the accounts now due */
 	}
 }
 
@@ -954,13 +1086,16 @@ static int start(struct agent *a)
 	if (gitsrc_open(&a->git, &cfg->git, &d) != 0)
 		goto fail;
 	gitsrc_set_cancel_fd(a->git, a->stop_rd);
-	if (agent_notify_new(&a->notify, cfg->notify, cfg->log, cfg->log_json,
-			     cfg->verbosity, &d) != 0)
-		goto fail;
-	a->m.verify_commits = gitsrc_verifies(a->git);
+	/* each account its own state of what was said (one sender each) */
+	for (size_t i = 0; i < a->n_accts; i++) {
+		if (agent_notify_new(&a->accts[i].notify, cfg->notify, cfg->log,
+				     cfg->log_json, cfg->verbosity, &d) != 0)
+			goto fail;
+		a->accts[i].m.verify_commits = gitsrc_verifies(a->git);
+	}
 	if (cfg->listen) {
 		struct agent_http_config hc = {.listen = cfg->listen,
-					       .snapshot = on_snapshot,
+					       .snapshots = on_snapshots,
 					       .hook = on_webhook,
 					       .ctx = a};
 		if (agent_http_start(&a->http, &hc, &d) != 0)
@@ -968,8 +1103,9 @@ static int start(struct agent *a)
 	}
 	if (load_policy(a) != 0)
 		return -1;
-	if (load_secrets(a) != 0 || !a->api_key) {
-		if (!a->api_key)
+	/* multi: an account without its key fails alone, at each cycle */
+	if (load_secrets(a) != 0 || (!a->multi && !a->cur->api_key)) {
+		if (!a->multi && !a->cur->api_key)
 			log_line(a, LOG_ERROR, "no API key");
 		return -1;
 	}
@@ -985,6 +1121,50 @@ fail:
 	return -1;
 }
 
+/* One account per name of cfg->account_names (multi), else the one. */
+static int init_accounts(struct agent *a)
+{
+	const struct agent_config *cfg = a->cfg;
+	a->multi = cfg->n_account_names > 0;
+	a->n_accts = a->multi ? cfg->n_account_names : 1;
+	if (!(a->accts = calloc(a->n_accts, sizeof(*a->accts))))
+		return -1;
+	for (size_t i = 0; i < a->n_accts; i++) {
+		struct agent_acct *ac = &a->accts[i];
+		const char *label = cfg->account;
+		ac->api_url = cfg->api_url;
+		if (a->multi) {
+			ac->name = label = cfg->account_names[i];
+			ac->acc = accounts_find(cfg->accounts, ac->name);
+			assert(ac->acc); /* the command checked each name */
+			if (ac->acc->api_url)
+				ac->api_url = ac->acc->api_url;
+			ac->key_source = accounts_key_source(ac->acc);
+		} else if (cfg->key_source) {
+			ac->key_source = str_dup(cfg->key_source);
+		}
+		if (label)
+			snprintf(ac->m.account, sizeof(ac->m.account), "%s",
+				 label);
+	}
+	a->cur = a->multi ? NULL : &a->accts[0];
+	return 0;
+}
+
+static void accounts_release(struct agent *a)
+{
+	for (size_t i = 0; a->accts && i < a->n_accts; i++) {
+		struct agent_acct *ac = &a->accts[i];
+		agent_notify_free(ac->notify);
+		api_client_free(ac->api);
+		str_wipe_free(ac->api_key);
+		free(ac->key_source);
+		health_free(ac->health, ac->n_health);
+		free(ac->m.registrations_up);
+	}
+	free(a->accts);
+}
+
 int agent_run(const struct agent_config *cfg)
 {
 	struct agent a;
@@ -994,6 +1174,10 @@ int agent_run(const struct agent_config *cfg)
 	a.pipe_rd = a.pipe_wr = a.stop_rd = a.stop_wr = -1;
 	stop_requested = 0;
 	pthread_mutex_init(&a.lock, NULL);
+	if (init_accounts(&a) != 0) {
+		log_line(&a, LOG_ERROR, "out of memory");
+		goto out;
+	}
 	if (open_pipe(&a) != 0) {
 		log_line(&a, LOG_ERROR, "cannot create a pipe: %s",
 			 strerror(errno));
@@ -1001,29 +1185,27 @@ int agent_run(const struct agent_config *cfg)
 	}
 	stop_fd = a.stop_wr;
 	wake_fd = a.pipe_wr;
-	if (cfg->account)
-		snprintf(a.m.account, sizeof(a.m.account), "%s", cfg->account);
 	if (start(&a) != 0)
 		goto out;
 	char *shown = gitsrc_display_url(cfg->git.url);
+	char n[64] = "";
+	if (a.multi)
+		snprintf(n, sizeof(n), ", %zu accounts", a.n_accts);
 	log_line(&a, LOG_INFO,
-		 "agent started: %s mode, every %ld ms, repo %s ref %s path %s",
+		 "agent started: %s mode, every %ld ms, repo %s ref %s path "
+		 "%s%s",
 		 cfg->apply ? "apply" : "detect", cfg->interval_ms,
 		 shown ? shown : "?", cfg->git.ref ? cfg->git.ref : "main",
-		 cfg->git.path ? cfg->git.path : ".");
+		 cfg->git.path ? cfg->git.path : ".", n);
 	free(shown);
 	rc = loop(&a);
 out:
 	wake_fd = -1;
 	stop_fd = -1;
 	agent_http_stop(a.http);
-	agent_notify_free(a.notify);
 	gitsrc_free(a.git);
-	api_client_free(a.api);
-	str_wipe_free(a.api_key);
+	accounts_release(&a);
 	policy_free(a.policy);
-	health_free(a.health, a.n_health);
-	free(a.m.registrations_up);
 	if (a.pipe_rd >= 0)
 		close(a.pipe_rd);
 	if (a.pipe_wr >= 0)

@@ -26,6 +26,7 @@
 #include "schema/load.h"
 
 struct agent_notify_config; /* reconcile/agent/agent_notify.h */
+struct accounts;	    /* schema/accounts.h */
 
 struct agent_config {
 	struct gitsrc_opts git;		 /* url, ref, path, cache_root (the
@@ -57,6 +58,23 @@ struct agent_config {
 	 * reconciled, read at every commit with its sources as overlays;
 	 * metrics carry it as the account label. NULL: desired state. */
 	const char *account;
+	/* one process, many accounts (run --all, several --account): the
+	 * accounts file as parsed at start (each account's key is resolved
+	 * from it, again on SIGHUP) and the names reconciled, one after
+	 * another each cycle after one fetch, each with its own API client,
+	 * key, backoff, notifications and metrics; /readyz is every
+	 * account's. n_account_names 0: account above, or desired state. */
+	const struct accounts *accounts;
+	const char *const *account_names;
+	size_t n_account_names;
+	int parallelism; /* API requests in flight at most; 0: default */
+	double max_rps;	 /* API requests started per second at most, per
+			    account's client; 0: default */
+	long account_timeout_ms; /* one account's reconcile in a cycle
+				    (every request and retry) ends within
+				    this; 0: no bound but each request's */
+	const char *key_source;	 /* one account: where api_key came from
+				    (401/403 messages); NULL: the default */
 	bool log_json;
 	int verbosity; /* < 0: errors and warnings only */
 	FILE *log;     /* stderr normally */

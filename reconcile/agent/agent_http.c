@@ -42,6 +42,7 @@ struct agent_http {
 	struct MHD_Daemon *daemon;
 	int port;
 	agent_http_snapshot_fn snapshot;
+	agent_http_snapshots_fn snapshots;
 	agent_http_hook_fn hook;
 	void *ctx;
 	pthread_mutex_t lock; /* guards secret */
@@ -109,6 +110,79 @@ int agent_http_metrics_text(const struct agent_metrics *m, char **out)
 	int rc = label_account(plain, m->account, out);
 	free(plain);
 	return rc;
+}
+
+/* The end of the family block starting at s: the next "# HELP" line or
+ * the end of the text. */
+static const char *family_end(const char *s)
+{
+	const char *p = s;
+	while ((p = strchr(p, '\n'))) {
+		p++;
+		if (!strncmp(p, "# HELP ", 7))
+			return p;
+	}
+	return s + strlen(s);
+}
+
+/* texts[0]'s family blocks in order, each followed by the sample lines of
+ * the same block of every other text (all rendered by metrics_plain, so
+ * their families line up). */
+static int merge_families(char **texts, size_t n, FILE *fp)
+{
+	const char **at = calloc(n, sizeof(*at));
+	if (!at)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		at[i] = texts[i];
+	while (*at[0]) {
+		for (size_t i = 0; i < n; i++) {
+			const char *end = family_end(at[i]);
+			for (const char *l = at[i]; l < end;) {
+				const char *nl = memchr(l, '\n', end - l);
+				size_t len = nl ? (size_t)(nl - l) + 1
+						: (size_t)(end - l);
+				if (i == 0 || l[0] != '#')
+					fwrite(l, 1, len, fp);
+				l += len;
+			}
+			at[i] = end;
+		}
+	}
+	free(at);
+	return 0;
+}
+
+int agent_http_metrics_text_n(const struct agent_metrics *m, size_t n,
+			      char **out)
+{
+	char **texts = calloc(n ? n : 1, sizeof(*texts));
+	char *buf = NULL;
+	size_t size = 0, done = 0;
+	int rc = -1;
+	if (!texts)
+		return -1;
+	if (n == 1) {
+		free(texts);
+		return agent_http_metrics_text(m, out);
+	}
+	while (done < n && agent_http_metrics_text(&m[done], &texts[done]) == 0)
+		done++;
+	FILE *fp = done == n ? open_memstream(&buf, &size) : NULL;
+	if (fp) {
+		rc = n ? merge_families(texts, n, fp) : 0;
+		if (fclose(fp) != 0)
+			rc = -1;
+	}
+	for (size_t i = 0; i < done; i++)
+		free(texts[i]);
+	free(texts);
+	if (rc != 0) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
 }
 
 static int metrics_plain(const struct agent_metrics *m, char **out)
@@ -264,28 +338,57 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status,
 	return rc;
 }
 
+/* /readyz: 200 when every account of m is ready, or with ?account=NAME
+ * when NAME is (404 when no account of m is NAME). */
+static enum MHD_Result serve_ready(struct MHD_Connection *conn,
+				   const struct agent_metrics *m, size_t n)
+{
+	const char *which =
+	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "account");
+	bool ready = n > 0, found = !which;
+	for (size_t i = 0; i < n; i++) {
+		if (which && strcmp(which, m[i].account) == 0) {
+			found = true;
+			ready = m[i].ready;
+			break;
+		}
+		ready &= m[i].ready;
+	}
+	if (!found)
+		return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+			       "no such account\n");
+	return ready ? respond(conn, MHD_HTTP_OK, "text/plain", "ready\n")
+		     : respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+			       "not ready\n");
+}
+
+static int take_snapshots(struct agent_http *h, struct agent_metrics **m,
+			  size_t *n)
+{
+	if (h->snapshots)
+		return h->snapshots(h->ctx, m, n);
+	if (!(*m = calloc(1, sizeof(**m))))
+		return -1;
+	*n = 1;
+	h->snapshot(h->ctx, *m);
+	return 0;
+}
+
 static enum MHD_Result serve_get(struct agent_http *h,
 				 struct MHD_Connection *conn, const char *url)
 {
-	struct agent_metrics m;
+	struct agent_metrics *m = NULL;
+	size_t n = 0;
 	if (strcmp(url, "/healthz") == 0)
 		return respond(conn, MHD_HTTP_OK, "text/plain", "ok\n");
-	memset(&m, 0, sizeof(m));
-	h->snapshot(h->ctx, &m);
+	if (take_snapshots(h, &m, &n) != 0)
+		return MHD_NO;
 	enum MHD_Result rc;
-	const char *which =
-	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "account");
-	if (strcmp(url, "/readyz") == 0 && which && strcmp(which, m.account)) {
-		rc = respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
-			     "no such account\n");
-	} else if (strcmp(url, "/readyz") == 0) {
-		rc = m.ready
-			 ? respond(conn, MHD_HTTP_OK, "text/plain", "ready\n")
-			 : respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				   "text/plain", "not ready\n");
+	if (strcmp(url, "/readyz") == 0) {
+		rc = serve_ready(conn, m, n);
 	} else if (strcmp(url, "/metrics") == 0) {
 		char *text = NULL;
-		rc = agent_http_metrics_text(&m, &text) != 0
+		rc = agent_http_metrics_text_n(m, n, &text) != 0
 			 ? MHD_NO
 			 : respond(conn, MHD_HTTP_OK,
 				   "text/plain; version=0.0.4", text);
@@ -294,7 +397,9 @@ static enum MHD_Result serve_get(struct agent_http *h,
 		rc = respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
 			     "not found\n");
 	}
-	free(m.registrations_up); /* the snapshot's own copy */
+	for (size_t i = 0; i < n; i++)
+		free(m[i].registrations_up); /* the snapshot's own copies */
+	free(m);
 	return rc;
 }
 
@@ -487,6 +592,7 @@ int agent_http_start(struct agent_http **out,
 	if (!h)
 		return -1;
 	h->snapshot = cfg->snapshot;
+	h->snapshots = cfg->snapshots;
 	h->hook = cfg->hook;
 	h->ctx = cfg->ctx;
 	pthread_mutex_init(&h->lock, NULL);

@@ -61,6 +61,12 @@ struct agent_metrics {
  * (caller frees), or -1 when out of memory. */
 int agent_http_metrics_text(const struct agent_metrics *m, char **out);
 
+/* The n accounts' metrics in one exposition: each family's HELP and TYPE
+ * once, then its samples of every account in turn (m[i].account labels
+ * them). Returns 0 and *out (caller frees), or -1 when out of memory. */
+int agent_http_metrics_text_n(const struct agent_metrics *m, size_t n,
+			      char **out);
+
 /* True when header is "sha256=" followed by the lowercase or uppercase hex
  * HMAC-SHA256 of body keyed with secret. False for a NULL or empty secret,
  * a NULL header, or any other form. Constant-time in the digest. */
@@ -69,10 +75,18 @@ bool agent_http_verify_signature(const char *secret, const void *body,
 
 typedef void (*agent_http_snapshot_fn)(void *ctx, struct agent_metrics *out);
 typedef void (*agent_http_hook_fn)(void *ctx);
+/* Every account's metrics: *out an array of *n (the caller frees each
+ * registrations_up, then the array). 0, or -1 when out of memory. */
+typedef int (*agent_http_snapshots_fn)(void *ctx, struct agent_metrics **out,
+				       size_t *n);
 
 struct agent_http_config {
 	const char *listen; /* "HOST:PORT" or "[V6]:PORT"; port 0 = any */
 	agent_http_snapshot_fn snapshot;
+	/* used instead of snapshot when set (one process, many accounts):
+	 * /readyz is ready when every account is, /readyz?account=NAME
+	 * answers for NAME (404 for a name not served) */
+	agent_http_snapshots_fn snapshots;
 	agent_http_hook_fn hook; /* a valid webhook arrived */
 	void *ctx;
 	long request_timeout_ms; /* deadline of one whole request (head and

@@ -258,6 +258,10 @@ static void apply_defaults(struct api_client *c, const struct api_config *cfg)
 	api_pace_init(&c->pace, cfg->max_rps, api_now_ms());
 	c->cancel_fd = -1;
 	c->deadline_total_ms = cfg->deadline_ms > 0 ? cfg->deadline_ms : 0;
+	c->deadline_what = cfg->deadline_agent
+			       ? "the account's time in this cycle passed "
+				 "(--account-timeout"
+			       : "the command's deadline passed (--timeout";
 	c->deadline =
 	    c->deadline_total_ms ? api_now_ms() + c->deadline_total_ms : 0;
 }

@@ -46,6 +46,8 @@ struct api_config {
 	long deadline_ms;	  /* every request and retry of this client ends
 				     within this long after api_client_new (the
 				     command's --timeout); 0: no overall deadline */
+	bool deadline_agent;	  /* the deadline is the agent's
+				     --account-timeout (what messages say) */
 	bool allow_insecure_http; /* http:// to a host that is not loopback
 				     (the key would travel in clear text) */
 	double max_rps;		  /* requests started per second at most (token

@@ -56,12 +56,14 @@ struct api_client {
 	api_log_fn log;
 	void *log_ctx;
 
-	int cancel_fd;		/* readable: stop (the caller's fd), or -1 */
-	long long deadline;	/* monotonic ms; 0: none */
-	long deadline_total_ms; /* as configured, for messages */
-	const char *halted;	/* why nothing may start any more (static
-				   text or halt_buf), set once by a stop or
-				   the deadline */
+	int cancel_fd;		   /* readable: stop (the caller's fd), or -1 */
+	long long deadline;	   /* monotonic ms; 0: none */
+	long deadline_total_ms;	   /* as configured, for messages */
+	const char *deadline_what; /* "the command's deadline passed
+				      (--timeout" or another (static) */
+	const char *halted;	   /* why nothing may start any more (static
+				      text or halt_buf), set once by a stop or
+				      the deadline */
 	char halt_buf[96];
 	long wait_every_ms;
 	api_wait_fn wait_fn;

@@ -760,8 +760,8 @@ static const char *halt_reason(struct api_client *c)
 	if (!c->halted && c->deadline && api_now_ms() >= c->deadline) {
 		char d[32];
 		fmt_duration(d, sizeof(d), c->deadline_total_ms);
-		snprintf(c->halt_buf, sizeof(c->halt_buf),
-			 "the command's deadline passed (--timeout %s)", d);
+		snprintf(c->halt_buf, sizeof(c->halt_buf), "%s %s)",
+			 c->deadline_what, d);
 		c->halted = c->halt_buf;
 	}
 	return c->halted;

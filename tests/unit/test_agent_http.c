@@ -133,6 +133,54 @@ static void test_metrics_text(void **state)
 	free(text);
 }
 
+/* Two accounts in one exposition: each family's HELP and TYPE once, its
+ * samples of both accounts right after them (a TYPE seen twice is a parse
+ * error in Prometheus). */
+static void test_metrics_text_n(void **state)
+{
+	(void)state;
+	struct agent_metrics m[2];
+	memset(m, 0, sizeof(m));
+	snprintf(m[0].account, sizeof(m[0].account), "staging");
+	snprintf(m[1].account, sizeof(m[1].account), "prod");
+	m[0].ready = true;
+	m[1].errors = 4;
+	char up[] = "sipsync_registration_up{registration=\"a@b\"} 1\n";
+	m[1].registrations_up = up;
+	char *text = NULL;
+	assert_int_equal(agent_http_metrics_text_n(m, 2, &text), 0);
+	const char *want =
+	    "# HELP sipsync_ready Last fetch and reconcile succeeded.\n"
+	    "# TYPE sipsync_ready gauge\n"
+	    "sipsync_ready{account=\"staging\"} 1\n"
+	    "sipsync_ready{account=\"prod\"} 0\n"
+	    "# HELP sipsync_last_reconcile_timestamp_seconds";
+	if (!strstr(text, want))
+		fail_msg("families not merged:\n%s", text);
+	assert_non_null(strstr(text,
+			       "sipsync_errors_total{account=\"staging\"} 0\n"
+			       "sipsync_errors_total{account=\"prod\"} 4\n"));
+	assert_non_null(strstr(text, "# TYPE sipsync_registration_up gauge\n"
+				     "sipsync_registration_up{account=\"prod\","
+				     "registration=\"a@b\"} 1\n"));
+	/* every TYPE line once */
+	for (const char *t = text; (t = strstr(t, "# TYPE "));) {
+		const char *nl = strchr(t, '\n');
+		char line[160];
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - t + 1), t);
+		assert_null(strstr(nl, line));
+		t = nl;
+	}
+	free(text);
+	/* one account: the same text as agent_http_metrics_text */
+	char *one = NULL;
+	assert_int_equal(agent_http_metrics_text_n(m, 1, &text), 0);
+	assert_int_equal(agent_http_metrics_text(m, &one), 0);
+	assert_string_equal(text, one);
+	free(text);
+	free(one);
+}
+
 /* sipsync_commit_verified: absent without --verify-commits, else 0 or 1 */
 static void test_metrics_commit_verified(void **state)
 {
@@ -404,6 +452,7 @@ int main(void)
 	    cmocka_unit_test(test_verify_signature),
 	    cmocka_unit_test(test_metrics_text),
 	    cmocka_unit_test(test_metrics_commit_verified),
+	    cmocka_unit_test(test_metrics_text_n),
 	    cmocka_unit_test(test_endpoint),
 	    cmocka_unit_test(test_bad_listen),
 	    cmocka_unit_test(test_slow_clients),

@@ -35,8 +35,8 @@ _sipsync_flags()
 	probe) own="--url --format --repeat --offline --account --all" ;;
 	route) own="--account --all" ;;
 	run) own="--interval --mode --listen --webhook-secret-file
-		--git-timeout --git-ca-cert --once --max-cycles --sync-secrets
-		$_sipsync_notify --notify-repeat --account" ;;
+		--git-timeout --git-ca-cert --once --max-cycles --account-timeout --parallelism --max-rps --sync-secrets
+		$_sipsync_notify --notify-repeat --account --all" ;;
 	accounts) own="--format" ;;
 	version) echo "--help"; return ;;
 	esac
@@ -70,7 +70,7 @@ _sipsync_value()
 		_sipsync_reply -d -- "$cur" ;;
 	--api-url | --repo | --ref | --path | --max-deletes | --parallelism | \
 		--lock-timeout | --account | --parallel-accounts | \
-		--interval | --listen | --git-timeout | --max-cycles | --timeout | \
+		--interval | --listen | --git-timeout | --max-cycles | --account-timeout | --timeout | \
 		--url | --repeat | --notify | --notify-repeat | --max-rps)
 		COMPREPLY=() ;;
 	*) return 1 ;;

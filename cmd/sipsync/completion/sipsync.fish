@@ -91,9 +91,12 @@ complete -c sipsync -n '__fish_seen_subcommand_from run' -l git-ca-cert -r -F -d
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l once -d 'run one cycle and exit'
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l sync-secrets -d 'apply mode: send write-only values with no record, once'
 complete -c sipsync -n '__fish_seen_subcommand_from run' -l max-cycles -x -d 'stop after N cycles'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l parallelism -x -d 'API requests in flight at most'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l max-rps -x -d 'API requests started per second at most'
+complete -c sipsync -n '__fish_seen_subcommand_from run' -l account-timeout -x -d 'bound of each account reconcile in a cycle'
 # accounts files
 complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe run' -l account -x -d 'an account of the accounts file'
-complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe' -l all -d 'every account of the accounts file'
+complete -c sipsync -n '__fish_seen_subcommand_from validate plan apply test route probe run' -l all -d 'every account of the accounts file'
 complete -c sipsync -n '__fish_seen_subcommand_from plan apply' -l parallel-accounts -x -d 'accounts at once'
 complete -c sipsync -n '__fish_seen_subcommand_from plan apply' -l fail-fast -d 'stop at the first account that fails'
 complete -c sipsync -n '__fish_seen_subcommand_from accounts' -l format -x -a 'text json' -d 'output format'
