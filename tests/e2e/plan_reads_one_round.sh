@@ -2,8 +2,8 @@
 # 150 ms per request, with 5 registrations in pages of 2 and allowedAgents
 # managed (the agent names are read to show them): GET /api/sip, the first
 # registrations page and GET /api/agents are one round, then each further
-# registrations page one more round: 5 requests in 3 rounds (they were 4
-# rounds: the agents first, then the account).
+# registrations page at most one more round: 5 requests in 3 rounds or
+# fewer (they were 4 rounds: the agents first, then the account).
 set -u
 source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/lib/plan.sh"
@@ -22,8 +22,16 @@ log=$(sim_ctl GET /_sim/log)
 assert_eq "$(json_get '" ".join(sorted(r["method"] + " " + r["path"] for r in d["requests"]))' <<<"$log")" \
 	"GET /api/agents GET /api/sip GET /api/sip/registrations GET /api/sip/registrations GET /api/sip/registrations" \
 	"the plan's requests"
-same "$(rounds_show)" "1: GET /api/agents, GET /api/sip, GET /api/sip/registrations
-2: GET /api/sip/registrations
-3: GET /api/sip/registrations" "one round for the independent reads, one per further page"
-assert_eq "$(rounds)" 3 "rounds"
+# the three independent reads were in flight together: each started before
+# any of them was answered
+assert_eq "$(python3 -c '
+import json, sys
+f = sorted(json.load(sys.stdin)["requests"], key=lambda r: r["startMs"])[:3]
+print(" ".join(sorted(r["path"] for r in f)), max(r["startMs"] for r in f) < min(r["endMs"] for r in f))' <<<"$log")" \
+	"/api/agents /api/sip /api/sip/registrations True" "the first three requests overlap"
+# then each further page: at most one round more per page (a page asked as
+# soon as the one naming it arrived may overlap the first round's slower
+# answers, so there can be fewer)
+n=$(rounds)
+[ "$n" -le 3 ] || fail "rounds: got $n, want at most 3: $(rounds_show)"
 echo "ok"
