@@ -395,13 +395,15 @@ long long reconcile_clock_ms(void)
 }
 
 int reconcile_lock_read(struct api_client *api, const struct reconcile_opts *o,
-			struct live_state **live, long long read_ms,
-			struct lock **out, struct diag_list *d)
+			const struct live_state *live, long long read_ms,
+			struct lock **out, struct live_state **again,
+			struct diag_list *d)
 {
 	*out = NULL;
+	*again = NULL;
 	if (!o->state_dir)
 		return 0;
-	if (lock_acquire(out, o->state_dir, (*live)->sip.domain,
+	if (lock_acquire(out, o->state_dir, live->sip.domain,
 			 o->lock_command ? o->lock_command : "sipsync",
 			 o->lock_timeout_ms, d) != 0)
 		return -1;
@@ -410,14 +412,11 @@ int reconcile_lock_read(struct api_client *api, const struct reconcile_opts *o,
 	/* another writer may have been at work during the read (it held
 	   the lock, or released it since): the plan reads the account as it
 	   left it */
-	struct live_state *again = NULL;
-	if (api_read_live(api, &again, d) != 0) {
+	if (api_read_live(api, again, d) != 0) {
 		lock_release(*out);
 		*out = NULL;
 		return -1;
 	}
-	model_live_free(*live);
-	*live = again;
 	return 0;
 }
 
@@ -448,25 +447,29 @@ int reconcile_once(struct api_client *api, const struct desired_state *ds,
 		   struct diag_list *d)
 {
 	struct lock *l = NULL;
-	struct live_state *live = NULL;
+	struct live_state *own = NULL, *again = NULL;
 	struct reconcile_opts with_live = *o;
-	long long read_ms = reconcile_clock_ms();
+	long long read_ms = o->live ? o->live_read_ms : reconcile_clock_ms();
 	memset(r, 0, sizeof(*r));
 	r->outcome = RECONCILE_ERROR;
 	/* one read takes the lock (by its domain) and makes the plan, unless
 	   another writer held the lock meanwhile */
-	if (redact_secrets(api, ds) != 0 ||
-	    reconcile_read(api, ds, &live, NULL, d) != 0)
+	if (!o->live && (redact_secrets(api, ds) != 0 ||
+			 reconcile_read(api, ds, &own, NULL, d) != 0))
 		return -1;
+	with_live.live = o->live ? o->live : own;
 	if (o->apply && o->lock &&
-	    reconcile_lock_read(api, o, &live, read_ms, &l, d) != 0) {
-		model_live_free(live);
+	    reconcile_lock_read(api, o, with_live.live, read_ms, &l, &again,
+				d) != 0) {
+		model_live_free(own);
 		return -1;
 	}
-	with_live.live = live;
+	if (again)
+		with_live.live = again;
 	int rc = once(api, ds, &with_live, r, d);
 	lock_release(l);
-	model_live_free(live);
+	model_live_free(own);
+	model_live_free(again);
 	return rc;
 }
 

@@ -79,9 +79,10 @@ struct reconcile_opts {
 	   ids in the plan; NULL: ids alone */
 	const struct agent_names *names;
 	/* the live account read already (reconcile_read; borrowed):
-	   reconcile_plan plans against it instead of reading again; NULL:
-	   it reads */
+	   reconcile_plan plans against it instead of reading again, and
+	   reconcile_once takes the lock with it; NULL: they read */
 	const struct live_state *live;
+	long long live_read_ms; /* when that read began (reconcile_clock_ms) */
 };
 
 /* Sets the defaults: everything 0/NULL/false, max_deletes -1. */
@@ -189,16 +190,18 @@ int reconcile_read(struct api_client *api, const struct desired_state *ds,
 /* The realtime clock in ms, for reconcile_lock_read's read_ms. */
 long long reconcile_clock_ms(void);
 
-/* Takes the lock of the account *live was read from (its domain) in
+/* Takes the lock of the account live was read from (its domain) in
  * o->state_dir (lock_acquire, waiting up to o->lock_timeout_ms). When
  * another sipsync may have written since read_ms (the time the read of
- * *live began: lock_quiet_since says no), reads the account again into
- * *live once the lock is held, so the plan is made against the account
- * as the previous writer left it. Nothing when o->state_dir is NULL.
- * 0 and *out (lock_release; NULL without state dir), or -1 with a diag. */
+ * live began: lock_quiet_since says no), reads the account again into
+ * *again once the lock is held, so the plan is made against the account
+ * as the previous writer left it (else *again is NULL). Nothing when
+ * o->state_dir is NULL. 0 and *out (lock_release; NULL without state
+ * dir) and *again (model_live_free), or -1 with a diag. */
 int reconcile_lock_read(struct api_client *api, const struct reconcile_opts *o,
-			struct live_state **live, long long read_ms,
-			struct lock **out, struct diag_list *d);
+			const struct live_state *live, long long read_ms,
+			struct lock **out, struct live_state **again,
+			struct diag_list *d);
 
 /* Frees what r owns (including r->plan) and zeroes it. Accepts NULL. */
 void reconcile_result_release(struct reconcile_result *r);

@@ -536,8 +536,14 @@ static int run(struct apply_args *a)
 			     "could not plan; nothing applied", NULL);
 		goto out;
 	}
-	if (reconcile_lock_read(a->s.api, &o, &live, read_ms, &lk, &d) != 0)
+	struct live_state *again = NULL;
+	if (reconcile_lock_read(a->s.api, &o, live, read_ms, &lk, &again, &d) !=
+	    0)
 		goto out;
+	if (again) {
+		model_live_free(live);
+		live = again;
+	}
 	o.live = live;
 	o.sync_secrets = a->sync_secrets;
 	o.max_deletes = a->max_deletes;
