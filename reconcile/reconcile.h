@@ -131,7 +131,8 @@ struct reconcile_result {
 			      on RECONCILE_ERROR */
 };
 
-/* Reads the live account (api_read_live), the state file, checks that every
+/* Reads the live account (api_read_live; o->live instead when set), the
+ * state file, checks that every
  * agent the desired state names exists, and builds the plan. Every
  * `agent: NAME` of ds must be resolved first (reconcile_agent_names, then
  * schema/agentref.h: agentref_resolve); one that is not is an error.
