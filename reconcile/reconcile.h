@@ -132,9 +132,9 @@ struct reconcile_result {
 };
 
 /* Reads the live account (api_read_live; o->live instead when set), the
- * state file, checks that every
- * agent the desired state names exists, and builds the plan. Every
- * `agent: NAME` of ds must be resolved first (reconcile_agent_names, then
+ * state file, checks that every agent the desired state names exists, and
+ * builds the plan. Every `agent: NAME` of ds must be resolved first
+ * (reconcile_read or reconcile_agent_names, then
  * schema/agentref.h: agentref_resolve); one that is not is an error.
  * Returns 0 and *out (free with plan_free), or -1 with diags (e.g.
  * "prod/sip.yaml:12:7: error: sip.allowedAgents[0].agentId: agent
