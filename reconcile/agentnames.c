@@ -34,26 +34,40 @@ bool reconcile_uses_agent_names(const struct desired_state *ds)
 	return names_used(ds, &first) > 0;
 }
 
+void reconcile_agent_want(const struct desired_state *ds,
+			  struct api_read_want *w)
+{
+	const char *name = NULL;
+	size_t used = names_used(ds, &name);
+	w->agents = agents_managed(ds);
+	w->agents_search = used == 1 ? name : NULL;
+	w->agents_optional = used == 0; /* only to show names */
+}
+
+int reconcile_agent_finish(struct api_client *api,
+			   const struct desired_state *ds,
+			   struct agent_names *out, struct diag_list *d)
+{
+	const char *name = NULL, *id = NULL;
+	size_t used = names_used(ds, &name);
+	if (!agents_managed(ds) || used != 1 ||
+	    agent_names_find(out, name, &id, 1) > 0)
+		return 0;
+	/* the search did not return the name exactly: the full list says
+	   whether it exists (and gives the did-you-mean) */
+	agent_names_release(out);
+	return api_list_agents(api, NULL, out, d);
+}
+
 int reconcile_agent_names(struct api_client *api,
 			  const struct desired_state *ds,
 			  struct agent_names *out, struct diag_list *d)
 {
-	const char *name = NULL, *id = NULL;
-	size_t used = names_used(ds, &name);
-	if (!agents_managed(ds))
+	struct api_read_want w = {0};
+	reconcile_agent_want(ds, &w);
+	if (!w.agents)
 		return 0;
-	if (used == 0) {
-		/* only to show names: without them the plan shows ids */
-		struct diag_list ignored = {0};
-		if (api_list_agents(api, NULL, out, &ignored) != 0)
-			agent_names_release(out);
-		diag_list_clear(&ignored);
-		return 0;
-	}
-	if (used == 1 && api_list_agents(api, name, out, d) != 0)
+	if (api_read_set(api, &w, NULL, out, NULL, d) != 0)
 		return -1;
-	if (used == 1 && agent_names_find(out, name, &id, 1) > 0)
-		return 0;
-	agent_names_release(out);
-	return api_list_agents(api, NULL, out, d);
+	return reconcile_agent_finish(api, ds, out, d);
 }

@@ -27,6 +27,17 @@ int reconcile_agent_names(struct api_client *api,
 			  const struct desired_state *ds,
 			  struct agent_names *out, struct diag_list *d);
 
+/* The agents part of the plan's read (api_read_set), as above: w->agents,
+ * agents_search and agents_optional set from ds. */
+void reconcile_agent_want(const struct desired_state *ds,
+			  struct api_read_want *w);
+
+/* After that read filled *out: a name the search did not return exactly
+ * is looked for in the full list (a second read). 0, or -1 with a diag. */
+int reconcile_agent_finish(struct api_client *api,
+			   const struct desired_state *ds,
+			   struct agent_names *out, struct diag_list *d);
+
 /* True when some allowance of ds names its agent (`agent: NAME`). */
 bool reconcile_uses_agent_names(const struct desired_state *ds);
 

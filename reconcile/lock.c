@@ -1,12 +1,14 @@
 #include "reconcile/lock.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,9 +17,16 @@
 
 struct lock {
 	int fd;
+	/* what the file said of earlier holders when it was taken: a holder
+	 * writes it on taking the lock and touches it on release */
+	bool waited;	      /* another process held it: we waited */
+	bool unreleased;      /* it named a holder: one that died holding
+				 it (a release empties it) */
+	long long touched_ms; /* its mtime then (realtime ms); 0: this
+				 process created it */
 };
 
-enum { LOCK_POLL_MS = 50, LOCK_INFO_MAX = 4096 };
+enum { LOCK_POLL_MS = 50, LOCK_INFO_MAX = 4096, LOCK_CLOCK_SLACK_MS = 1000 };
 
 static long now_ms(void)
 {
@@ -81,8 +90,8 @@ static void describe_holder(int fd, char *buf, size_t len)
 	json_decref(j);
 }
 
-static int open_lock_file(int *fd, const char *state_dir, const char *domain,
-			  struct diag_list *d)
+static int open_lock_file(int *fd, bool *created, const char *state_dir,
+			  const char *domain, struct diag_list *d)
 {
 	char *path = state_file_name(state_dir, domain, ".lock");
 	if (!path) {
@@ -93,6 +102,10 @@ static int open_lock_file(int *fd, const char *state_dir, const char *domain,
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "could not create the state directory '%s': %s",
 			 state_dir, strerror(errno));
+	else if ((*fd = open(path,
+			     O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			     0600)) >= 0)
+		*created = true;
 	else if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 			     0600)) < 0)
 		diag_add(d, DIAG_ERROR, NULL, NULL, "could not open '%s': %s",
@@ -121,13 +134,16 @@ int lock_acquire(struct lock **out, const char *state_dir, const char *domain,
 		 const char *command, long timeout_ms, struct diag_list *d)
 {
 	int fd = -1;
+	bool created = false;
 	*out = NULL;
-	if (open_lock_file(&fd, state_dir, domain, d) != 0)
+	if (open_lock_file(&fd, &created, state_dir, domain, d) != 0)
 		return -1;
 	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	bool waited = false;
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			break;
+		waited = true;
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			diag_add(d, DIAG_ERROR, NULL, NULL,
 				 "could not lock account %s: %s", domain,
@@ -149,18 +165,39 @@ int lock_acquire(struct lock **out, const char *state_dir, const char *domain,
 		close(fd);
 		return -1;
 	}
+	struct stat sb;
 	l->fd = fd;
+	l->waited = waited;
+	if (fstat(fd, &sb) != 0) {
+		l->unreleased = true;
+	} else {
+		l->unreleased = sb.st_size > 0;
+		l->touched_ms = created && !waited
+				    ? 0
+				    : (long long)sb.st_mtim.tv_sec * 1000 +
+					  sb.st_mtim.tv_nsec / 1000000;
+	}
 	write_holder(fd, command);
 	*out = l;
 	return 0;
+}
+
+bool lock_quiet_since(const struct lock *l, long long since_ms)
+{
+	/* file times come from a coarse clock: a second's margin */
+	return !l->waited && !l->unreleased &&
+	       l->touched_ms < since_ms - LOCK_CLOCK_SLACK_MS;
 }
 
 void lock_release(struct lock *l)
 {
 	if (!l)
 		return;
-	/* the record stays: it is only read while the file is locked, and
-	 * truncating it here would race the next holder's write */
+	/* emptied while still held (the next holder writes only once it
+	 * holds the lock): an empty file says its last holder released it,
+	 * and its mtime when, for lock_quiet_since */
+	if (ftruncate(l->fd, 0) == 0)
+		(void)futimens(l->fd, NULL);
 	(void)flock(l->fd, LOCK_UN);
 	close(l->fd);
 	free(l);

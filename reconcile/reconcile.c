@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "reconcile/agentnames.h"
 #include "reconcile/apply.h"
 #include "reconcile/audit.h"
 #include "reconcile/lock.h"
@@ -111,12 +113,16 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 		   const struct reconcile_opts *o, struct plan **out,
 		   struct diag_list *d)
 {
-	struct live_state *live = NULL;
+	struct live_state *read = NULL;
+	const struct live_state *live = o->live;
 	struct state_file *st = NULL;
 	int rc = -1;
 	*out = NULL;
-	if (redact_secrets(api, ds) != 0 || api_read_live(api, &live, d) != 0)
+	if (redact_secrets(api, ds) != 0 ||
+	    (!live && api_read_live(api, &read, d) != 0))
 		goto out;
+	if (!live)
+		live = read;
 	if (!live->sip.domain || !*live->sip.domain) {
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "GET /api/sip: the response carries no domain");
@@ -150,8 +156,33 @@ int reconcile_plan(struct api_client *api, const struct desired_state *ds,
 	rc = plan_build(out, &in, d);
 out:
 	state_free(st);
-	model_live_free(live);
+	model_live_free(read);
 	return rc;
+}
+
+int reconcile_read(struct api_client *api, const struct desired_state *ds,
+		   struct live_state **live, struct agent_names *names,
+		   struct diag_list *d)
+{
+	struct api_read_want w = {.sip = true, .registrations = true};
+	if (names)
+		reconcile_agent_want(ds, &w);
+	if (api_read_set(api, &w, live, names, NULL, d) != 0)
+		return -1;
+	if (!(*live)->sip.domain || !*(*live)->sip.domain) {
+		diag_add(d, DIAG_ERROR, NULL, NULL,
+			 "GET /api/sip: the response carries no domain");
+		goto fail;
+	}
+	if (names && reconcile_agent_finish(api, ds, names, d) != 0)
+		goto fail;
+	return 0;
+fail:
+	model_live_free(*live);
+	*live = NULL;
+	if (names)
+		agent_names_release(names);
+	return -1;
 }
 
 static bool guard_fails(const char *name, const char **guard, bool force)
@@ -356,29 +387,37 @@ int reconcile_apply(struct api_client *api, const struct plan *p,
 	return rc;
 }
 
-int reconcile_lock(struct api_client *api, const struct reconcile_opts *o,
-		   struct lock **out, struct diag_list *d)
+long long reconcile_clock_ms(void)
 {
-	struct live_state *live = NULL;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int reconcile_lock_read(struct api_client *api, const struct reconcile_opts *o,
+			const struct live_state *live, long long read_ms,
+			struct lock **out, struct live_state **again,
+			struct diag_list *d)
+{
 	*out = NULL;
+	*again = NULL;
 	if (!o->state_dir)
 		return 0;
-	/* the whole account, though only its domain is needed here: the same
-	   reads as the plan's (GET /api/sip beside the first page) keep the
-	   retry budget of each request what it was; the plan reads again once
-	   the lock is held */
-	if (api_read_live(api, &live, d) != 0)
+	if (lock_acquire(out, o->state_dir, live->sip.domain,
+			 o->lock_command ? o->lock_command : "sipsync",
+			 o->lock_timeout_ms, d) != 0)
 		return -1;
-	int rc = -1;
-	if (!live->sip.domain || !*live->sip.domain)
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "GET /api/sip: the response carries no domain");
-	else
-		rc = lock_acquire(out, o->state_dir, live->sip.domain,
-				  o->lock_command ? o->lock_command : "sipsync",
-				  o->lock_timeout_ms, d);
-	model_live_free(live);
-	return rc;
+	if (lock_quiet_since(*out, read_ms))
+		return 0;
+	/* another writer may have been at work during the read (it held
+	   the lock, or released it since): the plan reads the account as it
+	   left it */
+	if (api_read_live(api, again, d) != 0) {
+		lock_release(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int reconcile_result_from_plan(struct reconcile_result *r, const struct plan *p)
@@ -408,13 +447,29 @@ int reconcile_once(struct api_client *api, const struct desired_state *ds,
 		   struct diag_list *d)
 {
 	struct lock *l = NULL;
-	if (o->apply && o->lock && reconcile_lock(api, o, &l, d) != 0) {
-		memset(r, 0, sizeof(*r));
-		r->outcome = RECONCILE_ERROR;
+	struct live_state *own = NULL, *again = NULL;
+	struct reconcile_opts with_live = *o;
+	long long read_ms = o->live ? o->live_read_ms : reconcile_clock_ms();
+	memset(r, 0, sizeof(*r));
+	r->outcome = RECONCILE_ERROR;
+	/* one read takes the lock (by its domain) and makes the plan, unless
+	   another writer held the lock meanwhile */
+	if (!o->live && (redact_secrets(api, ds) != 0 ||
+			 reconcile_read(api, ds, &own, NULL, d) != 0))
+		return -1;
+	with_live.live = o->live ? o->live : own;
+	if (o->apply && o->lock &&
+	    reconcile_lock_read(api, o, with_live.live, read_ms, &l, &again,
+				d) != 0) {
+		model_live_free(own);
 		return -1;
 	}
-	int rc = once(api, ds, o, r, d);
+	if (again)
+		with_live.live = again;
+	int rc = once(api, ds, &with_live, r, d);
 	lock_release(l);
+	model_live_free(own);
+	model_live_free(again);
 	return rc;
 }
 

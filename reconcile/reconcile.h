@@ -65,7 +65,7 @@ struct reconcile_opts {
 	void *progress_ctx;
 
 	/* reconcile_once with apply: hold the account's lock
-	   (reconcile_lock) around the plan and the apply */
+	   (reconcile_lock_read) around the plan and the apply */
 	bool lock;
 	long lock_timeout_ms;	  /* wait this long for it; 0: fail at once */
 	const char *lock_command; /* recorded in the lock file */
@@ -78,6 +78,11 @@ struct reconcile_opts {
 	/* the account's agent names (reconcile_agent_names), shown beside
 	   ids in the plan; NULL: ids alone */
 	const struct agent_names *names;
+	/* the live account read already (reconcile_read; borrowed):
+	   reconcile_plan plans against it instead of reading again, and
+	   reconcile_once takes the lock with it; NULL: they read */
+	const struct live_state *live;
+	long long live_read_ms; /* when that read began (reconcile_clock_ms) */
 };
 
 /* Sets the defaults: everything 0/NULL/false, max_deletes -1. */
@@ -126,9 +131,10 @@ struct reconcile_result {
 			      on RECONCILE_ERROR */
 };
 
-/* Reads the live account (api_read_live), the state file, checks that every
- * agent the desired state names exists, and builds the plan. Every
- * `agent: NAME` of ds must be resolved first (reconcile_agent_names, then
+/* Reads the live account (api_read_live; o->live instead when set), the
+ * state file, checks that every agent the desired state names exists, and
+ * builds the plan. Every `agent: NAME` of ds must be resolved first
+ * (reconcile_read or reconcile_agent_names, then
  * schema/agentref.h: agentref_resolve); one that is not is an error.
  * Returns 0 and *out (free with plan_free), or -1 with diags (e.g.
  * "prod/sip.yaml:12:7: error: sip.allowedAgents[0].agentId: agent
@@ -173,14 +179,30 @@ int reconcile_once(struct api_client *api, const struct desired_state *ds,
 		   const struct reconcile_opts *o, struct reconcile_result *r,
 		   struct diag_list *d);
 
-/* Takes the lock of the account api talks to (its domain from a read of
- * the live state) in o->state_dir, waiting up to o->lock_timeout_ms. Take
- * it before reconcile_plan and release it (lock_release) after
- * reconcile_apply, so the plan applied is made against the account as the
- * previous writer left it. 0 and *out, or -1 with a diag naming the
- * holder. */
-int reconcile_lock(struct api_client *api, const struct reconcile_opts *o,
-		   struct lock **out, struct diag_list *d);
+/* The plan's reads side by side (api_read_set): GET /api/sip, every
+ * registration page and, when names is not NULL, the agent names the
+ * desired state needs (reconcile_agent_want; then reconcile_agent_finish).
+ * Returns 0 and *live (model_live_free) with a domain, or -1 with a diag
+ * naming the request, *live NULL and *names released. */
+int reconcile_read(struct api_client *api, const struct desired_state *ds,
+		   struct live_state **live, struct agent_names *names,
+		   struct diag_list *d);
+
+/* The realtime clock in ms, for reconcile_lock_read's read_ms. */
+long long reconcile_clock_ms(void);
+
+/* Takes the lock of the account live was read from (its domain) in
+ * o->state_dir (lock_acquire, waiting up to o->lock_timeout_ms). When
+ * another sipsync may have written since read_ms (the time the read of
+ * live began: lock_quiet_since says no), reads the account again into
+ * *again once the lock is held, so the plan is made against the account
+ * as the previous writer left it (else *again is NULL). Nothing when
+ * o->state_dir is NULL. 0 and *out (lock_release; NULL without state
+ * dir) and *again (model_live_free), or -1 with a diag. */
+int reconcile_lock_read(struct api_client *api, const struct reconcile_opts *o,
+			const struct live_state *live, long long read_ms,
+			struct lock **out, struct live_state **again,
+			struct diag_list *d);
 
 /* Frees what r owns (including r->plan) and zeroes it. Accepts NULL. */
 void reconcile_result_release(struct reconcile_result *r);

@@ -25,6 +25,8 @@ struct sim_request {
 	const char *base_url;	  /* "http://host:port" from the Host header */
 	const char *body;	  /* raw body, NUL-terminated, or NULL */
 	size_t body_len;
+	long long start_ms; /* monotonic ms its headers arrived (the log's
+			       startMs) */
 };
 
 struct sim_response {

@@ -27,6 +27,14 @@ struct sim_control {
 	long long window_ms;
 };
 
+long long sim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int sim_control_new(struct sim_control **out, long base_latency_ms)
 {
 	struct sim_control *c = calloc(1, sizeof(*c));
@@ -147,6 +155,11 @@ void sim_control_log(struct sim_control *c, const struct sim_request *rq,
 		return;
 	if (dropped)
 		json_object_set_new(e, "dropped", json_true());
+	/* when the request arrived and when its answer was ready (monotonic
+	   ms, the simulator's clock): requests whose spans overlap were in
+	   flight together */
+	json_object_set_new(e, "startMs", json_integer(rq->start_ms));
+	json_object_set_new(e, "endMs", json_integer(sim_now_ms()));
 	if (account && *account)
 		json_object_set_new(e, "account", json_string(account));
 	pthread_mutex_lock(&c->lock);

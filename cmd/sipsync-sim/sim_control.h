@@ -23,6 +23,9 @@ struct sim_fault_hit {
 	bool drop;	      /* apply, then close without an answer */
 };
 
+/* Monotonic milliseconds (the request log's startMs/endMs). */
+long long sim_now_ms(void);
+
 /* base_latency_ms: added to every request (--latency-ms). Free with
  * sim_control_free. */
 int sim_control_new(struct sim_control **out, long base_latency_ms);

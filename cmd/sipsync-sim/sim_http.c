@@ -32,9 +32,10 @@ struct sim_http {
 
 /* One request's upload, kept between the access handler's calls. */
 struct upload {
-	struct buf body; /* at most cfg.max_body */
-	bool too_big;	 /* over the limit (or out of memory) */
-	bool answered;	 /* a response is queued; ignore the rest */
+	struct buf body;    /* at most cfg.max_body */
+	bool too_big;	    /* over the limit (or out of memory) */
+	bool answered;	    /* a response is queued; ignore the rest */
+	long long start_ms; /* monotonic ms the headers arrived */
 };
 
 static void upload_add(struct upload *u, const char *data, size_t n)
@@ -185,6 +186,7 @@ static void fill_request(struct MHD_Connection *con, const char *url,
 	    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "search");
 	rq->body = buf_str(&u->body);
 	rq->body_len = buf_len(&u->body);
+	rq->start_ms = u->start_ms;
 }
 
 /* The /api part: 413, 404, faults, then the API itself. */
@@ -251,6 +253,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
 			return MHD_NO;
 		*req_cls = u;
 		buf_init(&u->body, srv->cfg.max_body);
+		u->start_ms = sim_now_ms();
 		u->too_big = declared_too_big(con, srv->cfg.max_body);
 		if (!u->too_big)
 			return MHD_YES;

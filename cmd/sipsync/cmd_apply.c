@@ -506,6 +506,7 @@ static int run(struct apply_args *a)
 	struct step_log log = {0};
 	struct lock *lk = NULL;
 	struct audit *au = NULL;
+	struct live_state *live = NULL;
 	int rc = EXIT_FAILURE_;
 	if (notify_flags_start(&a->notify, &a->s.common, &a->notifier) != 0 ||
 	    (a->plan_file && load_plan_source(a, &sp) != 0))
@@ -525,16 +526,30 @@ static int run(struct apply_args *a)
 	o.lock_command = "sipsync apply";
 	o.audit = au;
 	o.export_fn = export_yaml;
-	/* from before the plan until the state is saved: the plan applied is
-	 * made against the account as the previous writer left it */
-	if (reconcile_lock(a->s.api, &o, &lk, &d) != 0)
+	/* one read gives the lock its domain and the plan its account; the
+	 * lock is held from there until the state is saved, and the account
+	 * read again when another writer held it meanwhile (the plan applied
+	 * is made against the account as the previous writer left it) */
+	long long read_ms = reconcile_clock_ms();
+	if (session_read(&a->s, &live) != 0) {
+		apply_notify(a, NOTIFY_APPLY_FAILED,
+			     "could not plan; nothing applied", NULL);
 		goto out;
+	}
+	struct live_state *again = NULL;
+	if (reconcile_lock_read(a->s.api, &o, live, read_ms, &lk, &again, &d) !=
+	    0)
+		goto out;
+	if (again) {
+		model_live_free(live);
+		live = again;
+	}
+	o.live = live;
 	o.sync_secrets = a->sync_secrets;
 	o.max_deletes = a->max_deletes;
 	o.progress = on_step;
 	o.progress_ctx = &log;
-	if (session_resolve_agents(&a->s) != 0 ||
-	    reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
+	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0 ||
 	    (sp && planfile_check(sp, p, &d) != 0)) {
 		apply_notify(a, NOTIFY_APPLY_FAILED,
 			     "could not plan; nothing applied", NULL);
@@ -572,6 +587,7 @@ out:
 	cli_print_diags(stderr, &d);
 	diag_list_clear(&d);
 	lock_release(lk);
+	model_live_free(live);
 	audit_free(au);
 	notify_flags_stop(a->notifier);
 	plan_free(p);

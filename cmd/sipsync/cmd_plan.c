@@ -205,6 +205,7 @@ static int run(struct plan_args *a)
 	struct reconcile_opts o;
 	struct plan *p = NULL;
 	struct agent_notify *nt = NULL;
+	struct live_state *live = NULL;
 	int rc = EXIT_FAILURE_;
 	if (notify_flags_start(&a->notify, &a->s.common, &nt) != 0)
 		goto out;
@@ -214,9 +215,10 @@ static int run(struct plan_args *a)
 				  (long long)time(NULL));
 		goto out;
 	}
-	if (session_open_api(&a->s) != 0 || session_resolve_agents(&a->s) != 0)
+	if (session_open_api(&a->s) != 0 || session_read(&a->s, &live) != 0)
 		goto out;
 	session_opts(&a->s, &o);
+	o.live = live;
 	o.sync_secrets = a->sync_secrets;
 	if (reconcile_plan(a->s.api, a->s.ds, &o, &p, &d) != 0)
 		goto out;
@@ -254,6 +256,7 @@ out:
 	cli_print_diags(stderr, &d);
 	diag_list_clear(&d);
 	plan_free(p);
+	model_live_free(live);
 	notify_flags_stop(nt);
 	return rc;
 }

@@ -117,14 +117,16 @@ int session_load(struct session *s)
 	return cli_load_desired(&s->common, &lo, &s->ds);
 }
 
-int session_resolve_agents(struct session *s)
+int session_read(struct session *s, struct live_state **live)
 {
 	struct diag_list d = {0};
 	int rc = 0;
-	if (reconcile_agent_names(s->api, s->ds, &s->names, &d) != 0 ||
+	if (reconcile_read(s->api, s->ds, live, &s->names, &d) != 0 ||
 	    agentref_resolve(s->ds, &s->names, &d) != 0) {
 		diag_list_sort(&d);
 		cli_print_diags(stderr, &d);
+		model_live_free(*live);
+		*live = NULL;
 		rc = -1;
 	}
 	diag_list_clear(&d);

@@ -25,7 +25,7 @@ struct session {
 	char *state_dir;
 	struct api_client *api;
 	struct desired_state *ds;
-	struct agent_names names; /* session_resolve_agents */
+	struct agent_names names; /* session_read */
 };
 
 /* The deadline of a command without --timeout: reads of even a large
@@ -43,9 +43,10 @@ int session_open_api(struct session *s);
 /* Loads, validates and resolves the desired state. 0 or -1 (printed). */
 int session_load(struct session *s);
 
-/* Reads the account's agent names (reconcile_agent_names) and resolves
- * every `agent: NAME` of the desired state. 0, or -1 (printed). */
-int session_resolve_agents(struct session *s);
+/* The plan's reads side by side (reconcile_read: the live account and
+ * the agent names), then every `agent: NAME` of the desired state
+ * resolved. 0 and *live (model_live_free), or -1 (printed). */
+int session_read(struct session *s, struct live_state **live);
 
 /* Fills o from the session (state dir, key, force, agent names). */
 void session_opts(struct session *s, struct reconcile_opts *o);

@@ -797,12 +797,17 @@ static int reconcile_commit(struct agent *a, const char *commit,
 		o.audit = au;
 		o.export_fn = export_yaml;
 	}
-	/* agent: NAME is resolved for each commit (names can change) */
-	if (reconcile_agent_names(a->cur->api, ds, &names, &d) == 0 &&
+	/* agent: NAME is resolved for each commit (names can change); the
+	   names and the account are read side by side */
+	struct live_state *live = NULL;
+	o.live_read_ms = reconcile_clock_ms();
+	if (reconcile_read(a->cur->api, ds, &live, &names, &d) == 0 &&
 	    agentref_resolve(ds, &names, &d) == 0) {
 		o.names = &names;
+		o.live = live;
 		rc = reconcile_once(a->cur->api, ds, &o, &r, &d);
 	}
+	model_live_free(live);
 	audit_free(au);
 	log_diags(a, &d);
 	if (r.outcome != RECONCILE_ERROR)

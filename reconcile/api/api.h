@@ -131,6 +131,29 @@ typedef void (*api_wait_fn)(void *ctx, const char *line);
 void api_client_set_wait_notice(struct api_client *c, long interval_ms,
 				api_wait_fn fn, void *ctx);
 
+/* What api_read_set reads. */
+struct api_read_want {
+	bool sip;		   /* GET /api/sip */
+	bool registrations;	   /* every page of /api/sip/registrations */
+	bool agents;		   /* every page of GET /api/agents */
+	const char *agents_search; /* with agents: ?search= (NULL: all) */
+	bool agents_optional;	   /* a failed agents read is no error: the
+				      names stay empty, *agents_ok false */
+};
+
+/* The reads of w side by side on the client's connection (one round
+ * trip for the first page of each), each listing's `next` page asked as
+ * soon as the page naming it is read. Returns 0 with *live (sip and/or
+ * registrations as asked; model_live_free; live may be NULL when neither
+ * is asked) and the agents added to *names (complete when not a search),
+ * or -1 with the diag of the first request that failed (in the order
+ * sip, registrations, agents), *live NULL and *names released: nothing
+ * half-read is returned. */
+struct agent_names;
+int api_read_set(struct api_client *c, const struct api_read_want *w,
+		 struct live_state **live, struct agent_names *names,
+		 bool *agents_ok, struct diag_list *diags);
+
 /* GET /api/sip and every page of GET /api/sip/registrations (following
  * `next` as given). Every sip field of the result is FIELD_SET or
  * FIELD_NULL. A registrationId already seen on an earlier page (pages that
@@ -151,7 +174,6 @@ int api_list_registrations(struct api_client *c, struct registration **out,
  * than exact matches). Adds each agent's id and name to *out (the caller
  * owns it: agent_names_release) and sets out->complete when search is
  * NULL. Returns 0, or -1 with a diag naming the request. */
-struct agent_names;
 int api_list_agents(struct api_client *c, const char *search,
 		    struct agent_names *out, struct diag_list *diags);
 

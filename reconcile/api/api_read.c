@@ -5,6 +5,7 @@
  */
 #include "reconcile/api/api_internal.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,53 +250,225 @@ static int drop_repeated_ids(struct registration *regs, size_t *n)
 	return 0;
 }
 
-/* Lists every registration page (a registrationId seen on an earlier page
- * is dropped); when sip is not NULL, GET /api/sip runs beside the first
- * page. */
+static int agents_page(struct api_client *c, struct xfer *x,
+		       struct agent_names *names, char **next,
+		       struct diag_list *d)
+{
+	char *why = NULL;
+	if (x->result != XR_OK ||
+	    api_parse_agents_page(buf_str(&x->resp), buf_len(&x->resp), names,
+				  next, &why) < 0)
+		return read_failed(c, x, "PaginatedAgentList", why, d);
+	return 0;
+}
+
+/* The first page: /api/agents?pageSize=N[&search=ESCAPED]. */
+static char *agents_first_url(const struct api_client *c, const char *search)
+{
+	char *esc = search ? curl_easy_escape(NULL, search, 0) : NULL;
+	char *url = NULL;
+	if (!search || esc)
+		url = str_printf("/api/agents?pageSize=%d%s%s", c->page_size,
+				 esc ? "&search=" : "", esc ? esc : "");
+	curl_free(esc);
+	return url;
+}
+
+/* One chain of api_read_set: GET /api/sip, or the pages of a listing,
+ * each page pushed as soon as the one naming it is read. */
+enum chain_kind { CH_SIP, CH_REGS, CH_AGENTS, CH_N };
+
+struct chain {
+	struct pager pg;
+	struct xfer *cur; /* the request in flight, or NULL */
+	bool failed, done;
+	struct diag_list diags; /* this chain's failure, moved up at the end */
+};
+
+struct readset {
+	struct chain ch[CH_N];
+	struct xqueue q; /* every request of every chain */
+	struct sip_config *sip;
+	struct registration **regs;
+	size_t *n_regs;
+	struct agent_names *names;
+	bool agents_optional;
+	bool oom;
+};
+
+static const char *const chain_path[CH_N] = {
+    "/api/sip", "/api/sip/registrations", "/api/agents"};
+
+static bool required_failed(const struct readset *rs)
+{
+	return rs->ch[CH_SIP].failed || rs->ch[CH_REGS].failed ||
+	       (rs->ch[CH_AGENTS].failed && !rs->agents_optional);
+}
+
+/* Pushes the request for ch's next page (or first). 0, or -1 (oom). */
+static int chain_push(struct api_client *c, struct readset *rs,
+		      enum chain_kind k, const char *url)
+{
+	struct chain *ch = &rs->ch[k];
+	ch->cur = api_xfer_new(c, REQUEST_GET, url, chain_path[k], NULL);
+	if (!ch->cur || api_queue_push(&rs->q, ch->cur) < 0) {
+		api_xfer_free(ch->cur);
+		ch->cur = NULL;
+		rs->oom = ch->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* A finished page of ch: parsed into the result, and the next page pushed
+ * at once (unless another chain failed: the whole read fails then). */
+static void chain_page(struct api_client *c, struct readset *rs,
+		       enum chain_kind k, struct xfer *x)
+{
+	struct chain *ch = &rs->ch[k];
+	int r = k == CH_SIP ? sip_result(c, x, rs->sip, &ch->diags)
+		: k == CH_REGS
+		    ? page_result(c, x, rs->regs, rs->n_regs, &ch->pg.next,
+				  &ch->diags)
+		    : agents_page(c, x, rs->names, &ch->pg.next, &ch->diags);
+	ch->cur = NULL;
+	if (r < 0 || (ch->pg.next && advance(c, x, &ch->pg, &ch->diags) < 0)) {
+		ch->failed = true;
+		return;
+	}
+	if (!ch->pg.next) {
+		ch->done = true;
+		return;
+	}
+	if (required_failed(rs)) {
+		ch->failed = true; /* not read on: the result is dropped */
+		return;
+	}
+	char *url = ch->pg.next;
+	ch->pg.next = NULL;
+	chain_push(c, rs, k, url);
+	free(url);
+}
+
+static void readset_done(struct api_client *c, struct xfer *x, void *ctx)
+{
+	struct readset *rs = ctx;
+	for (int k = 0; k < CH_N; k++)
+		if (rs->ch[k].cur == x)
+			chain_page(c, rs, (enum chain_kind)k, x);
+}
+
+static void readset_release(struct readset *rs)
+{
+	for (size_t i = 0; i < rs->q.n; i++)
+		api_xfer_free(rs->q.v[i]);
+	free(rs->q.v);
+	for (int k = 0; k < CH_N; k++) {
+		pager_release(&rs->ch[k].pg);
+		diag_list_clear(&rs->ch[k].diags);
+	}
+}
+
+/* The engine of api_read_set: every chain asked for runs side by side on
+ * the client's connections. 0, or -1 with the diag of the first chain
+ * that failed (in the order sip, registrations, agents). */
+static int read_set(struct api_client *c, const struct api_read_want *w,
+		    struct readset *rs, bool *agents_ok, struct diag_list *d)
+{
+	char first[96];
+	char *agents_url =
+	    w->agents ? agents_first_url(c, w->agents_search) : NULL;
+	rs->q.on_done = readset_done;
+	rs->q.ctx = rs;
+	snprintf(first, sizeof(first), "/api/sip/registrations?pageSize=%d",
+		 c->page_size);
+	if ((w->sip && chain_push(c, rs, CH_SIP, "/api/sip") < 0) ||
+	    (w->registrations && chain_push(c, rs, CH_REGS, first) < 0) ||
+	    (w->agents &&
+	     (!agents_url || chain_push(c, rs, CH_AGENTS, agents_url) < 0)))
+		rs->oom = true;
+	free(agents_url);
+	if (!rs->oom)
+		api_run_queue(c, &rs->q);
+	if (rs->oom) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+		return -1;
+	}
+	for (int k = 0; k < CH_N; k++)
+		if (rs->ch[k].failed && rs->ch[k].diags.len &&
+		    (k != CH_AGENTS || !rs->agents_optional)) {
+			diag_list_move(d, &rs->ch[k].diags);
+			return -1;
+		}
+	if (required_failed(rs))
+		return -1; /* stopped early because of another chain */
+	if (agents_ok)
+		*agents_ok = w->agents && rs->ch[CH_AGENTS].done;
+	if (w->agents && rs->ch[CH_AGENTS].done)
+		rs->names->complete = !w->agents_search;
+	return 0;
+}
+
+int api_read_set(struct api_client *c, const struct api_read_want *w,
+		 struct live_state **live, struct agent_names *names,
+		 bool *agents_ok, struct diag_list *d)
+{
+	struct live_state *ls = NULL;
+	struct readset rs = {.names = names,
+			     .agents_optional = w->agents_optional};
+	int rc = -1;
+	if (live)
+		*live = NULL;
+	if (agents_ok)
+		*agents_ok = false;
+	assert(!w->agents || names);
+	assert(!(w->sip || w->registrations) || live);
+	if ((w->sip || w->registrations) && !(ls = calloc(1, sizeof(*ls)))) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+		return -1;
+	}
+	if (ls) {
+		rs.sip = &ls->sip;
+		rs.regs = &ls->regs;
+		rs.n_regs = &ls->n_regs;
+	}
+	if (read_set(c, w, &rs, agents_ok, d) < 0)
+		goto out;
+	if (w->registrations && drop_repeated_ids(ls->regs, &ls->n_regs) < 0) {
+		diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
+		goto out;
+	}
+	if (w->registrations)
+		snapshot_set(c, ls->regs, ls->n_regs);
+	rc = 0;
+out:
+	readset_release(&rs);
+	if (w->agents && (rc < 0 || (agents_ok && !*agents_ok)))
+		agent_names_release(names); /* nothing half-read is kept */
+	if (rc < 0)
+		model_live_free(ls);
+	else if (live)
+		*live = ls;
+	return rc;
+}
+
 int api_read_all(struct api_client *c, struct sip_config *sip,
 		 struct registration **regs, size_t *n, struct diag_list *d)
 {
-	char first[96];
-	struct pager pg = {0};
-	struct xfer *sx = NULL, *px = NULL;
-	int rc = -1;
-
-	snprintf(first, sizeof(first), "/api/sip/registrations?pageSize=%d",
-		 c->page_size);
-	if ((sip && !(sx = api_push_new(c, &pg.q, REQUEST_GET, "/api/sip",
-					"/api/sip"))) ||
-	    !(px = api_push_new(c, &pg.q, REQUEST_GET, first,
-				"/api/sip/registrations")))
-		goto oom;
-	for (;;) {
-		api_run_queue(c, &pg.q);
-		if (sx && sip_result(c, sx, sip, d) < 0)
-			goto out;
-		if (page_result(c, px, regs, n, &pg.next, d) < 0)
-			goto out;
-		if (!pg.next)
-			break;
-		if (advance(c, px, &pg, d) < 0)
-			goto out;
-		/* the next page replaces the finished transfers */
-		api_queue_clear(&pg.q);
-		sx = NULL;
-		if (!(px = api_push_new(c, &pg.q, REQUEST_GET, pg.next,
-					"/api/sip/registrations")))
-			goto oom;
-		free(pg.next);
-		pg.next = NULL;
+	struct api_read_want w = {.sip = sip != NULL, .registrations = true};
+	struct live_state *ls = NULL;
+	if (api_read_set(c, &w, &ls, NULL, NULL, d) < 0)
+		return -1;
+	if (sip) {
+		*sip = ls->sip;
+		memset(&ls->sip, 0, sizeof(ls->sip));
 	}
-	if (drop_repeated_ids(*regs, n) < 0)
-		goto oom;
-	snapshot_set(c, *regs, *n);
-	rc = 0;
-	goto out;
-oom:
-	diag_add(d, DIAG_ERROR, NULL, NULL, "api: out of memory");
-out:
-	pager_release(&pg);
-	return rc;
+	*regs = ls->regs;
+	*n = ls->n_regs;
+	ls->regs = NULL;
+	ls->n_regs = 0;
+	model_live_free(ls);
+	return 0;
 }
 
 void api_free_regs(struct registration *regs, size_t n)
@@ -338,59 +511,11 @@ int api_read_live(struct api_client *c, struct live_state **out,
 	return 0;
 }
 
-static int agents_page(struct api_client *c, struct xfer *x,
-		       struct agent_names *names, char **next,
-		       struct diag_list *d)
-{
-	char *why = NULL;
-	if (x->result != XR_OK ||
-	    api_parse_agents_page(buf_str(&x->resp), buf_len(&x->resp), names,
-				  next, &why) < 0)
-		return read_failed(c, x, "PaginatedAgentList", why, d);
-	return 0;
-}
-
-/* The first page: /api/agents?pageSize=N[&search=ESCAPED]. */
-static char *agents_first_url(const struct api_client *c, const char *search)
-{
-	char *esc = search ? curl_easy_escape(NULL, search, 0) : NULL;
-	char *url = NULL;
-	if (!search || esc)
-		url = str_printf("/api/agents?pageSize=%d%s%s", c->page_size,
-				 esc ? "&search=" : "", esc ? esc : "");
-	curl_free(esc);
-	return url;
-}
-
 int api_list_agents(struct api_client *c, const char *search,
 		    struct agent_names *out, struct diag_list *d)
 {
-	struct pager pg = {.next = agents_first_url(c, search)};
-	struct xfer *x = NULL;
-	int rc = -1;
-	for (;;) {
-		if (!pg.next || !(x = api_push_new(c, &pg.q, REQUEST_GET,
-						   pg.next, "/api/agents"))) {
-			diag_add(d, DIAG_ERROR, NULL, NULL,
-				 "api: out of memory");
-			break;
-		}
-		free(pg.next);
-		pg.next = NULL;
-		api_run_queue(c, &pg.q);
-		if (agents_page(c, x, out, &pg.next, d) < 0)
-			break;
-		if (!pg.next) {
-			out->complete = !search;
-			rc = 0;
-			break;
-		}
-		if (advance(c, x, &pg, d) < 0)
-			break;
-		api_queue_clear(&pg.q); /* the next page replaces it */
-	}
-	pager_release(&pg);
-	return rc;
+	struct api_read_want w = {.agents = true, .agents_search = search};
+	return api_read_set(c, &w, NULL, out, NULL, d);
 }
 
 int api_agents_exist(struct api_client *c, const char *const *ids, size_t n,

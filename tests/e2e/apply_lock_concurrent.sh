@@ -52,8 +52,10 @@ c = collections.Counter((r["username"], r["proxy"]) for r in json.load(sys.stdin
 print(" ".join("%s=%d" % (k[0], v) for k, v in sorted(c.items())))'
 }
 
-# every request takes 300 ms: the first apply holds the lock for seconds
-sim_ctl POST /_sim/faults '{"latencyMs": 300}' >/dev/null
+# every request takes 500 ms: the first apply holds the lock from the end
+# of its read (which gives the lock its domain) through its writes and the
+# read after them, over a second, while the second reads and then tries
+sim_ctl POST /_sim/faults '{"latencyMs": 500}' >/dev/null
 sim_ctl DELETE /_sim/log >/dev/null
 
 # 1. no wait: the second fails at once, naming the holder
@@ -92,7 +94,11 @@ reqs = json.load(sys.stdin)["requests"]
 w = [i for i, r in enumerate(reqs) if r["method"] != "GET"]
 print(len(w), all(reqs[j]["method"] == "GET" for j in range(w[-1] + 1, len(reqs))))')" "1 True" "the write, then only reads"
 
-# 3. a SIGKILLed holder: the kernel drops its lock, the next apply runs
+# 3. a SIGKILLed holder: the kernel drops its lock, the next apply runs.
+# It has a write to make (a CIDR), so it holds the lock through a slow
+# PATCH (an apply with nothing to write holds it for an instant only, once
+# its read is made)
+sed -i 's|203.0.113.0/24|198.51.100.0/24|' "$cfg"
 sim_ctl POST /_sim/faults '{"latencyMs": 2000}' >/dev/null
 run_bg killed apply "$cfg" --auto-approve --lock-timeout 1m
 killed=$!

@@ -597,6 +597,65 @@ static void test_read_live_pages(void **state)
 	fake_stop(f);
 }
 
+/* api_read_set: GET /api/sip, the first registrations page and GET
+ * /api/agents start together (each answered after 300 ms: the agents read
+ * before the account, as the plan read them before, took 600 ms); a later
+ * page failing fails the whole read with that
+ * request's diag and returns nothing half-read; an optional agents read
+ * that fails is no error. */
+static void test_read_set_side_by_side(void **state)
+{
+	(void)state;
+	static const struct fake_row rows[] = {
+	    {"GET", "/api/sip", 0, 0, 200, NULL, SIP_OK, 300},
+	    {"GET", "/api/sip/registrations", 0, 1, 200, NULL,
+	     PAGE(1, PAGE_NEXT(2), ""), 300},
+	    {"GET", "/api/sip/registrations", 1, 1, 500, NULL,
+	     "{\"detail\": \"boom\"}"},
+	    {"GET", "/api/sip/registrations", 2, 1, 200, NULL,
+	     PAGE(1, "null", "")},
+	    {"GET", "/api/agents", 0, 1, 200, NULL,
+	     "{\"next\": null, \"results\": [{\"agentId\": \""
+	     "0b6f3c1e-8d2a-4c55-9a71-3e5f0c2d9b14"
+	     "\", \"name\": \"sales bot\"}]}",
+	     300},
+	    {"GET", "/api/agents", 1, 0, 500, NULL, "{\"detail\": \"no\"}"},
+	    ROW_END};
+	struct fake *f = fake_start_table(rows);
+	struct api_client *c = client_for(f, 1, 8);
+	struct api_read_want w = {
+	    .sip = true, .registrations = true, .agents = true};
+	struct live_state *ls = NULL;
+	struct agent_names names = {0};
+	struct diag_list d = {0};
+	bool agents_ok = true;
+
+	long long t0 = mono_ms();
+	assert_int_equal(api_read_set(c, &w, &ls, &names, &agents_ok, &d), -1);
+	long long took = mono_ms() - t0;
+	if (took >= 550)
+		fail_msg("the reads took %lld ms: not side by side", took);
+	assert_null(ls);
+	assert_int_equal(names.n, 0);
+	assert_false(agents_ok);
+	assert_int_equal(d.len, 1);
+	assert_diag(&d, "GET /api/sip/registrations: 500: boom");
+	diag_list_clear(&d);
+
+	/* the pages read, then agents failing where they are optional */
+	w.agents_optional = true;
+	assert_int_equal(api_read_set(c, &w, &ls, &names, &agents_ok, &d), 0);
+	assert_int_equal(d.len, 0);
+	assert_non_null(ls);
+	assert_string_equal(ls->sip.domain, "acme.sip.ultravox.ai");
+	assert_int_equal(ls->n_regs, 1);
+	assert_false(agents_ok);
+	assert_int_equal(names.n, 0);
+	model_live_free(ls);
+	api_client_free(c);
+	fake_stop(f);
+}
+
 /* GET /api/agents: every page followed by `next` as given, names kept
  * (absent or null: none), ?search= escaped (the fake logs it decoded);
  * a search is not complete. */
@@ -2266,6 +2325,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_live_pages),
+	    cmocka_unit_test(test_read_set_side_by_side),
 	    cmocka_unit_test(test_list_agents_pages),
 	    cmocka_unit_test(test_request_details),
 	    cmocka_unit_test(test_wrong_shape),

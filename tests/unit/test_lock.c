@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +110,61 @@ static void test_waits_for_holder_to_exit(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+static long long wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* lock_quiet_since: a read made before the lock was taken may be used
+ * only when no holder can have been at work since it began. */
+static void test_quiet_since(void **state)
+{
+	(void)state;
+	const char *dom = "acme.sip.ultravox.ai";
+	struct diag_list d = {0};
+	struct lock *l = NULL;
+	long long t0 = wall_ms();
+	/* a file this process creates: nobody held it */
+	assert_int_equal(lock_acquire(&l, g_root, dom, "t", 0, &d), 0);
+	assert_true(lock_quiet_since(l, t0));
+	lock_release(l);
+	/* released just now: a read begun before that is not trusted */
+	assert_int_equal(lock_acquire(&l, g_root, dom, "t", 0, &d), 0);
+	assert_false(lock_quiet_since(l, t0));
+	assert_false(lock_quiet_since(l, wall_ms()));
+	lock_release(l);
+	/* released long before the read began: trusted */
+	char path[400];
+	snprintf(path, sizeof(path), "%s/%s.lock", g_root, dom);
+	struct timespec old[2] = {{wall_ms() / 1000 - 60, 0},
+				  {wall_ms() / 1000 - 60, 0}};
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(lock_acquire(&l, g_root, dom, "t", 0, &d), 0);
+	assert_true(lock_quiet_since(l, wall_ms()));
+	lock_release(l);
+	/* a holder that died holding it (the file still names it), even
+	   long ago: not trusted */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct lock *cl = NULL;
+		struct diag_list cd = {0};
+		_exit(lock_acquire(&cl, g_root, dom, "child", 0, &cd) == 0
+			  ? 0
+			  : 1); /* no lock_release: as if killed */
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(lock_acquire(&l, g_root, dom, "t", 0, &d), 0);
+	assert_false(lock_quiet_since(l, wall_ms()));
+	lock_release(l);
+	diag_list_clear(&d);
+}
+
 /* The lock file's name comes from the live domain: it cannot leave the
  * state directory. */
 static void test_domain_cannot_escape(void **state)
@@ -132,6 +189,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_waits_for_holder_to_exit,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quiet_since, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_domain_cannot_escape, setup,
 					    teardown),
 	};
