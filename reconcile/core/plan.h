@@ -146,8 +146,8 @@ struct plan {
 					     handler without the secrets the
 					     API hid: the server generates a
 					     new one (a guard) */
-	struct crypto_hmac *fp_key; /* while plan_build runs: the API key,
-				       set up once for every fingerprint */
+	struct crypto_hmac *fp_key;	  /* while plan_build runs: the API key,
+					     set up once for every fingerprint */
 };
 
 struct plan_input {
