@@ -26,8 +26,7 @@
 static bool may_name_accounts(const struct source_file *sf)
 {
 	return memchr(sf->data, '\0', sf->len) ||
-	       memchr(sf->data, '\\', sf->len) ||
-	       strstr(sf->data, "accounts");
+	       memchr(sf->data, '\\', sf->len) || strstr(sf->data, "accounts");
 }
 
 bool accounts_is_file(const struct source *src)
