@@ -16,12 +16,25 @@
 #include "schema/validate.h"
 #include "schema/yamldoc.h"
 
+/* False when the text cannot hold a key `accounts`, without parsing it:
+ * a key spelt so comes out of YAML either as written (plain, quoted, block,
+ * or through an anchor written elsewhere in the text) or through an escape
+ * in a double-quoted scalar (a backslash). A NUL byte (never valid YAML)
+ * would hide the rest of the text from strstr: such a file is parsed.
+ * Every other file is parsed once here and once by its loader, so the
+ * desired file of a plan (often large, rarely naming accounts) is not. */
+static bool may_name_accounts(const struct source_file *sf)
+{
+	return memchr(sf->data, '\0', sf->len) ||
+	       memchr(sf->data, '\\', sf->len) || strstr(sf->data, "accounts");
+}
+
 bool accounts_is_file(const struct source *src)
 {
 	struct diag_list ignored = {0};
 	struct yamldoc *doc = NULL;
 	bool yes = false;
-	if (!src || src->n_files != 1)
+	if (!src || src->n_files != 1 || !may_name_accounts(&src->files[0]))
 		return false;
 	const struct source_file *sf = &src->files[0];
 	if (yamldoc_parse(&doc, sf->name, sf->data, sf->len, &ignored) == 0 &&

@@ -1,10 +1,13 @@
 #include "reconcile/base/crypto.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
 
 static void to_hex(const unsigned char *in, size_t len, char *out)
@@ -28,6 +31,53 @@ int crypto_hmac_sha256_hex(const void *key, size_t key_len, const void *data,
 		return -1;
 	to_hex(md, md_len, out);
 	return 0;
+}
+
+struct crypto_hmac {
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx; /* keyed; re-initialised with no key per value */
+};
+
+struct crypto_hmac *crypto_hmac_new(const void *key, size_t key_len)
+{
+	struct crypto_hmac *h = calloc(1, sizeof(*h));
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+	    OSSL_PARAM_construct_end()};
+	/* an empty key still needs a non-NULL pointer to count as given */
+	static const unsigned char none[1];
+	if (!h || !(h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) ||
+	    !(h->ctx = EVP_MAC_CTX_new(h->mac)) ||
+	    !EVP_MAC_init(h->ctx, key_len ? key : none, key_len, params)) {
+		crypto_hmac_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int crypto_hmac_hex(struct crypto_hmac *h, const void *data, size_t data_len,
+		    char out[CRYPTO_SHA256_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	size_t md_len = 0;
+	/* NULL key: the one given to crypto_hmac_new, already padded */
+	if (!EVP_MAC_init(h->ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(h->ctx, data, data_len) ||
+	    !EVP_MAC_final(h->ctx, md, &md_len, sizeof(md)) ||
+	    md_len * 2 != CRYPTO_SHA256_HEX_LEN)
+		return -1;
+	to_hex(md, md_len, out);
+	return 0;
+}
+
+void crypto_hmac_free(struct crypto_hmac *h)
+{
+	if (!h)
+		return;
+	EVP_MAC_CTX_free(h->ctx);
+	EVP_MAC_free(h->mac);
+	free(h);
 }
 
 int crypto_sha256_hex(const void *data, size_t len,

@@ -16,6 +16,19 @@ int crypto_hmac_sha256_hex(const void *key, size_t key_len, const void *data,
 			   size_t data_len,
 			   char out[CRYPTO_SHA256_HEX_LEN + 1]);
 
+/* A reusable HMAC-SHA256 key: set up once, then any number of values,
+ * each as cheap as the two hashes it takes (the one-shot call above fetches
+ * the algorithm and derives the padded key every time).
+ * crypto_hmac_new returns one the caller frees with crypto_hmac_free
+ * (accepts NULL), or NULL on failure. crypto_hmac_hex writes
+ * HMAC-SHA256(key, data) as lowercase hex, the same as
+ * crypto_hmac_sha256_hex; 0 or -1. */
+struct crypto_hmac;
+struct crypto_hmac *crypto_hmac_new(const void *key, size_t key_len);
+int crypto_hmac_hex(struct crypto_hmac *h, const void *data, size_t data_len,
+		    char out[CRYPTO_SHA256_HEX_LEN + 1]);
+void crypto_hmac_free(struct crypto_hmac *h);
+
 /* SHA-256(data) as lowercase hex into out (at least 65 bytes). */
 int crypto_sha256_hex(const void *data, size_t len,
 		      char out[CRYPTO_SHA256_HEX_LEN + 1]);

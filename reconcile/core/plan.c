@@ -169,9 +169,17 @@ int plan_body_secret(json_t *b, json_t *red, const char *name,
 	return json_object_set_new(red, name, json_string(REDACTED));
 }
 
-int plan_fingerprint(const char *api_key, const char *value, char out[65])
+int plan_fingerprint(struct plan *p, const char *api_key, const char *value,
+		     char out[65])
 {
-	return fpstore_fingerprint(api_key ? api_key : "", value, out);
+	if (!value)
+		return -1;
+	if (!p->fp_key) {
+		const char *k = api_key ? api_key : "";
+		if (!(p->fp_key = crypto_hmac_new(k, strlen(k))))
+			return -1;
+	}
+	return crypto_hmac_hex(p->fp_key, value, strlen(value), out);
 }
 
 /* The secrets list as one value to fingerprint: its compact JSON array. */
@@ -186,7 +194,7 @@ int plan_secrets_fingerprint(const char *api_key, const struct secret_ref *s,
 			goto out;
 	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
 	if (text) {
-		rc = plan_fingerprint(api_key, text, out);
+		rc = fpstore_fingerprint(api_key ? api_key : "", text, out);
 		str_wipe_free(text);
 	}
 out:
@@ -398,6 +406,8 @@ int plan_build(struct plan **out, const struct plan_input *in,
 			  "--sync-secrets sends them and records new ones"))
 		goto oom;
 	compute_lockout(p, in);
+	crypto_hmac_free(p->fp_key);
+	p->fp_key = NULL;
 	*out = p;
 	return 0;
 oom:
@@ -457,5 +467,6 @@ void plan_free(struct plan *p)
 	free(p->live_domain);
 	free(p->live_fingerprint);
 	free(p->desired_domain);
+	crypto_hmac_free(p->fp_key);
 	free(p);
 }

@@ -31,6 +31,8 @@
 #include "reconcile/core/model.h"
 #include "reconcile/core/request.h"
 
+struct crypto_hmac;
+
 struct fpstore;
 struct agent_names;  /* reconcile/core/agents.h */
 struct route_impact; /* reconcile/core/route_impact.h */
@@ -144,6 +146,8 @@ struct plan {
 					     handler without the secrets the
 					     API hid: the server generates a
 					     new one (a guard) */
+	struct crypto_hmac *fp_key;	  /* while plan_build runs: the API key,
+					     set up once for every fingerprint */
 };
 
 struct plan_input {

@@ -48,9 +48,11 @@ int plan_item_set_bodies(struct plan_item *it, json_t *body, json_t *red);
 int plan_body_secret(json_t *b, json_t *red, const char *name,
 		     const char *value);
 
-/* Keyed fingerprints (HMAC-SHA256 with the API key) of one value, and of
- * a secrets list (its compact JSON array). 0 or -1. */
-int plan_fingerprint(const char *api_key, const char *value, char out[65]);
+/* Keyed fingerprints (HMAC-SHA256 with the API key) of one value (the
+ * key set up once per plan, in p->fp_key), and of a secrets list (its
+ * compact JSON array). 0 or -1. */
+int plan_fingerprint(struct plan *p, const char *api_key, const char *value,
+		     char out[65]);
 int plan_secrets_fingerprint(const char *api_key, const struct secret_ref *s,
 			     size_t n, char out[65]);
 

@@ -92,7 +92,7 @@ static int reg_create(struct plan *p, const struct plan_input *in,
 		int bad =
 		    !pk ||
 		    plan_body_secret(b, red, "password", r->password.value) ||
-		    plan_fingerprint(in->api_key, r->password.value, fp) ||
+		    plan_fingerprint(p, in->api_key, r->password.value, fp) ||
 		    plan_secret_add(it, pk, fp);
 		free(pk);
 		if (bad) {
@@ -136,17 +136,20 @@ static int reg_password(struct plan *p, const struct plan_input *in,
 	char fp[65];
 	char *pk = password_key(it->key);
 	int rc = -1;
-	if (!pk || plan_fingerprint(in->api_key, r->password.value, fp))
+	if (!pk)
 		goto out;
 	const char *rec = in->fps ? fpstore_get(in->fps, pk) : NULL;
-	rc = 0;
-	if (rec && crypto_equal(rec, fp))
-		goto out;
+	/* nothing recorded and nothing sent: no fingerprint to make */
 	if (!rec && !in->sync_secrets) {
 		rc = plan_note_add(p, it->title, "password",
 				   "unknown (write-only)");
 		goto out;
 	}
+	if (plan_fingerprint(p, in->api_key, r->password.value, fp))
+		goto out;
+	rc = 0;
+	if (rec && crypto_equal(rec, fp))
+		goto out;
 	rc = plan_body_secret(b, red, "password", r->password.value);
 	if (!rc)
 		rc = plan_change_sensitive(

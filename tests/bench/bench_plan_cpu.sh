@@ -7,8 +7,12 @@
 # between the smallest and the largest N, log(t_hi/t_lo)/log(N_hi/N_lo)
 # (1 is linear, about 1.05 is N log N, 2 is quadratic).
 #
+# With BASELINE=path-to-another-sipsync, each size runs both binaries in
+# turn (paired, alternating, against the same simulator, so a load change on
+# a shared machine hits both) and prints both medians and their ratio.
+#
 # usage: tests/bench/bench_plan_cpu.sh [BUILD_DIR]   (default build/release)
-#   env: RUNS (default 5), SIZES (default "1000 3000 10000")
+#   env: RUNS (default 5), SIZES (default "1000 3000 10000"), BASELINE
 set -euo pipefail
 SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$SRC_DIR/build/release}
@@ -19,14 +23,23 @@ SIZES=${SIZES:-"1000 3000 10000"}
 source "$SRC_DIR/tests/lib/sim.sh"
 source "$SRC_DIR/tests/bench/seed.sh"
 
-# measure FILE: runs plan RUNS times; prints "wall_s cpu_s" (medians)
+BASELINE=${BASELINE:-}
+if [ -n "$BASELINE" ] && [ ! -x "$BASELINE" ]; then
+	echo "bench: BASELINE=$BASELINE is not an executable" >&2
+	exit 1
+fi
+
+# measure FILE: runs plan RUNS times; prints "wall_s cpu_s" (medians), then
+# with BASELINE "wall_s cpu_s min_cpu max_cpu" of the baseline (its runs
+# alternate with these) and of this one
 measure()
 {
-	python3 - "$SIPSYNC" "$1" "$SCRATCH/state" "$RUNS" <<'PY'
+	python3 - "$1" "$SCRATCH/state" "$RUNS" "$SIPSYNC" $BASELINE <<'PY'
 import os, statistics, subprocess, sys, time
-exe, desired, state, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-walls, cpus = [], []
-for _ in range(runs):
+desired, state, runs, exes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+res = {e: ([], []) for e in exes}
+def once(exe):
+    walls, cpus = res[exe]
     t0 = time.monotonic()
     p = subprocess.Popen([exe, "plan", desired, "--state-dir", state],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -38,23 +51,45 @@ for _ in range(runs):
         sys.stderr.write(err.decode(errors="replace"))
         sys.exit("bench: plan exited %d" % rc)
     cpus.append(ru.ru_utime + ru.ru_stime)
-print("%.4f %.4f" % (statistics.median(walls), statistics.median(cpus)))
+for i in range(runs):
+    # alternate which goes first, so neither always runs on a warm cache
+    for exe in (exes if i % 2 == 0 else exes[::-1]):
+        once(exe)
+out = []
+for exe in exes:
+    w, c = res[exe]
+    out.append("%.4f %.4f" % (statistics.median(w), statistics.median(c)))
+    if len(exes) > 1:
+        out[-1] += " %.4f %.4f" % (min(c), max(c))
+print(" ".join(out))
 PY
 }
 
 export PW=bench-password
 echo "plan on loopback, median of $RUNS runs; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-printf '%8s %10s %12s\n' N wall_s cpu_s
+if [ -n "$BASELINE" ]; then
+	echo "paired with BASELINE=$BASELINE (alternating runs)"
+	printf '%8s %10s %22s %10s %22s %8s\n' N wall_s "cpu_s (min-max)" \
+		base_wall "base_cpu (min-max)" cpu/base
+else
+	printf '%8s %10s %12s\n' N wall_s cpu_s
+fi
 declare -A WALL CPU
 for n in $SIZES; do
 	# a seed file, not PUT /_sim/state: 10,000 exceed the 1 MiB body limit
 	seed_regs "$n" >"$SCRATCH/seed$n.json"
 	regs_yaml "$n" >"$SCRATCH/d$n.yaml"
 	sim_start --seed "$SCRATCH/seed$n.json"
-	read -r w c < <(measure "$SCRATCH/d$n.yaml")
+	read -r w c lo hi bw bc blo bhi < <(measure "$SCRATCH/d$n.yaml")
 	sim_stop || { echo "bench: the simulator failed" >&2; exit 1; }
 	WALL[$n]=$w CPU[$n]=$c
-	printf '%8d %10s %12s\n' "$n" "$w" "$c"
+	if [ -n "$BASELINE" ]; then
+		printf '%8d %10s %22s %10s %22s %8s\n' "$n" "$w" \
+			"$c ($lo-$hi)" "$bw" "$bc ($blo-$bhi)" \
+			"$(python3 -c "print('%.2f' % ($c / $bc if $bc else 0))")"
+	else
+		printf '%8d %10s %12s\n' "$n" "$w" "$c"
+	fi
 done
 # the fit over the whole range and between neighbours (a fixed start-up
 # cost flattens it at the small end)

@@ -94,6 +94,28 @@ static void test_detect(void **state)
 	src = src_of("c.yaml", "version: 1\nsip: {allowAllAgents: true}\n");
 	assert_false(accounts_is_file(src));
 	source_free(src);
+	src = src_of("d.yaml", "version: 1\nregistrations: {items: []}\n");
+	assert_false(accounts_is_file(src));
+	source_free(src);
+}
+
+/* The key found however YAML spells it, though the text never says
+ * "accounts" (the check that skips the parse must not skip these). */
+static void test_detect_spellings(void **state)
+{
+	(void)state;
+	const char *const yes[] = {
+	    "version: 1\n\"acc\\x6Funts\": []\n",
+	    "version: 1\n\"\\u0061ccounts\": []\n",
+	    "version: 1\n? \"acc\\\n  ounts\"\n: []\n",
+	    "{version: 1, 'accounts': []}\n",
+	};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++) {
+		struct source *src = src_of("e.yaml", yes[i]);
+		if (!accounts_is_file(src))
+			fail_msg("not seen as an accounts file: %s", yes[i]);
+		source_free(src);
+	}
 }
 
 /* Every problem at its place: unknown key with did-you-mean, a bad and a
@@ -189,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_detect),
+	    cmocka_unit_test(test_detect_spellings),
 	    cmocka_unit_test(test_problems),
 	    cmocka_unit_test(test_resolve_key),
 	    cmocka_unit_test(test_version_and_shape),
