@@ -231,17 +231,27 @@ static void handle_sip(struct acct *a, const struct sim_request *rq,
 
 /* --- registrations list and cursors ------------------------------------- */
 
+/* A registration with its sort key looked up once: a page sorts the
+ * whole list, and a lookup per comparison made a 10,000 list cost ~27 ms
+ * a page. */
+struct reg_key {
+	const char *created, *id;
+	json_t *r;
+};
+
 static int reg_cmp(const void *a, const void *b)
 {
-	const json_t *x = *(const json_t *const *)a;
-	const json_t *y = *(const json_t *const *)b;
-	int c = strcmp(json_string_value(json_object_get(x, "created")),
-		       json_string_value(json_object_get(y, "created")));
+	const struct reg_key *x = a, *y = b;
+	int c = strcmp(x->created, y->created);
 
-	if (c)
-		return c;
-	return strcmp(json_string_value(json_object_get(x, "registrationId")),
-		      json_string_value(json_object_get(y, "registrationId")));
+	return c ? c : strcmp(x->id, y->id);
+}
+
+static const char *str_or_empty(const json_t *r, const char *field)
+{
+	const char *v = json_string_value(json_object_get(r, field));
+
+	return v ? v : "";
 }
 
 /* Sort key "created|registrationId" compared to the cursor's key. */
@@ -409,6 +419,7 @@ static void regs_list(const struct sim_api_config *cfg, struct acct *a,
 		      const struct sim_request *rq, struct sim_response *rsp)
 {
 	json_t *regs, **sorted = NULL, *results, *body;
+	struct reg_key *keys;
 	struct page pg = {0};
 	char echo[24];
 	size_t n, i, size;
@@ -417,13 +428,22 @@ static void regs_list(const struct sim_api_config *cfg, struct acct *a,
 	regs = json_object_get(a->doc, "registrations");
 	n = json_array_size(regs);
 	sorted = calloc(n ? n : 1, sizeof(*sorted));
-	if (!sorted) {
+	keys = calloc(n ? n : 1, sizeof(*keys));
+	if (!sorted || !keys) {
+		free(sorted);
+		free(keys);
 		sim_api_detail(rsp, 500, "Out of memory.");
 		return;
 	}
+	for (i = 0; i < n; i++) {
+		keys[i].r = json_array_get(regs, i);
+		keys[i].created = str_or_empty(keys[i].r, "created");
+		keys[i].id = str_or_empty(keys[i].r, "registrationId");
+	}
+	qsort(keys, n, sizeof(*keys), reg_cmp);
 	for (i = 0; i < n; i++)
-		sorted[i] = json_array_get(regs, i);
-	qsort(sorted, n, sizeof(*sorted), reg_cmp);
+		sorted[i] = keys[i].r;
+	free(keys);
 	/* DRF reads an empty ?cursor= as the first page */
 	if (page_layout(sorted, n,
 			rq->cursor && *rq->cursor ? rq->cursor : NULL, size,
