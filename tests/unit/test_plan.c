@@ -6,6 +6,8 @@
  * Run with SIPSYNC_UPDATE_GOLDEN=1 to rewrite the golden files (then
  * review them). It links the core alone: no state directory, no API
  * client. */
+#include <jansson.h>
+
 #include "plan_fixture.h"
 
 /* ---- cases
@@ -327,6 +329,50 @@ static void test_live_fingerprint(void **st)
 	assert_string_not_equal(a, c);
 	char *canon = plan_live_canonical_json(f->live, KEY);
 	assert_null(strstr(canon, "successful"));
+	free(canon);
+}
+
+/* The canonical JSON is written without a tree of the registrations, so
+ * prove it is exactly what jansson dumps: parsed and dumped again with
+ * sorted keys it is the same bytes, and its registrations are the objects
+ * json_pack made before (awkward strings, a missing value, ids out of
+ * order). */
+static void test_canonical_json_is_janssons(void **st)
+{
+	struct fx *f = *st;
+	add_cidr(&f->live->sip, "192.0.2.0/24");
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_b", "q\"uo\\te",
+		"p\x01x\t/\xc3\xa9\xe2\x82\xac", NULL);
+	struct registration *r =
+	    add_reg(&f->live->regs, &f->live->n_regs, "reg_a",
+		    "u\xf0\x9f\x93\x9e", "p", NULL);
+	r->auth_user = strdup("</script>\u2028");
+	r->outbound_proxy = strdup("");
+	char *canon = plan_live_canonical_json(f->live, KEY);
+	assert_non_null(canon);
+	json_error_t err;
+	json_t *parsed = json_loads(canon, 0, &err);
+	assert_non_null(parsed);
+	char *again = json_dumps(parsed, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(canon, again);
+	json_t *want = json_array();
+	for (int i = 1; i >= 0; i--) {
+		struct registration *g = &f->live->regs[i];
+		json_array_append_new(
+		    want,
+		    json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?}", "registrationId",
+			      g->id, "username", g->username, "proxy", g->proxy,
+			      "outboundProxy", g->outbound_proxy, "authUser",
+			      g->auth_user));
+	}
+	assert_int_equal(json_array_size(want), 2);
+	assert_true(json_equal(json_object_get(parsed, "registrations"), want));
+	assert_string_equal(
+	    json_string_value(json_object_get(parsed, "domain")),
+	    "acme.sip.ultravox.ai");
+	json_decref(want);
+	json_decref(parsed);
+	free(again);
 	free(canon);
 }
 
@@ -713,6 +759,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_live_fingerprint, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_canonical_json_is_janssons,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_markdown_truncation, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_repeated_id_never_deleted,
