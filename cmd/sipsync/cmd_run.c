@@ -286,9 +286,9 @@ static int run_pick(struct cli_common *c, const struct accounts *acs,
 	return 0;
 }
 
-/* --account NAME or --all: the accounts file at --path, read once now for
- * the accounts' keys and API URLs (their desired state is read at every
- * commit). One account: c->account set, its key read by the command as
+/* --account NAME or --all: the accounts file at --path, read now for the
+ * accounts' keys and API URLs (their desired state is read at every
+ * commit; with several accounts the agent follows the file there too). One account: c->account set, its key read by the command as
  * before; several (*n > 0): names, their keys read by the agent. 0 (or no
  * --account), or -1 (printed). */
 static int run_account(struct cli_common *c, struct accounts **acs,
@@ -363,6 +363,7 @@ int cmd_run(int argc, char **argv)
 		ac.accounts = acs;
 		ac.account_names = names;
 		ac.n_account_names = n_names;
+		ac.all_accounts = c.all_accounts; /* follows the file */
 	}
 	ac.git.url = c.repo;
 	ac.git.ref = c.ref;
