@@ -288,9 +288,9 @@ static int run_pick(struct cli_common *c, const struct accounts *acs,
 
 /* --account NAME or --all: the accounts file at --path, read now for the
  * accounts' keys and API URLs (their desired state is read at every
- * commit; with several accounts the agent follows the file there too). One
- * account: c->account set, its key read by the command as before; several (*n >
- * 0): names, their keys read by the agent. 0 (or no
+ * commit; with several accounts the agent follows the file there too).
+ * One account: c->account set, its key read by the command as before;
+ * several (*n > 0): names, their keys read by the agent. 0 (or no
  * --account), or -1 (printed). */
 static int run_account(struct cli_common *c, struct accounts **acs,
 		       const char **names, size_t *n)
