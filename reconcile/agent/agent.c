@@ -466,10 +466,14 @@ static int load_account(struct agent *a, const char *commit,
 	int rc = -1;
 	if (gitsrc_read(a->git, commit, &file, d) != 0)
 		goto out;
-	if (!accounts_is_file(file)) {
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "%s: not an accounts file (--account needs one)",
-			 file->n_files ? file->files[0].name : file->info.path);
+	size_t before = d->len;
+	if (!accounts_is_file_why(file, d)) {
+		if (d->len == before) /* else: the YAML errors, placed */
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "%s: not an accounts file (--account needs "
+				 "one)",
+				 file->n_files ? file->files[0].name
+					       : file->info.path);
 		goto out;
 	}
 	if (accounts_parse(&acs, file, d) != 0)
@@ -975,13 +979,15 @@ static void follow_accounts(struct agent *a, const char *commit)
 	struct diag_list d = {0};
 	struct source *file = NULL;
 	struct accounts *acs = NULL;
-	const char *path = a->acs->file;
+	const char *path = a->acs->path ? a->acs->path : a->acs->file;
 	a->cur = NULL;
 	bool ok = verify_commit(a, commit, &d) == 0;
 	if (ok)
 		log_diags(a, &d); /* the signer, logged once per commit */
 	ok = ok && gitsrc_read(a->git, commit, &file, &d) == 0 &&
 	     accounts_is_file(file) && accounts_parse(&acs, file, &d) == 0;
+	if (ok && acs->path)
+		path = acs->path;
 	source_free(file);
 	diag_list_clear(&d); /* each account's cycle reports them */
 	if (!ok) {
@@ -1015,7 +1021,7 @@ static void follow_accounts(struct agent *a, const char *commit)
 		} else {
 			a->cur = &next[got];
 			log_line(a, LOG_INFO, "added in %s; serving it now",
-				 acs->file);
+				 path);
 		}
 		struct agent_acct *ac = &next[got++];
 		a->cur = ac;
@@ -1025,7 +1031,7 @@ static void follow_accounts(struct agent *a, const char *commit)
 				log_line(a, LOG_WARN,
 					 "no longer in %s at this commit; "
 					 "its cycles fail until it is back",
-					 acs->file);
+					 path);
 			ac->acc = NULL;
 			continue;
 		}
@@ -1036,7 +1042,7 @@ static void follow_accounts(struct agent *a, const char *commit)
 			log_line(a, LOG_INFO,
 				 "domain, apiUrl or apiKey changed in %s: a "
 				 "new API client, the key read again",
-				 acs->file);
+				 path);
 			drop_client(ac);
 			str_wipe_free(ac->api_key);
 			ac->api_key = NULL;
@@ -1051,7 +1057,7 @@ static void follow_accounts(struct agent *a, const char *commit)
 			 "removed from %s: no longer served (its readiness and "
 			 "metrics go; its state file and lock stay, nothing is "
 			 "deleted on the account)",
-			 acs->file);
+			 path);
 	}
 	a->cur = NULL;
 	struct agent_acct *old = a->accts;
