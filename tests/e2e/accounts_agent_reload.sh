@@ -114,6 +114,33 @@ wait_until 20 eval '[ "$(grep -c "account staging: reconcile: no changes" "$LOG"
 same "$(grep -c 'account prod: removed from accounts.yaml' "$LOG")" 1 "removal logged once"
 same "$(acct_requests prod | wc -l)" "$n_prod" "no request to prod once removed"
 kill -0 "$pid" || fail "the agent restarted or died"
+
+# explicit --account NAMEs: a name missing at a commit fails that
+# account's cycles (naming the file and the name), and it recovers when
+# it is back
+cp "$SCRATCH/both.yaml" "$SCRATCH/repo/accounts.yaml"
+repo_commit "$SCRATCH/repo" "prod back" >/dev/null
+port2=$(free_port)
+URL="http://127.0.0.1:$port2"
+LOG="$SCRATCH/agent-two.log"
+"$SIPSYNC" run --account staging --account prod --listen "127.0.0.1:$port2" \
+	--repo "$SCRATCH/repo" --path accounts.yaml --mode apply --interval 1h \
+	--secrets-dir "$SCRATCH/secrets" --webhook-secret-file "$SCRATCH/hook.secret" \
+	--state-dir "$SCRATCH/state-two" >"$LOG" 2>&1 &
+ACCT_AGENTS+=($!)
+wait_until 20 eval '[ "$(http_code GET "$URL/readyz")" = 200 ]' ||
+	fail "two accounts not ready: $(cat "$LOG")"
+cp "$SCRATCH/staging-only.yaml" "$SCRATCH/repo/accounts.yaml"
+push "prod gone again"
+wait_until 20 grep -q "account prod: accounts.yaml@[0-9a-f]*: no account 'prod'" "$LOG" ||
+	fail "prod's cycle does not name the file and the name: $(cat "$LOG")"
+assert_eq "$(http_code GET "$URL/readyz?account=prod")" 503 "prod named, missing: served, failing"
+wait_until 10 eval '[ "$(http_code GET "$URL/readyz?account=staging")" = 200 ]' ||
+	fail "staging not ready: $(cat "$LOG")"
+cp "$SCRATCH/both.yaml" "$SCRATCH/repo/accounts.yaml"
+push "prod back again"
+wait_until 20 eval '[ "$(http_code GET "$URL/readyz")" = 200 ]' ||
+	fail "prod did not recover: $(cat "$LOG")"
 ! grep -qF "$ULTRAVOX_API_KEY_PROD" "$LOG" || fail "a key is in the log"
 ! grep -qF "$ULTRAVOX_API_KEY_STAGING" "$LOG" || fail "a key is in the log"
 echo "accounts_agent_reload: ok"
