@@ -981,7 +981,7 @@ static void follow_accounts(struct agent *a, const char *commit)
 	struct accounts *acs = NULL;
 	const char *path = a->acs->path ? a->acs->path : a->acs->file;
 	a->cur = NULL;
-	bool ok = verify_commit(a, commit, &d) == 0;
+	bool verified = verify_commit(a, commit, &d) == 0, ok = verified;
 	if (ok)
 		log_diags(a, &d); /* the signer, logged once per commit */
 	ok = ok && gitsrc_read(a->git, commit, &file, &d) == 0 &&
@@ -993,9 +993,10 @@ static void follow_accounts(struct agent *a, const char *commit)
 	if (!ok) {
 		accounts_free(acs);
 		log_line(a, LOG_WARN,
-			 "%s does not load at this commit: still serving the "
-			 "%zu account%s of the last commit where it did",
-			 path, a->n_accts, a->n_accts == 1 ? "" : "s");
+			 "%s %s at this commit: still serving the %zu "
+			 "account%s of the last commit where it did",
+			 path, verified ? "does not load" : "is not verified",
+			 a->n_accts, a->n_accts == 1 ? "" : "s");
 		return;
 	}
 	size_t n = a->cfg->all_accounts ? acs->n : a->n_accts;

@@ -60,7 +60,8 @@ struct agent_config {
 	const char *account;
 	/* one process, many accounts (run --all, several --account): the
 	 * accounts file as parsed at start (each account's key is resolved
-	 * from it, again on SIGHUP) and the names reconciled, one after
+	 * from it, again on SIGHUP, until a commit's file replaces it: see
+	 * all_accounts) and the names reconciled, one after
 	 * another each cycle after one fetch, each with its own API client,
 	 * key, backoff, notifications and metrics; /readyz is every
 	 * account's. n_account_names 0: account above, or desired state. */

@@ -38,6 +38,8 @@ sleep 2 # a few more cycles at the refused commit
 assert_eq "$(http_code GET "$URL/readyz?account=prod")" 404 "prod not served from an unsigned commit"
 same "$(acct_requests prod | wc -l)" 0 "no request to prod"
 ! grep -q 'account prod' "$LOG" || fail "prod served from an unsigned commit: $(cat "$LOG")"
+grep -q 'accounts.yaml is not verified at this commit: still serving the 1 account ' "$LOG" ||
+	fail "no warning for the unverified accounts file: $(cat "$LOG")"
 
 echo '# signed' >>"$SCRATCH/repo/accounts.yaml"
 ssh_commit "$SCRATCH/repo" "add prod, signed" "$SIGN/trusted" >/dev/null
