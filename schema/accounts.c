@@ -29,21 +29,28 @@ static bool may_name_accounts(const struct source_file *sf)
 	       memchr(sf->data, '\\', sf->len) || strstr(sf->data, "accounts");
 }
 
-bool accounts_is_file(const struct source *src)
+bool accounts_is_file_why(const struct source *src, struct diag_list *diags)
 {
-	struct diag_list ignored = {0};
+	struct diag_list yd = {0};
 	struct yamldoc *doc = NULL;
 	bool yes = false;
 	if (!src || src->n_files != 1 || !may_name_accounts(&src->files[0]))
 		return false;
 	const struct source_file *sf = &src->files[0];
-	if (yamldoc_parse(&doc, sf->name, sf->data, sf->len, &ignored) == 0 &&
-	    doc->n_roots == 1 && doc->roots[0]->kind == YAMLDOC_MAP)
+	int prc = yamldoc_parse(&doc, sf->name, sf->data, sf->len, &yd);
+	if (prc == 0 && doc->n_roots == 1 && doc->roots[0]->kind == YAMLDOC_MAP)
 		yes = yamldoc_map_get(doc->roots[0], "accounts") &&
 		      !yamldoc_map_get(doc->roots[0], "sip");
+	else if (prc != 0 && diags)
+		diag_list_move(diags, &yd); /* the YAML error, placed */
 	yamldoc_free(doc);
-	diag_list_clear(&ignored);
+	diag_list_clear(&yd);
 	return yes;
+}
+
+bool accounts_is_file(const struct source *src)
+{
+	return accounts_is_file_why(src, NULL);
 }
 
 static bool name_ok(const char *s)

@@ -59,6 +59,10 @@ struct accounts {
 /* True when src is an accounts file (see above). */
 bool accounts_is_file(const struct source *src);
 
+/* The same; when src is one file naming `accounts` that is not YAML, the
+ * parse errors (FILE:LINE:COL) are added to diags (when not NULL). */
+bool accounts_is_file_why(const struct source *src, struct diag_list *diags);
+
 /* Parses the accounts file (src's only file). Returns 0 and *out, or -1
  * with every problem added to diags as FILE:LINE:COL errors. */
 int accounts_parse(struct accounts **out, const struct source *src,

@@ -45,7 +45,10 @@ static const char run_usage[] =
     "                            after another each cycle after one fetch,\n"
     "                            each with its own key, lock, state file and\n"
     "                            backoff; /readyz is ready when every one is,\n"
-    "                            /readyz?account=NAME answers for one\n"
+    "                            /readyz?account=NAME answers for one;\n"
+    "                            the accounts file is read again at each\n"
+    "                            commit: accounts added or removed in git\n"
+    "                            are served or dropped without a restart\n"
     "      --account-timeout DURATION\n"
     "                            bound of one account's reconcile in a cycle\n"
     "                            (every request and retry), so a hung API\n"
@@ -286,10 +289,11 @@ static int run_pick(struct cli_common *c, const struct accounts *acs,
 	return 0;
 }
 
-/* --account NAME or --all: the accounts file at --path, read once now for
- * the accounts' keys and API URLs (their desired state is read at every
- * commit). One account: c->account set, its key read by the command as
- * before; several (*n > 0): names, their keys read by the agent. 0 (or no
+/* --account NAME or --all: the accounts file at --path, read now for the
+ * accounts' keys and API URLs (their desired state is read at every
+ * commit; with several accounts the agent follows the file there too).
+ * One account: c->account set, its key read by the command as before;
+ * several (*n > 0): names, their keys read by the agent. 0 (or no
  * --account), or -1 (printed). */
 static int run_account(struct cli_common *c, struct accounts **acs,
 		       const char **names, size_t *n)
@@ -363,6 +367,7 @@ int cmd_run(int argc, char **argv)
 		ac.accounts = acs;
 		ac.account_names = names;
 		ac.n_account_names = n_names;
+		ac.all_accounts = c.all_accounts; /* follows the file */
 	}
 	ac.git.url = c.repo;
 	ac.git.ref = c.ref;

@@ -45,9 +45,13 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO };
 /* One account's own state: its API client, key, backoff, registration
  * health, notifications and metrics. */
 struct agent_acct {
-	const char *name;	   /* multi: the account's name; else NULL */
-	const struct account *acc; /* multi: in cfg->accounts; else NULL */
+	char *name;		   /* multi: the account's name; else NULL */
+	const struct account *acc; /* multi: in agent.acs; NULL while the
+				      accounts file at the last commit did
+				      not list it (explicit --account) */
 	const char *api_url;
+	char *url_own;	  /* multi: the account's apiUrl as last read */
+	char *domain;	  /* multi: its domain as last read */
 	char *key_source; /* for the 401/403 and missing-key messages */
 	struct api_client *api;
 	struct api_stats api_base; /* totals of api clients already freed */
@@ -82,8 +86,15 @@ struct agent {
 	bool stop;
 	bool multi;		  /* cfg->account_names: every log line names
 				     the account */
-	struct agent_acct *accts; /* one, or cfg->n_account_names */
+	struct agent_acct *accts; /* one, or the accounts served (multi);
+				     the array changes at a new commit,
+				     under lock */
 	size_t n_accts;
+	/* multi: the accounts file every account's key and URL come from:
+	 * cfg->accounts at start, then the one of the last commit that
+	 * parsed (acs_own) */
+	const struct accounts *acs;
+	struct accounts *acs_own;
 	struct agent_acct *cur; /* the account being reconciled */
 	unsigned long cycles;	/* fetch cycles run (--max-cycles) */
 
@@ -213,21 +224,21 @@ static void on_webhook(void *ctx)
 static int on_snapshots(void *ctx, struct agent_metrics **out, size_t *n)
 {
 	struct agent *a = ctx;
-	struct agent_metrics *m = calloc(a->n_accts, sizeof(*m));
-	if (!m)
-		return -1;
 	pthread_mutex_lock(&a->lock);
-	for (size_t i = 0; i < a->n_accts; i++) {
+	size_t count = a->n_accts;
+	struct agent_metrics *m = calloc(count ? count : 1, sizeof(*m));
+	for (size_t i = 0; m && i < count; i++) {
 		m[i] = a->accts[i].m;
 		/* a copy: the loop replaces the text while it is rendered */
 		m[i].registrations_up = str_dup(a->accts[i].m.registrations_up);
-	}
-	pthread_mutex_unlock(&a->lock);
-	for (size_t i = 0; i < a->n_accts; i++)
 		m[i].notifications_failed =
 		    agent_notify_failed(a->accts[i].notify);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (!m)
+		return -1;
 	*out = m;
-	*n = a->n_accts;
+	*n = count;
 	return 0;
 }
 
@@ -284,8 +295,10 @@ static int load_account_key(struct agent *a, struct agent_acct *ac)
 {
 	char *key = NULL, *why = NULL;
 	struct agent_acct *was = a->cur;
+	if (!ac->acc) /* not in the accounts file: its cycle says so */
+		return -1;
 	a->cur = NULL; /* why names the account */
-	int rc = accounts_resolve_key(a->cfg->accounts, ac->acc, &key, &why);
+	int rc = accounts_resolve_key(a->acs, ac->acc, &key, &why);
 	if (rc != 0) {
 		log_line(a, LOG_ERROR, "%s", why ? why : "out of memory");
 	} else if (!ac->api_key || strcmp(key, ac->api_key) != 0) {
@@ -453,10 +466,14 @@ static int load_account(struct agent *a, const char *commit,
 	int rc = -1;
 	if (gitsrc_read(a->git, commit, &file, d) != 0)
 		goto out;
-	if (!accounts_is_file(file)) {
-		diag_add(d, DIAG_ERROR, NULL, NULL,
-			 "%s: not an accounts file (--account needs one)",
-			 file->n_files ? file->files[0].name : file->info.path);
+	size_t before = d->len;
+	if (!accounts_is_file_why(file, d)) {
+		if (d->len == before) /* else: the YAML errors, placed */
+			diag_add(d, DIAG_ERROR, NULL, NULL,
+				 "%s: not an accounts file (--account needs "
+				 "one)",
+				 file->n_files ? file->files[0].name
+					       : file->info.path);
 		goto out;
 	}
 	if (accounts_parse(&acs, file, d) != 0)
@@ -870,6 +887,199 @@ static void warn_if_rewritten(struct agent *a, const char *commit)
 		 a->cfg->git.ref ? a->cfg->git.ref : "main", commit, applied);
 }
 
+/* ---- the accounts served (multi), followed at every commit ---- */
+
+static void acct_free(struct agent_acct *ac)
+{
+	agent_notify_free(ac->notify);
+	api_client_free(ac->api);
+	str_wipe_free(ac->api_key);
+	free(ac->name);
+	free(ac->url_own);
+	free(ac->domain);
+	free(ac->key_source);
+	health_free(ac->health, ac->n_health);
+	free(ac->m.registrations_up);
+}
+
+static bool same_str(const char *x, const char *y)
+{
+	return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* Takes acc's domain, apiUrl and apiKey source as ac's. Returns 1 when
+ * any of them differs from what ac had (a new client and key follow), 0
+ * when none does, -1 out of memory (ac keeps what it had). */
+static int acct_take(struct agent *a, struct agent_acct *ac,
+		     const struct account *acc)
+{
+	char *src = accounts_key_source(acc);
+	char *url = acc->api_url ? str_dup(acc->api_url) : NULL;
+	char *dom = str_dup(acc->domain);
+	if (!src || !dom || (acc->api_url && !url)) {
+		free(src);
+		free(url);
+		free(dom);
+		return -1;
+	}
+	int changed = !same_str(src, ac->key_source) ||
+			      !same_str(url, ac->url_own) ||
+			      !same_str(dom, ac->domain)
+			  ? 1
+			  : 0;
+	free(ac->key_source);
+	free(ac->url_own);
+	free(ac->domain);
+	ac->key_source = src;
+	ac->url_own = url;
+	ac->domain = dom;
+	ac->api_url = url ? url : a->cfg->api_url;
+	ac->acc = acc;
+	return changed;
+}
+
+/* A new account of the accounts file (--all): its own notifications,
+ * metrics label and backoff; due at once. 0, or -1 (logged). */
+static int acct_new(struct agent *a, struct agent_acct *ac, const char *name)
+{
+	struct diag_list d = {0};
+	memset(ac, 0, sizeof(*ac));
+	if (!(ac->name = str_dup(name))) {
+		log_line(a, LOG_ERROR, "out of memory");
+		return -1;
+	}
+	if (agent_notify_new(&ac->notify, a->cfg->notify, a->cfg->log,
+			     a->cfg->log_json, a->cfg->verbosity, &d) != 0) {
+		log_diags(a, &d);
+		free(ac->name);
+		return -1;
+	}
+	snprintf(ac->m.account, sizeof(ac->m.account), "%s", name);
+	ac->m.verify_commits = gitsrc_verifies(a->git);
+	return 0;
+}
+
+static struct agent_acct *acct_named(struct agent *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_accts; i++)
+		if (strcmp(a->accts[i].name, name) == 0)
+			return &a->accts[i];
+	return NULL;
+}
+
+/* Multi, at a new commit: the accounts file there (from a verified commit
+ * with --verify-commits) says which accounts there are (--all) and each
+ * one's domain, apiUrl and apiKey source. An account whose settings
+ * changed gets a new client and its key read again; --all starts serving
+ * an added account and stops serving a removed one. A file that does not
+ * load keeps the accounts as they were (each account's cycle reports the
+ * commit as invalid, as for any desired state that does not load). */
+static void follow_accounts(struct agent *a, const char *commit)
+{
+	struct diag_list d = {0};
+	struct source *file = NULL;
+	struct accounts *acs = NULL;
+	const char *path = a->acs->path ? a->acs->path : a->acs->file;
+	a->cur = NULL;
+	bool verified = verify_commit(a, commit, &d) == 0, ok = verified;
+	if (ok)
+		log_diags(a, &d); /* the signer, logged once per commit */
+	ok = ok && gitsrc_read(a->git, commit, &file, &d) == 0 &&
+	     accounts_is_file(file) && accounts_parse(&acs, file, &d) == 0;
+	if (ok && acs->path)
+		path = acs->path;
+	source_free(file);
+	diag_list_clear(&d); /* each account's cycle reports them */
+	if (!ok) {
+		accounts_free(acs);
+		log_line(a, LOG_WARN,
+			 "%s %s at this commit: still serving the %zu "
+			 "account%s of the last commit where it did",
+			 path, verified ? "does not load" : "is not verified",
+			 a->n_accts, a->n_accts == 1 ? "" : "s");
+		return;
+	}
+	size_t n = a->cfg->all_accounts ? acs->n : a->n_accts;
+	struct agent_acct *next = calloc(n ? n : 1, sizeof(*next));
+	bool *kept = calloc(a->n_accts ? a->n_accts : 1, sizeof(*kept));
+	if (!next || !kept) {
+		free(next);
+		free(kept);
+		accounts_free(acs);
+		log_line(a, LOG_ERROR, "out of memory");
+		return;
+	}
+	size_t got = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = a->cfg->all_accounts ? acs->items[i].name
+							: a->accts[i].name;
+		struct agent_acct *was = acct_named(a, name);
+		if (was) {
+			kept[was - a->accts] = true;
+			next[got] = *was;
+		} else if (acct_new(a, &next[got], name) != 0) {
+			continue;
+		} else {
+			a->cur = &next[got];
+			log_line(a, LOG_INFO, "added in %s; serving it now",
+				 path);
+		}
+		struct agent_acct *ac = &next[got++];
+		a->cur = ac;
+		const struct account *acc = accounts_find(acs, name);
+		if (!acc) { /* explicit --account: its cycle fails, naming it */
+			if (ac->acc)
+				log_line(a, LOG_WARN,
+					 "no longer in %s at this commit; "
+					 "its cycles fail until it is back",
+					 path);
+			ac->acc = NULL;
+			continue;
+		}
+		int changed = acct_take(a, ac, acc);
+		if (changed < 0) {
+			log_line(a, LOG_ERROR, "out of memory");
+		} else if (changed && was) {
+			log_line(a, LOG_INFO,
+				 "domain, apiUrl or apiKey changed in %s: a "
+				 "new API client, the key read again",
+				 path);
+			drop_client(ac);
+			str_wipe_free(ac->api_key);
+			ac->api_key = NULL;
+			ac->due = 0;
+		}
+	}
+	for (size_t j = 0; j < a->n_accts; j++) {
+		if (kept[j])
+			continue;
+		a->cur = &a->accts[j];
+		log_line(a, LOG_WARN,
+			 "removed from %s: no longer served (its readiness and "
+			 "metrics go; its state file and lock stay, nothing is "
+			 "deleted on the account)",
+			 path);
+	}
+	a->cur = NULL;
+	struct agent_acct *old = a->accts;
+	size_t n_old = a->n_accts;
+	pthread_mutex_lock(&a->lock);
+	a->accts = next;
+	a->n_accts = got;
+	pthread_mutex_unlock(&a->lock);
+	for (size_t j = 0; j < n_old; j++)
+		if (!kept[j])
+			acct_free(&old[j]);
+	free(old);
+	free(kept);
+	accounts_free(a->acs_own);
+	a->acs_own = acs;
+	a->acs = acs;
+	for (size_t i = 0; i < a->n_accts; i++)
+		if (!a->accts[i].api_key)
+			load_account_key(a, &a->accts[i]);
+}
+
 static long next_delay(const struct agent *a);
 
 /* The current account from commit: its desired state, its API client,
@@ -918,6 +1128,8 @@ static int run_cycle(struct agent *a, bool all)
 	if (fetched && strcmp(commit, a->commit) != 0) {
 		memcpy(a->commit, commit, 41);
 		log_line(a, LOG_INFO, "commit %s", commit);
+		if (a->multi)
+			follow_accounts(a, commit);
 		for (size_t i = 0; i < a->n_accts; i++) {
 			a->cur = &a->accts[i];
 			warn_if_rewritten(a, commit);
@@ -1012,6 +1224,8 @@ static bool cycles_done(struct agent *a)
 /* The monotonic ms at which the next account is due. */
 static long next_due(const struct agent *a)
 {
+	if (!a->n_accts)
+		return now_ms() + a->cfg->interval_ms;
 	long due = a->accts[0].due;
 	for (size_t i = 1; i < a->n_accts; i++)
 		due = a->accts[i].due < due ? a->accts[i].due : due;
@@ -1131,6 +1345,7 @@ static int init_accounts(struct agent *a)
 {
 	const struct agent_config *cfg = a->cfg;
 	a->multi = cfg->n_account_names > 0;
+	a->acs = cfg->accounts;
 	a->n_accts = a->multi ? cfg->n_account_names : 1;
 	if (!(a->accts = calloc(a->n_accts, sizeof(*a->accts))))
 		return -1;
@@ -1139,12 +1354,13 @@ static int init_accounts(struct agent *a)
 		const char *label = cfg->account;
 		ac->api_url = cfg->api_url;
 		if (a->multi) {
-			ac->name = label = cfg->account_names[i];
-			ac->acc = accounts_find(cfg->accounts, ac->name);
-			assert(ac->acc); /* the command checked each name */
-			if (ac->acc->api_url)
-				ac->api_url = ac->acc->api_url;
-			ac->key_source = accounts_key_source(ac->acc);
+			label = cfg->account_names[i];
+			const struct account *acc =
+			    accounts_find(cfg->accounts, label);
+			assert(acc); /* the command checked each name */
+			if (!(ac->name = str_dup(label)) ||
+			    acct_take(a, ac, acc) < 0)
+				return -1;
 		} else if (cfg->key_source) {
 			ac->key_source = str_dup(cfg->key_source);
 		}
@@ -1158,16 +1374,10 @@ static int init_accounts(struct agent *a)
 
 static void accounts_release(struct agent *a)
 {
-	for (size_t i = 0; a->accts && i < a->n_accts; i++) {
-		struct agent_acct *ac = &a->accts[i];
-		agent_notify_free(ac->notify);
-		api_client_free(ac->api);
-		str_wipe_free(ac->api_key);
-		free(ac->key_source);
-		health_free(ac->health, ac->n_health);
-		free(ac->m.registrations_up);
-	}
+	for (size_t i = 0; a->accts && i < a->n_accts; i++)
+		acct_free(&a->accts[i]);
 	free(a->accts);
+	accounts_free(a->acs_own);
 }
 
 int agent_run(const struct agent_config *cfg)

@@ -60,13 +60,22 @@ struct agent_config {
 	const char *account;
 	/* one process, many accounts (run --all, several --account): the
 	 * accounts file as parsed at start (each account's key is resolved
-	 * from it, again on SIGHUP) and the names reconciled, one after
+	 * from it, again on SIGHUP, until a commit's file replaces it: see
+	 * all_accounts) and the names reconciled, one after
 	 * another each cycle after one fetch, each with its own API client,
 	 * key, backoff, notifications and metrics; /readyz is every
 	 * account's. n_account_names 0: account above, or desired state. */
 	const struct accounts *accounts;
 	const char *const *account_names;
 	size_t n_account_names;
+	/* multi: at every new commit the accounts file there (verified
+	 * with --verify-commits) is read again: each account's domain,
+	 * apiUrl and apiKey source follow it (a change: a new client, the
+	 * key read again); with all_accounts (--all) so does which accounts
+	 * are served (added: served from that commit; removed: no longer,
+	 * their readiness and metrics gone, their state left). A file that
+	 * does not load keeps the accounts as they were. */
+	bool all_accounts;
 	int parallelism; /* API requests in flight at most; 0: default */
 	double max_rps;	 /* API requests started per second at most, per
 			    account's client; 0: default */
