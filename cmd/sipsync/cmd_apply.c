@@ -115,11 +115,8 @@ static int apply_option(void *ctx, int opt, const char *arg)
 		a->sync_secrets = true;
 		return 0;
 	case OPT_PAR:
-		if (session_parse_long("--parallelism", arg, &v) != 0 ||
-		    v < 1 || v > 64) {
-			cli_errorf("--parallelism: expected 1..64");
+		if (session_parse_range("--parallelism", arg, 1, 64, &v) != 0)
 			return -1;
-		}
 		a->s.parallelism = (int)v;
 		return 0;
 	case OPT_LOCK_TIMEOUT:
@@ -143,11 +140,8 @@ static int apply_option(void *ctx, int opt, const char *arg)
 		}
 		return 0;
 	case OPT_MAX_RPS:
-		if (session_parse_long("--max-rps", arg, &v) != 0 || v < 1 ||
-		    v > 10000) {
-			cli_errorf("--max-rps: expected 1..10000");
+		if (session_parse_range("--max-rps", arg, 1, 10000, &v) != 0)
 			return -1;
-		}
 		a->s.max_rps = (double)v;
 		return 0;
 	}

@@ -179,19 +179,13 @@ static int run_option(void *ctx, int opt, const char *arg)
 		}
 		return 0;
 	case OPT_PARALLELISM:
-		if (session_parse_long("--parallelism", arg, &v) != 0 ||
-		    v < 1 || v > 64) {
-			cli_errorf("--parallelism: expected 1..64");
+		if (session_parse_range("--parallelism", arg, 1, 64, &v) != 0)
 			return -1;
-		}
 		ac->parallelism = (int)v;
 		return 0;
 	case OPT_MAX_RPS:
-		if (session_parse_long("--max-rps", arg, &v) != 0 || v < 1 ||
-		    v > 10000) {
-			cli_errorf("--max-rps: expected 1..10000");
+		if (session_parse_range("--max-rps", arg, 1, 10000, &v) != 0)
 			return -1;
-		}
 		ac->max_rps = (double)v;
 		return 0;
 	case OPT_ONCE:

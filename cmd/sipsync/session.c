@@ -202,3 +202,17 @@ int session_parse_long(const char *flag, const char *arg, long *out)
 	*out = v;
 	return 0;
 }
+
+int session_parse_range(const char *flag, const char *arg, long lo, long hi,
+			long *out)
+{
+	long v;
+	if (session_parse_long(flag, arg, &v) != 0)
+		return -1;
+	if (v < lo || v > hi) {
+		cli_errorf("%s: expected %ld..%ld, got %ld", flag, lo, hi, v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}

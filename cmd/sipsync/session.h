@@ -59,4 +59,8 @@ void session_print_plan(struct session *s, const struct plan *p, FILE *fp);
 /* Parses a non-negative decimal number for flag. 0, or -1 (printed). */
 int session_parse_long(const char *flag, const char *arg, long *out);
 
+/* The same, within lo..hi (--parallelism 1..64, --max-rps 1..10000). */
+int session_parse_range(const char *flag, const char *arg, long lo, long hi,
+			long *out);
+
 #endif
