@@ -1,5 +1,6 @@
 #include "reconcile/apply.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,84 @@ char *apply_label(const struct plan_item *it)
 	return s;
 }
 
+/*
+ * The saver: a thread that writes the state file whenever a write's record
+ * was added since its last save, so that the event loop sending the writes
+ * never waits on the disk (two fsyncs a save: on a slow disk that would
+ * hold the writes under the API's rate). Records that arrive while a save
+ * is under way go into the next one, so a save covers every write answered
+ * before it began. Without the thread (it could not be started), each
+ * record is saved at once, in the loop, as before.
+ */
+struct saver {
+	pthread_mutex_t mu; /* guards the state file and the fields below */
+	pthread_cond_t cv;
+	struct state_file *st;
+	bool dirty;  /* a record since the last save began */
+	bool stop;   /* the batch is over: save what is dirty, then end */
+	bool failed; /* stop trying: the final save reports it */
+	bool running;
+	pthread_t thread;
+};
+
+static void *saver_main(void *arg)
+{
+	struct saver *sv = arg;
+	pthread_mutex_lock(&sv->mu);
+	for (;;) {
+		while (!sv->dirty && !sv->stop)
+			pthread_cond_wait(&sv->cv, &sv->mu);
+		if (!sv->dirty)
+			break;
+		sv->dirty = false;
+		char *text = sv->failed ? NULL : state_text(sv->st);
+		pthread_mutex_unlock(&sv->mu);
+		/* a failure here is reported by the caller's final save (it
+		 * fails the same way, or succeeds and then nothing is lost) */
+		struct diag_list quiet = {0};
+		bool ok = text && state_write_text(sv->st, text, &quiet) == 0;
+		diag_list_clear(&quiet);
+		free(text);
+		pthread_mutex_lock(&sv->mu);
+		if (!ok)
+			sv->failed = true;
+	}
+	pthread_mutex_unlock(&sv->mu);
+	return NULL;
+}
+
+static void saver_start(struct saver *sv, struct state_file *st)
+{
+	memset(sv, 0, sizeof(*sv));
+	sv->st = st;
+	if (!st || pthread_mutex_init(&sv->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&sv->cv, NULL) != 0) {
+		pthread_mutex_destroy(&sv->mu);
+		return;
+	}
+	sv->running = pthread_create(&sv->thread, NULL, saver_main, sv) == 0;
+	if (!sv->running) {
+		pthread_cond_destroy(&sv->cv);
+		pthread_mutex_destroy(&sv->mu);
+	}
+}
+
+/* Waits for the last save: every record so far is on disk (or failed). */
+static void saver_stop(struct saver *sv)
+{
+	if (!sv->running)
+		return;
+	pthread_mutex_lock(&sv->mu);
+	sv->stop = true;
+	pthread_cond_signal(&sv->cv);
+	pthread_mutex_unlock(&sv->mu);
+	pthread_join(sv->thread, NULL);
+	pthread_cond_destroy(&sv->cv);
+	pthread_mutex_destroy(&sv->mu);
+	sv->running = false;
+}
+
 struct progress_ctx {
 	reconcile_progress_fn fn;
 	void *ctx;
@@ -37,7 +116,8 @@ struct progress_ctx {
 	const size_t *idx;
 	size_t n;
 	struct state_file *st;
-	bool save_failed; /* stop trying: the final save reports it */
+	struct saver saver;
+	bool save_failed; /* no saver: stop trying, the final save reports it */
 	long started_ms;  /* when the batch in flight was sent */
 };
 
@@ -50,9 +130,10 @@ static long mono_ms(void)
 
 static void record(struct state_file *st, const struct plan_item *it);
 
-/* Makes a succeeded write's fingerprints durable before the next one
- * finishes: an apply killed part-way then loses no record (the state file
- * is rewritten atomically, so it is always one complete version). */
+/* Makes a succeeded write's fingerprints durable as soon as the disk
+ * allows: an apply killed part-way then loses no record but those of the
+ * writes answered during the save under way (the state file is rewritten
+ * atomically, so it is always one complete version). */
 static void record_now(struct progress_ctx *pc, const struct api_write *w)
 {
 	if (!pc->st || !pc->w || w < pc->w || w >= pc->w + pc->n)
@@ -60,9 +141,15 @@ static void record_now(struct progress_ctx *pc, const struct api_write *w)
 	const struct plan_item *it = &pc->p->items[pc->idx[w - pc->w]];
 	if (!it->n_secrets && !it->forget_key)
 		return;
+	if (pc->saver.running) {
+		pthread_mutex_lock(&pc->saver.mu);
+		record(pc->st, it);
+		pc->saver.dirty = true;
+		pthread_cond_signal(&pc->saver.cv);
+		pthread_mutex_unlock(&pc->saver.mu);
+		return;
+	}
 	record(pc->st, it);
-	/* a failure here is reported by the caller's final save (it fails the
-	 * same way, or succeeds and then nothing is lost) */
 	struct diag_list quiet = {0};
 	if (!pc->save_failed && state_save(pc->st, &quiet) != 0)
 		pc->save_failed = true;
@@ -137,7 +224,9 @@ static int run_batch(struct api_client *api, const struct plan *p,
 	pc->n = n;
 	pc->st = st;
 	pc->started_ms = mono_ms();
+	saver_start(&pc->saver, st);
 	rc = api_execute(api, w, n, on_write, pc, d);
+	saver_stop(&pc->saver);
 	pc->w = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (w[i].result == 1) {

@@ -206,35 +206,44 @@ static char *state_dump(const struct state_file *s)
 	return text;
 }
 
-int state_save(struct state_file *s, struct diag_list *d)
+char *state_text(const struct state_file *s)
 {
-	char *text = NULL;
-	int rc = -1;
+	char *text = state_dump(s);
+	if (!text)
+		return NULL;
+	/* the file ends with a newline, as it always has */
+	size_t len = strlen(text);
+	char *nl = realloc(text, len + 2);
+	if (!nl) {
+		free(text);
+		return NULL;
+	}
+	memcpy(nl + len, "\n", 2);
+	return nl;
+}
 
+int state_write_text(const struct state_file *s, const char *text,
+		     struct diag_list *d)
+{
 	if (file_mkdirs(s->dir, 0700) < 0) {
 		diag_add(d, DIAG_ERROR, NULL, NULL,
 			 "%s: cannot create directory: %s", s->path,
 			 strerror(errno));
 		return -1;
 	}
-	if (!(text = state_dump(s))) {
+	/* owner only: the fingerprints are keyed, but still the account's */
+	return file_write_atomic(s->path, text, strlen(text), 0600, d);
+}
+
+int state_save(struct state_file *s, struct diag_list *d)
+{
+	char *text = state_text(s);
+	if (!text) {
 		diag_add(d, DIAG_ERROR, NULL, NULL, "%s: out of memory",
 			 s->path);
 		return -1;
 	}
-	/* the file ends with a newline, as it always has */
-	size_t len = strlen(text);
-	char *nl = realloc(text, len + 2);
-	if (!nl) {
-		diag_add(d, DIAG_ERROR, NULL, NULL, "%s: out of memory",
-			 s->path);
-		goto out;
-	}
-	text = nl;
-	memcpy(text + len, "\n", 2);
-	/* owner only: the fingerprints are keyed, but still the account's */
-	rc = file_write_atomic(s->path, text, len + 1, 0600, d);
-out:
+	int rc = state_write_text(s, text, d);
 	free(text);
 	return rc;
 }

@@ -54,6 +54,15 @@ int state_remove(struct state_file *s, const char *key);
  * missing). Returns 0, or -1 with a diag naming the file. */
 int state_save(struct state_file *s, struct diag_list *d);
 
+/* state_save in two steps, for a caller that saves from another thread:
+ * state_text is the file's content now (NULL when out of memory; caller
+ * frees), taken while nothing changes the state; state_write_text writes
+ * it as state_save does, and reads nothing that state_set or state_remove
+ * change. */
+char *state_text(const struct state_file *s);
+int state_write_text(const struct state_file *s, const char *text,
+		     struct diag_list *d);
+
 /* The fingerprints in memory (what plan_input.fps takes). */
 const struct fpstore *state_store(const struct state_file *s);
 
