@@ -200,11 +200,107 @@ static void record(struct state_file *st, const struct plan_item *it)
 		state_remove(st, it->forget_key);
 }
 
+static int add_gone(struct apply_after *a, const char *id)
+{
+	char **g = realloc(a->gone, (a->n_gone + 1) * sizeof(*g));
+	if (!g)
+		return -1;
+	a->gone = g;
+	if (!(a->gone[a->n_gone] = strdup(id)))
+		return -1;
+	a->n_gone++;
+	return 0;
+}
+
+/* Moves a done write's answer into after: -1 when it says nothing sure of
+ * what the server now holds (then the account must be read again). */
+static int keep_after(struct apply_after *a, const struct plan_item *it,
+		      struct api_write *w)
+{
+	if (it->resource == PLAN_SIP) {
+		if (!w->answer_sip || a->sip)
+			return -1;
+		a->sip = w->answer_sip;
+		w->answer_sip = NULL;
+		return 0;
+	}
+	if (it->action != PLAN_CREATE && (!it->id || add_gone(a, it->id)))
+		return -1;
+	if (it->action == PLAN_DELETE)
+		return 0;
+	if (!w->answer_reg)
+		return -1;
+	struct registration *r = realloc(a->regs, (a->n_regs + 1) * sizeof(*r));
+	if (!r)
+		return -1;
+	a->regs = r;
+	a->regs[a->n_regs++] = *w->answer_reg;
+	free(w->answer_reg);
+	w->answer_reg = NULL;
+	return 0;
+}
+
+void apply_after_release(struct apply_after *a)
+{
+	if (!a)
+		return;
+	if (a->sip)
+		model_sip_release(a->sip);
+	free(a->sip);
+	for (size_t i = 0; i < a->n_regs; i++)
+		model_registration_release(&a->regs[i]);
+	free(a->regs);
+	for (size_t i = 0; i < a->n_gone; i++)
+		free(a->gone[i]);
+	free(a->gone);
+	memset(a, 0, sizeof(*a));
+}
+
+static int by_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+int apply_after_fingerprint(const struct apply_after *a,
+			    const struct live_state *before,
+			    const char *api_key, char out[65])
+{
+	if (!a->complete || !before)
+		return -1;
+	/* the registrations: the live ones not updated or deleted, then the
+	   answers (the fingerprint sorts them); shallow copies, owned by
+	   before and a */
+	struct registration *regs =
+	    calloc(before->n_regs + a->n_regs + 1, sizeof(*regs));
+	if (!regs)
+		return -1;
+	if (a->n_gone)
+		qsort(a->gone, a->n_gone, sizeof(*a->gone), by_str);
+	size_t n = 0;
+	for (size_t i = 0; i < before->n_regs; i++) {
+		const char *id = before->regs[i].id;
+		if (a->n_gone && id &&
+		    bsearch(&id, a->gone, a->n_gone, sizeof(*a->gone), by_str))
+			continue;
+		regs[n++] = before->regs[i];
+	}
+	for (size_t i = 0; i < a->n_regs; i++)
+		regs[n++] = a->regs[i];
+	struct live_state now = {
+	    .sip = a->sip ? *a->sip : before->sip,
+	    .regs = regs,
+	    .n_regs = n,
+	};
+	int rc = plan_live_fingerprint(&now, api_key, out);
+	free(regs);
+	return rc;
+}
+
 /* Runs the items whose index is in idx[0..n): returns 0 when all done. */
 static int run_batch(struct api_client *api, const struct plan *p,
 		     const size_t *idx, size_t n, struct state_file *st,
 		     struct progress_ctx *pc, struct apply_report *rep,
-		     struct diag_list *d)
+		     struct apply_after *after, struct diag_list *d)
 {
 	struct api_write *w = calloc(n + 1, sizeof(*w));
 	int rc = -1;
@@ -232,6 +328,9 @@ static int run_batch(struct api_client *api, const struct plan *p,
 		if (w[i].result == 1) {
 			rep->done++;
 			record(st, &p->items[idx[i]]); /* again: idempotent */
+			if (after &&
+			    keep_after(after, &p->items[idx[i]], &w[i]) != 0)
+				after->complete = false;
 		} else if (w[i].result < 0) {
 			rep->failed++;
 		} else {
@@ -288,7 +387,8 @@ static bool plan_sendable(const struct plan *p, struct diag_list *d)
 
 int apply_plan(struct api_client *api, const struct plan *p,
 	       struct state_file *state, reconcile_progress_fn progress,
-	       void *ctx, struct apply_report *rep, struct diag_list *d)
+	       void *ctx, struct apply_report *rep, struct apply_after *after,
+	       struct diag_list *d)
 {
 	struct progress_ctx pc = {.fn = progress, .ctx = ctx};
 	size_t *first = calloc(p->n_items + 1, sizeof(*first));
@@ -297,6 +397,10 @@ int apply_plan(struct api_client *api, const struct plan *p,
 	int rc = -1;
 	memset(rep, 0, sizeof(*rep));
 	rep->total = p->n_items;
+	if (after) {
+		memset(after, 0, sizeof(*after));
+		after->complete = true;
+	}
 	if (!first || !last) {
 		diag_add(d, DIAG_ERROR, NULL, NULL, "apply: out of memory");
 		goto out;
@@ -312,13 +416,16 @@ int apply_plan(struct api_client *api, const struct plan *p,
 			first[nf++] = i;
 	}
 	rc = 0;
-	if (nf && run_batch(api, p, first, nf, state, &pc, rep, d))
+	if (nf && run_batch(api, p, first, nf, state, &pc, rep, after, d))
 		rc = -1;
-	if (rc == 0 && nl && run_batch(api, p, last, nl, state, &pc, rep, d))
+	if (rc == 0 && nl &&
+	    run_batch(api, p, last, nl, state, &pc, rep, after, d))
 		rc = -1;
 	else if (rc != 0)
 		report_skipped(p, last, nl, &pc, rep);
 out:
+	if (after && rc != 0)
+		after->complete = false;
 	free(first);
 	free(last);
 	return rc;

@@ -12,6 +12,7 @@
 #ifndef SIPSYNC_APPLY_H
 #define SIPSYNC_APPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "reconcile/api/api.h"
@@ -28,12 +29,36 @@ struct apply_report {
 	size_t skipped; /* not attempted (an earlier step failed) */
 };
 
+/* What the writes' answers say the account now holds: each answer is the
+ * resource as the server keeps it (a created or updated registration, the
+ * SipConfig after its PATCH). */
+struct apply_after {
+	bool complete;		/* every write done, each answer understood */
+	struct sip_config *sip; /* the PATCH /api/sip answer, or NULL */
+	struct registration *regs; /* created and updated registrations */
+	size_t n_regs;
+	char **gone; /* ids of the live registrations updated or deleted */
+	size_t n_gone;
+};
+
+void apply_after_release(struct apply_after *a);
+
+/* The live fingerprint (plan_live_fingerprint) of the account as the
+ * writes left it: before with every answer in a put in place (a complete
+ * a only). 0, or -1 (incomplete, or out of memory). */
+int apply_after_fingerprint(const struct apply_after *a,
+			    const struct live_state *before,
+			    const char *api_key, char out[65]);
+
 /* Sends the plan's writes with api; state may be NULL (nothing recorded;
- * the caller saves it). Returns 0 when every write succeeded, -1 otherwise
- * (one diag per failure, and *rep says how many of each). */
+ * the caller saves it); after, when not NULL, receives the answers
+ * (release it with apply_after_release). Returns 0 when every write
+ * succeeded, -1 otherwise (one diag per failure, and *rep says how many of
+ * each). */
 int apply_plan(struct api_client *api, const struct plan *p,
 	       struct state_file *state, reconcile_progress_fn progress,
-	       void *ctx, struct apply_report *rep, struct diag_list *d);
+	       void *ctx, struct apply_report *rep, struct apply_after *after,
+	       struct diag_list *d);
 
 /* The label printed for an item's step ("+ registration a@b"). Caller
  * frees; NULL when out of memory. */

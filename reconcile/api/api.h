@@ -205,6 +205,12 @@ struct api_write {
 	int result;	  /* 0 not attempted, 1 done, -1 failed */
 	long status;	  /* last HTTP status, 0 when none */
 	char *created_id; /* POST: registrationId of the new registration */
+	/* a done write's answer, when it was the resource as the server
+	   now holds it: a registration (POST, PATCH of a registration) or
+	   the SipConfig (PATCH /api/sip); NULL when absent or not
+	   understood (and for a POST settled by re-listing) */
+	struct registration *answer_reg;
+	struct sip_config *answer_sip;
 };
 
 void api_write_release(struct api_write *w);

@@ -371,6 +371,19 @@ int api_parse_page(const char *body, size_t len, struct registration **regs,
 	return rc;
 }
 
+int api_parse_registration(const char *body, size_t len, struct registration *r,
+			   char **why)
+{
+	memset(r, 0, sizeof(*r));
+	*why = NULL;
+	json_t *root = load(body, len, why);
+	int rc = root ? parse_registration(root, r, 0, why) : -1;
+	json_decref(root);
+	if (rc < 0)
+		model_registration_release(r);
+	return rc;
+}
+
 char *api_parse_registration_id(const char *body, size_t len)
 {
 	json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, NULL);

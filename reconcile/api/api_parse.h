@@ -42,6 +42,12 @@ int api_parse_page(const char *body, size_t len, struct registration **regs,
 int api_parse_agents_page(const char *body, size_t len,
 			  struct agent_names *names, char **next, char **why);
 
+/* A SipRegistration (a POST or PATCH answer) into *r (release with
+ * model_registration_release), checked as api_parse_page checks each
+ * result. Returns 0, or -1 with *why (*r then empty). */
+int api_parse_registration(const char *body, size_t len, struct registration *r,
+			   char **why);
+
 /* The registrationId of a SipRegistration (POST answer): allocated, or
  * NULL when absent, unusable (as for api_parse_page) or not JSON. */
 char *api_parse_registration_id(const char *body, size_t len);

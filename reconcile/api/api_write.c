@@ -27,6 +27,12 @@ void api_write_release(struct api_write *w)
 	free(w->create_key);
 	free(w->label);
 	free(w->created_id);
+	if (w->answer_reg)
+		model_registration_release(w->answer_reg);
+	free(w->answer_reg);
+	if (w->answer_sip)
+		model_sip_release(w->answer_sip);
+	free(w->answer_sip);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -40,6 +46,41 @@ struct exec_ctx {
 	bool failed;
 	size_t skipped;
 };
+
+/* Keeps a done write's answer as the resource the server now holds (for
+ * the audit's fingerprint after the writes). An answer not understood is
+ * dropped: the caller then reads the account again. */
+static void keep_answer(struct api_client *c, struct api_write *w,
+			const struct buf *resp)
+{
+	char *why = NULL;
+	if (w->method == REQUEST_DELETE || !buf_len(resp))
+		return;
+	if (w->method == REQUEST_PATCH && strcmp(w->path, "/api/sip") == 0) {
+		struct sip_config *sip = malloc(sizeof(*sip));
+		if (sip && api_parse_sip(buf_str(resp), buf_len(resp), sip,
+					 &why) == 0) {
+			/* a new secret the server made must not be echoed */
+			for (size_t i = 0; i < sip->fallback.n_secrets; i++)
+				api_redact_add(c,
+					       sip->fallback.secrets[i].value);
+			w->answer_sip = sip;
+		} else {
+			free(sip);
+		}
+	} else {
+		struct registration *r = malloc(sizeof(*r));
+		if (r && api_parse_registration(buf_str(resp), buf_len(resp), r,
+						&why) == 0)
+			w->answer_reg = r;
+		else
+			free(r);
+		if (w->answer_reg && w->method == REQUEST_POST &&
+		    !w->created_id)
+			w->created_id = strdup(w->answer_reg->id);
+	}
+	free(why);
+}
 
 static void write_done(struct api_client *c, struct xfer *x, void *ctx)
 {
@@ -55,6 +96,7 @@ static void write_done(struct api_client *c, struct xfer *x, void *ctx)
 	}
 	if (x->result == XR_OK) {
 		w->result = 1;
+		keep_answer(c, w, &x->resp);
 		if (w->method == REQUEST_POST && !w->created_id)
 			w->created_id = api_parse_registration_id(
 			    buf_str(&x->resp), buf_len(&x->resp));

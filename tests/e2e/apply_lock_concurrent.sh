@@ -14,7 +14,7 @@ lockfile="$STATE_DIR/$domain.lock"
 
 cfg="$SCRATCH/sip.yaml"
 {
-	printf 'version: 1\nsip:\n  allowedCidrRanges: [203.0.113.0/24]\nregistrations:\n  items:\n'
+	printf 'version: 1\nsip:\n  allowedCidrRanges: [203.0.113.0/24]\nregistrations:\n  prune: true\n  items:\n'
 	for u in a b c; do
 		printf '    - {username: %s, proxy: pbx.example.com, password: {env: PW}}\n' "$u"
 	done
@@ -53,8 +53,10 @@ print(" ".join("%s=%d" % (k[0], v) for k, v in sorted(c.items())))'
 }
 
 # every request takes 500 ms: the first apply holds the lock from the end
-# of its read (which gives the lock its domain) through its writes and the
-# read after them, over a second, while the second reads and then tries
+# of its read (which gives the lock its domain) through its writes, two
+# rounds (the creates, then the prune of z), a second, while the second
+# reads and then tries
+sim_api POST /api/sip/registrations '{"username": "z", "proxy": "pbx.example.com", "password": "x"}' >/dev/null
 sim_ctl POST /_sim/faults '{"latencyMs": 500}' >/dev/null
 sim_ctl DELETE /_sim/log >/dev/null
 
@@ -68,7 +70,7 @@ assert_contains "$(err)" "account $domain is locked by pid $first on $(hostname)
 assert_contains "$(err)" "; --lock-timeout 2m waits" "the way to wait is named"
 assert_not_contains "$(out)" "Apply complete" "the second made nothing"
 wait "$first" || fail "the first apply failed: $(cat "$SCRATCH/first.err")"
-assert_contains "$(cat "$SCRATCH/first.out")" "Apply complete: 4 of 4 changes made." "the first applied everything"
+assert_contains "$(cat "$SCRATCH/first.out")" "Apply complete: 5 of 5 changes made." "the first applied everything"
 assert_eq "$(regs_per_identity)" "a=1 b=1 c=1" "one registration per identity"
 
 # 2. --lock-timeout: the second waits, then plans against what the first
