@@ -18,7 +18,8 @@
 # Retry-After: 1). sipsync runs in the client namespace with --ca-cert.
 #
 # Cases: plan for 1,000 and 10,000 registrations, apply creating 200
-# registrations, a one-CIDR apply, a no-change plan (examples/full.yaml).
+# registrations, a one-CIDR apply (examples/full.yaml, and an account of
+# 10,000 registrations), a no-change plan (examples/full.yaml).
 # Each case runs RUNS times, sipsync and the floor paired (tests/bench/net/
 # floor.c: the same requests over one kept-alive HTTP/2 connection, 8 in
 # flight, libcurl multi), from the same live state each time. Per case:
@@ -31,7 +32,7 @@
 # simulator on 127.0.0.1, one run each, connections from the nginx log): a
 # check of the script's own paths, its figures mean nothing.
 #
-# env: RUNS (5; loopback 1), CASES ("plan1k plan10k create200 cidr
+# env: RUNS (5; loopback 1), CASES ("plan1k plan10k create200 cidr cidr10k
 # nochange"), DELAY_MS (25), RATE (200; 0 = no limit), BURST (20),
 # TCP_CC (congestion control in both namespaces: cubic if allowed, else reno), SIPSYNC_ARGS (extra
 # sipsync arguments), BENCH_TIMEOUT (whole run, 1200 s),
@@ -52,7 +53,7 @@ if [ "$MODE" = net ]; then
 else # no round trip: 8 in flight would exceed any rate limit
 	RUNS=${RUNS:-1} RATE=${RATE:-0}
 fi
-CASES=${CASES:-"plan1k plan10k create200 cidr nochange"}
+CASES=${CASES:-"plan1k plan10k create200 cidr cidr10k nochange"}
 DELAY_MS=${DELAY_MS:-25}
 BURST=${BURST:-20}
 if [ -z "${TCP_CC:-}" ]; then
@@ -362,6 +363,14 @@ case_setup()
 		SEED="$S/seed-$1.json" ARGS=(apply "$S/$1.yaml" --auto-approve)
 		FLOOR_ARGS=(--read --writes "$S/$1.writes") RESET=1 ROUNDS=4
 		TITLE="apply creating 200 registrations"
+		;;
+	cidr10k)
+		seed_regs 10000 >"$S/seed-$1.json"
+		printf 'version: 1\nsip:\n  allowedCidrRanges: [198.51.100.0/24]\n' >"$S/$1.yaml"
+		echo 'PATCH /api/sip {"allowedCidrRanges":["198.51.100.0/24"]}' >"$S/$1.writes"
+		SEED="$S/seed-$1.json" ARGS=(apply "$S/$1.yaml" --auto-approve)
+		FLOOR_ARGS=(--read --writes "$S/$1.writes") RESET=1 ROUNDS=103
+		TITLE="apply adding one CIDR, 10,000 registrations"
 		;;
 	cidr)
 		synced_seed
