@@ -17,6 +17,7 @@
 #include "reconcile/base/crypto.h"
 #include "reconcile/base/file.h"
 #include "reconcile/base/format.h"
+#include "sim_order.h"
 #include "sim_valid.h"
 
 int sim_state_new_uuid(char buf[37])
@@ -80,6 +81,7 @@ void sim_state_free(struct sim_state *st)
 {
 	if (!st)
 		return;
+	sim_order_clear(&st->orders);
 	json_decref(st->doc);
 	free(st->path);
 	free(st->domain);
@@ -597,6 +599,7 @@ int sim_state_replace(struct sim_state *st, const json_t *doc, char *err,
 		}
 		json_object_set_new(out, "accounts", accts);
 	}
+	sim_order_clear(&st->orders);
 	json_decref(st->doc);
 	st->doc = out;
 	return 0;

@@ -41,11 +41,15 @@
 
 #define SIM_DEFAULT_DOMAIN "sim.sip.ultravox.ai"
 
+struct sim_order;
+
 struct sim_state {
 	pthread_mutex_t lock;
 	json_t *doc;  /* owned; the shape above, always normalized */
 	char *path;   /* --state FILE or NULL */
 	char *domain; /* --domain override or NULL */
+	struct sim_order *orders; /* the registrations lists' order, kept
+				     between requests (sim_order.h) */
 };
 
 /* Creates an empty state (domain from `domain` or the default). `path`
