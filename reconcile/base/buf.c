@@ -79,17 +79,26 @@ int buf_adds(struct buf *b, const char *s)
 
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
+	/* formatted straight into the free room when it fits (the usual
+	 * case), measured and formatted again only when it does not */
+	size_t room = b->cap - b->len; /* with the NUL; 0 while empty */
 	va_list again;
 	va_copy(again, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
 	int rc = -1;
 	if (n < 0) {
 		buf_reset(b);
 		goto out;
 	}
-	if (buf_grow(b, (size_t)n) != 0)
+	if ((size_t)n > b->limit - b->len) {
+		buf_reset(b);
 		goto out;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	}
+	if ((size_t)n >= room) {
+		if (buf_grow(b, (size_t)n) != 0)
+			goto out;
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	}
 	b->len += (size_t)n;
 	rc = 0;
 out:

@@ -148,11 +148,12 @@ bool format_py_space(unsigned long c)
 {
 	/* [chr(c) for c in range(0x110000) if chr(c).isspace()] */
 	static const unsigned long set[] = {
-	    0x09,   0x0a,   0x0b,   0x0c,   0x0d,   0x1c,   0x1d,   0x1e,
-	    0x1f,   0x20,   0x85,   0xa0,   0x1680, 0x2000, 0x2001, 0x2002,
-	    0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
+	    0x85,   0xa0,   0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
+	    0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
 	    0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
 	};
+	if (c < 0x80) /* the ASCII ones: U+0009-U+000D, U+001C-U+0020 */
+		return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20);
 	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
 		if (set[i] == c)
 			return true;
@@ -183,23 +184,49 @@ static size_t utf8_decode(const unsigned char *s, size_t i, size_t len,
 	return n;
 }
 
+/* Start of the code point that ends at end (a code point boundary of the
+ * len bytes of s, end > 0) as utf8_decode reads s from its start, and the
+ * code point in *c: a sequence of up to 4 bytes ending there, else the
+ * byte just before end alone (no sequence straddles a boundary). */
+static size_t utf8_prev(const unsigned char *s, size_t end, size_t len,
+			unsigned long *c)
+{
+	for (size_t k = 1; k <= 4 && k <= end; k++) {
+		size_t i = end - k;
+		if ((s[i] & 0xc0) == 0x80)
+			continue; /* a continuation byte: look further back */
+		if (utf8_decode(s, i, len, c) == k)
+			return i;
+		break;
+	}
+	*c = s[end - 1];
+	return end - 1;
+}
+
+/* Scans from each end only: the middle of a long value is never read. */
 void format_py_strip_span(const char *s, size_t len, size_t *lead,
 			  size_t *trail)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, last_end = 0; /* end of the last non-space character */
+	size_t i = 0, end = len;
 	unsigned long c;
-	*lead = len;
 	while (i < len) {
 		size_t n = utf8_decode(u, i, len, &c);
-		if (!format_py_space(c)) {
-			if (*lead == len)
-				*lead = i;
-			last_end = i + n;
-		}
+		if (!format_py_space(c))
+			break;
 		i += n;
 	}
-	*trail = *lead == len ? 0 : len - last_end;
+	*lead = i;
+	*trail = 0;
+	if (i == len)
+		return; /* all whitespace (or empty) */
+	while (end > i) {
+		size_t start = utf8_prev(u, end, len, &c);
+		if (!format_py_space(c))
+			break;
+		end = start;
+	}
+	*trail = len - end;
 }
 
 bool format_py_strippable(const char *s)

@@ -4,16 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Most strings made here are short: formatted once into this much stack,
+ * they need no measuring pass. */
+#define STR_SHORT 256
+
 char *str_vprintf(const char *fmt, va_list ap)
 {
+	char tmp[STR_SHORT];
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		return NULL;
 	char *s = malloc((size_t)n + 1);
-	if (s)
+	if (!s)
+		return NULL;
+	if ((size_t)n < sizeof(tmp))
+		memcpy(s, tmp, (size_t)n + 1);
+	else
 		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
 }

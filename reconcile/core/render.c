@@ -51,6 +51,13 @@ static void out_printf(struct out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Appends s as it is: the hot path of a long plan, without printf. */
+static void out_puts(struct out *o, const char *s)
+{
+	if (!o->failed)
+		o->failed = buf_adds(&o->b, s) != 0;
+}
+
 /* The text (caller frees), or NULL when an append failed. */
 static char *out_take(struct out *o)
 {
@@ -107,15 +114,31 @@ char *render_escape(const char *s)
 	return out;
 }
 
+/* True when escape_one may change a byte of s: a control character or
+ * the lead byte of a C1 control. */
+static bool needs_escape(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f || *c == 0xc2)
+			return true;
+	return false;
+}
+
 /* Appends s with its control characters escaped (live data may hold
  * anything: a newline must not fake a plan line). */
 static void out_puts_esc(struct out *b, const char *s)
 {
-	char *e = render_escape(s ? s : "");
+	if (!s)
+		s = "";
+	if (!needs_escape(s)) {
+		out_puts(b, s);
+		return;
+	}
+	char *e = render_escape(s);
 	if (!e)
 		b->failed = true;
 	else
-		out_printf(b, "%s", e);
+		out_puts(b, e);
 	free(e);
 }
 
@@ -156,9 +179,11 @@ static const char *op_color(enum plan_op op)
 static void text_change(struct out *b, const struct plan_change *c,
 			const char *indent, bool color)
 {
-	out_printf(b, "%s%s", indent, color ? op_color(c->op) : "");
+	out_puts(b, indent);
+	if (color)
+		out_puts(b, op_color(c->op));
 	out_puts_esc(b, c->text);
-	out_printf(b, "%s\n", color ? C_RESET : "");
+	out_puts(b, color ? C_RESET "\n" : "\n");
 }
 
 /* allowedCidrRanges changes are grouped under one heading. */
@@ -189,12 +214,12 @@ static void text_item(struct out *b, const struct plan_item *it, bool color)
 	bool inline_one =
 	    it->resource == PLAN_REGISTRATION && it->n_changes == 1;
 	if (inline_one) {
-		out_printf(b, ": ");
+		out_puts(b, ": ");
 		out_puts_esc(b, it->changes[0].text);
-		out_printf(b, "\n");
+		out_puts(b, "\n");
 		return;
 	}
-	out_printf(b, "\n");
+	out_puts(b, "\n");
 	text_changes(b, it, color);
 }
 
@@ -214,12 +239,15 @@ static void text_notes(struct out *b, const struct plan *p, bool color)
 		   color ? C_RESET : "");
 	for (size_t i = 0; i < p->n_notes; i++) {
 		const struct plan_note *n = &p->notes[i];
-		out_printf(b, "  ");
+		out_puts(b, "  ");
 		out_puts_esc(b, n->subject);
-		out_printf(b, ": %s%s", n->field ? n->field : "",
-			   n->field ? ": " : "");
+		out_puts(b, ": ");
+		if (n->field) {
+			out_puts(b, n->field);
+			out_puts(b, ": ");
+		}
 		out_puts_esc(b, n->text);
-		out_printf(b, "\n");
+		out_puts(b, "\n");
 	}
 	if (has_unknown_note(p))
 		out_printf(

@@ -82,6 +82,33 @@ static void test_wipe(void **st)
 	buf_wipe(NULL);
 }
 
+/* buf_addf formats into the free room when it fits: the limit still holds
+ * there, and a text longer than the room is written whole. */
+static void test_addf_room(void **st)
+{
+	(void)st;
+	struct buf b;
+	buf_init(&b, 8);
+	assert_int_equal(buf_adds(&b, "123456"), 0); /* room for 57 more */
+	assert_int_equal(buf_addf(&b, "%s", "abc"), -1);
+	assert_int_equal(buf_len(&b), 0);
+	assert_string_equal(buf_str(&b), "");
+	buf_free(&b);
+
+	char big[200];
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_init(&b, 1024);
+	assert_int_equal(buf_adds(&b, "0123456789"), 0);
+	assert_int_equal(buf_addf(&b, "<%s>%d", big, 7), 0);
+	assert_int_equal(buf_len(&b), 10 + 1 + 199 + 2);
+	assert_int_equal(strncmp(buf_str(&b), "0123456789<yyy", 14), 0);
+	assert_string_equal(buf_str(&b) + 10 + 1 + 199, ">7");
+	assert_int_equal(buf_addf(&b, "%s", ""), 0);
+	assert_int_equal(buf_len(&b), 212);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -89,6 +116,7 @@ int main(void)
 	    cmocka_unit_test(test_grows_past_initial_capacity),
 	    cmocka_unit_test(test_limit),
 	    cmocka_unit_test(test_wipe),
+	    cmocka_unit_test(test_addf_room),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -581,8 +581,15 @@ static void test_live_control_chars(void **st)
 	add_cidr(&f->live->sip, "1.2.3.4/32\n+ 10.0.0.0/8");
 	add_reg(&f->live->regs, &f->live->n_regs, "reg_2", "tick````s",
 		"pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_3",
+		"c1\xc2\x9b[1m\xc2\xa9", "pbx.example.com", NULL);
+	add_reg(&f->live->regs, &f->live->n_regs, "reg_4", "del\x7f",
+		"pbx.example.com", NULL);
 	build(f);
 	char *text = render_text(f->plan, false);
+	/* C1 and DEL escaped, U+00A9 (also led by 0xc2) kept */
+	assert_non_null(strstr(text, "c1\\u009b[1m\xc2\xa9@"));
+	assert_non_null(strstr(text, "del\\x7f@"));
 	char *md = render_markdown(f->plan, 0);
 	assert_null(strstr(text, "\n+ registration fake"));
 	assert_null(strstr(text, "\n+ 10.0.0.0/8"));

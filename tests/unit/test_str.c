@@ -32,6 +32,17 @@ static void test_printf_and_dup(void **st)
 	char *s = str_printf("%s/%d", "reg", 7);
 	assert_string_equal(s, "reg/7");
 	free(s);
+	/* around the short-string stack buffer (256 bytes) */
+	char long_s[400];
+	for (size_t n = 250; n < sizeof(long_s); n++) {
+		memset(long_s, 'z', n);
+		long_s[n] = '\0';
+		s = str_printf("%s!", long_s);
+		assert_int_equal(strlen(s), n + 1);
+		assert_int_equal(strncmp(s, long_s, n), 0);
+		assert_string_equal(s + n, "!");
+		free(s);
+	}
 	assert_null(str_dup(NULL));
 	s = str_dup("x");
 	assert_string_equal(s, "x");
