@@ -274,8 +274,6 @@ int apply_after_fingerprint(const struct apply_after *a,
 	    calloc(before->n_regs + a->n_regs + 1, sizeof(*regs));
 	if (!regs)
 		return -1;
-	if (a->n_gone)
-		qsort(a->gone, a->n_gone, sizeof(*a->gone), by_str);
 	size_t n = 0;
 	for (size_t i = 0; i < before->n_regs; i++) {
 		const char *id = before->regs[i].id;
@@ -426,6 +424,8 @@ int apply_plan(struct api_client *api, const struct plan *p,
 out:
 	if (after && rc != 0)
 		after->complete = false;
+	if (after && after->n_gone) /* for apply_after_fingerprint */
+		qsort(after->gone, after->n_gone, sizeof(*after->gone), by_str);
 	free(first);
 	free(last);
 	return rc;

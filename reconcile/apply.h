@@ -37,7 +37,8 @@ struct apply_after {
 	struct sip_config *sip; /* the PATCH /api/sip answer, or NULL */
 	struct registration *regs; /* created and updated registrations */
 	size_t n_regs;
-	char **gone; /* ids of the live registrations updated or deleted */
+	char **gone; /* ids of the live registrations updated or deleted,
+			sorted (strcmp) */
 	size_t n_gone;
 };
 

@@ -301,7 +301,6 @@ static void audit_step(void *ctx, const struct reconcile_step *st)
  * is missing or not understood, or a write failed, the account is read
  * again. NULL when it cannot be read (the line then says so with null). */
 static char *live_fingerprint_after(struct api_client *api,
-				    const struct plan *p,
 				    const struct reconcile_opts *o,
 				    const struct apply_after *after)
 {
@@ -310,10 +309,8 @@ static char *live_fingerprint_after(struct api_client *api,
 	char *fp = malloc(65);
 	if (!fp)
 		return NULL;
-	/* o->live must be the account this plan was made from */
-	if (after && o->live && p->live_fingerprint &&
-	    plan_live_fingerprint(o->live, o->api_key, fp) == 0 &&
-	    strcmp(fp, p->live_fingerprint) == 0 &&
+	/* o->live is the account this plan was made from (reconcile.h) */
+	if (after &&
 	    apply_after_fingerprint(after, o->live, o->api_key, fp) == 0)
 		return fp;
 	if (api_read_live(api, &live, &quiet) != 0 ||
@@ -331,9 +328,8 @@ static void audit_finish(struct api_client *api, const struct plan *p,
 			 const struct reconcile_result *r,
 			 const struct apply_after *answers, struct diag_list *d)
 {
-	char *after = r->writes_done
-			  ? live_fingerprint_after(api, p, o, answers)
-			  : strdup(p->live_fingerprint);
+	char *after = r->writes_done ? live_fingerprint_after(api, o, answers)
+				     : strdup(p->live_fingerprint);
 	struct audit_outcome ao = {
 	    .domain = p->live_domain,
 	    .outcome = r->outcome == RECONCILE_APPLIED	 ? "applied"

@@ -160,7 +160,10 @@ int reconcile_domain_guard(const struct plan *p, const struct reconcile_opts *o,
  * o->progress, then records in the state file the fingerprints of every
  * write-only value that was sent successfully. Fills the writes_* counts of
  * r. Returns 0 when every write succeeded, -1 otherwise (diags say which
- * failed; r says how many were done). Does NOT check the guards. */
+ * failed; r says how many were done). Does NOT check the guards. With
+ * o->audit and o->live, o->live must be the account p was made from (as
+ * reconcile_plan with the same o makes it): the audit's fingerprint after
+ * the writes is that account with the writes' answers put in place. */
 int reconcile_apply(struct api_client *api, const struct plan *p,
 		    const struct reconcile_opts *o, struct reconcile_result *r,
 		    struct diag_list *d);
